@@ -1,0 +1,26 @@
+// name: table_organization
+CREATE NODE TABLE IF NOT EXISTS Organization(id STRING, name STRING, PRIMARY KEY(id))
+// name: table_material
+CREATE NODE TABLE IF NOT EXISTS Material(id STRING, name STRING, tracking STRING, base_unit STRING, kind STRING, shelf_life_days INT64, conversions STRING, organization_id STRING, PRIMARY KEY(id))
+// name: table_location
+CREATE NODE TABLE IF NOT EXISTS Location(id STRING, name STRING, kind STRING, parent_id STRING, virtual STRING, partner_id STRING, organization_id STRING, PRIMARY KEY(id))
+// name: table_order
+CREATE NODE TABLE IF NOT EXISTS `Order`(id STRING, type STRING, partner_id STRING, reference STRING, organization_id STRING, PRIMARY KEY(id))
+// name: table_item
+CREATE NODE TABLE IF NOT EXISTS Item(id STRING, kind STRING, material_id STRING, unit STRING, lot_code STRING, parent_id STRING, status STRING, manufactured_at STRING, expires_at STRING, characteristics STRING, conversions STRING, container_type STRING, origin_known BOOLEAN, organization_id STRING, created_by_event STRING, first_event_time STRING, PRIMARY KEY(id))
+// name: table_serial
+CREATE NODE TABLE IF NOT EXISTS SerialKey(id STRING, item_id STRING, PRIMARY KEY(id))
+// name: table_shipment
+CREATE NODE TABLE IF NOT EXISTS Shipment(id STRING, order_id STRING, partner_id STRING, destination_id STRING, shipped_at STRING, organization_id STRING, PRIMARY KEY(id))
+// name: table_event
+CREATE NODE TABLE IF NOT EXISTS Event(id STRING, seq INT64, type STRING, source STRING, event_time STRING, recorded_at STRING, location_id STRING, order_id STRING, shipment_id STRING, partner_id STRING, biz_step STRING, disposition STRING, organization_id STRING, reverses STRING, body STRING, PRIMARY KEY(id))
+// name: table_finding
+CREATE NODE TABLE IF NOT EXISTS Finding(id STRING, kind STRING, message STRING, event_id STRING, item_id STRING, location_id STRING, quantity DOUBLE, recorded_at STRING, PRIMARY KEY(id))
+// name: rel_flows_to
+CREATE REL TABLE IF NOT EXISTS FLOWS_TO(FROM Item TO Item, kind STRING, quantity DOUBLE, event_id STRING, event_time STRING, voided BOOLEAN)
+// name: rel_at
+CREATE REL TABLE IF NOT EXISTS AT(FROM Item TO Location, quantity DOUBLE, material_id STRING, unit STRING, virtual BOOLEAN)
+// name: rel_touched
+CREATE REL TABLE IF NOT EXISTS TOUCHED(FROM Event TO Item)
+// name: rel_reverses
+CREATE REL TABLE IF NOT EXISTS REVERSES(FROM Event TO Event)

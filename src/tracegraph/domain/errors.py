@@ -1,0 +1,36 @@
+"""Expected failures of the domain, each naming the input field at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a command: the offending field, a readable message, a stable code."""
+
+    field: str | None
+    message: str
+    code: str
+
+
+class DomainError(Exception):
+    """A command the ledger refuses. Carries every problem found, so a caller can fix them at once."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in self.problems))
+
+
+# Codes, shared by the GraphQL errors and the CLI.
+INVALID = "INVALID"
+TOO_LONG = "TOO_LONG"
+NOT_FOUND = "NOT_FOUND"
+ALREADY_EXISTS = "ALREADY_EXISTS"
+INVALID_QUANTITY = "INVALID_QUANTITY"
+UNKNOWN_UNIT = "UNKNOWN_UNIT"
+INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+STATUS_FORBIDS = "STATUS_FORBIDS"
+DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
+INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
+CONFLICT = "CONFLICT"

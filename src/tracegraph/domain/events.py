@@ -1,0 +1,208 @@
+"""Events: the commands and facts that change the ledger, and what the ledger records of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from .models import (
+    Characteristic,
+    ContainerType,
+    Identifier,
+    Item,
+    ItemKind,
+    Location,
+    Model,
+    Name,
+    Shipment,
+    Status,
+    Text,
+    Unit,
+)
+
+MAX_LINES = 1000
+
+
+class EventType(str, Enum):
+    RECEIVE = "RECEIVE"
+    ISSUE = "ISSUE"  # lot -> batch
+    PRODUCE = "PRODUCE"  # consume inputs, create outputs; also assemble
+    SPLIT = "SPLIT"  # into sub-lots or units
+    MERGE = "MERGE"  # merge or blend
+    PACK = "PACK"
+    UNPACK = "UNPACK"
+    MOVE = "MOVE"
+    SHIP = "SHIP"
+    RETURN = "RETURN"
+    ADJUST = "ADJUST"  # cycle count
+    SCRAP = "SCRAP"
+    RECLASSIFY = "RECLASSIFY"  # status change
+    CHARACTERISTICS = "CHARACTERISTICS"
+    CORRECTION = "CORRECTION"  # reverses an earlier event
+    OBSERVE = "OBSERVE"  # a sighting, no quantity changes (EPCIS OBSERVE)
+
+
+class Source(str, Enum):
+    COMMAND = "COMMAND"  # a GraphQL mutation, checked against the ledger
+    FACT = "FACT"  # a reported fact (EPCIS): checked for form, imbalances kept as findings
+
+
+class LinkKind(str, Enum):
+    ISSUED = "ISSUED"
+    CONSUMED = "CONSUMED"
+    SPLIT = "SPLIT"
+    MERGED = "MERGED"
+    PACKED = "PACKED"
+
+
+Quantity = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Line(Model):
+    """A quantity of an item, at a location (the source for inputs, the destination for outputs)."""
+
+    item_id: Identifier
+    quantity: Quantity | None = None
+    unit: Unit | None = None
+    location_id: Identifier | None = None
+
+
+class NewItem(Model):
+    """An item this event brings into existence (a received lot, a produced serial, a new batch)."""
+
+    id: Identifier
+    kind: ItemKind = ItemKind.LOT
+    material_id: Identifier | None = None
+    lot_code: Annotated[str, Field(max_length=200)] | None = None
+    parent_id: Identifier | None = None
+    status: Status | None = None
+    manufactured_at: datetime | None = None
+    expires_at: datetime | None = None
+    characteristics: dict[Annotated[str, Field(max_length=100)], Characteristic] = Field(
+        default_factory=dict, max_length=100
+    )
+    conversions: dict[Unit, Annotated[float, Field(gt=0)]] = Field(default_factory=dict, max_length=50)
+    container_type: ContainerType | None = None
+    unit: Unit | None = None  # for items without a material (facts)
+
+
+class EventCommand(Model):
+    """Everything an event may say. Which fields an event type needs is the ledger's business."""
+
+    type: EventType
+    id: Identifier | None = None  # also the idempotency key
+    event_time: datetime | None = None
+    location_id: Identifier | None = None  # where it happened
+    from_location_id: Identifier | None = None
+    to_location_id: Identifier | None = None
+    inputs: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
+    outputs: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
+    new_items: list[NewItem] = Field(default_factory=list, max_length=MAX_LINES)
+    container_id: Identifier | None = None
+    status: Status | None = None
+    characteristics: dict[Annotated[str, Field(max_length=100)], Characteristic] = Field(
+        default_factory=dict, max_length=100
+    )
+    reverses: Identifier | None = None
+    order_id: Identifier | None = None
+    shipment_id: Identifier | None = None
+    partner_id: Identifier | None = None
+    biz_step: Text | None = None
+    disposition: Text | None = None
+    reason: Text | None = None
+    recorded_by: Name | None = None
+    organization_id: str | None = None
+    # What a fact carried beyond the ledger's fields (an EPCIS event as captured), kept as is.
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class Move(Model):
+    """A double-entry move of an item's quantity (in the item's unit) between two locations."""
+
+    item_id: str
+    from_location_id: str
+    to_location_id: str
+    quantity: float
+
+
+class Link(Model):
+    """`source -> target`: material of source is in target. Quantity is the source's, in its unit."""
+
+    source_id: str
+    target_id: str
+    kind: LinkKind
+    quantity: float | None = None
+
+
+class StatusChange(Model):
+    item_id: str
+    from_status: Status
+    to_status: Status
+
+
+class FindingKind(str, Enum):
+    NEGATIVE_ON_HAND = "NEGATIVE_ON_HAND"
+    UNKNOWN_ORIGIN = "UNKNOWN_ORIGIN"
+    CONSUMED_BEFORE_RECEIPT = "CONSUMED_BEFORE_RECEIPT"
+    STATUS_VIOLATION = "STATUS_VIOLATION"  # a held lot shipped or issued
+    UNIT_MISMATCH = "UNIT_MISMATCH"
+    DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
+
+
+class Finding(Model):
+    """An imbalance a reported fact brought into the ledger, kept for `tracegraph check`."""
+
+    id: str
+    kind: FindingKind
+    message: str
+    event_id: str
+    item_id: str | None = None
+    location_id: str | None = None
+    quantity: float | None = None
+
+
+class EventRecord(Model):
+    """An event as the ledger keeps it: immutable once recorded."""
+
+    id: str
+    type: EventType
+    source: Source
+    event_time: datetime
+    recorded_at: datetime
+    location_id: str | None = None
+    order_id: str | None = None
+    shipment_id: str | None = None
+    partner_id: str | None = None
+    biz_step: str | None = None
+    disposition: str | None = None
+    reason: str | None = None
+    recorded_by: str | None = None
+    organization_id: str | None = None
+    reverses: str | None = None
+    item_ids: list[str] = Field(default_factory=list)
+    moves: list[Move] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    status_changes: list[StatusChange] = Field(default_factory=list)
+    command: EventCommand
+
+
+class LedgerEntry(Model):
+    """Everything one event writes, in one transaction."""
+
+    event: EventRecord
+    new_items: list[Item] = Field(default_factory=list)
+    updated_items: list[Item] = Field(default_factory=list)
+    new_locations: list[Location] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    shipment: Shipment | None = None
+    duplicate: bool = False  # the event was recorded before: nothing to write
+
+    def balance_deltas(self) -> dict[tuple[str, str], float]:
+        deltas: dict[tuple[str, str], float] = {}
+        for m in self.event.moves:
+            deltas[(m.item_id, m.from_location_id)] = deltas.get((m.item_id, m.from_location_id), 0.0) - m.quantity
+            deltas[(m.item_id, m.to_location_id)] = deltas.get((m.item_id, m.to_location_id), 0.0) + m.quantity
+        return deltas

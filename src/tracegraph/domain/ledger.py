@@ -1,0 +1,657 @@
+"""The ledger rules: turn a command or a fact into the moves, links and changes it writes.
+
+`plan` is pure. A store loads the `LedgerState` that `keys_for` names inside its write
+transaction, calls `plan`, and writes the `LedgerEntry` it returns, so the check and the
+write see the same balances.
+
+Commands are refused with every problem found (`DomainError`). Facts are recorded whatever
+the balances say; each imbalance becomes a `Finding`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from . import errors as E
+from .errors import DomainError, Problem
+from .events import (
+    EventCommand,
+    EventRecord,
+    EventType,
+    Finding,
+    FindingKind,
+    LedgerEntry,
+    Line,
+    Link,
+    LinkKind,
+    Move,
+    NewItem,
+    Source,
+    StatusChange,
+)
+from .models import (
+    VIRTUAL_LOCATIONS,
+    Item,
+    ItemKind,
+    Location,
+    LocationKind,
+    Material,
+    Shipment,
+    Status,
+    Tracking,
+    VirtualKind,
+    may_issue,
+    may_ship,
+)
+from .units import conversion_factor
+
+EPSILON = 1e-9
+
+PRODUCTION = VIRTUAL_LOCATIONS[VirtualKind.PRODUCTION]
+SUPPLIER = VIRTUAL_LOCATIONS[VirtualKind.SUPPLIER]
+CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
+SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
+INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
+UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
+
+# Event types whose inputs are used up in production (a status may forbid that).
+_CONSUMING = {EventType.ISSUE, EventType.PRODUCE, EventType.MERGE}
+_LINK_KIND = {
+    EventType.ISSUE: LinkKind.ISSUED,
+    EventType.PRODUCE: LinkKind.CONSUMED,
+    EventType.SPLIT: LinkKind.SPLIT,
+    EventType.MERGE: LinkKind.MERGED,
+}
+
+
+@dataclass(frozen=True)
+class StateKeys:
+    """What a store must load before it can plan an event."""
+
+    event_ids: frozenset[str]
+    item_ids: frozenset[str]  # with every balance of each
+    location_ids: frozenset[str]
+    material_ids: frozenset[str]  # the materials of the loaded items are loaded too
+    serials: frozenset[tuple[str, str]]  # (material, serial number) to look up
+
+
+@dataclass
+class LedgerState:
+    items: dict[str, Item] = field(default_factory=dict)
+    materials: dict[str, Material] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    balances: dict[tuple[str, str], float] = field(default_factory=dict)
+    serials: dict[tuple[str, str], str] = field(default_factory=dict)  # (material, number) -> item
+    events: dict[str, EventRecord] = field(default_factory=dict)
+    reversed_ids: set[str] = field(default_factory=set)  # events already reversed
+
+
+def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> StateKeys:
+    lines = [*cmd.inputs, *cmd.outputs]
+    items = {line.item_id for line in lines} | {n.id for n in cmd.new_items}
+    items |= {n.parent_id for n in cmd.new_items if n.parent_id}
+    if cmd.container_id:
+        items.add(cmd.container_id)
+    locations = {line.location_id for line in lines if line.location_id}
+    locations |= {x for x in (cmd.location_id, cmd.from_location_id, cmd.to_location_id) if x}
+    locations |= set(VIRTUAL_LOCATIONS.values())
+    events = {cmd.id} if cmd.id else set()
+    if cmd.reverses:
+        events.add(cmd.reverses)
+    if reversed_event is not None:
+        items |= {m.item_id for m in reversed_event.moves} | {c.item_id for c in reversed_event.status_changes}
+        locations |= {m.from_location_id for m in reversed_event.moves}
+        locations |= {m.to_location_id for m in reversed_event.moves}
+    serials = {
+        (n.material_id, n.lot_code or n.id) for n in cmd.new_items if n.kind is ItemKind.SERIAL and n.material_id
+    }
+    return StateKeys(
+        event_ids=frozenset(events),
+        item_ids=frozenset(items),
+        location_ids=frozenset(locations),
+        material_ids=frozenset(n.material_id for n in cmd.new_items if n.material_id),
+        serials=frozenset(serials),
+    )
+
+
+def event_id_for(cmd: EventCommand) -> str:
+    """The id of an event: the one given, else a digest of its content (a retry records it once)."""
+    if cmd.id:
+        return cmd.id
+    digest = hashlib.sha256(cmd.model_dump_json(exclude={"recorded_by"}).encode()).hexdigest()
+    return f"urn:uuid:tg-{digest[:32]}"
+
+
+def plan(
+    cmd: EventCommand,
+    state: LedgerState,
+    *,
+    source: Source = Source.COMMAND,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    return _Planner(cmd, state, source, now or datetime.now(UTC)).run()
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+class _Planner:
+    def __init__(self, cmd: EventCommand, state: LedgerState, source: Source, now: datetime):
+        self.cmd = cmd
+        self.state = state
+        self.source = source
+        self.now = _aware(now)
+        self.event_id = event_id_for(cmd)
+        self.event_time = _aware(cmd.event_time) if cmd.event_time else self.now
+        self.problems: list[Problem] = []
+        self.findings: list[Finding] = []
+        self.items: dict[str, Item] = dict(state.items)
+        self.new_items: dict[str, Item] = {}
+        self.updated: dict[str, Item] = {}
+        self.new_locations: dict[str, Location] = {}
+        self.balances = dict(state.balances)
+        self.moves: list[Move] = []
+        self.links: list[Link] = []
+        self.status_changes: list[StatusChange] = []
+
+    @property
+    def is_fact(self) -> bool:
+        return self.source is Source.FACT
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def problem(self, field: str | None, message: str, code: str) -> None:
+        self.problems.append(Problem(field, message, code))
+
+    def breach(
+        self, kind: FindingKind, field: str, message: str, code: str, item: str | None = None,
+        location: str | None = None, quantity: float | None = None,
+    ) -> None:
+        """An invariant a command may not break and a fact may: a problem or a finding."""
+        if self.is_fact:
+            n = len(self.findings)
+            self.findings.append(Finding(
+                id=f"{self.event_id}#{n}", kind=kind, message=message, event_id=self.event_id,
+                item_id=item, location_id=location, quantity=quantity,
+            ))
+        else:
+            self.problem(field, message, code)
+
+    # -- entry point ------------------------------------------------------------------------
+
+    def run(self) -> LedgerEntry:
+        cmd = self.cmd
+        if cmd.id and cmd.id in self.state.events:
+            return LedgerEntry(event=self.state.events[cmd.id], duplicate=True)
+        self.create_items()
+        handler = getattr(self, f"plan_{cmd.type.value.lower()}")
+        handler()
+        if self.problems:
+            raise DomainError(self.problems)
+        touched = []
+        for x in [*(m.item_id for m in self.moves), *(l.source_id for l in self.links),
+                  *(l.target_id for l in self.links), *(c.item_id for c in self.status_changes),
+                  *(line.item_id for line in [*cmd.inputs, *cmd.outputs]),
+                  *([cmd.container_id] if cmd.container_id else [])]:
+            if x not in touched:
+                touched.append(x)
+        for item_id in touched:
+            item = self.items.get(item_id)
+            if item and (item.first_event_time is None or self.event_time < _aware(item.first_event_time)):
+                self.set_item(item.model_copy(update={"first_event_time": self.event_time}))
+        record = EventRecord(
+            id=self.event_id, type=cmd.type, source=self.source, event_time=self.event_time,
+            recorded_at=self.now, location_id=cmd.location_id, order_id=cmd.order_id,
+            shipment_id=cmd.shipment_id, partner_id=cmd.partner_id, biz_step=cmd.biz_step,
+            disposition=cmd.disposition, reason=cmd.reason, recorded_by=cmd.recorded_by,
+            organization_id=cmd.organization_id, reverses=cmd.reverses, item_ids=touched,
+            moves=self.moves, links=self.links, status_changes=self.status_changes, command=cmd,
+        )
+        shipment = None
+        if cmd.type is EventType.SHIP and cmd.shipment_id:
+            shipment = Shipment(
+                id=cmd.shipment_id, order_id=cmd.order_id, partner_id=cmd.partner_id,
+                destination_id=self.ship_destination(), shipped_at=self.event_time,
+                organization_id=cmd.organization_id,
+            )
+        return LedgerEntry(
+            event=record,
+            new_items=list(self.new_items.values()),
+            updated_items=[i for k, i in self.updated.items() if k not in self.new_items],
+            new_locations=list(self.new_locations.values()),
+            findings=self.findings,
+            shipment=shipment,
+        )
+
+    # -- items and locations ----------------------------------------------------------------
+
+    def set_item(self, item: Item) -> None:
+        self.items[item.id] = item
+        if item.id in self.new_items:
+            self.new_items[item.id] = item
+        else:
+            self.updated[item.id] = item
+
+    def create_items(self) -> None:
+        seen_serials: set[tuple[str, str]] = set()
+        for i, spec in enumerate(self.cmd.new_items):
+            f = f"newItems[{i}]"
+            if spec.id in self.items or spec.id in self.new_items:
+                if not self.is_fact:
+                    self.problem(f"{f}.id", f"item {spec.id} already exists", E.ALREADY_EXISTS)
+                continue
+            material = self.state.materials.get(spec.material_id) if spec.material_id else None
+            if spec.material_id and material is None and not self.is_fact:
+                self.problem(f"{f}.materialId", f"unknown material {spec.material_id}", E.NOT_FOUND)
+                continue
+            if material is None and not self.is_fact and spec.kind is not ItemKind.CONTAINER:
+                self.problem(f"{f}.materialId", "a material is required", E.INVALID)
+                continue
+            kind = spec.kind
+            if material is not None and not self.is_fact:
+                if material.tracking is Tracking.SERIAL and kind not in (ItemKind.SERIAL, ItemKind.CONTAINER):
+                    self.problem(f"{f}.kind", f"material {material.id} is tracked by serial: items must be SERIAL",
+                                 E.INVALID)
+                if material.tracking is not Tracking.SERIAL and kind is ItemKind.SERIAL:
+                    self.problem(f"{f}.kind", f"material {material.id} is not tracked by serial", E.INVALID)
+            if spec.parent_id and spec.parent_id not in self.items and spec.parent_id not in self.new_items \
+                    and not self.is_fact:
+                self.problem(f"{f}.parentId", f"unknown item {spec.parent_id}", E.NOT_FOUND)
+            if kind is ItemKind.SERIAL and spec.material_id:
+                key = (spec.material_id, spec.lot_code or spec.id)
+                if key in self.state.serials or key in seen_serials:
+                    self.breach(FindingKind.DUPLICATE_SERIAL, f"{f}.lotCode",
+                                f"serial {key[1]} of material {key[0]} already exists", E.DUPLICATE_SERIAL,
+                                item=spec.id)
+                    if not self.is_fact:
+                        continue
+                seen_serials.add(key)
+            expires = spec.expires_at
+            if expires is None and material is not None and material.shelf_life_days is not None:
+                expires = (spec.manufactured_at or self.event_time) + timedelta(days=material.shelf_life_days)
+            unit = material.base_unit if material is not None else (spec.unit or self.first_unit(spec.id))
+            item = Item(
+                id=spec.id, kind=kind, material_id=spec.material_id, unit=unit,
+                lot_code=spec.lot_code, parent_id=spec.parent_id, status=spec.status or Status.RELEASED,
+                manufactured_at=spec.manufactured_at, expires_at=expires,
+                characteristics=spec.characteristics, conversions=spec.conversions,
+                container_type=spec.container_type, organization_id=self.cmd.organization_id,
+                created_by_event=self.event_id,
+            )
+            self.new_items[item.id] = item
+            self.items[item.id] = item
+
+    def first_unit(self, item_id: str) -> str:
+        for line in [*self.cmd.inputs, *self.cmd.outputs]:
+            if line.item_id == item_id and line.unit:
+                return line.unit
+        return "EA"
+
+    def item(self, item_id: str, field: str, *, incoming: bool = False) -> Item | None:
+        """The item a line names. A fact may name an item never seen: it is created here."""
+        item = self.items.get(item_id)
+        if item is not None:
+            return item
+        if not self.is_fact:
+            self.problem(field, f"unknown item {item_id}", E.NOT_FOUND)
+            return None
+        item = Item(
+            id=item_id, kind=ItemKind.LOT, unit=self.first_unit(item_id), origin_known=incoming,
+            organization_id=self.cmd.organization_id, created_by_event=self.event_id,
+        )
+        self.new_items[item_id] = item
+        self.items[item_id] = item
+        return item
+
+    def location(self, location_id: str | None, field: str) -> str | None:
+        if location_id is None:
+            if self.is_fact:
+                return UNKNOWN_ORIGIN
+            self.problem(field, "a location is required", E.INVALID)
+            return None
+        if location_id in self.state.locations or location_id in self.new_locations:
+            return location_id
+        if not self.is_fact:
+            self.problem(field, f"unknown location {location_id}", E.NOT_FOUND)
+            return None
+        self.new_locations[location_id] = Location(id=location_id, name=location_id, kind=LocationKind.LOCATION)
+        return location_id
+
+    def is_virtual(self, location_id: str) -> bool:
+        loc = self.state.locations.get(location_id)
+        return loc is not None and loc.is_virtual
+
+    def only_location(self, item: Item) -> str | None:
+        """Where an item is, when it is on hand in exactly one real location."""
+        places = [loc for (i, loc), q in self.balances.items()
+                  if i == item.id and q > EPSILON and not self.is_virtual(loc)]
+        return places[0] if len(places) == 1 else None
+
+    # -- quantities -------------------------------------------------------------------------
+
+    def to_item_unit(self, line: Line, item: Item, field: str) -> float | None:
+        """The line's quantity in the item's unit, or None (with a problem) if it has none."""
+        qty = line.quantity
+        if qty is None:
+            return None
+        if item.kind is ItemKind.SERIAL and line.unit is None and qty != 1 and not self.is_fact:
+            self.problem(f"{field}.quantity", "a serial is one unit: quantity must be 1", E.INVALID_QUANTITY)
+            return None
+        unit = line.unit or item.unit
+        material = self.state.materials.get(item.material_id) if item.material_id else None
+        factor = conversion_factor(unit, item.unit, item.conversions, material.conversions if material else {})
+        if factor is None:
+            if self.is_fact:
+                self.breach(FindingKind.UNIT_MISMATCH, f"{field}.unit",
+                            f"{unit} does not convert into {item.unit}, the unit of {item.id}; kept as given",
+                            E.UNKNOWN_UNIT, item=item.id, quantity=qty)
+                return qty
+            self.problem(f"{field}.unit",
+                         f"unknown unit {unit} for item {item.id} (kept in {item.unit}; declare a conversion)",
+                         E.UNKNOWN_UNIT)
+            return None
+        return qty * factor
+
+    def positive(self, line: Line, field: str, *, allow_zero: bool = False) -> bool:
+        if line.quantity is None:
+            return True
+        if line.quantity < 0 or (line.quantity == 0 and not allow_zero):
+            self.problem(f"{field}.quantity",
+                         f"quantity must be {'zero or more' if allow_zero else 'greater than zero'}, "
+                         f"got {line.quantity:g}", E.INVALID_QUANTITY)
+            return False
+        return True
+
+    def take(self, line: Line, field: str, default_location: str | None) -> tuple[Item, str, float] | None:
+        """An input line: the item, its source location and the quantity it gives up."""
+        if not self.positive(line, field):
+            return None
+        item = self.item(line.item_id, f"{field}.itemId")
+        if item is None:
+            return None
+        loc_id = line.location_id or default_location or self.only_location(item)
+        if loc_id is None and not self.is_fact:
+            self.problem(f"{field}.locationId",
+                         f"item {item.id} is not on hand in exactly one location: name the location", E.INVALID)
+            return None
+        loc = self.location(loc_id, f"{field}.locationId")
+        if loc is None:
+            return None
+        on_hand = self.balances.get((item.id, loc), 0.0)
+        qty = self.to_item_unit(line, item, field)
+        if qty is None:
+            if line.quantity is not None:
+                return None
+            qty = on_hand if on_hand > EPSILON else (1.0 if self.is_fact else 0.0)
+            if qty <= 0:
+                self.problem(f"{field}.quantity", f"nothing of {item.id} is on hand at {loc}", E.INSUFFICIENT_STOCK)
+                return None
+        if self.is_fact and not item.origin_known and item.id in self.new_items and not self.is_virtual(loc):
+            # First seen in this fact: its other side comes from an unknown origin.
+            self.moves.append(Move(item_id=item.id, from_location_id=UNKNOWN_ORIGIN, to_location_id=loc, quantity=qty))
+            self.shift(item.id, UNKNOWN_ORIGIN, loc, qty)
+            self.breach(FindingKind.UNKNOWN_ORIGIN, field, f"{item.id} first seen in event {self.event_id}, "
+                        "with no recorded origin", E.NOT_FOUND, item=item.id, location=loc, quantity=qty)
+            on_hand = self.balances.get((item.id, loc), 0.0)
+        if not self.is_virtual(loc) and qty > on_hand + EPSILON * max(1.0, qty):
+            self.breach(FindingKind.NEGATIVE_ON_HAND, f"{field}.quantity",
+                        f"{qty:g} {item.unit} of {item.id} requested at {loc}, {on_hand:g} on hand",
+                        E.INSUFFICIENT_STOCK, item=item.id, location=loc, quantity=qty - on_hand)
+        first = item.first_event_time
+        if first is not None and self.event_time < _aware(first):
+            self.breach(FindingKind.CONSUMED_BEFORE_RECEIPT, field,
+                        f"{item.id} used at {self.event_time.isoformat()}, before its first event "
+                        f"at {_aware(first).isoformat()}", E.INVALID, item=item.id, location=loc)
+        return item, loc, qty
+
+    def give(self, line: Line, field: str, default_location: str | None, default_qty: float | None = None,
+             ) -> tuple[Item, str, float] | None:
+        """An output line: the item, its destination and the quantity it receives."""
+        if not self.positive(line, field):
+            return None
+        item = self.item(line.item_id, f"{field}.itemId", incoming=True)
+        if item is None:
+            return None
+        loc = self.location(line.location_id or default_location, f"{field}.locationId")
+        if loc is None:
+            return None
+        qty = self.to_item_unit(line, item, field)
+        if qty is None:
+            if line.quantity is not None:
+                return None
+            qty = default_qty if default_qty is not None else (1.0 if item.kind is ItemKind.SERIAL else None)
+            if qty is None:
+                self.problem(f"{field}.quantity", "a quantity is required", E.INVALID_QUANTITY)
+                return None
+        return item, loc, qty
+
+    def shift(self, item_id: str, src: str, dst: str, qty: float) -> None:
+        self.balances[(item_id, src)] = self.balances.get((item_id, src), 0.0) - qty
+        self.balances[(item_id, dst)] = self.balances.get((item_id, dst), 0.0) + qty
+
+    def move(self, item: Item, src: str, dst: str, qty: float) -> None:
+        if qty <= 0:
+            return
+        self.moves.append(Move(item_id=item.id, from_location_id=src, to_location_id=dst, quantity=qty))
+        self.shift(item.id, src, dst, qty)
+
+    def check_status(self, item: Item, field: str, *, shipping: bool) -> None:
+        allowed = may_ship(item.status) if shipping else may_issue(item.status)
+        if not allowed:
+            verb = "shipped" if shipping else "issued or consumed"
+            self.breach(FindingKind.STATUS_VIOLATION, f"{field}.itemId",
+                        f"{item.id} is {item.status.value}: it may not be {verb}", E.STATUS_FORBIDS,
+                        item=item.id)
+
+    def require(self, lines: list[Line], name: str, *, at_least: int = 1, at_most: int | None = None) -> bool:
+        if len(lines) < at_least or (at_most is not None and len(lines) > at_most):
+            bound = f"exactly {at_least}" if at_most == at_least else f"at least {at_least}"
+            if at_most is not None and at_most != at_least:
+                bound = f"between {at_least} and {at_most}"
+            self.problem(name, f"a {self.cmd.type.value} event needs {bound} {name}", E.INVALID)
+            return False
+        return True
+
+    # -- event types ------------------------------------------------------------------------
+
+    def default_source(self) -> str | None:
+        return self.cmd.from_location_id or self.cmd.location_id
+
+    def default_destination(self) -> str | None:
+        return self.cmd.to_location_id or self.cmd.location_id
+
+    def plan_receive(self, origin: str = SUPPLIER) -> None:
+        self.require(self.cmd.outputs, "outputs")
+        src = self.location(self.cmd.from_location_id or origin, "fromLocationId")
+        for i, line in enumerate(self.cmd.outputs):
+            got = self.give(line, f"outputs[{i}]", self.default_destination())
+            if got and src:
+                item, loc, qty = got
+                self.move(item, src, loc, qty)
+
+    def plan_return(self) -> None:
+        self.plan_receive(origin=CUSTOMER)
+
+    def transform(self, *, one_input: bool = False, one_output: bool = False) -> None:
+        cmd = self.cmd
+        self.require(cmd.inputs, "inputs", at_least=0 if cmd.type is EventType.PRODUCE else 1,
+                     at_most=1 if one_input else None)
+        self.require(cmd.outputs, "outputs", at_least=1, at_most=1 if one_output else None)
+        taken: list[tuple[Item, str, float]] = []
+        for i, line in enumerate(cmd.inputs):
+            got = self.take(line, f"inputs[{i}]", self.default_source())
+            if got is None:
+                continue
+            if cmd.type in _CONSUMING:
+                self.check_status(got[0], f"inputs[{i}]", shipping=False)
+            taken.append(got)
+        given: list[tuple[Item, str, float]] = []
+        default_qty = None
+        if len(cmd.outputs) == 1 and taken and len({t[0].unit for t in taken}) == 1:
+            default_qty = sum(t[2] for t in taken)
+        for i, line in enumerate(cmd.outputs):
+            same_unit = default_qty is not None and self.items.get(line.item_id) is not None \
+                and self.items[line.item_id].unit == taken[0][0].unit
+            got = self.give(line, f"outputs[{i}]", self.default_destination(), default_qty if same_unit else None)
+            if got:
+                given.append(got)
+        if self.problems:
+            return
+        for item, loc, qty in taken:
+            self.move(item, loc, PRODUCTION, qty)
+        for item, loc, qty in given:
+            self.move(item, PRODUCTION, loc, qty)
+        kind = _LINK_KIND[cmd.type]
+        for src, _, qty in taken:
+            for dst, _, _ in given:
+                if src.id != dst.id:
+                    self.links.append(Link(source_id=src.id, target_id=dst.id, kind=kind, quantity=qty))
+
+    def plan_issue(self) -> None:
+        self.transform(one_output=True)
+
+    def plan_produce(self) -> None:
+        self.transform()
+
+    def plan_split(self) -> None:
+        self.transform(one_input=True)
+
+    def plan_merge(self) -> None:
+        self.transform(one_output=True)
+
+    def container(self) -> Item | None:
+        cid = self.cmd.container_id
+        if cid is None:
+            self.problem("containerId", "a container is required", E.INVALID)
+            return None
+        return self.item(cid, "containerId", incoming=True)
+
+    def plan_pack(self) -> None:
+        self.require(self.cmd.inputs, "inputs")
+        box = self.container()
+        for i, line in enumerate(self.cmd.inputs):
+            got = self.take(line, f"inputs[{i}]", self.default_source())
+            if got and box is not None and got[0].id != box.id:
+                self.links.append(Link(source_id=got[0].id, target_id=box.id, kind=LinkKind.PACKED, quantity=got[2]))
+
+    def plan_unpack(self) -> None:
+        self.container()
+        for i, line in enumerate(self.cmd.inputs):
+            self.item(line.item_id, f"inputs[{i}].itemId")
+
+    def plan_observe(self) -> None:
+        for i, line in enumerate([*self.cmd.inputs, *self.cmd.outputs]):
+            self.item(line.item_id, f"items[{i}].itemId", incoming=True)
+        if self.cmd.container_id:
+            self.container()
+
+    def send(self, destination: str | None, field: str, *, shipping: bool = False) -> None:
+        self.require(self.cmd.inputs, "inputs")
+        dst = self.location(destination, field)
+        for i, line in enumerate(self.cmd.inputs):
+            got = self.take(line, f"inputs[{i}]", self.default_source())
+            if got is None or dst is None:
+                continue
+            item, loc, qty = got
+            if shipping:
+                self.check_status(item, f"inputs[{i}]", shipping=True)
+            if loc == dst:
+                self.problem(field, f"{item.id} is already at {dst}", E.INVALID)
+                continue
+            self.move(item, loc, dst, qty)
+
+    def plan_move(self) -> None:
+        self.send(self.cmd.to_location_id, "toLocationId")
+
+    def ship_destination(self) -> str:
+        return self.cmd.to_location_id or CUSTOMER
+
+    def plan_ship(self) -> None:
+        self.send(self.ship_destination(), "toLocationId", shipping=True)
+
+    def plan_scrap(self) -> None:
+        self.send(SCRAP, "toLocationId")
+
+    def plan_adjust(self) -> None:
+        """A count: each line gives the quantity counted at a location; the difference is booked."""
+        self.require(self.cmd.inputs, "inputs")
+        for i, line in enumerate(self.cmd.inputs):
+            field = f"inputs[{i}]"
+            if line.quantity is None:
+                self.problem(f"{field}.quantity", "the counted quantity is required", E.INVALID_QUANTITY)
+                continue
+            if not self.positive(line, field, allow_zero=True):
+                continue
+            item = self.item(line.item_id, f"{field}.itemId", incoming=True)
+            loc = self.location(line.location_id or self.cmd.location_id, f"{field}.locationId")
+            if item is None or loc is None:
+                continue
+            counted = self.to_item_unit(line, item, field)
+            if counted is None:
+                continue
+            delta = counted - self.balances.get((item.id, loc), 0.0)
+            if delta > 0:
+                self.move(item, INVENTORY_LOSS, loc, delta)
+            elif delta < 0:
+                self.move(item, loc, INVENTORY_LOSS, -delta)
+
+    def plan_reclassify(self) -> None:
+        self.require(self.cmd.inputs, "inputs")
+        if self.cmd.status is None:
+            self.problem("status", "the new status is required", E.INVALID)
+            return
+        for i, line in enumerate(self.cmd.inputs):
+            item = self.item(line.item_id, f"inputs[{i}].itemId")
+            if item is not None and item.status is not self.cmd.status:
+                self.status_changes.append(StatusChange(item_id=item.id, from_status=item.status,
+                                                        to_status=self.cmd.status))
+                self.set_item(item.model_copy(update={"status": self.cmd.status}))
+
+    def plan_characteristics(self) -> None:
+        self.require(self.cmd.inputs, "inputs")
+        if not self.cmd.characteristics:
+            self.problem("characteristics", "at least one characteristic is required", E.INVALID)
+            return
+        for i, line in enumerate(self.cmd.inputs):
+            item = self.item(line.item_id, f"inputs[{i}].itemId")
+            if item is not None:
+                values = {**item.characteristics, **self.cmd.characteristics}
+                self.set_item(item.model_copy(update={"characteristics": values}))
+
+    def plan_correction(self) -> None:
+        """Reverse an earlier event: its moves run backwards, its status changes are undone."""
+        target_id = self.cmd.reverses
+        if target_id is None:
+            self.problem("reverses", "the event to reverse is required", E.INVALID)
+            return
+        target = self.state.events.get(target_id)
+        if target is None:
+            self.problem("reverses", f"unknown event {target_id}", E.NOT_FOUND)
+            return
+        if target_id in self.state.reversed_ids:
+            self.problem("reverses", f"event {target_id} is already reversed", E.CONFLICT)
+            return
+        if target.type is EventType.CORRECTION:
+            self.problem("reverses", f"event {target_id} is a correction: record the event again instead",
+                         E.INVALID)
+            return
+        for m in target.moves:
+            item = self.items.get(m.item_id)
+            if item is None:
+                continue
+            on_hand = self.balances.get((m.item_id, m.to_location_id), 0.0)
+            if not self.is_virtual(m.to_location_id) and m.quantity > on_hand + EPSILON * max(1.0, m.quantity):
+                self.breach(FindingKind.NEGATIVE_ON_HAND, "reverses",
+                            f"reversing {target_id} takes {m.quantity:g} {item.unit} of {m.item_id} "
+                            f"from {m.to_location_id}, where {on_hand:g} is on hand",
+                            E.INSUFFICIENT_STOCK, item=m.item_id, location=m.to_location_id, quantity=m.quantity)
+            self.move(item, m.to_location_id, m.from_location_id, m.quantity)
+        for c in target.status_changes:
+            item = self.items.get(c.item_id)
+            if item is not None and item.status is c.to_status:
+                self.status_changes.append(StatusChange(item_id=item.id, from_status=c.to_status,
+                                                        to_status=c.from_status))
+                self.set_item(item.model_copy(update={"status": c.from_status}))

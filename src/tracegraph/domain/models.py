@@ -1,0 +1,223 @@
+"""Master data and traceable items."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from .units import MAX_UNIT_LENGTH, normalize_unit
+
+MAX_ID_LENGTH = 512
+MAX_NAME_LENGTH = 300
+MAX_TEXT_LENGTH = 4000
+
+# An identifier is printable ASCII without spaces: local codes (LOT-2024-001), EPC URNs
+# (urn:epc:class:lgtin:4012345.011111.4444) and GS1 Digital Link URIs all qualify.
+_ID_RE = re.compile(r"^[\x21-\x7e]+$")
+
+
+def _check_id(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
+    if not _ID_RE.match(value):
+        raise ValueError("may hold printable ASCII characters only, without spaces")
+    return value
+
+
+def _check_unit(value: str) -> str:
+    if not value or len(value) > MAX_UNIT_LENGTH or not value.replace("_", "").isalnum():
+        raise ValueError(f"is not a unit of measure: {value[:40]!r}")
+    return normalize_unit(value)
+
+
+Identifier = Annotated[str, AfterValidator(_check_id)]
+Unit = Annotated[str, AfterValidator(_check_unit)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tracking(str, Enum):
+    LOT = "LOT"
+    SERIAL = "SERIAL"
+    NONE = "NONE"
+
+
+class MaterialKind(str, Enum):
+    RAW = "RAW"
+    INTERMEDIATE = "INTERMEDIATE"
+    PRODUCT = "PRODUCT"
+    PACKAGING = "PACKAGING"
+    BY_PRODUCT = "BY_PRODUCT"
+
+
+class ItemKind(str, Enum):
+    LOT = "LOT"
+    SUBLOT = "SUBLOT"
+    SERIAL = "SERIAL"
+    BATCH = "BATCH"
+    CONTAINER = "CONTAINER"
+    # A material tracked by neither lot nor serial is held as one stock item per material.
+    STOCK = "STOCK"
+
+
+class ContainerType(str, Enum):
+    PERMANENT = "PERMANENT"  # tank, silo, tote, bin: reused
+    LOGISTIC = "LOGISTIC"  # pallet, case: an SSCC
+
+
+class LocationKind(str, Enum):
+    SITE = "SITE"
+    AREA = "AREA"
+    LOCATION = "LOCATION"
+    VIRTUAL = "VIRTUAL"
+
+
+class VirtualKind(str, Enum):
+    SUPPLIER = "SUPPLIER"
+    CUSTOMER = "CUSTOMER"
+    PRODUCTION = "PRODUCTION"
+    INVENTORY_LOSS = "INVENTORY_LOSS"
+    SCRAP = "SCRAP"
+    TRANSIT = "TRANSIT"
+    UNKNOWN_ORIGIN = "UNKNOWN_ORIGIN"
+
+
+class Status(str, Enum):
+    QC = "QC"
+    RELEASED = "RELEASED"
+    HOLD = "HOLD"
+    FAIL = "FAIL"
+    REWORK = "REWORK"
+
+
+# What each status allows: (may be issued or consumed, may be shipped).
+STATUS_RULES: dict[Status, tuple[bool, bool]] = {
+    Status.RELEASED: (True, True),
+    Status.QC: (True, False),
+    Status.REWORK: (True, False),
+    Status.HOLD: (False, False),
+    Status.FAIL: (False, False),
+}
+
+
+def may_issue(status: Status) -> bool:
+    return STATUS_RULES[status][0]
+
+
+def may_ship(status: Status) -> bool:
+    return STATUS_RULES[status][1]
+
+
+class OrderType(str, Enum):
+    PURCHASE = "PURCHASE"
+    PRODUCTION = "PRODUCTION"
+    SALES = "SALES"
+
+
+# The well-known virtual locations, created with the store. Partners may have their own.
+VIRTUAL_LOCATIONS: dict[VirtualKind, str] = {
+    VirtualKind.SUPPLIER: "virtual:supplier",
+    VirtualKind.CUSTOMER: "virtual:customer",
+    VirtualKind.PRODUCTION: "virtual:production",
+    VirtualKind.INVENTORY_LOSS: "virtual:inventory-loss",
+    VirtualKind.SCRAP: "virtual:scrap",
+    VirtualKind.TRANSIT: "virtual:transit",
+    VirtualKind.UNKNOWN_ORIGIN: "virtual:unknown-origin",
+}
+
+
+class Organization(Model):
+    id: Identifier
+    name: Name
+
+
+class Material(Model):
+    id: Identifier
+    name: Name
+    tracking: Tracking = Tracking.LOT
+    base_unit: Unit = "KG"
+    kind: MaterialKind = MaterialKind.RAW
+    shelf_life_days: int | None = Field(default=None, ge=0, le=100_000)
+    # unit -> how many base units one of it is, e.g. {"CASE": 12.0}
+    conversions: dict[Unit, Annotated[float, Field(gt=0)]] = Field(default_factory=dict, max_length=50)
+    organization_id: str | None = None
+
+
+class Location(Model):
+    id: Identifier
+    name: Name
+    kind: LocationKind = LocationKind.LOCATION
+    parent_id: Identifier | None = None
+    virtual: VirtualKind | None = None
+    partner_id: Identifier | None = None
+    organization_id: str | None = None
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.virtual is not None
+
+
+Characteristic = float | bool | str
+
+
+class Item(Model):
+    """A traceable node: a lot, sub-lot, serial, batch, container or untracked stock."""
+
+    id: Identifier
+    kind: ItemKind
+    material_id: str | None = None  # unknown for items first seen in a partner's fact
+    unit: Unit = "EA"  # the unit every quantity of this item is kept in
+    lot_code: str | None = None  # lot number, or serial number for a serial
+    parent_id: str | None = None  # the lot of a sub-lot or serial
+    status: Status = Status.RELEASED
+    manufactured_at: datetime | None = None
+    expires_at: datetime | None = None
+    characteristics: dict[str, Characteristic] = Field(default_factory=dict)
+    conversions: dict[str, float] = Field(default_factory=dict)
+    container_type: ContainerType | None = None
+    origin_known: bool = True
+    organization_id: str | None = None
+    created_by_event: str | None = None
+    first_event_time: datetime | None = None
+
+
+class Order(Model):
+    id: Identifier
+    type: OrderType
+    partner_id: Identifier | None = None
+    reference: Text | None = None
+    organization_id: str | None = None
+
+
+class Shipment(Model):
+    id: Identifier
+    order_id: str | None = None
+    partner_id: str | None = None
+    destination_id: str | None = None
+    shipped_at: datetime | None = None
+    organization_id: str | None = None
+
+
+class Balance(Model):
+    """Quantity of an item at a location, in the item's unit: the sum of its moves there."""
+
+    item_id: str
+    location_id: str
+    quantity: float
+    material_id: str | None = None
+    unit: str = "EA"
+    virtual: bool = False
+
+
+def as_props(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The graph behind one port, with an adapter per store."""

@@ -1,0 +1,301 @@
+"""The embedded store: Ladybug, one directory on disk, in the process.
+
+Ladybug's calls block and it takes one writer at a time, so every call runs on one
+dedicated thread, off the event loop, in the order it was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import ladybug
+from pydantic import BaseModel
+
+from ..domain import errors as E
+from ..domain.errors import DomainError, Problem
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.ledger import LedgerState, keys_for, plan
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
+from . import mapping as M
+from .cypher import catalog
+from .port import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    GraphStore,
+    Imbalance,
+    IntegrityReport,
+    ItemFilter,
+    MasterKind,
+    ReadKind,
+)
+
+T = TypeVar("T")
+
+_PLURAL = {"Organization": "organizations", "Material": "materials", "Location": "locations",
+           "Order": "orders", "Item": "items", "Shipment": "shipments"}
+TOLERANCE = 1e-6
+
+
+class LadybugStore(GraphStore):
+    name = "ladybug"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.q = catalog("ladybug")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ladybug")
+        self._db: ladybug.Database | None = None
+        self._conn: ladybug.Connection | None = None
+        self._seq = 0  # the last event's commit sequence number; one process owns the database
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _exec(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        assert self._conn is not None, "store is not open"
+        result = self._conn.execute(self.q[name], params or {})
+        assert not isinstance(result, list)
+        columns = result.get_column_names()
+        rows = [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+        result.close()
+        return rows
+
+    def _nodes(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [M.clean(row["n"]) for row in self._exec(name, params)]
+
+    def _transaction(self, fn: Callable[[], T]) -> T:
+        assert self._conn is not None
+        seq = self._seq
+        self._conn.execute("BEGIN TRANSACTION")
+        try:
+            out = fn()
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._seq = seq
+            raise
+        self._conn.execute("COMMIT")
+        return out
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self._run(self._open)
+
+    def _open(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._db = ladybug.Database(str(self.path / "graph.lbug"), max_num_threads=1)
+        self._conn = ladybug.Connection(self._db)
+        for name, statement in self.q.items():
+            if name.startswith(("table_", "rel_")):
+                self._conn.execute(statement)
+        for kind, loc_id in VIRTUAL_LOCATIONS.items():
+            loc = Location(id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL,
+                           virtual=kind)
+            self._exec("merge_location", M.location_props(loc))
+        self._seq = self._exec("max_seq")[0]["value"] or 0
+
+    async def close(self) -> None:
+        await self._run(self._close)
+        self._executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._db is not None:
+            self._db.close()
+        self._conn = self._db = None
+
+    async def ping(self) -> None:
+        await self._run(self._exec, "ping")
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
+        return await self._run(self._transaction, lambda: [self._record_one(c, source) for c in commands])
+
+    def _record_one(self, cmd: EventCommand, source: Source) -> LedgerEntry:
+        reversed_event = None
+        if cmd.reverses:
+            reversed_event = self._events_by_id([cmd.reverses]).get(cmd.reverses)
+        state = self._load(keys_for(cmd, reversed_event))
+        entry = plan(cmd, state, source=source)
+        if not entry.duplicate:
+            virtual = {loc.id for loc in [*state.locations.values(), *entry.new_locations] if loc.is_virtual}
+            self._write(entry, state, virtual)
+        return entry
+
+    def _load(self, keys) -> LedgerState:
+        state = LedgerState()
+        ids = sorted(keys.item_ids)
+        state.items = {r["id"]: M.item(r) for r in self._nodes("get_items", {"ids": ids})}
+        known = sorted(state.items)
+        material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
+        state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
+        state.locations = {r["id"]: M.location(r)
+                           for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})}
+        for row in self._exec("balances_of_items", {"ids": known}) if known else []:
+            state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
+        # Balances name locations the command did not: load them, so virtual ones are known.
+        missing = sorted({loc for _, loc in state.balances} - set(state.locations))
+        if missing:
+            state.locations.update({r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": missing})})
+        if keys.serials:
+            serial_ids = [M.balance_id(m, n) for m, n in keys.serials]
+            for row in self._exec("get_serial_keys", {"ids": serial_ids}):
+                material_id, number = row["id"].split(" ", 1)
+                state.serials[(material_id, number)] = row["item_id"]
+        if keys.event_ids:
+            state.events = self._events_by_id(sorted(keys.event_ids))
+            state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(keys.event_ids)})}
+        return state
+
+    def _write(self, entry: LedgerEntry, state: LedgerState, virtual: set[str]) -> None:
+        event = entry.event
+        self._seq += 1
+        self._exec("create_event", M.event_props(event, self._seq))
+        for loc in entry.new_locations:
+            self._exec("merge_location", M.location_props(loc))
+        for item in entry.new_items:
+            self._exec("create_item", M.item_props(item))
+            if item.kind.value == "SERIAL" and item.material_id:
+                key = M.balance_id(item.material_id, item.lot_code or item.id)
+                self._exec("create_serial_key", {"id": key, "item_id": item.id})
+        for item in entry.updated_items:
+            props = M.item_props(item)
+            self._exec("update_item", {k: props[k] for k in ("id", "status", "characteristics", "first_event_time")})
+        items = {**state.items, **{i.id: i for i in entry.new_items}}
+        for row in M.balance_rows(entry, items, virtual):
+            del row["id"]
+            self._exec("add_balance", row)
+        time = M.time_key(event.event_time)
+        for link in event.links:
+            self._exec("create_link", {"source_id": link.source_id, "target_id": link.target_id,
+                                       "kind": link.kind.value, "quantity": link.quantity,
+                                       "event_id": event.id, "event_time": time})
+        for item_id in event.item_ids:
+            self._exec("touch", {"event_id": event.id, "item_id": item_id})
+        if event.reverses:
+            self._exec("reverse", {"event_id": event.id, "reversed_id": event.reverses})
+            self._exec("void_links", {"reversed_id": event.reverses})
+        for f in entry.findings:
+            self._exec("create_finding", M.finding_props(f, event.recorded_at))
+        if entry.shipment is not None:
+            self._exec("merge_shipment", M.shipment_props(entry.shipment))
+
+    async def create(self, kind: MasterKind, model: BaseModel) -> None:
+        await self._run(self._create, kind, model)
+
+    def _create(self, kind: MasterKind, model: BaseModel) -> None:
+        plural = _PLURAL[kind]
+        if self._nodes(f"get_{plural}", {"ids": [model.id]}):  # type: ignore[attr-defined]
+            raise DomainError(Problem("id", f"{kind.lower()} {model.id} already exists",  # type: ignore[attr-defined]
+                                      E.ALREADY_EXISTS))
+        self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
+        rows = await self._run(self._nodes, f"get_{_PLURAL[kind]}", {"ids": list(ids)})
+        return {r["id"]: M.READERS[kind](r) for r in rows}
+
+    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
+                   ) -> list[BaseModel]:
+        params: dict[str, Any] = {"after": after or "", "first": first}
+        if kind == "Item":
+            f = filt or ItemFilter()
+            params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+        rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
+        return [M.READERS[kind](r) for r in rows]
+
+    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
+                       ) -> list[Balance]:
+        def read() -> list[dict[str, Any]]:
+            if filt.item_ids is not None:
+                return self._exec("balances_of_items", {"ids": list(filt.item_ids)})
+            if filt.location_ids is not None:
+                return self._exec("balances_at_locations", {"ids": list(filt.location_ids)})
+            return self._exec("balances_all")
+
+        rows = await self._run(read)
+        out = []
+        for r in rows:
+            b = M.balance(r)
+            if filt.material_ids is not None and b.material_id not in filt.material_ids:
+                continue
+            if filt.location_ids is not None and b.location_id not in filt.location_ids:
+                continue
+            if not filt.include_virtual and b.virtual:
+                continue
+            if not filt.include_zero and abs(b.quantity) <= TOLERANCE:
+                continue
+            out.append(b)
+        out.sort(key=lambda b: (b.item_id, b.location_id))
+        if after is not None:
+            out = [b for b in out if M.balance_id(b.item_id, b.location_id) > after]
+        return out if first is None else out[:first]
+
+    def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
+        return {e.id: e for e in (M.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
+
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
+        return await self._run(self._events_by_id, ids)
+
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
+        params: dict[str, Any] = {
+            "after": after or 0, "first": first, "types": [t.value for t in filt.types],
+            "location_id": filt.location_id or "", "order_id": filt.order_id or "",
+            "shipment_id": filt.shipment_id or "", "source": filt.source.value if filt.source else "",
+            "since": M.time_key(filt.since) or "", "until": M.time_key(filt.until) or "",
+        }
+        name = "events_page"
+        if filt.item_id:
+            name, params["item_id"] = "events_page_of_item", filt.item_id
+        rows = await self._run(self._exec, name, params)
+        return [(r["seq"], M.event(r)) for r in rows]
+
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+        rows = await self._run(self._exec, "events_of_items", {"ids": list(item_ids)})
+        out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
+        for r in rows:
+            out[r["item_id"]].append(M.event(r))
+        return out
+
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
+        rows = await self._run(self._exec, name, {"ids": list(ids)})
+        return [(r["source"], r["target"]) for r in rows]
+
+    async def findings(self, after: str | None, first: int) -> list[Finding]:
+        rows = await self._run(self._nodes_f, {"after": after or "", "first": first})
+        return [M.finding(r) for r in rows]
+
+    def _nodes_f(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [M.clean(row["f"]) for row in self._exec("findings_page", params)]
+
+    async def integrity(self) -> IntegrityReport:
+        return await self._run(self._integrity)
+
+    def _integrity(self) -> IntegrityReport:
+        report = IntegrityReport(
+            items=self._exec("count_items")[0]["n"], events=self._exec("count_events")[0]["n"],
+            imbalances=[Imbalance(r["item_id"], r["total"])
+                        for r in self._exec("check_conservation", {"tolerance": TOLERANCE})],
+        )
+        for name in sorted(self.q):
+            if name.startswith("check_") and name != "check_conservation":
+                report.dangling += [r["problem"] for r in self._exec(name)]
+        after = ""
+        while True:
+            page = [M.finding(M.clean(r["f"])) for r in self._exec("findings_page", {"after": after, "first": 1000})]
+            report.findings += page
+            if len(page) < 1000:
+                break
+            after = page[-1].id
+        return report
+

@@ -1,0 +1,183 @@
+"""Domain models to flat store properties and back, shared by every adapter.
+
+Times are kept as fixed-width UTC ISO-8601 strings, so they sort as text on every store;
+nested values (conversions, characteristics, whole event records) as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ..domain.events import EventRecord, Finding, LedgerEntry
+from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def time_key(t: datetime | None) -> str | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(s: str | None) -> datetime | None:
+    return None if not s else datetime.strptime(s, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def balance_id(item_id: str, location_id: str) -> str:
+    # Identifiers hold no spaces, so the pair is unambiguous.
+    return f"{item_id} {location_id}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def clean(row: dict[str, Any]) -> dict[str, Any]:
+    """A node's properties, without the store's own keys (_id, _label)."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+# -- to the store ----------------------------------------------------------------------------
+
+def organization_props(o: Organization) -> dict[str, Any]:
+    return {"id": o.id, "name": o.name}
+
+
+def material_props(m: Material) -> dict[str, Any]:
+    return {
+        "id": m.id, "name": m.name, "tracking": m.tracking.value, "base_unit": m.base_unit,
+        "kind": m.kind.value, "shelf_life_days": m.shelf_life_days, "conversions": _json(m.conversions),
+        "organization_id": m.organization_id,
+    }
+
+
+def location_props(loc: Location) -> dict[str, Any]:
+    return {
+        "id": loc.id, "name": loc.name, "kind": loc.kind.value, "parent_id": loc.parent_id,
+        "virtual": loc.virtual.value if loc.virtual else None, "partner_id": loc.partner_id,
+        "organization_id": loc.organization_id,
+    }
+
+
+def order_props(o: Order) -> dict[str, Any]:
+    return {"id": o.id, "type": o.type.value, "partner_id": o.partner_id, "reference": o.reference,
+            "organization_id": o.organization_id}
+
+
+def item_props(i: Item) -> dict[str, Any]:
+    return {
+        "id": i.id, "kind": i.kind.value, "material_id": i.material_id, "unit": i.unit,
+        "lot_code": i.lot_code, "parent_id": i.parent_id, "status": i.status.value,
+        "manufactured_at": time_key(i.manufactured_at), "expires_at": time_key(i.expires_at),
+        "characteristics": _json(i.characteristics), "conversions": _json(i.conversions),
+        "container_type": i.container_type.value if i.container_type else None,
+        "origin_known": i.origin_known, "organization_id": i.organization_id,
+        "created_by_event": i.created_by_event, "first_event_time": time_key(i.first_event_time),
+    }
+
+
+def shipment_props(s: Shipment) -> dict[str, Any]:
+    return {"id": s.id, "order_id": s.order_id, "partner_id": s.partner_id,
+            "destination_id": s.destination_id, "shipped_at": time_key(s.shipped_at),
+            "organization_id": s.organization_id}
+
+
+def event_props(e: EventRecord, seq: int) -> dict[str, Any]:
+    return {
+        "id": e.id, "seq": seq, "type": e.type.value, "source": e.source.value,
+        "event_time": time_key(e.event_time), "recorded_at": time_key(e.recorded_at),
+        "location_id": e.location_id, "order_id": e.order_id, "shipment_id": e.shipment_id,
+        "partner_id": e.partner_id, "biz_step": e.biz_step, "disposition": e.disposition,
+        "organization_id": e.organization_id, "reverses": e.reverses,
+        "body": e.model_dump_json(),
+    }
+
+
+def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
+    return {"id": f.id, "kind": f.kind.value, "message": f.message, "event_id": f.event_id,
+            "item_id": f.item_id, "location_id": f.location_id, "quantity": f.quantity,
+            "recorded_at": time_key(recorded_at)}
+
+
+def balance_rows(entry: LedgerEntry, items: dict[str, Item], virtual: set[str]) -> list[dict[str, Any]]:
+    """One row per (item, location) the entry changes, with the change."""
+    rows = []
+    for (item_id, loc), delta in entry.balance_deltas().items():
+        item = items[item_id]
+        rows.append({"id": balance_id(item_id, loc), "item_id": item_id, "location_id": loc,
+                     "material_id": item.material_id, "unit": item.unit, "virtual": loc in virtual,
+                     "delta": delta})
+    return rows
+
+
+# -- from the store --------------------------------------------------------------------------
+
+def organization(row: dict[str, Any]) -> Organization:
+    return Organization(id=row["id"], name=row["name"])
+
+
+def material(row: dict[str, Any]) -> Material:
+    return Material(
+        id=row["id"], name=row["name"], tracking=row["tracking"], base_unit=row["base_unit"],
+        kind=row["kind"], shelf_life_days=row.get("shelf_life_days"),
+        conversions=json.loads(row.get("conversions") or "{}"), organization_id=row.get("organization_id"),
+    )
+
+
+def location(row: dict[str, Any]) -> Location:
+    return Location(id=row["id"], name=row["name"], kind=row["kind"], parent_id=row.get("parent_id"),
+                    virtual=row.get("virtual"), partner_id=row.get("partner_id"),
+                    organization_id=row.get("organization_id"))
+
+
+def order(row: dict[str, Any]) -> Order:
+    return Order(id=row["id"], type=row["type"], partner_id=row.get("partner_id"),
+                 reference=row.get("reference"), organization_id=row.get("organization_id"))
+
+
+def item(row: dict[str, Any]) -> Item:
+    return Item(
+        id=row["id"], kind=row["kind"], material_id=row.get("material_id"), unit=row["unit"],
+        lot_code=row.get("lot_code"), parent_id=row.get("parent_id"), status=row["status"],
+        manufactured_at=parse_time(row.get("manufactured_at")), expires_at=parse_time(row.get("expires_at")),
+        characteristics=json.loads(row.get("characteristics") or "{}"),
+        conversions=json.loads(row.get("conversions") or "{}"), container_type=row.get("container_type"),
+        origin_known=bool(row.get("origin_known", True)), organization_id=row.get("organization_id"),
+        created_by_event=row.get("created_by_event"), first_event_time=parse_time(row.get("first_event_time")),
+    )
+
+
+def shipment(row: dict[str, Any]) -> Shipment:
+    return Shipment(id=row["id"], order_id=row.get("order_id"), partner_id=row.get("partner_id"),
+                    destination_id=row.get("destination_id"), shipped_at=parse_time(row.get("shipped_at")),
+                    organization_id=row.get("organization_id"))
+
+
+def event(row: dict[str, Any]) -> EventRecord:
+    return EventRecord.model_validate_json(row["body"])
+
+
+def finding(row: dict[str, Any]) -> Finding:
+    return Finding(id=row["id"], kind=row["kind"], message=row["message"], event_id=row["event_id"],
+                   item_id=row.get("item_id"), location_id=row.get("location_id"), quantity=row.get("quantity"))
+
+
+def balance(row: dict[str, Any]) -> Balance:
+    return Balance(item_id=row["item_id"], location_id=row["location_id"], quantity=row["quantity"],
+                   material_id=row.get("material_id"), unit=row.get("unit") or "EA",
+                   virtual=bool(row.get("virtual")))
+
+
+READERS = {
+    "Organization": organization, "Material": material, "Location": location, "Order": order,
+    "Item": item, "Shipment": shipment, "Event": event, "Finding": finding, "Balance": balance,
+}
+WRITERS = {
+    "Organization": organization_props, "Material": material_props, "Location": location_props,
+    "Order": order_props,
+}

@@ -1,0 +1,139 @@
+"""The port every graph store implements. Services depend on this and nothing below it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
+from ..domain.models import Balance, Item
+
+# Master-data kinds a store keeps, by node label.
+MasterKind = Literal["Organization", "Material", "Location", "Order"]
+ReadKind = Literal["Organization", "Material", "Location", "Order", "Item", "Shipment"]
+
+
+class Direction(str, Enum):
+    FORWARD = "FORWARD"  # along `->`: where material went
+    BACKWARD = "BACKWARD"  # against it: where it came from
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    types: Sequence[EventType] = ()
+    item_id: str | None = None
+    location_id: str | None = None
+    order_id: str | None = None
+    shipment_id: str | None = None
+    source: Source | None = None
+    since: datetime | None = None  # event time, inclusive
+    until: datetime | None = None  # event time, exclusive
+
+
+@dataclass(frozen=True)
+class BalanceFilter:
+    item_ids: Sequence[str] | None = None
+    location_ids: Sequence[str] | None = None
+    material_ids: Sequence[str] | None = None
+    include_virtual: bool = True
+    include_zero: bool = False
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    material_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class Imbalance:
+    item_id: str
+    total: float
+
+
+@dataclass
+class IntegrityReport:
+    """What `tracegraph check` reports: conservation, dangling references, findings."""
+
+    items: int = 0
+    events: int = 0
+    imbalances: list[Imbalance] = field(default_factory=list)
+    dangling: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.imbalances and not self.dangling
+
+
+class GraphStore(ABC):
+    """A graph store holding the ledger. Every method is safe to call from the event loop."""
+
+    name: str
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, apply the schema idempotently and create the well-known virtual locations."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise unless the store answers."""
+
+    # -- writes -----------------------------------------------------------------------------
+
+    @abstractmethod
+    async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
+        """Check and write events in one transaction: all of them, or none (DomainError)."""
+
+    @abstractmethod
+    async def create(self, kind: MasterKind, model: BaseModel) -> None:
+        """Create master data; DomainError ALREADY_EXISTS if its id is taken."""
+
+    # -- reads ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]: ...
+
+    @abstractmethod
+    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
+                   ) -> list[BaseModel]:
+        """Nodes of a kind ordered by id, the first `first` after the id `after`."""
+
+    @abstractmethod
+    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
+                       ) -> list[Balance]:
+        """Balances ordered by (item, location); `after` is the key of the last one seen."""
+
+    @abstractmethod
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
+        """Events in commit order with their sequence number, the first `first` after `after`."""
+
+    @abstractmethod
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]: ...
+
+    @abstractmethod
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+        """Every event that touched each item, in commit order."""
+
+    @abstractmethod
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        """One hop of lineage from each id: (from, to) pairs, voided links left out."""
+
+    @abstractmethod
+    async def findings(self, after: str | None, first: int) -> list[Finding]: ...
+
+    @abstractmethod
+    async def integrity(self) -> IntegrityReport: ...
+
+
+
