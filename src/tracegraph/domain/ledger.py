@@ -655,3 +655,62 @@ class _Planner:
                 self.status_changes.append(StatusChange(item_id=item.id, from_status=c.to_status,
                                                         to_status=c.from_status))
                 self.set_item(item.model_copy(update={"status": c.from_status}))
+
+
+def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]) -> StateKeys:
+    """The union of what every command of a batch needs loaded."""
+    parts = [keys_for(c, reversed_events.get(c.reverses) if c.reverses else None) for c in cmds]
+    return StateKeys(
+        event_ids=frozenset().union(*(k.event_ids for k in parts)),
+        item_ids=frozenset().union(*(k.item_ids for k in parts)),
+        location_ids=frozenset().union(*(k.location_ids for k in parts)),
+        material_ids=frozenset().union(*(k.material_ids for k in parts)),
+        serials=frozenset().union(*(k.serials for k in parts)),
+    )
+
+
+def advance(state: LedgerState, entry: LedgerEntry) -> None:
+    """Apply an entry's effects to a loaded state, so the next event of a batch sees them."""
+    if entry.duplicate:
+        return
+    for item in [*entry.new_items, *entry.updated_items]:
+        state.items[item.id] = item
+        if item.kind is ItemKind.SERIAL and item.material_id and item.id in {i.id for i in entry.new_items}:
+            state.serials[(item.material_id, item.lot_code or item.id)] = item.id
+    for loc in entry.new_locations:
+        state.locations[loc.id] = loc
+    for key, delta in entry.balance_deltas().items():
+        state.balances[key] = state.balances.get(key, 0.0) + delta
+    state.events[entry.event.id] = entry.event
+    if entry.event.reverses:
+        state.reversed_ids.add(entry.event.reverses)
+
+
+def plan_batch(
+    cmds: list[EventCommand],
+    state: LedgerState,
+    *,
+    source: Source = Source.COMMAND,
+    now: datetime | None = None,
+) -> list[LedgerEntry]:
+    """Plan events in order on one loaded state; a command refused refuses the batch.
+
+    Problems are reported with the index of the event they belong to (`events[3].inputs[0]...`)
+    when the batch holds more than one event.
+    """
+    entries: list[LedgerEntry] = []
+    problems: list[Problem] = []
+    for n, cmd in enumerate(cmds):
+        try:
+            entry = plan(cmd, state, source=source, now=now)
+        except DomainError as e:
+            if len(cmds) == 1:
+                raise
+            problems += [Problem(f"events[{n}].{p.field}" if p.field else f"events[{n}]", p.message, p.code)
+                         for p in e.problems]
+            continue
+        advance(state, entry)
+        entries.append(entry)
+    if problems:
+        raise DomainError(problems)
+    return entries

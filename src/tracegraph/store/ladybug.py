@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
-from ..domain.ledger import LedgerState, keys_for, plan
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
 from .cypher import catalog
@@ -97,7 +97,7 @@ class LadybugStore(GraphStore):
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
             loc = Location(id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL,
                            virtual=kind)
-            self._exec("merge_location", M.location_props(loc))
+            self._exec("merge_locations", {"rows": [M.location_props(loc)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
 
     async def close(self) -> None:
@@ -117,20 +117,20 @@ class LadybugStore(GraphStore):
     # -- writes -----------------------------------------------------------------------------
 
     async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
-        return await self._run(self._transaction, lambda: [self._record_one(c, source) for c in commands])
+        return await self._run(self._transaction, lambda: self._record(list(commands), source))
 
-    def _record_one(self, cmd: EventCommand, source: Source) -> LedgerEntry:
-        reversed_event = None
-        if cmd.reverses:
-            reversed_event = self._events_by_id([cmd.reverses]).get(cmd.reverses)
-        state = self._load(keys_for(cmd, reversed_event))
-        entry = plan(cmd, state, source=source)
-        if not entry.duplicate:
-            virtual = {loc.id for loc in [*state.locations.values(), *entry.new_locations] if loc.is_virtual}
-            self._write(entry, state, virtual)
-        return entry
+    def _record(self, cmds: list[EventCommand], source: Source) -> list[LedgerEntry]:
+        reversed_events = self._events_by_id(sorted({c.reverses for c in cmds if c.reverses}))
+        state = self._load(batch_keys(cmds, reversed_events))
+        entries = plan_batch(cmds, state, source=source)
+        rows = M.write_rows(entries, state, self._seq)
+        for name in M.WRITE_ORDER:
+            if rows[name]:
+                self._exec(name, {"rows": rows[name]})
+        self._seq += len(rows["create_events"])
+        return entries
 
-    def _load(self, keys) -> LedgerState:
+    def _load(self, keys: StateKeys) -> LedgerState:
         state = LedgerState()
         ids = sorted(keys.item_ids)
         state.items = {r["id"]: M.item(r) for r in self._nodes("get_items", {"ids": ids})}
@@ -154,39 +154,6 @@ class LadybugStore(GraphStore):
             state.events = self._events_by_id(sorted(keys.event_ids))
             state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(keys.event_ids)})}
         return state
-
-    def _write(self, entry: LedgerEntry, state: LedgerState, virtual: set[str]) -> None:
-        event = entry.event
-        self._seq += 1
-        self._exec("create_event", M.event_props(event, self._seq))
-        for loc in entry.new_locations:
-            self._exec("merge_location", M.location_props(loc))
-        for item in entry.new_items:
-            self._exec("create_item", M.item_props(item))
-            if item.kind.value == "SERIAL" and item.material_id:
-                key = M.balance_id(item.material_id, item.lot_code or item.id)
-                self._exec("create_serial_key", {"id": key, "item_id": item.id})
-        for item in entry.updated_items:
-            props = M.item_props(item)
-            self._exec("update_item", {k: props[k] for k in ("id", "status", "characteristics", "first_event_time")})
-        items = {**state.items, **{i.id: i for i in entry.new_items}}
-        for row in M.balance_rows(entry, items, virtual):
-            del row["id"]
-            self._exec("add_balance", row)
-        time = M.time_key(event.event_time)
-        for link in event.links:
-            self._exec("create_link", {"source_id": link.source_id, "target_id": link.target_id,
-                                       "kind": link.kind.value, "quantity": link.quantity,
-                                       "event_id": event.id, "event_time": time})
-        for item_id in event.item_ids:
-            self._exec("touch", {"event_id": event.id, "item_id": item_id})
-        if event.reverses:
-            self._exec("reverse", {"event_id": event.id, "reversed_id": event.reverses})
-            self._exec("void_links", {"reversed_id": event.reverses})
-        for f in entry.findings:
-            self._exec("create_finding", M.finding_props(f, event.recorded_at))
-        if entry.shipment is not None:
-            self._exec("merge_shipment", M.shipment_props(entry.shipment))
 
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         await self._run(self._create, kind, model)

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.events import EventRecord, Finding, LedgerEntry
-from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
+from ..domain.ledger import LedgerState
+from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -104,14 +105,64 @@ def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
             "recorded_at": time_key(recorded_at)}
 
 
-def balance_rows(entry: LedgerEntry, items: dict[str, Item], virtual: set[str]) -> list[dict[str, Any]]:
-    """One row per (item, location) the entry changes, with the change."""
-    rows = []
-    for (item_id, loc), delta in entry.balance_deltas().items():
-        item = items[item_id]
-        rows.append({"id": balance_id(item_id, loc), "item_id": item_id, "location_id": loc,
-                     "material_id": item.material_id, "unit": item.unit, "virtual": loc in virtual,
-                     "delta": delta})
+# The statements that write a batch of planned events, in the order they run.
+WRITE_ORDER = (
+    "merge_locations", "create_items", "create_serial_keys", "update_items", "create_events",
+    "add_balances", "create_links", "touch", "reverse", "void_links", "create_findings", "merge_shipments",
+)
+
+
+def write_rows(entries: list[LedgerEntry], state: LedgerState, last_seq: int) -> dict[str, list[dict[str, Any]]]:
+    """The rows each write statement takes for a planned batch, `state` advanced past it.
+
+    Items are written in their final state; balance changes are summed per item and location,
+    so each statement touches a node or relationship once.
+    """
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in WRITE_ORDER}
+    entries = [e for e in entries if not e.duplicate]
+    new_ids: dict[str, None] = {}
+    updated_ids: dict[str, None] = {}
+    locations: dict[str, Location] = {}
+    deltas: dict[tuple[str, str], float] = {}
+    shipments: dict[str, Shipment] = {}
+    for n, entry in enumerate(entries, start=1):
+        e = entry.event
+        rows["create_events"].append(event_props(e, last_seq + n))
+        new_ids.update(dict.fromkeys(i.id for i in entry.new_items))
+        updated_ids.update(dict.fromkeys(i.id for i in entry.updated_items))
+        locations.update({loc.id: loc for loc in entry.new_locations})
+        for key, delta in entry.balance_deltas().items():
+            deltas[key] = deltas.get(key, 0.0) + delta
+        t = time_key(e.event_time)
+        rows["create_links"] += [{"source_id": link.source_id, "target_id": link.target_id,
+                                  "kind": link.kind.value, "quantity": link.quantity, "event_id": e.id,
+                                  "event_time": t} for link in e.links]
+        rows["touch"] += [{"event_id": e.id, "item_id": item_id} for item_id in e.item_ids]
+        if e.reverses:
+            rows["reverse"].append({"event_id": e.id, "reversed_id": e.reverses})
+            rows["void_links"].append({"reversed_id": e.reverses})
+        rows["create_findings"] += [finding_props(f, e.recorded_at) for f in entry.findings]
+        if entry.shipment is not None:
+            shipments[entry.shipment.id] = entry.shipment
+    rows["merge_locations"] = [location_props(loc) for loc in locations.values()]
+    for item_id in new_ids:
+        item = state.items[item_id]
+        rows["create_items"].append(item_props(item))
+        if item.kind is ItemKind.SERIAL and item.material_id:
+            rows["create_serial_keys"].append({"id": balance_id(item.material_id, item.lot_code or item.id),
+                                               "item_id": item.id})
+    for item_id in updated_ids:
+        if item_id not in new_ids:
+            props = item_props(state.items[item_id])
+            rows["update_items"].append({k: props[k] for k in ("id", "status", "characteristics",
+                                                                "first_event_time")})
+    for (item_id, loc), delta in deltas.items():
+        item = state.items[item_id]
+        where = state.locations.get(loc)
+        rows["add_balances"].append({"item_id": item_id, "location_id": loc, "material_id": item.material_id,
+                                     "unit": item.unit, "virtual": bool(where and where.is_virtual),
+                                     "delta": delta})
+    rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]
     return rows
 
 

@@ -1,19 +1,70 @@
-// name: create_event
-CREATE (:Event {id: $id, seq: $seq, type: $type, source: $source, event_time: $event_time,
-  recorded_at: $recorded_at, location_id: $location_id, order_id: $order_id, shipment_id: $shipment_id,
-  partner_id: $partner_id, biz_step: $biz_step, disposition: $disposition,
-  organization_id: $organization_id, reverses: $reverses, body: $body})
-// name: create_item
-CREATE (:Item {id: $id, kind: $kind, material_id: $material_id, unit: $unit, lot_code: $lot_code,
-  parent_id: $parent_id, status: $status, manufactured_at: $manufactured_at, expires_at: $expires_at,
-  characteristics: $characteristics, conversions: $conversions, container_type: $container_type,
-  origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
-  first_event_time: $first_event_time})
-// name: update_item
-MATCH (i:Item {id: $id})
-SET i.status = $status, i.characteristics = $characteristics, i.first_event_time = $first_event_time
-// name: create_serial_key
-CREATE (:SerialKey {id: $id, item_id: $item_id})
+// name: create_events
+UNWIND $rows AS r
+CREATE (:Event {id: r.id, seq: r.seq, type: r.type, source: r.source, event_time: r.event_time,
+  recorded_at: r.recorded_at, location_id: r.location_id, order_id: r.order_id, shipment_id: r.shipment_id,
+  partner_id: r.partner_id, biz_step: r.biz_step, disposition: r.disposition,
+  organization_id: r.organization_id, reverses: r.reverses, body: r.body})
+// name: create_items
+UNWIND $rows AS r
+CREATE (:Item {id: r.id, kind: r.kind, material_id: r.material_id, unit: r.unit, lot_code: r.lot_code,
+  parent_id: r.parent_id, status: r.status, manufactured_at: r.manufactured_at, expires_at: r.expires_at,
+  characteristics: r.characteristics, conversions: r.conversions, container_type: r.container_type,
+  origin_known: r.origin_known, organization_id: r.organization_id, created_by_event: r.created_by_event,
+  first_event_time: r.first_event_time})
+// name: update_items
+UNWIND $rows AS r
+MATCH (i:Item {id: r.id})
+SET i.status = r.status, i.characteristics = r.characteristics, i.first_event_time = r.first_event_time
+// name: create_serial_keys
+UNWIND $rows AS r
+CREATE (:SerialKey {id: r.id, item_id: r.item_id})
+// name: merge_locations
+UNWIND $rows AS r
+MERGE (l:Location {id: r.id})
+ON CREATE SET l.name = r.name, l.kind = r.kind, l.parent_id = r.parent_id, l.virtual = r.virtual,
+  l.partner_id = r.partner_id, l.organization_id = r.organization_id
+// name: merge_shipments
+UNWIND $rows AS r
+MERGE (s:Shipment {id: r.id})
+ON CREATE SET s.order_id = r.order_id, s.partner_id = r.partner_id, s.destination_id = r.destination_id,
+  s.shipped_at = r.shipped_at, s.organization_id = r.organization_id
+ON MATCH SET s.shipped_at = r.shipped_at
+// name: add_balances
+UNWIND $rows AS r
+MATCH (i:Item {id: r.item_id})
+WITH i, r
+MATCH (l:Location {id: r.location_id})
+MERGE (i)-[a:AT]->(l)
+ON CREATE SET a.quantity = r.delta, a.material_id = r.material_id, a.unit = r.unit, a.virtual = r.virtual
+ON MATCH SET a.quantity = a.quantity + r.delta
+// name: create_links
+UNWIND $rows AS r
+MATCH (a:Item {id: r.source_id})
+WITH a, r
+MATCH (b:Item {id: r.target_id})
+CREATE (a)-[:FLOWS_TO {kind: r.kind, quantity: r.quantity, event_id: r.event_id, event_time: r.event_time,
+  voided: false}]->(b)
+// name: touch
+UNWIND $rows AS r
+MATCH (e:Event {id: r.event_id})
+WITH e, r
+MATCH (i:Item {id: r.item_id})
+CREATE (e)-[:TOUCHED]->(i)
+// name: reverse
+UNWIND $rows AS r
+MATCH (c:Event {id: r.event_id})
+WITH c, r
+MATCH (e:Event {id: r.reversed_id})
+CREATE (c)-[:REVERSES]->(e)
+// name: void_links
+UNWIND $rows AS r
+MATCH (e:Event {id: r.reversed_id})-[:TOUCHED]->(:Item)-[l:FLOWS_TO]->(:Item)
+WHERE l.event_id = r.reversed_id
+SET l.voided = true
+// name: create_findings
+UNWIND $rows AS r
+CREATE (:Finding {id: r.id, kind: r.kind, message: r.message, event_id: r.event_id, item_id: r.item_id,
+  location_id: r.location_id, quantity: r.quantity, recorded_at: r.recorded_at})
 // name: create_organization
 CREATE (:Organization {id: $id, name: $name})
 // name: create_material
@@ -22,37 +73,6 @@ CREATE (:Material {id: $id, name: $name, tracking: $tracking, base_unit: $base_u
 // name: create_location
 CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, virtual: $virtual,
   partner_id: $partner_id, organization_id: $organization_id})
-// name: merge_location
-MERGE (l:Location {id: $id})
-ON CREATE SET l.name = $name, l.kind = $kind, l.parent_id = $parent_id, l.virtual = $virtual,
-  l.partner_id = $partner_id, l.organization_id = $organization_id
 // name: create_order
 CREATE (:`Order` {id: $id, type: $type, partner_id: $partner_id, reference: $reference,
   organization_id: $organization_id})
-// name: merge_shipment
-MERGE (s:Shipment {id: $id})
-ON CREATE SET s.order_id = $order_id, s.partner_id = $partner_id, s.destination_id = $destination_id,
-  s.shipped_at = $shipped_at, s.organization_id = $organization_id
-ON MATCH SET s.shipped_at = $shipped_at
-// name: add_balance
-MATCH (i:Item {id: $item_id}), (l:Location {id: $location_id})
-MERGE (i)-[a:AT]->(l)
-ON CREATE SET a.quantity = $delta, a.material_id = $material_id, a.unit = $unit, a.virtual = $virtual
-ON MATCH SET a.quantity = a.quantity + $delta
-// name: create_link
-MATCH (a:Item {id: $source_id}), (b:Item {id: $target_id})
-CREATE (a)-[:FLOWS_TO {kind: $kind, quantity: $quantity, event_id: $event_id, event_time: $event_time,
-  voided: false}]->(b)
-// name: touch
-MATCH (e:Event {id: $event_id}), (i:Item {id: $item_id})
-CREATE (e)-[:TOUCHED]->(i)
-// name: reverse
-MATCH (c:Event {id: $event_id}), (e:Event {id: $reversed_id})
-CREATE (c)-[:REVERSES]->(e)
-// name: void_links
-MATCH (e:Event {id: $reversed_id})-[:TOUCHED]->(:Item)-[r:FLOWS_TO]->(:Item)
-WHERE r.event_id = $reversed_id
-SET r.voided = true
-// name: create_finding
-CREATE (:Finding {id: $id, kind: $kind, message: $message, event_id: $event_id, item_id: $item_id,
-  location_id: $location_id, quantity: $quantity, recorded_at: $recorded_at})

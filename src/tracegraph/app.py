@@ -1,0 +1,78 @@
+"""The ASGI application: GraphQL (with GraphiQL and subscriptions) and /health."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from .bus import Bus
+from .config import Settings, settings as default_settings
+from .services.ledger import Ledger
+from .store.factory import make_store
+from .store.port import GraphStore
+
+log = logging.getLogger("tracegraph")
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
+    from .api import build_graphql_app
+
+    settings = settings or default_settings()
+    store = store or make_store(settings)
+    bus = Bus()
+    ledger = Ledger(store)
+    ledger.on_recorded(bus.publish)
+    state = {"ready": False}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        first_start = store.name == "ladybug" and not any(settings.data_dir.glob("*"))
+        await store.open()
+        if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
+                _all_events(), None, 1))):
+            from .demo import load_demo
+
+            count = await load_demo(ledger)
+            log.info("loaded the demo data: %d events", count)
+        state["ready"] = True
+        try:
+            yield
+        finally:
+            state["ready"] = False
+            await store.close()
+
+    async def health(request: Request) -> JSONResponse:
+        if not state["ready"]:
+            return JSONResponse({"status": "starting", "store": store.name}, status_code=503)
+        try:
+            await store.ping()
+        except Exception:  # noqa: BLE001 - any failure means the store does not answer
+            log.exception("store ping failed")
+            return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
+        return JSONResponse({"status": "ok", "store": store.name})
+
+    graphql = build_graphql_app(ledger, bus, settings)
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger
+    app.state.bus = bus
+    app.state.store = store
+    return app
+
+
+def _all_events():  # noqa: ANN202
+    from .store.port import EventFilter
+
+    return EventFilter()

@@ -1,0 +1,72 @@
+"""The `tracegraph` command: serve, check the ledger, export the GraphQL schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .config import settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    s = settings()
+    url = f"http://{s.host}:{s.port}"
+    print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
+    print(f"GraphiQL: {url}/graphql   health: {url}/health")
+    print('First query to try:  { trace(id: "LOT-FLOUR-0001", direction: FORWARD) { items { id } } }')
+    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=s.log_level, timeout_graceful_shutdown=10)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .store.factory import make_store
+
+    async def run() -> int:
+        store = make_store(settings())
+        await store.open()
+        try:
+            report = await store.integrity()
+        finally:
+            await store.close()
+        print(f"{report.items} items, {report.events} events")
+        for imbalance in report.imbalances:
+            print(f"CONSERVATION  item {imbalance.item_id}: balances over all locations sum to "
+                  f"{imbalance.total:g}, not 0")
+        for problem in report.dangling:
+            print(f"DANGLING      {problem}")
+        for f in report.findings:
+            where = " ".join(x for x in (f"item {f.item_id}" if f.item_id else "",
+                                          f"at {f.location_id}" if f.location_id else "") if x)
+            print(f"FINDING       {f.kind.value} {where} (event {f.event_id}): {f.message}")
+        verdict = "ok" if report.ok else "FAILED"
+        print(f"check {verdict}: {len(report.imbalances)} imbalances, {len(report.dangling)} dangling, "
+              f"{len(report.findings)} findings")
+        return 0 if report.ok else 1
+
+    return asyncio.run(run())
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from .api.schema import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tracegraph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve GraphQL on the configured store").set_defaults(fn=_serve)
+    sub.add_parser("check", help="verify conservation and links, list the findings").set_defaults(fn=_check)
+    sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(fn=_export_schema)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""Settings, read once from the environment (prefix TRACEGRAPH_)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACEGRAPH_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path(".tracegraph-data")
+    demo: bool = True  # load the demo data on the first start with an empty data directory
+    log_level: str = "info"
+
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str | None = None
+
+    redis_url: str | None = None
+    admin_key: str | None = None
+
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @property
+    def store_name(self) -> str:
+        return "neo4j" if self.neo4j_uri else "ladybug"
+
+
+@cache
+def settings() -> Settings:
+    return Settings()

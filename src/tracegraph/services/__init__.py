@@ -1,0 +1,1 @@
+"""Use cases: record events, read the ledger, trace. No framework, no driver."""

@@ -1,0 +1,181 @@
+"""The ledger's use cases, shared by every door (GraphQL, EPCIS, the CLI, the demo loader)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..domain import errors as E
+from ..domain.errors import DomainError, Problem
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
+from ..store.port import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    GraphStore,
+    IntegrityReport,
+    ItemFilter,
+)
+
+Listener = Callable[[LedgerEntry], Awaitable[None]]
+
+MAX_PAGE = 1000
+MAX_BATCH = 10_000
+
+
+@dataclass
+class TraceResult:
+    root: str
+    direction: Direction
+    items: list[str] = field(default_factory=list)  # reached, root excluded, in walk order
+    depth: dict[str, int] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Ledger:
+    """The service every entrypoint calls. Publishes each recorded event after it commits."""
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+        self._listeners: list[Listener] = []
+
+    def on_recorded(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    # -- master data ------------------------------------------------------------------------
+
+    async def create_organization(self, org: Organization) -> Organization:
+        await self.store.create("Organization", org)
+        return org
+
+    async def create_material(self, material: Material) -> Material:
+        await self.store.create("Material", material)
+        return material
+
+    async def create_location(self, location: Location) -> Location:
+        problems = []
+        if location.kind is LocationKind.VIRTUAL and location.virtual is None:
+            problems.append(Problem("virtual", "a VIRTUAL location needs its virtual kind", E.INVALID))
+        if location.virtual is not None and location.kind is not LocationKind.VIRTUAL:
+            location = location.model_copy(update={"kind": LocationKind.VIRTUAL})
+        if location.parent_id is not None:
+            if location.parent_id == location.id:
+                problems.append(Problem("parentId", "a location cannot be its own parent", E.INVALID))
+            elif not await self.store.get("Location", [location.parent_id]):
+                problems.append(Problem("parentId", f"unknown location {location.parent_id}", E.NOT_FOUND))
+        if location.partner_id is not None and not await self.store.get("Organization", [location.partner_id]):
+            problems.append(Problem("partnerId", f"unknown organization {location.partner_id}", E.NOT_FOUND))
+        if problems:
+            raise DomainError(problems)
+        await self.store.create("Location", location)
+        return location
+
+    async def create_order(self, order: Order) -> Order:
+        if order.partner_id is not None and not await self.store.get("Organization", [order.partner_id]):
+            raise DomainError(Problem("partnerId", f"unknown organization {order.partner_id}", E.NOT_FOUND))
+        await self.store.create("Order", order)
+        return order
+
+    # -- events -----------------------------------------------------------------------------
+
+    async def record(self, cmd: EventCommand, source: Source = Source.COMMAND) -> LedgerEntry:
+        return (await self.record_many([cmd], source))[0]
+
+    async def record_many(self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND,
+                          ) -> list[LedgerEntry]:
+        """Record events in one transaction: all, or none with every problem named."""
+        if len(cmds) > MAX_BATCH:
+            raise DomainError(Problem("events", f"at most {MAX_BATCH} events per batch, got {len(cmds)}",
+                                      E.INVALID))
+        if cmds and source is Source.COMMAND:
+            await self._check_references(cmds)
+        entries = await self.store.record(cmds, source)
+        for entry in entries:
+            if not entry.duplicate:
+                for listener in self._listeners:
+                    await listener(entry)
+        return entries
+
+    async def _check_references(self, cmds: Sequence[EventCommand]) -> None:
+        """Orders and partners a command names must exist (facts may name any)."""
+        orders = {c.order_id for c in cmds if c.order_id}
+        partners = {c.partner_id for c in cmds if c.partner_id}
+        problems = []
+        if orders:
+            known = await self.store.get("Order", sorted(orders))
+            problems += [Problem("orderId", f"unknown order {o}", E.NOT_FOUND) for o in sorted(orders - set(known))]
+        if partners:
+            known = await self.store.get("Organization", sorted(partners))
+            problems += [Problem("partnerId", f"unknown organization {p}", E.NOT_FOUND)
+                         for p in sorted(partners - set(known))]
+        if problems:
+            raise DomainError(problems)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def items(self, ids: Sequence[str]) -> dict[str, Item]:
+        return await self.store.get("Item", ids)  # type: ignore[return-value]
+
+    async def materials(self, ids: Sequence[str]) -> dict[str, Material]:
+        return await self.store.get("Material", ids)  # type: ignore[return-value]
+
+    async def locations(self, ids: Sequence[str]) -> dict[str, Location]:
+        return await self.store.get("Location", ids)  # type: ignore[return-value]
+
+    async def organizations(self, ids: Sequence[str]) -> dict[str, Organization]:
+        return await self.store.get("Organization", ids)  # type: ignore[return-value]
+
+    async def orders(self, ids: Sequence[str]) -> dict[str, Order]:
+        return await self.store.get("Order", ids)  # type: ignore[return-value]
+
+    async def shipments(self, ids: Sequence[str]) -> dict[str, Shipment]:
+        return await self.store.get("Shipment", ids)  # type: ignore[return-value]
+
+    async def page(self, kind, after: str | None, first: int, filt: ItemFilter | None = None):  # noqa: ANN001
+        return await self.store.page(kind, after, min(first, MAX_PAGE), filt)
+
+    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
+                       ) -> list[Balance]:
+        return await self.store.balances(filt, after, first)
+
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
+        return await self.store.events(filt, after, min(first, MAX_PAGE))
+
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
+        return await self.store.events_by_id(ids)
+
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+        return await self.store.events_of_items(item_ids)
+
+    async def findings(self, after: str | None, first: int) -> list[Finding]:
+        return await self.store.findings(after, min(first, MAX_PAGE))
+
+    async def check(self) -> IntegrityReport:
+        return await self.store.integrity()
+
+    # -- trace ------------------------------------------------------------------------------
+
+    async def trace(self, root: str, direction: Direction, max_depth: int | None = None) -> TraceResult:
+        """Every item reached from `root` along lineage (FORWARD) or against it (BACKWARD).
+
+        A breadth-first walk with a visited set, one store round trip per level: linear in
+        what it reaches, whatever the diamonds, and cycles end it rather than loop it.
+        """
+        result = TraceResult(root=root, direction=direction)
+        seen = {root}
+        frontier = [root]
+        depth = 0
+        while frontier and (max_depth is None or depth < max_depth):
+            depth += 1
+            nxt: list[str] = []
+            for source, target in await self.store.neighbours(frontier, direction):
+                result.edges.append((source, target))
+                reached = target if direction is Direction.FORWARD else source
+                if reached not in seen:
+                    seen.add(reached)
+                    nxt.append(reached)
+                    result.items.append(reached)
+                    result.depth[reached] = depth
+            frontier = nxt
+        return result
