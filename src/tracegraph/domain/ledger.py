@@ -97,7 +97,7 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
     locations = {line.location_id for line in lines if line.location_id}
     locations |= {x for x in (cmd.location_id, cmd.from_location_id, cmd.to_location_id) if x}
     locations |= set(VIRTUAL_LOCATIONS.values())
-    events = {cmd.id} if cmd.id else set()
+    events = {event_id_for(cmd)}  # a retry without an id is found by its digest
     if cmd.reverses:
         events.add(cmd.reverses)
     if reversed_event is not None:
@@ -184,8 +184,8 @@ class _Planner:
 
     def run(self) -> LedgerEntry:
         cmd = self.cmd
-        if cmd.id and cmd.id in self.state.events:
-            return LedgerEntry(event=self.state.events[cmd.id], duplicate=True)
+        if self.event_id in self.state.events:
+            return LedgerEntry(event=self.state.events[self.event_id], duplicate=True)
         self.create_items()
         handler = getattr(self, f"plan_{cmd.type.value.lower()}")
         handler()
@@ -353,6 +353,10 @@ class _Planner:
                          f"unknown unit {unit} for item {item.id} (kept in {item.unit}; declare a conversion)",
                          E.UNKNOWN_UNIT)
             return None
+        if item.kind is ItemKind.SERIAL and item.unit == "EA" and abs(qty * factor - 1) > EPSILON \
+                and not self.is_fact:
+            self.problem(f"{field}.quantity", "a serial is one unit: quantity must be 1", E.INVALID_QUANTITY)
+            return None
         return qty * factor
 
     def positive(self, line: Line, field: str, *, allow_zero: bool = False) -> bool:
@@ -422,7 +426,8 @@ class _Planner:
         if qty is None:
             if line.quantity is not None:
                 return None
-            qty = default_qty if default_qty is not None else (1.0 if item.kind is ItemKind.SERIAL else None)
+            # A serial is one unit, whatever its inputs add up to (an assembly of three parts).
+            qty = 1.0 if item.kind is ItemKind.SERIAL else default_qty
             if qty is None:
                 self.problem(f"{field}.quantity", "a quantity is required", E.INVALID_QUANTITY)
                 return None
@@ -488,6 +493,8 @@ class _Planner:
             if cmd.type in _CONSUMING:
                 self.check_status(got[0], f"inputs[{i}]", shipping=False)
             taken.append(got)
+            # Moved at once, so a second line of the same item sees what the first took.
+            self.move(got[0], got[1], PRODUCTION, got[2])
         given: list[tuple[Item, str, float]] = []
         default_qty = None
         if len(cmd.outputs) == 1 and taken and len({t[0].unit for t in taken}) == 1:
@@ -500,8 +507,6 @@ class _Planner:
                 given.append(got)
         if self.problems:
             return
-        for item, loc, qty in taken:
-            self.move(item, loc, PRODUCTION, qty)
         for item, loc, qty in given:
             self.move(item, PRODUCTION, loc, qty)
         kind = _LINK_KIND[cmd.type]

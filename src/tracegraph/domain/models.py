@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from .units import MAX_UNIT_LENGTH, normalize_unit
 
@@ -22,11 +23,13 @@ _ID_RE = re.compile(r"^[\x21-\x7e]+$")
 
 def _check_id(value: str) -> str:
     if not value:
-        raise ValueError("must not be empty")
+        raise PydanticCustomError("invalid_identifier", "an identifier must not be empty")
     if len(value) > MAX_ID_LENGTH:
-        raise ValueError(f"is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
+        raise PydanticCustomError("string_too_long",
+                                  f"an identifier is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
     if not _ID_RE.match(value):
-        raise ValueError("may hold printable ASCII characters only, without spaces")
+        raise PydanticCustomError("invalid_identifier",
+                                  "an identifier may hold printable ASCII characters only, without spaces")
     return value
 
 
@@ -167,7 +170,7 @@ class Location(Model):
         return self.virtual is not None
 
 
-Characteristic = float | bool | str
+Characteristic = float | bool | Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
 
 class Item(Model):

@@ -156,6 +156,10 @@ class Ledger:
 
     # -- trace ------------------------------------------------------------------------------
 
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        """One hop of lineage from each id, as `(source, target)` pairs: `source -> target`."""
+        return await self.store.neighbours(ids, direction)
+
     async def trace(self, root: str, direction: Direction, max_depth: int | None = None) -> TraceResult:
         """Every item reached from `root` along lineage (FORWARD) or against it (BACKWARD).
 

@@ -39,6 +39,13 @@ T = TypeVar("T")
 _PLURAL = {"Organization": "organizations", "Material": "materials", "Location": "locations",
            "Order": "orders", "Item": "items", "Shipment": "shipments"}
 TOLERANCE = 1e-6
+# Up to this many rows, a write runs row by row rather than as one UNWIND (see write.cypher).
+_ROW_BY_ROW = 64
+
+
+def _one_line(query: str) -> str:
+    lines = (line.strip() for line in query.splitlines())
+    return " ".join(line for line in lines if line and not line.startswith("//"))
 
 
 class LadybugStore(GraphStore):
@@ -46,7 +53,9 @@ class LadybugStore(GraphStore):
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.q = catalog("ladybug")
+        # One line each: the driver's Python side takes far longer over multi-line query text
+        # (5 ms against 0.2 ms for the same statement, measured).
+        self.q = {name: _one_line(text) for name, text in catalog("ladybug").items()}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ladybug")
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
@@ -65,6 +74,9 @@ class LadybugStore(GraphStore):
         rows = [dict(zip(columns, row, strict=True)) for row in result.get_all()]
         result.close()
         return rows
+
+    def _balances_of_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        return [row for item_id in ids for row in self._exec("balances_of_item", {"id": item_id})]
 
     def _nodes(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [M.clean(row["n"]) for row in self._exec(name, params)]
@@ -122,10 +134,15 @@ class LadybugStore(GraphStore):
     def _record(self, cmds: list[EventCommand], source: Source) -> list[LedgerEntry]:
         reversed_events = self._events_by_id(sorted({c.reverses for c in cmds if c.reverses}))
         state = self._load(batch_keys(cmds, reversed_events))
+        existing = set(state.balances)
         entries = plan_batch(cmds, state, source=source)
-        rows = M.write_rows(entries, state, self._seq)
+        rows = M.write_rows(entries, state, self._seq, existing)
         for name in M.WRITE_ORDER:
-            if rows[name]:
+            single = "update_balance" if name == "update_balances" else f"{name}_row"
+            if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:
+                for row in rows[name]:
+                    self._exec(single, row)
+            elif rows[name]:
                 self._exec(name, {"rows": rows[name]})
         self._seq += len(rows["create_events"])
         return entries
@@ -139,7 +156,7 @@ class LadybugStore(GraphStore):
         state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
         state.locations = {r["id"]: M.location(r)
                            for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})}
-        for row in self._exec("balances_of_items", {"ids": known}) if known else []:
+        for row in self._balances_of_items(known):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the command did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
@@ -184,7 +201,7 @@ class LadybugStore(GraphStore):
                        ) -> list[Balance]:
         def read() -> list[dict[str, Any]]:
             if filt.item_ids is not None:
-                return self._exec("balances_of_items", {"ids": list(filt.item_ids)})
+                return self._balances_of_items(filt.item_ids)
             if filt.location_ids is not None:
                 return self._exec("balances_at_locations", {"ids": list(filt.location_ids)})
             return self._exec("balances_all")

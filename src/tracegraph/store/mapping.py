@@ -108,15 +108,18 @@ def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
 # The statements that write a batch of planned events, in the order they run.
 WRITE_ORDER = (
     "merge_locations", "create_items", "create_serial_keys", "update_items", "create_events",
-    "add_balances", "create_links", "touch", "reverse", "void_links", "create_findings", "merge_shipments",
+    "create_balances", "update_balances", "create_links", "touch", "reverse", "void_links", "create_findings", "merge_shipments",
 )
 
 
-def write_rows(entries: list[LedgerEntry], state: LedgerState, last_seq: int) -> dict[str, list[dict[str, Any]]]:
+def write_rows(
+    entries: list[LedgerEntry], state: LedgerState, last_seq: int, existing: set[tuple[str, str]],
+) -> dict[str, list[dict[str, Any]]]:
     """The rows each write statement takes for a planned batch, `state` advanced past it.
 
     Items are written in their final state; balance changes are summed per item and location,
-    so each statement touches a node or relationship once.
+    so each statement touches a node or relationship once. `existing` names the balances the
+    store held before the batch: those are updated, the others created.
     """
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in WRITE_ORDER}
     entries = [e for e in entries if not e.duplicate]
@@ -159,9 +162,12 @@ def write_rows(entries: list[LedgerEntry], state: LedgerState, last_seq: int) ->
     for (item_id, loc), delta in deltas.items():
         item = state.items[item_id]
         where = state.locations.get(loc)
-        rows["add_balances"].append({"item_id": item_id, "location_id": loc, "material_id": item.material_id,
-                                     "unit": item.unit, "virtual": bool(where and where.is_virtual),
-                                     "delta": delta})
+        if (item_id, loc) in existing:
+            rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta})
+        else:
+            rows["create_balances"].append({"item_id": item_id, "location_id": loc, "material_id": item.material_id,
+                                            "unit": item.unit, "virtual": bool(where and where.is_virtual),
+                                            "delta": delta})
     rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]
     return rows
 

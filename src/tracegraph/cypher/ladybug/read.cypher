@@ -33,9 +33,9 @@ MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
 RETURN n ORDER BY n.id LIMIT $first
-// name: balances_of_items
-UNWIND $ids AS id
-MATCH (i:Item {id: id})-[a:AT]->(l:Location)
+// name: balances_of_item
+// One item per statement: the UNWIND form is planned as a join over every balance.
+MATCH (i:Item {id: $id})-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
 // name: balances_at_locations

@@ -29,14 +29,17 @@ MERGE (s:Shipment {id: r.id})
 ON CREATE SET s.order_id = r.order_id, s.partner_id = r.partner_id, s.destination_id = r.destination_id,
   s.shipped_at = r.shipped_at, s.organization_id = r.organization_id
 ON MATCH SET s.shipped_at = r.shipped_at
-// name: add_balances
+// name: create_balances
 UNWIND $rows AS r
 MATCH (i:Item {id: r.item_id})
 WITH i, r
 MATCH (l:Location {id: r.location_id})
-MERGE (i)-[a:AT]->(l)
-ON CREATE SET a.quantity = r.delta, a.material_id = r.material_id, a.unit = r.unit, a.virtual = r.virtual
-ON MATCH SET a.quantity = a.quantity + r.delta
+CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, virtual: r.virtual}]->(l)
+// name: update_balance
+// One row per statement: Ladybug plans the UNWIND form as a scan of every balance at the
+// location, and virtual locations hold a balance of almost every item.
+MATCH (i:Item {id: $item_id})-[a:AT]->(l:Location {id: $location_id})
+SET a.quantity = a.quantity + $delta
 // name: create_links
 UNWIND $rows AS r
 MATCH (a:Item {id: r.source_id})
@@ -76,3 +79,35 @@ CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, vir
 // name: create_order
 CREATE (:`Order` {id: $id, type: $type, partner_id: $partner_id, reference: $reference,
   organization_id: $organization_id})
+// Single-row forms of the batch statements above. Ladybug spends a few milliseconds per UNWIND
+// statement that matches nodes, growing with the tables; a handful of rows goes faster one
+// parameterised statement at a time (measured: 0.1-0.2 ms each).
+// name: create_events_row
+CREATE (:Event {id: $id, seq: $seq, type: $type, source: $source, event_time: $event_time,
+  recorded_at: $recorded_at, location_id: $location_id, order_id: $order_id, shipment_id: $shipment_id,
+  partner_id: $partner_id, biz_step: $biz_step, disposition: $disposition,
+  organization_id: $organization_id, reverses: $reverses, body: $body})
+// name: create_items_row
+CREATE (:Item {id: $id, kind: $kind, material_id: $material_id, unit: $unit, lot_code: $lot_code,
+  parent_id: $parent_id, status: $status, manufactured_at: $manufactured_at, expires_at: $expires_at,
+  characteristics: $characteristics, conversions: $conversions, container_type: $container_type,
+  origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
+  first_event_time: $first_event_time})
+// name: update_items_row
+MATCH (i:Item {id: $id})
+SET i.status = $status, i.characteristics = $characteristics, i.first_event_time = $first_event_time
+// name: create_balances_row
+MATCH (i:Item {id: $item_id}), (l:Location {id: $location_id})
+CREATE (i)-[:AT {quantity: $delta, material_id: $material_id, unit: $unit, virtual: $virtual}]->(l)
+// name: create_links_row
+MATCH (a:Item {id: $source_id}), (b:Item {id: $target_id})
+CREATE (a)-[:FLOWS_TO {kind: $kind, quantity: $quantity, event_id: $event_id, event_time: $event_time,
+  voided: false}]->(b)
+// name: touch_row
+MATCH (e:Event {id: $event_id}), (i:Item {id: $item_id})
+CREATE (e)-[:TOUCHED]->(i)
+// name: merge_shipments_row
+MERGE (s:Shipment {id: $id})
+ON CREATE SET s.order_id = $order_id, s.partner_id = $partner_id, s.destination_id = $destination_id,
+  s.shipped_at = $shipped_at, s.organization_id = $organization_id
+ON MATCH SET s.shipped_at = $shipped_at

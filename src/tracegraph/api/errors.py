@@ -1,0 +1,108 @@
+"""Errors: expected ones become `UserError`s in a payload, the rest are masked and logged.
+
+A `UserError.field` names the offending input field in camelCase, relative to the mutation's
+input (`outputs[0].quantity`, `newItems[1].lotCode`), as the domain's problems already do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import ValidationError
+
+from ..domain import errors as E
+from ..domain.errors import DomainError
+
+_CODES = {"string_too_long": E.TOO_LONG, "too_long": E.TOO_LONG, "invalid_identifier": E.INVALID_IDENTIFIER}
+
+
+@strawberry.type(description="An input a mutation refused, and why. Nothing of the mutation was written.")
+class UserError:
+    field: str | None = strawberry.field(
+        description="The offending input field in camelCase, relative to the mutation's input "
+        "(`outputs[0].quantity`); null when the input as a whole is at fault."
+    )
+    message: str = strawberry.field(description="What is wrong, for a person to read.")
+    code: str = strawberry.field(
+        description="A stable code: INVALID, TOO_LONG, NOT_FOUND, ALREADY_EXISTS, INVALID_QUANTITY, "
+        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, CONFLICT."
+    )
+
+
+class ApiError(Exception):
+    """A bad query argument (a page size out of range, a malformed cursor): a GraphQL error
+    the client may see, with `extensions.code` (unlike unexpected errors, never masked)."""
+
+    def __init__(self, message: str, code: str = E.INVALID, field: str | None = None):
+        super().__init__(message)
+        self.extensions = {"code": code, **({"field": field} if field else {})}
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask what the resolvers raised unexpectedly; keep validation errors and `ApiError`s."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def field_path(loc: Sequence[int | str], source: Any) -> str | None:
+    """The input field a pydantic error location names, in camelCase (`inputs[0].quantity`).
+
+    `source` is the GraphQL input the validated data was built from; it is walked with the
+    location so that a list turned into a mapping (`conversions: [{unit, factor}]`) is named
+    by its index again, and so that the union member tags pydantic appends after a key of a
+    JSON object (`characteristics.moisture.float`) are dropped.
+    """
+    path = ""
+    node = source
+    rest = list(loc)
+    while rest:
+        part = rest.pop(0)
+        if isinstance(part, int):
+            path += f"[{part}]"
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+        elif isinstance(node, dict):  # a JSON object: its key, then union member tags
+            path += f".{part}"
+            break
+        elif isinstance(node, list):  # a list of {unit, factor} the model holds as a mapping
+            index = next((n for n, x in enumerate(node) if getattr(x, "unit", None) == part), None)
+            path += f"[{index}]" if index is not None else f".{part}"
+            path += ".unit" if rest[:1] == ["[key]"] else ".factor"
+            break
+        else:
+            path += f".{_camel(part)}"
+            node = getattr(node, part, None)
+    return path.lstrip(".") or None
+
+
+def from_validation(exc: ValidationError, source: Any, prefix: str = "") -> list[UserError]:
+    """One `UserError` per offending field: INVALID, or TOO_LONG for a length limit."""
+    errors: dict[str | None, UserError] = {}
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        path = field_path(err["loc"], source)
+        field = f"{prefix}{path}" if path else (prefix.rstrip(".") or None)
+        code = _CODES.get(err["type"], E.INVALID)
+        message = err["msg"].removeprefix("Value error, ")
+        if field not in errors or (code == E.TOO_LONG and errors[field].code != E.TOO_LONG):
+            errors[field] = UserError(field=field, message=message, code=code)
+    return list(errors.values())
+
+
+def from_domain(exc: DomainError, rename: dict[str, str] | None = None) -> list[UserError]:
+    """The domain's problems as they are, a leading field segment renamed if asked
+    (`events[3]` of a batch becomes `input[3]`, the name of the argument)."""
+    out = []
+    for p in exc.problems:
+        field = p.field
+        for old, new in (rename or {}).items():
+            if field is not None and (field == old or field.startswith((f"{old}[", f"{old}."))):
+                field = new + field[len(old):]
+        out.append(UserError(field=field, message=p.message, code=p.code))
+    return out

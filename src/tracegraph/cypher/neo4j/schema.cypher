@@ -1,0 +1,26 @@
+// Neo4j 5: one uniqueness constraint per node label keyed by id (each also an index),
+// applied idempotently at start-up. FalkorDB takes schema_falkordb.cypher instead.
+// name: constraint_organization_id
+CREATE CONSTRAINT organization_id IF NOT EXISTS FOR (n:Organization) REQUIRE n.id IS UNIQUE
+// name: constraint_material_id
+CREATE CONSTRAINT material_id IF NOT EXISTS FOR (n:Material) REQUIRE n.id IS UNIQUE
+// name: constraint_location_id
+CREATE CONSTRAINT location_id IF NOT EXISTS FOR (n:Location) REQUIRE n.id IS UNIQUE
+// name: constraint_order_id
+CREATE CONSTRAINT order_id IF NOT EXISTS FOR (n:`Order`) REQUIRE n.id IS UNIQUE
+// name: constraint_item_id
+CREATE CONSTRAINT item_id IF NOT EXISTS FOR (n:Item) REQUIRE n.id IS UNIQUE
+// name: constraint_serial_key_id
+CREATE CONSTRAINT serial_key_id IF NOT EXISTS FOR (n:SerialKey) REQUIRE n.id IS UNIQUE
+// name: constraint_shipment_id
+CREATE CONSTRAINT shipment_id IF NOT EXISTS FOR (n:Shipment) REQUIRE n.id IS UNIQUE
+// name: constraint_event_id
+CREATE CONSTRAINT event_id IF NOT EXISTS FOR (n:Event) REQUIRE n.id IS UNIQUE
+// name: constraint_finding_id
+CREATE CONSTRAINT finding_id IF NOT EXISTS FOR (n:Finding) REQUIRE n.id IS UNIQUE
+// name: constraint_counter_id
+CREATE CONSTRAINT counter_id IF NOT EXISTS FOR (n:Counter) REQUIRE n.id IS UNIQUE
+// name: index_event_seq
+CREATE INDEX event_seq IF NOT EXISTS FOR (n:Event) ON (n.seq)
+// name: index_event_time
+CREATE INDEX event_time IF NOT EXISTS FOR (n:Event) ON (n.event_time)
