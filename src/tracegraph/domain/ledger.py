@@ -681,7 +681,8 @@ def advance(state: LedgerState, entry: LedgerEntry) -> None:
     for item in [*entry.new_items, *entry.updated_items]:
         state.items[item.id] = item
         if item.kind is ItemKind.SERIAL and item.material_id and item.id in {i.id for i in entry.new_items}:
-            state.serials[(item.material_id, item.lot_code or item.id)] = item.id
+            # A fact may repeat a serial (kept as a finding): the first item keeps the number.
+            state.serials.setdefault((item.material_id, item.lot_code or item.id), item.id)
     for loc in entry.new_locations:
         state.locations[loc.id] = loc
     for key, delta in entry.balance_deltas().items():

@@ -88,8 +88,11 @@ class LadybugStore(GraphStore):
         try:
             out = fn()
         except BaseException:
-            self._conn.execute("ROLLBACK")
             self._seq = seq
+            try:
+                self._conn.execute("ROLLBACK")
+            except RuntimeError:
+                pass  # a failed statement has rolled the transaction back already
             raise
         self._conn.execute("COMMIT")
         return out
@@ -134,9 +137,9 @@ class LadybugStore(GraphStore):
     def _record(self, cmds: list[EventCommand], source: Source) -> list[LedgerEntry]:
         reversed_events = self._events_by_id(sorted({c.reverses for c in cmds if c.reverses}))
         state = self._load(batch_keys(cmds, reversed_events))
-        existing = set(state.balances)
+        existing, existing_serials = set(state.balances), set(state.serials)
         entries = plan_batch(cmds, state, source=source)
-        rows = M.write_rows(entries, state, self._seq, existing)
+        rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
             if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:

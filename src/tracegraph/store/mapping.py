@@ -114,12 +114,14 @@ WRITE_ORDER = (
 
 def write_rows(
     entries: list[LedgerEntry], state: LedgerState, last_seq: int, existing: set[tuple[str, str]],
+    existing_serials: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows each write statement takes for a planned batch, `state` advanced past it.
 
     Items are written in their final state; balance changes are summed per item and location,
     so each statement touches a node or relationship once. `existing` names the balances the
-    store held before the batch: those are updated, the others created.
+    store held before the batch: those are updated, the others created; likewise
+    `existing_serials` names the serial numbers the store held.
     """
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in WRITE_ORDER}
     entries = [e for e in entries if not e.duplicate]
@@ -152,8 +154,9 @@ def write_rows(
         item = state.items[item_id]
         rows["create_items"].append(item_props(item))
         if item.kind is ItemKind.SERIAL and item.material_id:
-            rows["create_serial_keys"].append({"id": balance_id(item.material_id, item.lot_code or item.id),
-                                               "item_id": item.id})
+            key = (item.material_id, item.lot_code or item.id)
+            if state.serials.get(key) == item.id and key not in existing_serials:
+                rows["create_serial_keys"].append({"id": balance_id(*key), "item_id": item.id})
     for item_id in updated_ids:
         if item_id not in new_ids:
             props = item_props(state.items[item_id])

@@ -1,0 +1,62 @@
+# tracegraph — developer entry points. See shared/CONTRACT.md: `make run`, `make test`.
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+# System packages the tests need, as `binary:debian-package` pairs. A package is
+# installed (`apt-get install -y`, via sudo when not root) only when its binary is
+# missing, so `make test` needs no root on a prepared machine. Example:
+#   APT_DEPS := redis-server:redis-server
+APT_DEPS :=
+
+.PHONY: venv run test schema bench apt-deps clean
+
+venv: $(VENV)/.installed
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "python3.11 or python3 not found" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Neo4j's Cypher parser for tools/lint-cypher.mjs. Without npm the lint test skips.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the Cypher lint test will be skipped" >&2; \
+	fi
+
+apt-deps:
+	@missing=""; \
+	for pair in $(APT_DEPS); do \
+		command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -q && $$sudo apt-get install -y -q $$missing; \
+	fi
+
+run: venv
+	exec $(VENV)/bin/tracegraph serve
+
+test: venv node_modules/.installed apt-deps
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+schema: venv
+	$(VENV)/bin/tracegraph export-schema > schema/schema.graphql.tmp || { rm -f schema/schema.graphql.tmp; exit 1; }
+	mv schema/schema.graphql.tmp schema/schema.graphql
+
+bench: venv
+	$(PY) bench/ingest.py
+
+# Leaves the store data (.tracegraph-data) alone.
+clean:
+	rm -rf $(VENV) node_modules build dist .pytest_cache .hypothesis src/*.egg-info schema/schema.graphql.tmp
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

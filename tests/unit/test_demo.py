@@ -1,0 +1,179 @@
+"""The demo data, loaded through the ledger service onto the embedded store."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+
+from tracegraph.demo import BIKES, FRAMES, demo_commands, load_demo, sscc
+from tracegraph.domain.errors import DomainError
+from tracegraph.domain.events import EventType
+from tracegraph.domain.models import Status, VIRTUAL_LOCATIONS, VirtualKind
+from tracegraph.services.ledger import Ledger
+from tracegraph.store.ladybug import LadybugStore
+from tracegraph.store.port import BalanceFilter, Direction, ItemFilter
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
+INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
+
+
+@dataclass
+class Loaded:
+    ledger: Ledger
+    recorded: int
+    seconds: float
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Loaded]:
+    store = LadybugStore(tmp_path_factory.mktemp("demo"))
+    await store.open()
+    ledger = Ledger(store)
+    started = time.perf_counter()
+    recorded = await load_demo(ledger)
+    loaded = Loaded(ledger, recorded, time.perf_counter() - started)
+    yield loaded
+    await store.close()
+
+
+async def stock(ledger: Ledger, location_id: str) -> dict[str, float]:
+    return {b.item_id: b.quantity for b in await ledger.balances(BalanceFilter(location_ids=[location_id]))}
+
+
+async def reached(ledger: Ledger, root: str, direction: Direction) -> set[str]:
+    return set((await ledger.trace(root, direction)).items)
+
+
+# -- the whole ---------------------------------------------------------------------------------
+
+async def test_the_ledger_checks_clean(demo: Loaded) -> None:
+    report = await demo.ledger.check()
+    assert report.ok, (report.imbalances, report.dangling)
+    assert report.imbalances == [] and report.dangling == [] and report.findings == []
+    assert report.events == demo.recorded == len(demo_commands())
+    assert demo.recorded >= 70 and report.items >= 80
+
+
+async def test_it_loads_fast(demo: Loaded) -> None:
+    assert demo.seconds < 6.0  # about 0.3 s on a laptop; the budget is 3 s, with room for slow CI
+
+
+async def test_a_second_load_is_refused(demo: Loaded) -> None:
+    with pytest.raises(DomainError):
+        await load_demo(demo.ledger)
+
+
+async def test_the_commands_are_deterministic_and_in_time_order() -> None:
+    first, second = demo_commands(), demo_commands()
+    assert first == second
+    ids = [c.id for c in first]
+    assert len(set(ids)) == len(ids) and all(ids)
+    times = [c.event_time for c in first]
+    assert times == sorted(times)
+    assert times[-1] - times[0] >= timedelta(days=10)
+    assert all(c.recorded_by and c.biz_step for c in first)
+    assert set(Counter(c.type for c in first)) >= {
+        EventType.RECEIVE, EventType.ISSUE, EventType.PRODUCE, EventType.SPLIT, EventType.MERGE, EventType.PACK,
+        EventType.UNPACK, EventType.MOVE, EventType.SHIP, EventType.ADJUST, EventType.SCRAP, EventType.RECLASSIFY,
+        EventType.CHARACTERISTICS}
+
+
+# -- the bakery --------------------------------------------------------------------------------
+
+async def test_forward_from_the_first_flour_lot_reaches_bread_trays_and_pallets(demo: Loaded) -> None:
+    forward = await reached(demo.ledger, "LOT-FLOUR-0001", Direction.FORWARD)
+    assert {"BATCH-DOUGH-240305-M1", "BATCH-DOUGH-240305-M2", "BATCH-DOUGH-240305"} <= forward
+    assert {"LOT-BRIOCHE-240305", "LOT-BRIOCHE-240306", "LOT-BRIOCHE-240313"} <= forward
+    assert {"LOT-BRIOCHE-240305-T01", "LOT-BRIOCHE-240305-T16", "LOT-BRIOCHE-240313-T08"} <= forward
+    assert {sscc(n) for n in range(2000000101, 2000000106)} <= forward
+    assert not forward & {"LOT-FLOUR-0002", "LOT-BUTTER-0001", *BIKES}
+
+
+async def test_backward_from_a_tray_reaches_every_ingredient_lot(demo: Loaded) -> None:
+    backward = await reached(demo.ledger, "LOT-BRIOCHE-240313-T01", Direction.BACKWARD)
+    assert {"LOT-BRIOCHE-240313", "BATCH-DOUGH-240313-M1", "LOT-FLOUR-0001", "LOT-FLOUR-0002",
+            "LOT-BUTTER-0001", "LOT-SUGAR-0001"} <= backward
+    assert "LOT-BUTTER-0002" not in backward  # the held lot was never used
+
+
+async def test_the_stores_received_the_trays(demo: Loaded) -> None:
+    assert sum((await stock(demo.ledger, "CUST/FRESHWAY-012")).values()) == 12 * 12  # 6 + 6 trays of 12
+    assert sum((await stock(demo.ledger, "CUST/FRESHWAY-017")).values()) == 9 * 12
+    corner = await stock(demo.ledger, "CUST/CORNERDELI-ROUEN")
+    assert corner == {f"LOT-BRIOCHE-240305-T{n}": 12.0 for n in (12, 13, 14)}
+    shipments = await demo.ledger.shipments(["SHP-BKY-240305-03"])
+    assert shipments["SHP-BKY-240305-03"].destination_id == "CUST/CORNERDELI-ROUEN"
+    assert shipments["SHP-BKY-240305-03"].partner_id == "ORG-CORNERDELI"
+
+
+async def test_units_status_and_expiry_of_the_bakery_lots(demo: Loaded) -> None:
+    items = await demo.ledger.items(["LOT-FLOUR-0001", "LOT-BUTTER-0002", "LOT-SUGAR-0001"])
+    flour = items["LOT-FLOUR-0001"]
+    assert flour.status is Status.RELEASED and flour.characteristics["mycotoxin_screen_pass"] is True
+    assert flour.expires_at == flour.manufactured_at + timedelta(days=180)  # type: ignore[operator]
+    assert items["LOT-BUTTER-0002"].status is Status.HOLD
+    # 40 bags of 25 kg, four bags used; the sugar lot's own 25 kg sacks, not the material's 50 kg.
+    assert (await stock(demo.ledger, "BKY/DRY/R-01"))["LOT-FLOUR-0001"] == pytest.approx(900.0)
+    assert (await stock(demo.ledger, "BKY/DRY/R-02"))["LOT-SUGAR-0001"] == pytest.approx(250.0 - 4 * 4)
+    held = await demo.ledger.page("Item", None, 100, ItemFilter(status="HOLD"))
+    assert [i.id for i in held] == ["LOT-BUTTER-0002"]
+
+
+# -- the bicycle plant -------------------------------------------------------------------------
+
+async def test_backward_from_a_bicycle_reaches_its_frame_and_wheels(demo: Loaded) -> None:
+    assert await reached(demo.ledger, BIKES[0], Direction.BACKWARD) == {FRAMES[0], "WHL-26-2402A"}
+    assert await reached(demo.ledger, BIKES[7], Direction.BACKWARD) == {FRAMES[7], "WHL-26-2402B"}
+
+
+async def test_forward_from_a_frame_reaches_its_bicycle_and_pallet(demo: Loaded) -> None:
+    assert await reached(demo.ledger, FRAMES[0], Direction.FORWARD) == {BIKES[0], sscc(1000000011)}
+    assert await reached(demo.ledger, FRAMES[9], Direction.FORWARD) == set()  # still on the shelf
+
+
+async def test_the_dealers_received_the_bicycles(demo: Loaded) -> None:
+    assert await stock(demo.ledger, "CUST/CITYCYCLES-LYON") == {b: 1.0 for b in BIKES[:3]}
+    assert await stock(demo.ledger, "CUST/ALPINE-ANNECY") == {b: 1.0 for b in BIKES[3:6]}
+    assert await stock(demo.ledger, "PARIS/SHOP") == {BIKES[7]: 1.0}
+    assert await stock(demo.ledger, "LYON/WH/A-01") == {f: 1.0 for f in FRAMES[8:]}
+    shipment = (await demo.ledger.shipments(["SHP-2024-0450-1"]))["SHP-2024-0450-1"]
+    assert (shipment.order_id, shipment.partner_id) == ("SO-2024-0450", "ORG-CITYCYCLES")
+
+
+async def test_scrap_and_inventory_loss(demo: Loaded) -> None:
+    scrapped = await stock(demo.ledger, SCRAP)
+    assert scrapped[BIKES[6]] == 1.0
+    assert set(scrapped) == {BIKES[6], "BRKT-A7-0004", "BATCH-TI64-0002-OS"}
+    assert await stock(demo.ledger, INVENTORY_LOSS) == {"WHL-26-2402B": 1.0}
+    assert (await stock(demo.ledger, "LYON/WH/A-02")) == {"WHL-26-2402B": 5.0}  # 10 in, 4 assembled, 1 lost
+
+
+# -- the powder line ---------------------------------------------------------------------------
+
+async def test_reused_powder_makes_a_diamond(demo: Loaded) -> None:
+    trace = await demo.ledger.trace("LOT-TI64-V0001", Direction.FORWARD)
+    forward = set(trace.items)
+    assert {"BATCH-TI64-0001", "BATCH-TI64-0002", "BATCH-TI64-0003", "BATCH-TI64-0004", "BATCH-TI64-0005",
+            "BATCH-TI64-0006", "BRKT-A7-0001", "BRKT-A7-0010", "BIN-07"} <= forward
+    # Both routes into the blend are recorded, and the walk visits it once.
+    assert {("BATCH-TI64-0003", "BATCH-TI64-0005"), ("BATCH-TI64-0004", "BATCH-TI64-0005")} <= set(trace.edges)
+    assert len(trace.items) == len(forward)
+    backward = await reached(demo.ledger, "BRKT-A7-0005", Direction.BACKWARD)
+    assert "LOT-TI64-V0001" in backward and "LOT-TI64-V0002" not in backward
+    assert await reached(demo.ledger, "LOT-TI64-V0002", Direction.FORWARD) == set()
+
+
+async def test_the_permanent_bin_held_every_batch_of_the_loop(demo: Loaded) -> None:
+    bin_ = (await demo.ledger.items(["BIN-07"]))["BIN-07"]
+    assert bin_.container_type is not None and bin_.container_type.value == "PERMANENT"
+    assert await reached(demo.ledger, "BIN-07", Direction.BACKWARD) >= {
+        "BATCH-TI64-0002", "BATCH-TI64-0003", "BATCH-TI64-0005", "BATCH-TI64-0006", "LOT-TI64-V0001"}
+    assert await stock(demo.ledger, "CUST/ORBITAL-TLS") == {f"BRKT-A7-{n:04d}": 1.0 for n in (1, 2, 3)}
