@@ -28,7 +28,7 @@ class UserError:
     message: str = strawberry.field(description="What is wrong, for a person to read.")
     code: str = strawberry.field(
         description="A stable code: INVALID, TOO_LONG, NOT_FOUND, ALREADY_EXISTS, INVALID_QUANTITY, "
-        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, CONFLICT."
+        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, INVALID_IDENTIFIER, CONFLICT."
     )
 
 
@@ -68,8 +68,9 @@ def field_path(loc: Sequence[int | str], source: Any) -> str | None:
         if isinstance(part, int):
             path += f"[{part}]"
             node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-        elif isinstance(node, dict):  # a JSON object: its key, then union member tags
-            path += f".{part}"
+        elif isinstance(node, dict):  # a JSON object: the key at fault (or its value), then union member tags
+            if rest[:1] != ["[key]"]:
+                path += f".{part}"
             break
         elif isinstance(node, list):  # a list of {unit, factor} the model holds as a mapping
             index = next((n for n, x in enumerate(node) if getattr(x, "unit", None) == part), None)

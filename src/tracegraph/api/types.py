@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeAlias, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -27,32 +27,19 @@ from ..domain.models import (
 )
 from ..services.ledger import MAX_PAGE, TraceResult
 from ..store.port import Direction, EventFilter, IntegrityReport as DIntegrityReport
+from . import enums as _enums  # noqa: F401 - registers the domain enums
 from .context import Info
 from .errors import ApiError, UserError
-
-# -- enums: the domain's own, exposed under these names -------------------------------------
-
-strawberry.enum(Direction, name="TraceDirection",
-                description="FORWARD: where material of an item went. BACKWARD: where it came from.")
-strawberry.enum(EventType, description="What an event did.")
-strawberry.enum(Source, name="EventSource",
-                description="COMMAND: a mutation checked against the ledger. FACT: a reported fact (EPCIS).")
-strawberry.enum(LinkKind, description="How material of one item got into another.")
-strawberry.enum(FindingKind, description="The kind of imbalance a reported fact brought in.")
-strawberry.enum(ItemKind, description="What kind of traceable item.")
-strawberry.enum(Status, name="ItemStatus",
-                description="A lot's classification. HOLD and FAIL forbid issuing and shipping; "
-                "QC and REWORK forbid shipping.")
-strawberry.enum(Tracking, description="How a material's items are tracked.")
-strawberry.enum(MaterialKind, description="The role of a material.")
-strawberry.enum(LocationKind, description="Where a location sits in the tree, or VIRTUAL.")
-strawberry.enum(VirtualKind, description="What a virtual location stands for.")
-strawberry.enum(OrderType, description="What an order is for.")
-strawberry.enum(ContainerType, description="PERMANENT (tank, silo, tote) or LOGISTIC (pallet, case).")
 
 T = TypeVar("T")
 M = TypeVar("M")
 K = TypeVar("K")
+
+# Page arguments of every list (Relay connections, below).
+MAX_FIRST = MAX_PAGE
+DEFAULT_FIRST = 50
+First: TypeAlias = Annotated[int, strawberry.argument(description=f"How many to return: 1 to {MAX_FIRST}.")]
+After: TypeAlias = Annotated[str | None, strawberry.argument(description="The `endCursor` of the page before.")]
 
 
 async def _one(loader: DataLoader[K, M | None], key: K | None, wrap: Callable[[M], T]) -> T | None:
@@ -367,7 +354,7 @@ class Order:
         return await _one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
 
     @strawberry.field(description="The events recorded against it, in the order they were recorded.")
-    async def events(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Event]:
+    async def events(self, info: Info, first: First = DEFAULT_FIRST, after: After = None) -> Connection[Event]:
         return await event_connection(info, EventFilter(order_id=self.id), first, after)
 
     @classmethod
@@ -396,7 +383,7 @@ class Shipment:
         return await _one(info.context.loaders.locations, self.destination_id, Location.from_model)
 
     @strawberry.field(description="Its events, in the order they were recorded.")
-    async def events(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Event]:
+    async def events(self, info: Info, first: First = DEFAULT_FIRST, after: After = None) -> Connection[Event]:
         return await event_connection(info, EventFilter(shipment_id=self.id), first, after)
 
     @classmethod
@@ -518,7 +505,6 @@ class RecordedEvent:
 
 # -- Relay connections ----------------------------------------------------------------------
 
-MAX_FIRST = MAX_PAGE
 
 
 @strawberry.type(description="Where a page sits in its list.")

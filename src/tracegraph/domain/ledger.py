@@ -189,6 +189,7 @@ class _Planner:
         self.create_items()
         handler = getattr(self, f"plan_{cmd.type.value.lower()}")
         handler()
+        self.check_serials()
         if self.problems:
             raise DomainError(self.problems)
         touched = []
@@ -442,6 +443,19 @@ class _Planner:
             return
         self.moves.append(Move(item_id=item.id, from_location_id=src, to_location_id=dst, quantity=qty))
         self.shift(item.id, src, dst, qty)
+
+    def check_serials(self) -> None:
+        """A serial is one unit: after the event it may be on hand in one real place, once."""
+        for item_id in dict.fromkeys(m.item_id for m in self.moves):
+            item = self.items.get(item_id)
+            if item is None or item.kind is not ItemKind.SERIAL:
+                continue
+            total = sum(q for (i, loc), q in self.balances.items()
+                        if i == item_id and q > EPSILON and not self.is_virtual(loc))
+            if total > 1 + EPSILON:
+                self.breach(FindingKind.DUPLICATE_SERIAL, "inputs",
+                            f"serial {item_id} would be on hand {total:g} times; a serial is one unit",
+                            E.DUPLICATE_SERIAL, item=item_id, quantity=total)
 
     def check_status(self, item: Item, field: str, *, shipping: bool) -> None:
         allowed = may_ship(item.status) if shipping else may_issue(item.status)

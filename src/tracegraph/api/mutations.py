@@ -1,0 +1,230 @@
+"""Mutations: commands. Each parses its input into a domain model, makes one ledger call and
+returns a payload; a refused command writes nothing and says why in `errors`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import strawberry
+from pydantic import ValidationError
+
+from ..domain.errors import DomainError
+from ..domain.events import EventCommand, EventType, LedgerEntry
+from ..domain.models import Location as DLocation
+from ..domain.models import Material as DMaterial
+from ..domain.models import Order as DOrder
+from ..domain.models import Organization as DOrganization
+from .context import Info
+from .errors import UserError, from_domain, from_validation
+from .inputs import (
+    AdjustInput,
+    CorrectInput,
+    CreateLocationInput,
+    CreateMaterialInput,
+    CreateOrderInput,
+    EventInput,
+    IssueInput,
+    MergeInput,
+    MoveInput,
+    PackInput,
+    ProduceInput,
+    ReceiveInput,
+    ReclassifyInput,
+    ReturnInput,
+    ScrapInput,
+    SetCharacteristicsInput,
+    ShipInput,
+    SplitInput,
+    UnpackInput,
+    as_data,
+)
+from .types import (
+    AdjustPayload,
+    CorrectPayload,
+    CreateLocationPayload,
+    CreateMaterialPayload,
+    CreateOrderPayload,
+    CreateOrganizationPayload,
+    Event,
+    EventPayload,
+    IssuePayload,
+    Location,
+    Material,
+    MergePayload,
+    MovePayload,
+    Order,
+    Organization,
+    PackPayload,
+    ProducePayload,
+    ReceivePayload,
+    ReclassifyPayload,
+    RecordEventsPayload,
+    ReturnItemsPayload,
+    ScrapPayload,
+    SetCharacteristicsPayload,
+    ShipPayload,
+    SplitPayload,
+    UnpackPayload,
+)
+
+M = TypeVar("M")
+R = TypeVar("R")
+P = TypeVar("P", bound=EventPayload)
+
+
+async def _attempt(source: Any, build: Callable[[], M], call: Callable[[M], Awaitable[R]],
+                   ) -> tuple[R | None, list[UserError]]:
+    """Build the domain model from the input, then make the ledger call: its result, or the
+    errors of whichever step refused."""
+    try:
+        model = build()
+    except ValidationError as e:
+        return None, from_validation(e, source)
+    try:
+        return await call(model), []
+    except DomainError as e:
+        return None, from_domain(e)
+
+
+def command(event_type: EventType, source: Any) -> EventCommand:
+    """An event input as the domain's command. Without an event time it happened now, so two
+    identical commands are two events; a client that retries passes an `id`."""
+    data = as_data(source)
+    data["type"] = event_type
+    data.setdefault("event_time", datetime.now(UTC))
+    return EventCommand.model_validate(data)
+
+
+async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
+    entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.ledger.record)
+    return payload.of(entry, errors)  # type: ignore[return-value]
+
+
+def organization_id(name: str) -> str:
+    """A new organization's identifier: a slug of its name and a short random suffix."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name[:80].lower()).strip("-")[:40].strip("-") or "org"
+    return f"{slug}-{uuid.uuid4().hex[:8]}"
+
+
+@strawberry.type(description="Commands. Every mutation returns its errors in its payload; nothing of a "
+                 "mutation with errors is written.")
+class Mutation:
+    # -- master data ------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Create an organization; its identifier is generated from its name.")
+    async def create_organization(self, info: Info, name: str) -> CreateOrganizationPayload:
+        org, errors = await _attempt(
+            None, lambda: DOrganization(id=organization_id(name), name=name),
+            info.context.ledger.create_organization)
+        return CreateOrganizationPayload(organization=org and Organization.from_model(org), errors=errors)
+
+    @strawberry.mutation(description="Create a material.")
+    async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:
+        material, errors = await _attempt(input, lambda: DMaterial.model_validate(as_data(input)),
+                                          info.context.ledger.create_material)
+        return CreateMaterialPayload(material=material and Material.from_model(material), errors=errors)
+
+    @strawberry.mutation(description="Create a location, real or virtual.")
+    async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationPayload:
+        location, errors = await _attempt(input, lambda: DLocation.model_validate(as_data(input)),
+                                          info.context.ledger.create_location)
+        return CreateLocationPayload(location=location and Location.from_model(location), errors=errors)
+
+    @strawberry.mutation(description="Create a purchase, production or sales order.")
+    async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderPayload:
+        order, errors = await _attempt(input, lambda: DOrder.model_validate(as_data(input)),
+                                       info.context.ledger.create_order)
+        return CreateOrderPayload(order=order and Order.from_model(order), errors=errors)
+
+    # -- events, one mutation per type ------------------------------------------------------
+
+    @strawberry.mutation(description="Record goods received into stock.")
+    async def receive(self, info: Info, input: ReceiveInput) -> ReceivePayload:
+        return await _record(info, ReceivePayload, EventType.RECEIVE, input)
+
+    @strawberry.mutation(description="Issue portions of lots into a batch. Refused when a lot's status forbids "
+                         "issuing or more is asked than is on hand.")
+    async def issue(self, info: Info, input: IssueInput) -> IssuePayload:
+        return await _record(info, IssuePayload, EventType.ISSUE, input)
+
+    @strawberry.mutation(description="Record a production run or an assembly: inputs consumed, outputs made.")
+    async def produce(self, info: Info, input: ProduceInput) -> ProducePayload:
+        return await _record(info, ProducePayload, EventType.PRODUCE, input)
+
+    @strawberry.mutation(description="Split an item into sub-lots or units.")
+    async def split(self, info: Info, input: SplitInput) -> SplitPayload:
+        return await _record(info, SplitPayload, EventType.SPLIT, input)
+
+    @strawberry.mutation(description="Merge or blend items into one.")
+    async def merge(self, info: Info, input: MergeInput) -> MergePayload:
+        return await _record(info, MergePayload, EventType.MERGE, input)
+
+    @strawberry.mutation(description="Pack items into a container, pallet or case.")
+    async def pack(self, info: Info, input: PackInput) -> PackPayload:
+        return await _record(info, PackPayload, EventType.PACK, input)
+
+    @strawberry.mutation(description="Take items out of a container.")
+    async def unpack(self, info: Info, input: UnpackInput) -> UnpackPayload:
+        return await _record(info, UnpackPayload, EventType.UNPACK, input)
+
+    @strawberry.mutation(description="Move items between locations.")
+    async def move(self, info: Info, input: MoveInput) -> MovePayload:
+        return await _record(info, MovePayload, EventType.MOVE, input)
+
+    @strawberry.mutation(description="Ship items. Refused when a status forbids shipping (STATUS_FORBIDS).")
+    async def ship(self, info: Info, input: ShipInput) -> ShipPayload:
+        return await _record(info, ShipPayload, EventType.SHIP, input)
+
+    @strawberry.mutation(description="Record items returned by a customer.")
+    async def return_items(self, info: Info, input: ReturnInput) -> ReturnItemsPayload:
+        return await _record(info, ReturnItemsPayload, EventType.RETURN, input)
+
+    @strawberry.mutation(description="Record a cycle count; the difference goes to or comes from inventory loss.")
+    async def adjust(self, info: Info, input: AdjustInput) -> AdjustPayload:
+        return await _record(info, AdjustPayload, EventType.ADJUST, input)
+
+    @strawberry.mutation(description="Scrap items.")
+    async def scrap(self, info: Info, input: ScrapInput) -> ScrapPayload:
+        return await _record(info, ScrapPayload, EventType.SCRAP, input)
+
+    @strawberry.mutation(description="Change the status of items, e.g. put a lot on HOLD.")
+    async def reclassify(self, info: Info, input: ReclassifyInput) -> ReclassifyPayload:
+        return await _record(info, ReclassifyPayload, EventType.RECLASSIFY, input)
+
+    @strawberry.mutation(description="Set characteristics of items (a QC result, a measurement).")
+    async def set_characteristics(self, info: Info, input: SetCharacteristicsInput) -> SetCharacteristicsPayload:
+        return await _record(info, SetCharacteristicsPayload, EventType.CHARACTERISTICS, input)
+
+    @strawberry.mutation(description="Reverse an earlier event. The event stays in the history.")
+    async def correct(self, info: Info, input: CorrectInput) -> CorrectPayload:
+        return await _record(info, CorrectPayload, EventType.CORRECTION, input)
+
+    # -- the batch path ---------------------------------------------------------------------
+
+    @strawberry.mutation(description="Record events of any type in one transaction, in order, each seeing the "
+                         "ones before it: all of them, or none. Errors name the event by its index: "
+                         "`input[3].inputs[0].quantity`.")
+    async def record_events(self, info: Info, input: list[EventInput]) -> RecordEventsPayload:
+        commands: list[EventCommand] = []
+        errors: list[UserError] = []
+        for n, event in enumerate(input):
+            try:
+                commands.append(command(event.type, event))
+            except ValidationError as e:
+                errors += from_validation(e, event, prefix=f"input[{n}].")
+        if errors:
+            return RecordEventsPayload(events=None, errors=errors)
+        try:
+            entries: list[LedgerEntry] = await info.context.ledger.record_many(commands)
+        except DomainError as e:
+            # A batch of one is refused with the problems of its event, unnumbered.
+            errors = from_domain(e, rename={"events": "input"})
+            if len(commands) == 1:
+                for err in errors:
+                    err.field = f"input[0].{err.field}" if err.field else "input[0]"
+            return RecordEventsPayload(events=None, errors=errors)
+        return RecordEventsPayload(events=[Event.from_model(x.event) for x in entries], errors=[])

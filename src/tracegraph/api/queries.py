@@ -1,0 +1,217 @@
+"""Queries: the trace, items, stock, events, master data and the integrity check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from ..domain.events import EventType
+from ..domain.models import Balance as DBalance
+from ..domain.models import ItemKind, Status
+from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
+from .context import Info
+from .errors import ApiError
+from .types import (
+    Balance,
+    Connection,
+    Event,
+    Finding,
+    IntegrityReport,
+    Item,
+    Location,
+    Material,
+    Order,
+    Organization,
+    Shipment,
+    After,
+    First,
+    Trace,
+    DEFAULT_FIRST,
+    event_connection,
+    paginate,
+)
+
+T = TypeVar("T")
+
+
+async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap: Callable[[Any], T],
+                 filt: ItemFilter | None = None) -> Connection[T]:
+    """Nodes of a kind, ordered by id; the cursor is the id."""
+    ledger = info.context.ledger
+
+    async def fetch(after_id: str | None, n: int) -> Sequence[Any]:
+        rows = await ledger.page(kind, after_id, n, filt)
+        if kind == "Item":
+            info.context.loaders.prime_items(rows)
+        return rows
+
+    return await paginate(kind.lower(), first, after, fetch, lambda m: m.id, wrap)
+
+
+def balance_key(b: DBalance) -> str:
+    """The key a store pages balances by: item and location (identifiers hold no spaces)."""
+    return f"{b.item_id} {b.location_id}"
+
+
+@strawberry.type(description="Reads.")
+class Query:
+    @strawberry.field(description="Every traceable item reachable from an item: FORWARD, where its material "
+                      "went; BACKWARD, where the item's material came from. The item itself is excluded; "
+                      "cycles in recorded data end the walk.")
+    async def trace(
+        self, info: Info, id: str, direction: Direction,
+        max_depth: Annotated[int | None, strawberry.argument(
+            description="Stop after this many steps; no limit when left out.")] = None,
+    ) -> Trace:
+        if max_depth is not None and max_depth < 0:
+            raise ApiError(f"`maxDepth` must be zero or more, got {max_depth}", field="maxDepth")
+        return Trace.from_result(await info.context.ledger.trace(id, direction, max_depth))
+
+    # -- items and stock --------------------------------------------------------------------
+
+    @strawberry.field(description="An item by its identifier.")
+    async def item(self, info: Info, id: str) -> Item | None:
+        found = await info.context.loaders.items.load(id)
+        return None if found is None else Item.from_model(found)
+
+    @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
+    async def items(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        material_id: strawberry.ID | None = None, kind: ItemKind | None = None, status: Status | None = None,
+    ) -> Connection[Item]:
+        filt = ItemFilter(material_id=material_id, kind=kind.value if kind else None,
+                          status=status.value if status else None)
+        return await _by_id(info, "Item", first, after, Item.from_model, filt)
+
+    @strawberry.field(description="Stock: balances ordered by item and location, at one location or of one "
+                      "material. Virtual locations are included by default, so what went to customers, "
+                      "scrap and inventory loss shows too.")
+    async def stock(
+        self, info: Info,
+        location_id: strawberry.ID | None = None, material_id: strawberry.ID | None = None,
+        include_virtual: Annotated[bool, strawberry.argument(
+            description="Include balances at virtual locations.")] = True,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Balance]:
+        filt = BalanceFilter(location_ids=[location_id] if location_id else None,
+                             material_ids=[material_id] if material_id else None,
+                             include_virtual=include_virtual)
+        ledger = info.context.ledger
+
+        async def fetch(after_key: str | None, n: int) -> list[DBalance]:
+            return await ledger.balances(filt, after_key, n)
+
+        return await paginate("balance", first, after, fetch, balance_key, Balance.from_model)
+
+    # -- events -----------------------------------------------------------------------------
+
+    @strawberry.field(description="An event by its identifier.")
+    async def event(self, info: Info, id: str) -> Event | None:
+        found = await info.context.loaders.events.load(id)
+        return None if found is None else Event.from_model(found)
+
+    @strawberry.field(description="Events in the order they were recorded, optionally filtered.")
+    async def events(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        type: EventType | None = None,
+        item_id: str | None = None,
+        location_id: strawberry.ID | None = None,
+        order_id: strawberry.ID | None = None,
+        shipment_id: strawberry.ID | None = None,
+        since: Annotated[datetime | None, strawberry.argument(description="Event time, inclusive.")] = None,
+        until: Annotated[datetime | None, strawberry.argument(description="Event time, exclusive.")] = None,
+    ) -> Connection[Event]:
+        filt = EventFilter(types=[type] if type else (), item_id=item_id, location_id=location_id,
+                           order_id=order_id, shipment_id=shipment_id, since=since, until=until)
+        return await event_connection(info, filt, first, after)
+
+    # -- master data and documents ----------------------------------------------------------
+
+    @strawberry.field(description="A material by its identifier.")
+    async def material(self, info: Info, id: strawberry.ID) -> Material | None:
+        found = await info.context.loaders.materials.load(id)
+        return None if found is None else Material.from_model(found)
+
+    @strawberry.field(description="Materials ordered by identifier.")
+    async def materials(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Material]:
+        return await _by_id(info, "Material", first, after, Material.from_model)
+
+    @strawberry.field(description="A location by its identifier.")
+    async def location(self, info: Info, id: strawberry.ID) -> Location | None:
+        found = await info.context.loaders.locations.load(id)
+        return None if found is None else Location.from_model(found)
+
+    @strawberry.field(description="Locations ordered by identifier, virtual ones included.")
+    async def locations(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Location]:
+        return await _by_id(info, "Location", first, after, Location.from_model)
+
+    @strawberry.field(description="An organization by its identifier.")
+    async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+        found = await info.context.loaders.organizations.load(id)
+        return None if found is None else Organization.from_model(found)
+
+    @strawberry.field(description="Organizations ordered by identifier.")
+    async def organizations(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Organization]:
+        return await _by_id(info, "Organization", first, after, Organization.from_model)
+
+    @strawberry.field(description="An order by its identifier.")
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        found = await info.context.loaders.orders.load(id)
+        return None if found is None else Order.from_model(found)
+
+    @strawberry.field(description="Orders ordered by identifier.")
+    async def orders(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Order]:
+        return await _by_id(info, "Order", first, after, Order.from_model)
+
+    @strawberry.field(description="A shipment by its identifier.")
+    async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
+        found = await info.context.loaders.shipments.load(id)
+        return None if found is None else Shipment.from_model(found)
+
+    @strawberry.field(description="Shipments ordered by identifier.")
+    async def shipments(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Shipment]:
+        return await _by_id(info, "Shipment", first, after, Shipment.from_model)
+
+    # -- integrity --------------------------------------------------------------------------
+
+    @strawberry.field(description="Findings: imbalances reported facts brought in, ordered by identifier.")
+    async def findings(
+        self, info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+    ) -> Connection[Finding]:
+        ledger = info.context.ledger
+        return await paginate("finding", first, after, ledger.findings, lambda f: f.id, Finding.from_model)
+
+    @strawberry.field(description="The integrity check: balances of every item sum to zero, no reference "
+                      "dangles; and how many findings are kept.")
+    async def check(self, info: Info) -> IntegrityReport:
+        return IntegrityReport.from_model(await info.context.ledger.check())

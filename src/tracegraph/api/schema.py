@@ -1,0 +1,34 @@
+"""The GraphQL schema: `schema`, exported to schema/schema.graphql by `tracegraph export-schema`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+
+import strawberry
+from strawberry.extensions import MaskErrors, SchemaExtension
+
+from .context import Context
+from .errors import should_mask_error
+from .mutations import Mutation
+from .queries import Query
+from .subscriptions import Subscription
+
+
+class LoadersPerOperation(SchemaExtension):
+    """Fresh DataLoaders for every operation: a WebSocket connection keeps one context for all
+    of its operations, and a cache must not outlive the operation that filled it."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.fresh_loaders()
+        yield
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[LoadersPerOperation, partial(MaskErrors, should_mask_error=should_mask_error)],
+)

@@ -1,0 +1,75 @@
+"""The contract's trace: reachability along `A -> B` (material of A is in B), root excluded."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from conftest import Api
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TRACE = "query($id: String!, $d: TraceDirection!) { trace(id: $id, direction: $d) { items { id } } }"
+
+
+async def trace(api: Api, item_id: str, direction: str) -> list[str]:
+    """Exactly the contract's query."""
+    data = await api.data(TRACE, {"id": item_id, "d": direction})
+    return [i["id"] for i in data["trace"]["items"]]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def genealogy(plant: Api) -> Api:
+    """A diamond (A split into B and C, merged again into D, D packed onto pallet P) and a
+    cycle (X into Y, then Y into X, as a mistaken reuse records it)."""
+    await plant.receive("A", "FLOUR", 10)
+    await plant.ok("split", {"locationId": "WH", "inputs": [{"itemId": "A", "quantity": 10}],
+                             "newItems": [{"id": "B", "materialId": "FLOUR", "kind": "SUBLOT", "parentId": "A"},
+                                          {"id": "C", "materialId": "FLOUR", "kind": "SUBLOT", "parentId": "A"}],
+                             "outputs": [{"itemId": "B", "quantity": 4}, {"itemId": "C", "quantity": 6}]})
+    await plant.ok("merge", {"locationId": "WH", "inputs": [{"itemId": "B"}, {"itemId": "C"}],
+                             "newItems": [{"id": "D", "materialId": "FLOUR"}], "outputs": [{"itemId": "D"}]})
+    await plant.ok("pack", {"containerId": "P", "newItems": [{"id": "P", "kind": "CONTAINER"}],
+                            "inputs": [{"itemId": "D"}]})
+    await plant.receive("X", "DOUGH", 10)
+    await plant.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "X", "quantity": 5}],
+                               "newItems": [{"id": "Y", "materialId": "DOUGH"}], "outputs": [{"itemId": "Y"}]})
+    await plant.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "Y", "quantity": 5}],
+                               "outputs": [{"itemId": "X", "quantity": 5}]})
+    return plant
+
+
+async def test_forward_through_a_diamond(genealogy: Api) -> None:
+    assert sorted(await trace(genealogy, "A", "FORWARD")) == ["B", "C", "D", "P"]
+    assert await trace(genealogy, "D", "FORWARD") == ["P"]
+    assert await trace(genealogy, "P", "FORWARD") == []
+
+
+async def test_backward_through_a_diamond(genealogy: Api) -> None:
+    assert sorted(await trace(genealogy, "P", "BACKWARD")) == ["A", "B", "C", "D"]
+    assert sorted(await trace(genealogy, "D", "BACKWARD")) == ["A", "B", "C"]
+    assert await trace(genealogy, "A", "BACKWARD") == []
+
+
+async def test_a_cycle_ends_the_walk_and_the_root_stays_out(genealogy: Api) -> None:
+    assert await trace(genealogy, "X", "FORWARD") == ["Y"]
+    assert await trace(genealogy, "X", "BACKWARD") == ["Y"]
+    assert await trace(genealogy, "Y", "FORWARD") == ["X"]
+
+
+async def test_depth_edges_items_and_max_depth(genealogy: Api) -> None:
+    data = await genealogy.data("""{ trace(id: "A", direction: FORWARD, maxDepth: 2) {
+        rootId direction root { id } items { id depth item { id kind } } edges { source target } } }""")
+    t = data["trace"]
+    assert (t["rootId"], t["direction"], t["root"]) == ("A", "FORWARD", {"id": "A"})
+    assert sorted((i["id"], i["depth"], i["item"]["kind"]) for i in t["items"]) == [
+        ("B", 1, "SUBLOT"), ("C", 1, "SUBLOT"), ("D", 2, "LOT")]
+    assert sorted((e["source"], e["target"]) for e in t["edges"]) == [("A", "B"), ("A", "C"), ("B", "D"), ("C", "D")]
+    body = await genealogy.raw('{ trace(id: "A", direction: FORWARD, maxDepth: -1) { items { id } } }')
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+async def test_an_unknown_root_reaches_nothing(genealogy: Api) -> None:
+    data = await genealogy.data('{ trace(id: "urn:epc:id:sgtin:0614141.107346.2017", direction: BACKWARD) '
+                                "{ root { id } items { id } } }")
+    assert data["trace"] == {"root": None, "items": []}
