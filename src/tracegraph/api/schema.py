@@ -6,13 +6,24 @@ from collections.abc import Iterator
 from functools import partial
 
 import strawberry
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from .context import Context
 from .errors import should_mask_error
 from .mutations import Mutation
 from .queries import Query
 from .subscriptions import Subscription
+
+
+MAX_DEPTH = 15
+MAX_ALIASES = 50
 
 
 class LoadersPerOperation(SchemaExtension):
@@ -30,5 +41,13 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[LoadersPerOperation, partial(MaskErrors, should_mask_error=should_mask_error)],
+    extensions=[
+        # Clients send a handful of distinct documents: parse and validate each once.
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        LoadersPerOperation,
+        partial(MaskErrors, should_mask_error=should_mask_error),
+    ],
 )

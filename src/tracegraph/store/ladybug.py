@@ -136,7 +136,7 @@ class LadybugStore(GraphStore):
 
     def _record(self, cmds: list[EventCommand], source: Source) -> list[LedgerEntry]:
         reversed_events = self._events_by_id(sorted({c.reverses for c in cmds if c.reverses}))
-        state = self._load(batch_keys(cmds, reversed_events))
+        state = self._load(batch_keys(cmds, reversed_events), {c.reverses for c in cmds if c.reverses})
         existing, existing_serials = set(state.balances), set(state.serials)
         entries = plan_batch(cmds, state, source=source)
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
@@ -150,7 +150,7 @@ class LadybugStore(GraphStore):
         self._seq += len(rows["create_events"])
         return entries
 
-    def _load(self, keys: StateKeys) -> LedgerState:
+    def _load(self, keys: StateKeys, reversal_targets: set[str]) -> LedgerState:
         state = LedgerState()
         ids = sorted(keys.item_ids)
         state.items = {r["id"]: M.item(r) for r in self._nodes("get_items", {"ids": ids})}
@@ -172,7 +172,8 @@ class LadybugStore(GraphStore):
                 state.serials[(material_id, number)] = row["item_id"]
         if keys.event_ids:
             state.events = self._events_by_id(sorted(keys.event_ids))
-            state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(keys.event_ids)})}
+        if reversal_targets:
+            state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(reversal_targets)})}
         return state
 
     async def create(self, kind: MasterKind, model: BaseModel) -> None:

@@ -24,3 +24,7 @@ CREATE INDEX FOR (n:Counter) ON (n.id)
 CREATE INDEX FOR (n:Event) ON (n.seq)
 // name: falkordb_index_event_time
 CREATE INDEX FOR (n:Event) ON (n.event_time)
+// name: falkordb_indexes
+// The indexes that exist (FalkorDB's procedure), so a restart creates only missing ones.
+CALL db.indexes() YIELD label, properties
+RETURN label, properties
