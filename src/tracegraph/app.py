@@ -7,15 +7,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from .bus import Bus
 from .config import Settings, settings as default_settings
+from .limits import BodySizeLimit
 from .services.ledger import Ledger
 from .store.factory import make_store
-from .store.port import GraphStore
+from .store.port import EventFilter, GraphStore
 
 log = logging.getLogger("tracegraph")
 
@@ -35,7 +37,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         first_start = store.name == "ladybug" and not any(settings.data_dir.glob("*"))
         await store.open()
         if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
-                _all_events(), None, 1))):
+                EventFilter(), None, 1))):
             from .demo import load_demo
 
             count = await load_demo(ledger)
@@ -65,14 +67,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger
     app.state.bus = bus
     app.state.store = store
     return app
 
-
-def _all_events():  # noqa: ANN202
-    from .store.port import EventFilter
-
-    return EventFilter()

@@ -7,6 +7,7 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     ParserCache,
@@ -26,6 +27,12 @@ MAX_DEPTH = 15
 MAX_ALIASES = 50
 
 
+_LIMITS = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
 class LoadersPerOperation(SchemaExtension):
     """Fresh DataLoaders for every operation: a WebSocket connection keeps one context for all
     of its operations, and a cache must not outlive the operation that filled it."""
@@ -43,10 +50,10 @@ schema = strawberry.Schema(
     subscription=Subscription,
     extensions=[
         # Clients send a handful of distinct documents: parse and validate each once.
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        partial(ParserCache, maxsize=256),
+        partial(ValidationCache, maxsize=256),
+        # The limits' rules are built once, so validation results stay cacheable.
+        lambda: AddValidationRules(_LIMITS),
         LoadersPerOperation,
         partial(MaskErrors, should_mask_error=should_mask_error),
     ],
