@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import asyncio
 import sys
 
@@ -15,6 +16,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     s = settings()
+    logging.basicConfig(level=s.log_level.upper(), format="%(levelname)s:     %(message)s")
     url = f"http://{s.host}:{s.port}"
     print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
     print(f"GraphiQL: {url}/graphql   health: {url}/health")
