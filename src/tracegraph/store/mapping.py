@@ -35,7 +35,7 @@ def balance_id(item_id: str, location_id: str) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def clean(row: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ UNWIND $ids AS id MATCH (n:Shipment {id: id}) RETURN n {.*} AS n
 // name: get_serial_keys
 UNWIND $ids AS id MATCH (n:SerialKey {id: id}) RETURN n.id AS id, n.item_id AS item_id
 // name: get_events
-UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN e.body AS body
+// `body` is cut at $text_max characters; the adapter reads the rest of a longer one in pieces.
+UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id
 // name: reversed_events
 UNWIND $ids AS id MATCH (:Event)-[:REVERSES]->(e:Event {id: id}) RETURN DISTINCT e.id AS id
 // name: page_organizations
@@ -59,18 +60,18 @@ WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, e.body AS body ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq LIMIT $first
 // name: events_page_of_item
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: $item_id})
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, e.body AS body ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq LIMIT $first
 // name: events_of_items
 UNWIND $ids AS id
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: id})
-RETURN id AS item_id, e.seq AS seq, e.body AS body ORDER BY e.seq
+RETURN id AS item_id, e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq
 // name: neighbours_forward
 UNWIND $ids AS id
 MATCH (a:Item {id: id})-[r:FLOWS_TO]->(b:Item)

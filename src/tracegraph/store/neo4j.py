@@ -1,0 +1,470 @@
+"""The production store: Neo4j 5 over Bolt, with the official async driver.
+
+Reads run in `execute_read`, writes in `execute_write` (never `driver.execute_query`: a
+round trip of its own per statement). The queries are the openCypher subset that Neo4j 5
+and the FalkorDB Bolt stand-in the tests use both accept; where the two servers differ
+(schema statements) the adapter asks which one it talks to at `open()`.
+
+Recording a batch is one write transaction:
+1. lock the ledger: a write on the `Counter` node, so concurrent writers (several server
+   instances) queue there and each plans on what the previous one committed;
+2. read everything the batch needs and plan every event of it (`plan_batch`), refusing the
+   whole batch with a `DomainError` before anything is written. The stand-in's rollback
+   undoes nothing, so no ledger write may come before a refusal;
+3. take a block of commit sequence numbers from the counter and write the batch, one
+   UNWIND statement per kind of change.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
+from neo4j.exceptions import ConstraintError, Neo4jError
+from pydantic import BaseModel
+
+from ..domain import errors as E
+from ..domain.errors import DomainError, Problem
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
+from . import mapping as M
+from .cypher import catalog
+from .port import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    GraphStore,
+    Imbalance,
+    IntegrityReport,
+    ItemFilter,
+    MasterKind,
+    ReadKind,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Rows = list[dict[str, Any]]
+
+_PLURAL = {"Organization": "organizations", "Material": "materials", "Location": "locations",
+           "Order": "orders", "Item": "items", "Shipment": "shipments"}
+TOLERANCE = 1e-6
+FINDINGS_PAGE = 1000
+
+
+_INDEX = re.compile(r"FOR \(n:`?(?P<label>\w+)`?\) ON \(n\.(?P<property>\w+)\)")
+
+
+# The FalkorDB stand-in's Bolt server crashes (stack smashing) on a message over about 4 KB,
+# and cannot send a value over 64 KB. On it, a statement whose message would be larger runs
+# in several: its `rows` or `ids` in groups, a row's long text written empty then appended.
+FALKORDB_MESSAGE_BUDGET = 3000
+# ... and never sends a message over 64 KB: an event body is read at most this many
+# characters (4 bytes each at worst) at a time.
+FALKORDB_TEXT_PIECE = 15_000
+NO_TEXT_LIMIT = 2**31 - 1
+_LONG_TEXT = {  # statement -> (label, text properties that may be long), each row keyed by `id`
+    "create_events": ("event", ("body",)),
+    "create_items": ("item", ("characteristics", "conversions")),
+    "update_items": ("item", ("characteristics",)),
+    "create_findings": ("finding", ("message",)),
+    "create_material": ("material", ("conversions",)),
+    "create_order": ("order", ("reference",)),
+}
+
+
+def _packed_size(value: Any) -> int:
+    """An upper bound of the PackStream size of a parameter value."""
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, int | float):
+        return 9
+    if isinstance(value, str):
+        return 5 + len(value.encode()) + value.count("\\") + value.count("'")  # see _escape_text
+    if isinstance(value, list | tuple):
+        return 5 + sum(_packed_size(v) for v in value)
+    if isinstance(value, dict):
+        return 5 + sum(_packed_size(k) + _packed_size(v) for k, v in value.items())
+    return 64
+
+
+def _message_size(query: str, params: dict[str, Any]) -> int:
+    return 16 + _packed_size(query) + _packed_size(params)
+
+
+def _groups(values: list[Any], budget: int) -> list[list[Any]]:
+    groups: list[list[Any]] = []
+    current: list[Any] = []
+    size = 0
+    for v in values:
+        s = _packed_size(v)
+        if current and size + s > budget:
+            groups.append(current)
+            current, size = [], 0
+        current.append(v)
+        size += s
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _escape_text(value: Any) -> Any:
+    r"""The stand-in pastes string parameters into its query text as single-quoted Cypher
+    literals without escaping them: `a\b` would arrive as a backspace, and a quote or a
+    trailing backslash breaks the statement. Escaped here, every string arrives as itself."""
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("'", "\\'")
+    if isinstance(value, list):
+        return [_escape_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escape_text(v) for k, v in value.items()}
+    return value
+
+
+def _pieces(text: str, max_bytes: int) -> list[str]:
+    pieces = []
+    while text:
+        n = min(len(text), max_bytes)
+        while _packed_size(text[:n]) - 5 > max_bytes:
+            n = max(1, n * 3 // 4)
+        pieces.append(text[:n])
+        text = text[n:]
+    return pieces
+
+
+def _strip_comments(query: str) -> str:
+    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("//")).strip()
+
+
+def _exists(kind: str, model_id: str) -> DomainError:
+    return DomainError(Problem("id", f"{kind.lower()} {model_id} already exists", E.ALREADY_EXISTS))
+
+
+class Neo4jStore(GraphStore):
+    name = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
+                 connection_timeout: float = 30.0):
+        self.uri = uri
+        self.connection_timeout = connection_timeout
+        self.auth = (user, password)
+        self.database = database or None
+        self.q = {name: _strip_comments(text) for name, text in catalog("neo4j").items()}
+        self.server = "unknown"  # what answered: "Neo4j Kernel 5.x ..." or "falkordb"
+        self._driver: AsyncDriver | None = None
+        self._budget: int | None = None  # the largest Bolt message the server takes, if limited
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _session(self) -> AsyncSession:
+        if self._driver is None:
+            raise RuntimeError("store is not open")
+        return self._driver.session(database=self.database)
+
+    async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
+        params = params or {}
+        query = self.q[name]
+        if self._budget is not None and _message_size(query, params) > self._budget:
+            return await self._run_split(tx, name, params, self._budget)
+        result = await tx.run(query, params if self._budget is None else _escape_text(params))
+        return await result.data()
+
+    async def _run_split(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any], budget: int) -> Rows:
+        """Run a statement too large for one FalkorDB message as several (see FALKORDB_MESSAGE_BUDGET)."""
+        for key in ("rows", "ids"):
+            values = params.get(key)
+            if isinstance(values, list) and len(values) > 1:
+                room = budget - _message_size(self.q[name], {**params, key: []})
+                out: Rows = []
+                for group in _groups(values, room):
+                    out += await self._run(tx, name, {**params, key: group})
+                return out
+        if name not in _LONG_TEXT:
+            raise ValueError(f"statement {name} is too large for the FalkorDB stand-in")
+        label, props = _LONG_TEXT[name]
+        row = params["rows"][0] if "rows" in params else params
+        long = {p: row[p] for p in props if isinstance(row.get(p), str) and row[p]}
+        short = {**row, **dict.fromkeys(long, "")}
+        first = {**params, "rows": [short]} if "rows" in params else short
+        if _message_size(self.q[name], first) > budget:
+            raise ValueError(f"statement {name} is too large for the FalkorDB stand-in")
+        out = await self._run(tx, name, first)
+        for prop, text in long.items():
+            append = f"falkordb_append_{label}_{prop}"
+            room = budget - _message_size(self.q[append], {"id": row["id"], "piece": ""})
+            for piece in _pieces(text, room):
+                await self._run(tx, append, {"id": row["id"], "piece": piece})
+        return out
+
+    async def _read_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        async with self._session() as session:
+            return await session.execute_read(fn)
+
+    async def _write_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        async with self._session() as session:
+            return await session.execute_write(fn)
+
+    async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
+        return await self._read_tx(lambda tx: self._run(tx, name, params))
+
+    async def _event_rows(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any]) -> Rows:
+        """Rows of an event-reading statement, each `body` whole (see FALKORDB_TEXT_PIECE)."""
+        piece = NO_TEXT_LIMIT if self._budget is None else FALKORDB_TEXT_PIECE
+        rows = await self._run(tx, name, {**params, "text_max": piece})
+        for row in rows:
+            body: str = row["body"]
+            while len(body) < row["body_size"]:
+                got = await self._run(tx, "falkordb_event_body_piece",
+                                      {"id": row["event_id"], "start": len(body), "length": piece})
+                body += got[0]["piece"]
+            row["body"] = body
+        return rows
+
+    async def _nodes(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any], key: str = "n") -> Rows:
+        return [M.clean(row[key]) for row in await self._run(tx, name, params)]
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth,
+                                                  connection_timeout=self.connection_timeout)
+        try:
+            await self._detect_server()
+            await self._apply_schema()
+            virtual = [M.location_props(Location(id=loc_id, name=kind.value.replace("_", " ").lower(),
+                                                 kind=LocationKind.VIRTUAL, virtual=kind))
+                       for kind, loc_id in VIRTUAL_LOCATIONS.items()]
+
+            async def bootstrap(tx: AsyncManagedTransaction) -> None:
+                await self._run(tx, "merge_locations", {"rows": virtual})
+                await self._run(tx, "init_counter")
+
+            await self._write_tx(bootstrap)
+        except BaseException:
+            await self.close()
+            raise
+
+    @property
+    def is_neo4j(self) -> bool:
+        return self.server.lower().startswith("neo4j")
+
+    async def _detect_server(self) -> None:
+        self._budget = None
+        try:
+            rows = await self._read("server_components")
+        except Neo4jError:
+            # FalkorDB has no dbms.components(): it answers a bare error.
+            self.server = "falkordb"
+            self._budget = FALKORDB_MESSAGE_BUDGET
+            return
+        self.server = " ".join(str(x) for x in (rows[0]["name"], *rows[0]["versions"], rows[0]["edition"])) \
+            if rows else "unknown"
+
+    async def _apply_schema(self) -> None:
+        if self.is_neo4j:
+            for name, statement in self.q.items():
+                if name.startswith(("constraint_", "index_")):
+                    async with self._session() as session:
+                        await (await session.run(statement)).consume()
+            return
+        # FalkorDB: `CREATE INDEX` has no IF NOT EXISTS and fails on an index that exists, with
+        # an error that carries no message (and costs ~45 ms): create only the missing ones.
+        existing = {(r["label"], p) for r in await self._read("falkordb_indexes") for p in r["properties"]}
+        for name, statement in self.q.items():
+            if not name.startswith("falkordb_index_"):
+                continue
+            m = _INDEX.search(statement)
+            if m and (m["label"], m["property"]) in existing:
+                continue
+            try:
+                async with self._session() as session:
+                    await (await session.run(statement)).consume()
+            except Neo4jError as exc:  # another instance created it meanwhile
+                log.debug("schema statement %s not applied: %r", name, exc)
+
+    async def close(self) -> None:
+        if self._driver is not None:
+            driver, self._driver = self._driver, None
+            await driver.close()
+
+    async def ping(self) -> None:
+        await self._read("ping")
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
+        cmds = list(commands)
+        if not cmds:
+            return []
+        return await self._write_tx(lambda tx: self._record(tx, cmds, source))
+
+    async def _record(self, tx: AsyncManagedTransaction, cmds: list[EventCommand], source: Source,
+                      ) -> list[LedgerEntry]:
+        await self._run(tx, "lock_ledger", {"token": uuid.uuid4().hex})
+        # Every read and every check of the whole batch before its first write.
+        reversed_ids = sorted({c.reverses for c in cmds if c.reverses})
+        reversed_events = await self._events_by_id(tx, reversed_ids) if reversed_ids else {}
+        state = await self._load(tx, batch_keys(cmds, reversed_events))
+        existing, existing_serials = set(state.balances), set(state.serials)
+        entries = plan_batch(cmds, state, source=source)  # DomainError: nothing written
+        fresh = sum(1 for e in entries if not e.duplicate)
+        if fresh:
+            top = (await self._run(tx, "allocate_seqs", {"count": fresh}))[0]["value"]
+            rows = M.write_rows(entries, state, top - fresh, existing, existing_serials)
+            for name in M.WRITE_ORDER:
+                if rows[name]:
+                    await self._run(tx, name, {"rows": rows[name]})
+        return entries
+
+    async def _load(self, tx: AsyncManagedTransaction, keys: StateKeys) -> LedgerState:
+        state = LedgerState()
+        if keys.item_ids:
+            state.items = {r["id"]: M.item(r) for r in await self._nodes(tx, "get_items", {"ids": sorted(keys.item_ids)})}
+        material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
+        if material_ids:
+            state.materials = {r["id"]: M.material(r)
+                               for r in await self._nodes(tx, "get_materials", {"ids": material_ids})}
+        state.locations = {r["id"]: M.location(r)
+                           for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})}
+        if state.items:
+            for row in await self._run(tx, "balances_of_items", {"ids": sorted(state.items)}):
+                state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
+        # Balances name locations the commands did not: load them, so virtual ones are known.
+        missing = sorted({loc for _, loc in state.balances} - set(state.locations))
+        if missing:
+            state.locations.update({r["id"]: M.location(r)
+                                    for r in await self._nodes(tx, "get_locations", {"ids": missing})})
+        if keys.serials:
+            serial_ids = sorted(M.balance_id(m, n) for m, n in keys.serials)
+            for row in await self._run(tx, "get_serial_keys", {"ids": serial_ids}):
+                material_id, number = row["id"].split(" ", 1)
+                state.serials[(material_id, number)] = row["item_id"]
+        if keys.event_ids:
+            ids = sorted(keys.event_ids)
+            state.events = await self._events_by_id(tx, ids)
+            state.reversed_ids = {r["id"] for r in await self._run(tx, "reversed_events", {"ids": ids})}
+        return state
+
+    async def create(self, kind: MasterKind, model: BaseModel) -> None:
+        model_id: str = model.id  # type: ignore[attr-defined]
+
+        async def create(tx: AsyncManagedTransaction) -> None:
+            if await self._run(tx, f"get_{_PLURAL[kind]}", {"ids": [model_id]}):
+                raise _exists(kind, model_id)
+            await self._run(tx, f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
+
+        try:
+            await self._write_tx(create)
+        except ConstraintError as exc:  # a concurrent create of the same id won
+            raise _exists(kind, model_id) from exc
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
+        if not ids:
+            return {}
+        rows = await self._read_tx(lambda tx: self._nodes(tx, f"get_{_PLURAL[kind]}", {"ids": list(ids)}))
+        return {r["id"]: M.READERS[kind](r) for r in rows}
+
+    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
+                   ) -> list[BaseModel]:
+        params: dict[str, Any] = {"after": after or "", "first": first}
+        if kind == "Item":
+            f = filt or ItemFilter()
+            params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+        rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
+        return [M.READERS[kind](r) for r in rows]
+
+    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
+                       ) -> list[Balance]:
+        if filt.item_ids is not None:
+            rows = await self._read("balances_of_items", {"ids": list(filt.item_ids)})
+        elif filt.location_ids is not None:
+            rows = await self._read("balances_at_locations", {"ids": list(filt.location_ids)})
+        else:
+            rows = await self._read("balances_all")
+        out = []
+        for r in rows:
+            b = M.balance(r)
+            if filt.material_ids is not None and b.material_id not in filt.material_ids:
+                continue
+            if filt.location_ids is not None and b.location_id not in filt.location_ids:
+                continue
+            if not filt.include_virtual and b.virtual:
+                continue
+            if not filt.include_zero and abs(b.quantity) <= TOLERANCE:
+                continue
+            out.append(b)
+        out.sort(key=lambda b: (b.item_id, b.location_id))
+        if after is not None:
+            out = [b for b in out if M.balance_id(b.item_id, b.location_id) > after]
+        return out if first is None else out[:first]
+
+    async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
+        return {e.id: e for e in (M.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))}
+
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
+        if not ids:
+            return {}
+        return await self._read_tx(lambda tx: self._events_by_id(tx, ids))
+
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
+        params: dict[str, Any] = {
+            "after": after or 0, "first": first, "types": [t.value for t in filt.types],
+            "location_id": filt.location_id or "", "order_id": filt.order_id or "",
+            "shipment_id": filt.shipment_id or "", "source": filt.source.value if filt.source else "",
+            "since": M.time_key(filt.since) or "", "until": M.time_key(filt.until) or "",
+        }
+        name = "events_page"
+        if filt.item_id:
+            name, params["item_id"] = "events_page_of_item", filt.item_id
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, name, params))
+        return [(r["seq"], M.event(r)) for r in rows]
+
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+        out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
+        if not item_ids:
+            return out
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, "events_of_items", {"ids": list(item_ids)}))
+        for r in rows:
+            out[r["item_id"]].append(M.event(r))
+        return out
+
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        if not ids:
+            return []
+        name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
+        return [(r["source"], r["target"]) for r in await self._read(name, {"ids": list(ids)})]
+
+    async def findings(self, after: str | None, first: int) -> list[Finding]:
+        params = {"after": after or "", "first": first}
+        rows = await self._read_tx(lambda tx: self._nodes(tx, "findings_page", params, key="f"))
+        return [M.finding(r) for r in rows]
+
+    async def integrity(self) -> IntegrityReport:
+        return await self._read_tx(self._integrity)
+
+    async def _integrity(self, tx: AsyncManagedTransaction) -> IntegrityReport:
+        report = IntegrityReport(
+            items=(await self._run(tx, "count_items"))[0]["n"],
+            events=(await self._run(tx, "count_events"))[0]["n"],
+            imbalances=[Imbalance(r["item_id"], r["total"])
+                        for r in await self._run(tx, "check_conservation", {"tolerance": TOLERANCE})],
+        )
+        for name in sorted(self.q):
+            if name.startswith("check_") and name != "check_conservation":
+                report.dangling += [r["problem"] for r in await self._run(tx, name)]
+        after = ""
+        while True:
+            rows = await self._nodes(tx, "findings_page", {"after": after, "first": FINDINGS_PAGE}, key="f")
+            page = [M.finding(r) for r in rows]
+            report.findings += page
+            if len(page) < FINDINGS_PAGE:
+                break
+            after = page[-1].id
+        return report

