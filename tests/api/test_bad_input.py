@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from conftest import ERRORS, Api
+from api_kit import ERRORS, Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

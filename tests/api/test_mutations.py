@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ERRORS, Api
+from api_kit import ERRORS, Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -238,3 +238,18 @@ async def test_record_events_writes_a_batch_in_order(plant: Api) -> None:
     assert [e["type"] for e in payload["events"]] == ["RECEIVE", "MOVE", "RECLASSIFY"]
     assert await plant.balances("FL-B", virtual=False) == {"WH": 25.0, "LINE": 15.0}
     assert (await plant.item("FL-B"))["status"] == "QC"
+
+
+async def test_record_events_names_the_event_of_each_problem(plant: Api) -> None:
+    q = f"mutation($input: [EventInput!]!) {{ recordEvents(input: $input) {{ events {{ id }} {ERRORS} }} }}"
+    batch = [
+        {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": "FL-NAMED", "materialId": "FLOUR"}],
+         "outputs": [{"itemId": "FL-NAMED", "quantity": 40}]},
+        {"type": "MOVE", "inputs": [{"itemId": "FL-NAMED", "quantity": 15}], "toLocationId": "LINE", "orderId": "PO-404"},
+        {"type": "MOVE", "inputs": [{"itemId": "FL-NAMED", "quantity": 99}], "toLocationId": "LINE"},
+    ]
+    payload = (await plant.data(q, {"input": batch}))["recordEvents"]
+    assert payload["events"] is None
+    fields = {e["field"] for e in payload["errors"]}
+    assert "input[1].orderId" in fields, payload["errors"]
+    assert await plant.balances("FL-NAMED") == {}  # nothing of the batch was written

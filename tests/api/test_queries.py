@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from conftest import Api
+from api_kit import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Api
+from api_kit import Api
 from tracegraph.api.context import Context
 from tracegraph.api.loaders import Loaders
 from tracegraph.api.schema import schema

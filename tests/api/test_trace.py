@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from conftest import Api
+from api_kit import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from contract_kit import Backend
 from servers import FALKORDB_AUTH, falkordb_bolt, falkordb_settle
-from tracegraph.store.ladybug import LadybugStore
-from tracegraph.store.neo4j import Neo4jStore
 from tracegraph.store.port import GraphStore
 
 STORES = ["ladybug", "neo4j-falkordb", "neo4j"]
@@ -70,56 +68,6 @@ def _wipe(uri: str, auth: tuple[str, str], database: str | None) -> None:
 
     with GraphDatabase.driver(uri, auth=auth) as driver, driver.session(database=database) as session:
         session.execute_write(lambda tx: tx.run(WIPE).consume())
-
-
-@dataclass
-class Backend:
-    """What a test may need beyond the port: which store it is, raw Cypher, a reopen."""
-
-    kind: str
-    path: Path | None = None  # ladybug
-    uri: str | None = None  # neo4j*
-    auth: tuple[str, str] = ("", "")
-    database: str | None = None
-    open_stores: list[GraphStore] = field(default_factory=list)
-
-    @property
-    def is_falkordb(self) -> bool:
-        return self.kind == "neo4j-falkordb"
-
-    def make(self) -> GraphStore:
-        if self.kind == "ladybug":
-            assert self.path is not None
-            return LadybugStore(self.path)
-        assert self.uri is not None
-        return Neo4jStore(self.uri, *self.auth, self.database)
-
-    async def open(self) -> GraphStore:
-        store = self.make()
-        await store.open()
-        self.open_stores.append(store)
-        return store
-
-    async def close(self, store: GraphStore) -> None:
-        self.open_stores.remove(store)
-        await store.close()
-        if self.is_falkordb and self.uri:
-            falkordb_settle(self.uri)
-
-    async def reopen(self, store: GraphStore) -> GraphStore:
-        """Close the store and open a new one on the same data."""
-        await self.close(store)
-        return await self.open()
-
-    async def raw(self, store: GraphStore, query: str) -> None:
-        """Run a write statement behind the port's back (to break the data on purpose)."""
-        if isinstance(store, LadybugStore):
-            assert store._conn is not None
-            await store._run(store._conn.execute, query)
-        else:
-            assert isinstance(store, Neo4jStore)
-            async with store._session() as session:
-                await (await session.run(query)).consume()
 
 
 @pytest.fixture(params=STORES)

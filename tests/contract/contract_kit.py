@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tracegraph.domain.errors import DomainError
@@ -20,6 +21,9 @@ from tracegraph.domain.models import (
     Tracking,
     VirtualKind,
 )
+from servers import falkordb_settle
+from tracegraph.store.ladybug import LadybugStore
+from tracegraph.store.neo4j import Neo4jStore
 from tracegraph.store.port import BalanceFilter, EventFilter, GraphStore
 
 T0 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
@@ -159,3 +163,53 @@ async def assert_refused(store: GraphStore, *cmds: EventCommand, code: str, fiel
 async def assert_consistent(store: GraphStore) -> None:
     report = await store.integrity()
     assert report.ok, (report.imbalances, report.dangling)
+
+
+@dataclass
+class Backend:
+    """What a test may need beyond the port: which store it is, raw Cypher, a reopen."""
+
+    kind: str
+    path: Path | None = None  # ladybug
+    uri: str | None = None  # neo4j*
+    auth: tuple[str, str] = ("", "")
+    database: str | None = None
+    open_stores: list[GraphStore] = field(default_factory=list)
+
+    @property
+    def is_falkordb(self) -> bool:
+        return self.kind == "neo4j-falkordb"
+
+    def make(self) -> GraphStore:
+        if self.kind == "ladybug":
+            assert self.path is not None
+            return LadybugStore(self.path)
+        assert self.uri is not None
+        return Neo4jStore(self.uri, *self.auth, self.database)
+
+    async def open(self) -> GraphStore:
+        store = self.make()
+        await store.open()
+        self.open_stores.append(store)
+        return store
+
+    async def close(self, store: GraphStore) -> None:
+        self.open_stores.remove(store)
+        await store.close()
+        if self.is_falkordb and self.uri:
+            falkordb_settle(self.uri)
+
+    async def reopen(self, store: GraphStore) -> GraphStore:
+        """Close the store and open a new one on the same data."""
+        await self.close(store)
+        return await self.open()
+
+    async def raw(self, store: GraphStore, query: str) -> None:
+        """Run a write statement behind the port's back (to break the data on purpose)."""
+        if isinstance(store, LadybugStore):
+            assert store._conn is not None
+            await store._run(store._conn.execute, query)
+        else:
+            assert isinstance(store, Neo4jStore)
+            async with store._session() as session:
+                await (await session.run(query)).consume()

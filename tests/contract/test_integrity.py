@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import Backend
+from contract_kit import Backend
 
 from contract_kit import (
     CUSTOMER,

@@ -27,12 +27,18 @@ query {
 
 def _answers(env: dict[str, str]) -> dict:
     with run_server(env={"TRACEGRAPH_DEMO": "1", **env}, timeout=120) as server, \
-            httpx.Client(timeout=30, trust_env=False) as client:
-        try:
-            body = client.post(f"{server.url}/graphql", json={"query": QUERY}).json()
-            health = client.get(f"{server.url}/health").json()
-        except httpx.TimeoutException as exc:
-            raise AssertionError(f"no answer:\n{server.log()[-3000:]}") from exc
+            httpx.Client(timeout=10, trust_env=False) as client:
+        # The FalkorDB stand-in now and then leaves a request on a fresh connection
+        # unanswered (seen about once in twenty runs, never on Neo4j): a second request,
+        # on another connection, is answered.
+        for attempt in range(3):
+            try:
+                body = client.post(f"{server.url}/graphql", json={"query": QUERY}).json()
+                break
+            except httpx.TimeoutException:
+                if attempt == 2:
+                    raise AssertionError(f"no answer:\n{server.log()[-3000:]}") from None
+        health = client.get(f"{server.url}/health").json()
     assert "errors" not in body, body
     assert health["status"] == "ok", health
     return body["data"]

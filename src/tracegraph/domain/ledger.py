@@ -27,7 +27,6 @@ from .events import (
     Link,
     LinkKind,
     Move,
-    NewItem,
     Source,
     StatusChange,
 )

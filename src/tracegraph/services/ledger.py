@@ -98,17 +98,19 @@ class Ledger:
         return entries
 
     async def _check_references(self, cmds: Sequence[EventCommand]) -> None:
-        """Orders and partners a command names must exist (facts may name any)."""
+        """Orders and partners a command names must exist (facts may name any). In a batch of
+        several, a problem names its event by index (`events[3].orderId`), as plan_batch does."""
         orders = {c.order_id for c in cmds if c.order_id}
         partners = {c.partner_id for c in cmds if c.partner_id}
+        known_orders = set(await self.store.get("Order", sorted(orders))) if orders else set()
+        known_partners = set(await self.store.get("Organization", sorted(partners))) if partners else set()
         problems = []
-        if orders:
-            known = await self.store.get("Order", sorted(orders))
-            problems += [Problem("orderId", f"unknown order {o}", E.NOT_FOUND) for o in sorted(orders - set(known))]
-        if partners:
-            known = await self.store.get("Organization", sorted(partners))
-            problems += [Problem("partnerId", f"unknown organization {p}", E.NOT_FOUND)
-                         for p in sorted(partners - set(known))]
+        for n, c in enumerate(cmds):
+            prefix = f"events[{n}]." if len(cmds) > 1 else ""
+            if c.order_id and c.order_id not in known_orders:
+                problems.append(Problem(f"{prefix}orderId", f"unknown order {c.order_id}", E.NOT_FOUND))
+            if c.partner_id and c.partner_id not in known_partners:
+                problems.append(Problem(f"{prefix}partnerId", f"unknown organization {c.partner_id}", E.NOT_FOUND))
         if problems:
             raise DomainError(problems)
 

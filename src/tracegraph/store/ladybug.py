@@ -203,30 +203,13 @@ class LadybugStore(GraphStore):
 
     async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
                        ) -> list[Balance]:
-        def read() -> list[dict[str, Any]]:
-            if filt.item_ids is not None:
-                return self._balances_of_items(filt.item_ids)
-            if filt.location_ids is not None:
-                return self._exec("balances_at_locations", {"ids": list(filt.location_ids)})
-            return self._exec("balances_all")
-
-        rows = await self._run(read)
-        out = []
-        for r in rows:
-            b = M.balance(r)
-            if filt.material_ids is not None and b.material_id not in filt.material_ids:
-                continue
-            if filt.location_ids is not None and b.location_id not in filt.location_ids:
-                continue
-            if not filt.include_virtual and b.virtual:
-                continue
-            if not filt.include_zero and abs(b.quantity) <= TOLERANCE:
-                continue
-            out.append(b)
-        out.sort(key=lambda b: (b.item_id, b.location_id))
-        if after is not None:
-            out = [b for b in out if M.balance_id(b.item_id, b.location_id) > after]
-        return out if first is None else out[:first]
+        if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
+            return []
+        if filt.item_ids is None:  # filters, order and page in the store
+            rows = await self._run(self._exec, "balances_page", M.balance_page_params(filt, after, first, TOLERANCE))
+            return [M.balance(r) for r in rows]
+        return M.filter_balances(await self._run(self._balances_of_items, filt.item_ids), filt, after, first,
+                                 TOLERANCE)
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (M.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}

@@ -241,3 +241,36 @@ WRITERS = {
     "Organization": organization_props, "Material": material_props, "Location": location_props,
     "Order": order_props,
 }
+
+
+NO_LIMIT = 2**31 - 1  # LIMIT for "all": the FalkorDB stand-in returns nothing for a larger one
+
+
+def balance_page_params(filt: Any, after: str | None, first: int | None, tolerance: float) -> dict[str, Any]:
+    """Parameters of `balances_page` for a BalanceFilter without item ids."""
+    after_item, _, after_location = (after or "").partition(" ")
+    return {
+        "location_ids": list(filt.location_ids or ()), "material_ids": list(filt.material_ids or ()),
+        "include_virtual": filt.include_virtual, "include_zero": filt.include_zero, "tolerance": tolerance,
+        "after_item": after_item, "after_location": after_location,
+        "first": NO_LIMIT if first is None else first,
+    }
+
+
+def filter_balances(rows: list[dict[str, Any]], filt: Any, after: str | None, first: int | None,
+                    tolerance: float) -> list[Balance]:
+    """The balances of a few items (a BalanceFilter with item ids), filtered and paged here."""
+    out = []
+    for r in rows:
+        b = balance(r)
+        if filt.location_ids is not None and b.location_id not in filt.location_ids:
+            continue
+        if filt.material_ids is not None and b.material_id not in filt.material_ids:
+            continue
+        if (not filt.include_virtual and b.virtual) or (not filt.include_zero and abs(b.quantity) <= tolerance):
+            continue
+        if after is not None and balance_id(b.item_id, b.location_id) <= after:
+            continue
+        out.append(b)
+    out.sort(key=lambda b: (b.item_id, b.location_id))
+    return out if first is None else out[:first]

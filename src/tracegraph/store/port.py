@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
-from ..domain.models import Balance, Item
+from ..domain.models import Balance
 
 # Master-data kinds a store keeps, by node label.
 MasterKind = Literal["Organization", "Material", "Location", "Order"]

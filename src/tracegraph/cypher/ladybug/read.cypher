@@ -38,15 +38,16 @@ RETURN n ORDER BY n.id LIMIT $first
 MATCH (i:Item {id: $id})-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
-// name: balances_at_locations
-UNWIND $ids AS id
-MATCH (i:Item)-[a:AT]->(l:Location {id: id})
-RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
-  a.unit AS unit, a.virtual AS virtual
-// name: balances_all
+// name: balances_page
+// One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
+WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
+  AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
+  AND ($include_virtual OR NOT a.virtual) AND ($include_zero OR abs(a.quantity) > $tolerance)
+  AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
+ORDER BY item_id, location_id LIMIT $first
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
