@@ -73,3 +73,39 @@ async def test_an_unknown_root_reaches_nothing(genealogy: Api) -> None:
     data = await genealogy.data('{ trace(id: "urn:epc:id:sgtin:0614141.107346.2017", direction: BACKWARD) '
                                 "{ root { id } items { id } } }")
     assert data["trace"] == {"root": None, "items": []}
+
+
+DELIVERIES = """query($id: String!) { trace(id: $id, direction: FORWARD) {
+  items { id firstEventTime lastEventTime }
+  deliveries { itemId quantity eventId shipmentId partnerId destinationId partner { name } }
+} }"""
+
+
+async def test_forward_trace_lists_deliveries_and_event_times(plant: Api) -> None:
+    shop = {}
+    for name in ("Corner Shop", "Market Hall"):
+        created = await plant.data("mutation($n: String!) { createOrganization(name: $n) { organization { id } } }",
+                                   {"n": name})
+        shop[name] = created["createOrganization"]["organization"]["id"]
+    await plant.ok("receive", {"id": "rcv-S", "locationId": "WH", "eventTime": "2024-05-01T06:00:00Z",
+                               "newItems": [{"id": "S", "materialId": "FLOUR"}], "outputs": [{"itemId": "S", "quantity": 20}]})
+    await plant.ok("produce", {"id": "bake-T", "locationId": "WH", "eventTime": "2024-05-01T08:00:00Z",
+                               "inputs": [{"itemId": "S", "quantity": 20}],
+                               "newItems": [{"id": "T", "materialId": "BREAD"}], "outputs": [{"itemId": "T", "quantity": 40}]})
+    await plant.ok("ship", {"id": "ship-1", "eventTime": "2024-05-01T10:00:00Z", "inputs": [{"itemId": "T", "quantity": 15}],
+                            "shipmentId": "SH-1", "partnerId": shop["Corner Shop"]})
+    await plant.ok("ship", {"id": "ship-2", "eventTime": "2024-05-01T11:00:00Z", "inputs": [{"itemId": "T", "quantity": 5}],
+                            "shipmentId": "SH-2", "partnerId": shop["Market Hall"]})
+    await plant.ok("ship", {"id": "ship-3", "eventTime": "2024-05-01T12:00:00Z", "inputs": [{"itemId": "T", "quantity": 7}],
+                            "shipmentId": "SH-3", "partnerId": shop["Market Hall"]})
+    await plant.ok("correct", {"id": "undo-3", "reverses": "ship-3", "reason": "recorded twice"})
+
+    trace = (await plant.data(DELIVERIES, {"id": "S"}))["trace"]
+    assert trace["items"] == [{"id": "T", "firstEventTime": "2024-05-01T08:00:00+00:00",
+                               "lastEventTime": "2024-05-01T11:00:00+00:00"}]  # the reversed shipment left out
+    assert trace["deliveries"] == [
+        {"itemId": "T", "quantity": 15.0, "eventId": "ship-1", "shipmentId": "SH-1", "partnerId": shop["Corner Shop"],
+         "destinationId": "virtual:customer", "partner": {"name": "Corner Shop"}},
+        {"itemId": "T", "quantity": 5.0, "eventId": "ship-2", "shipmentId": "SH-2", "partnerId": shop["Market Hall"],
+         "destinationId": "virtual:customer", "partner": {"name": "Market Hall"}},
+    ]

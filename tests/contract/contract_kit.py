@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+    CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN,
+)
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Line, NewItem, Source
 from tracegraph.domain.models import (
-    VIRTUAL_LOCATIONS,
     Balance,
     Location,
     Material,
@@ -19,7 +21,6 @@ from tracegraph.domain.models import (
     OrderType,
     Organization,
     Tracking,
-    VirtualKind,
 )
 from servers import falkordb_settle
 from tracegraph.store.ladybug import LadybugStore
@@ -28,13 +29,6 @@ from tracegraph.store.port import BalanceFilter, EventFilter, GraphStore
 
 T0 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 
-SUPPLIER = VIRTUAL_LOCATIONS[VirtualKind.SUPPLIER]
-CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
-PRODUCTION = VIRTUAL_LOCATIONS[VirtualKind.PRODUCTION]
-SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
-INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
-UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
-TRANSIT = VIRTUAL_LOCATIONS[VirtualKind.TRANSIT]
 
 
 def at(hours: float) -> datetime:

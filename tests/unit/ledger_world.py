@@ -6,6 +6,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+    CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN,
+)
 from tracegraph.domain.events import EventCommand, EventType, LedgerEntry, Line, NewItem, Source
 from tracegraph.domain.ledger import LedgerState, advance, plan
 from tracegraph.domain.models import (
@@ -23,13 +26,6 @@ from tracegraph.domain.models import (
 T0 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 NOW = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 
-SUPPLIER = VIRTUAL_LOCATIONS[VirtualKind.SUPPLIER]
-CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
-PRODUCTION = VIRTUAL_LOCATIONS[VirtualKind.PRODUCTION]
-SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
-INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
-UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
-TRANSIT = VIRTUAL_LOCATIONS[VirtualKind.TRANSIT]
 
 
 def at(minutes: int) -> datetime:

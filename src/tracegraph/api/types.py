@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 
 from ..domain import events as DE
 from ..domain import models as D
+from ..domain import trace as DT
 from ..domain.events import EventType, FindingKind, LinkKind, Source
 from ..domain.models import (
     ContainerType,
@@ -453,6 +454,38 @@ class TraceItem:
     async def item(self, info: Info) -> Item | None:
         return await _one(info.context.loaders.items, self.id, Item.from_model)
 
+    @strawberry.field(description="The time of its first event still standing (corrections left out).")
+    async def first_event_time(self, info: Info) -> datetime | None:
+        span = DT.event_span(await info.context.loaders.events_of_items.load(self.id))
+        return None if span is None else span[0]
+
+    @strawberry.field(description="The time of its last event still standing (corrections left out).")
+    async def last_event_time(self, info: Info) -> datetime | None:
+        span = DT.event_span(await info.context.loaders.events_of_items.load(self.id))
+        return None if span is None else span[1]
+
+
+@strawberry.type(description="A quantity of a traced item that a shipment took to a partner or location.")
+class Delivery:
+    item_id: str = strawberry.field(description="The item shipped: the root or an item the trace reached.")
+    quantity: float = strawberry.field(description="How much of it, in the item's unit.")
+    event_id: str = strawberry.field(description="The shipping event.")
+    event_time: datetime = strawberry.field(description="When it was shipped.")
+    shipment_id: strawberry.ID | None = strawberry.field(description="The shipment, if the event named one.")
+    partner_id: strawberry.ID | None = strawberry.field(description="The customer or partner it went to.")
+    destination_id: strawberry.ID = strawberry.field(
+        description="The location it went to: a partner's, or the virtual customer location.")
+
+    @strawberry.field(description="The partner organization.")
+    async def partner(self, info: Info) -> Organization | None:
+        return await _one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
+
+    @classmethod
+    def from_model(cls, d: DT.Delivery) -> Delivery:
+        return cls(item_id=d.item_id, quantity=d.quantity, event_id=d.event_id, event_time=d.event_time,
+                   shipment_id=_id(d.shipment_id), partner_id=_id(d.partner_id),
+                   destination_id=strawberry.ID(d.destination_id))
+
 
 @strawberry.type(description="`source -> target` as the trace walked it: material of source is in target.")
 class TraceEdge:
@@ -471,6 +504,14 @@ class Trace:
     @strawberry.field(description="The root item; null if the ledger does not know it.")
     async def root(self, info: Info) -> Item | None:
         return await _one(info.context.loaders.items, self.root_id, Item.from_model)
+
+    @strawberry.field(description="Every shipment of the root or of an item reached, still standing, in "
+                      "time order: on a forward trace, which customers and partners received affected material "
+                      "and how much.")
+    async def deliveries(self, info: Info) -> list[Delivery]:
+        ids = [self.root_id, *(i.id for i in self.items)]
+        events = await info.context.loaders.events_of_items.load_many(ids)
+        return [Delivery.from_model(d) for d in DT.deliveries(dict(zip(ids, events, strict=True)))]
 
     @classmethod
     def from_result(cls, r: TraceResult) -> Trace:

@@ -54,6 +54,7 @@ CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
 SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
 INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
 UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
+TRANSIT = VIRTUAL_LOCATIONS[VirtualKind.TRANSIT]
 
 # Event types whose inputs are used up in production (a status may forbid that).
 _CONSUMING = {EventType.ISSUE, EventType.PRODUCE, EventType.MERGE}

@@ -218,15 +218,7 @@ class LadybugStore(GraphStore):
         return await self._run(self._events_by_id, ids)
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
-        params: dict[str, Any] = {
-            "after": after or 0, "first": first, "types": [t.value for t in filt.types],
-            "location_id": filt.location_id or "", "order_id": filt.order_id or "",
-            "shipment_id": filt.shipment_id or "", "source": filt.source.value if filt.source else "",
-            "since": M.time_key(filt.since) or "", "until": M.time_key(filt.until) or "",
-        }
-        name = "events_page"
-        if filt.item_id:
-            name, params["item_id"] = "events_page_of_item", filt.item_id
+        name, params = M.event_page_query(filt, after, first)
         rows = await self._run(self._exec, name, params)
         return [(r["seq"], M.event(r)) for r in rows]
 

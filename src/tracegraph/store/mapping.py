@@ -274,3 +274,16 @@ def filter_balances(rows: list[dict[str, Any]], filt: Any, after: str | None, fi
         out.append(b)
     out.sort(key=lambda b: (b.item_id, b.location_id))
     return out if first is None else out[:first]
+
+
+def event_page_query(filt: Any, after: int | None, first: int) -> tuple[str, dict[str, Any]]:
+    """The statement and parameters of a page of events (an EventFilter) after sequence `after`."""
+    params: dict[str, Any] = {
+        "after": after or 0, "first": first, "types": [t.value for t in filt.types],
+        "location_id": filt.location_id or "", "order_id": filt.order_id or "",
+        "shipment_id": filt.shipment_id or "", "source": filt.source.value if filt.source else "",
+        "since": time_key(filt.since) or "", "until": time_key(filt.until) or "",
+    }
+    if filt.item_id:
+        return "events_page_of_item", {**params, "item_id": filt.item_id}
+    return "events_page", params
