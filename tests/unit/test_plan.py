@@ -179,6 +179,20 @@ def test_pack_links_items_to_a_new_container_without_moving_stock() -> None:
     assert set(entry.event.item_ids) == {"BR-1", pallet}
 
 
+def test_clean_touches_a_container_and_refuses_anything_else() -> None:
+    w = bakery()
+    w.item("TANK-1", None, kind=ItemKind.CONTAINER, container_type=ContainerType.PERMANENT)
+    entry = w.plan(cmd("CLEAN", id="c1", container_id="TANK-1"))
+    assert entry.event.moves == [] and entry.event.links == []
+    assert entry.event.item_ids == ["TANK-1"]
+    with pytest.raises(DomainError) as refused:
+        w.plan(cmd("CLEAN", container_id="FL-1"))
+    assert refused.value.problems[0].field == "containerId"
+    with pytest.raises(DomainError) as unknown:
+        w.plan(cmd("CLEAN", container_id="NOPE"))
+    assert unknown.value.problems[0].code == "NOT_FOUND"
+
+
 def test_unpack_checks_items_and_writes_no_moves() -> None:
     w = bakery()
     w.item("BIN-1", None, kind=ItemKind.CONTAINER, container_type=ContainerType.PERMANENT)

@@ -43,6 +43,7 @@ class EventType(str, Enum):
     CHARACTERISTICS = "CHARACTERISTICS"
     CORRECTION = "CORRECTION"  # reverses an earlier event
     OBSERVE = "OBSERVE"  # a sighting, no quantity changes (EPCIS OBSERVE)
+    CLEAN = "CLEAN"  # a permanent container cleaned: what it held before no longer touches what follows
 
 
 class Source(str, Enum):
@@ -56,6 +57,9 @@ class LinkKind(str, Enum):
     SPLIT = "SPLIT"
     MERGED = "MERGED"
     PACKED = "PACKED"
+    # Not stored: a trace's link between two occupants of one permanent container, between
+    # cleanings (see domain/trace.py).
+    CONTACT = "CONTACT"
 
 
 Quantity = Annotated[float, Field(allow_inf_nan=False)]

@@ -561,6 +561,11 @@ class _Planner:
         for i, line in enumerate(self.cmd.inputs):
             self.item(line.item_id, f"inputs[{i}].itemId")
 
+    def plan_clean(self) -> None:
+        box = self.container()
+        if box is not None and box.kind is not ItemKind.CONTAINER and not self.is_fact:
+            self.problem("containerId", f"{box.id} is not a container", E.INVALID)
+
     def plan_observe(self) -> None:
         for i, line in enumerate([*self.cmd.inputs, *self.cmd.outputs]):
             self.item(line.item_id, f"items[{i}].itemId", incoming=True)

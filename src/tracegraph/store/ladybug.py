@@ -19,6 +19,7 @@ from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
 from .cypher import catalog
@@ -107,7 +108,7 @@ class LadybugStore(GraphStore):
         self._db = ladybug.Database(str(self.path / "graph.lbug"), max_num_threads=1)
         self._conn = ladybug.Connection(self._db)
         for name, statement in self.q.items():
-            if name.startswith(("table_", "rel_")):
+            if name.startswith(("table_", "rel_", "alter_")):
                 self._conn.execute(statement)
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
             loc = Location(id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL,
@@ -233,6 +234,11 @@ class LadybugStore(GraphStore):
         name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
         rows = await self._run(self._exec, name, {"ids": list(ids)})
         return [(r["source"], r["target"]) for r in rows]
+
+    async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
+        name = "links_forward" if direction is Direction.FORWARD else "links_backward"
+        rows = await self._run(self._exec, name, {"ids": list(ids)})
+        return [M.lineage_link(r) for r in rows]
 
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         rows = await self._run(self._nodes_f, {"after": after or "", "first": first})

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..domain.events import EventRecord, Finding, LedgerEntry
 from ..domain.ledger import LedgerState
+from ..domain.trace import LineageLink
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -141,11 +142,11 @@ def write_rows(
         t = time_key(e.event_time)
         rows["create_links"] += [{"source_id": link.source_id, "target_id": link.target_id,
                                   "kind": link.kind.value, "quantity": link.quantity, "event_id": e.id,
-                                  "event_time": t} for link in e.links]
+                                  "event_time": t, "recorded_at": time_key(e.recorded_at)} for link in e.links]
         rows["touch"] += [{"event_id": e.id, "item_id": item_id} for item_id in e.item_ids]
         if e.reverses:
             rows["reverse"].append({"event_id": e.id, "reversed_id": e.reverses})
-            rows["void_links"].append({"reversed_id": e.reverses})
+            rows["void_links"].append({"reversed_id": e.reverses, "voided_at": time_key(e.recorded_at)})
         rows["create_findings"] += [finding_props(f, e.recorded_at) for f in entry.findings]
         if entry.shipment is not None:
             shipments[entry.shipment.id] = entry.shipment
@@ -287,3 +288,12 @@ def event_page_query(filt: Any, after: int | None, first: int) -> tuple[str, dic
     if filt.item_id:
         return "events_page_of_item", {**params, "item_id": filt.item_id}
     return "events_page", params
+
+
+def lineage_link(row: dict[str, Any]) -> LineageLink:
+    return LineageLink(
+        source_id=row["source"], target_id=row["target"], kind=row["kind"], quantity=row.get("quantity"),
+        event_id=row.get("event_id"), event_time=parse_time(row.get("event_time")),
+        recorded_at=parse_time(row.get("recorded_at")), voided=bool(row.get("voided")),
+        voided_at=parse_time(row.get("voided_at")),
+    )

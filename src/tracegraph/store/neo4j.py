@@ -31,6 +31,7 @@ from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
 from .cypher import catalog
@@ -417,6 +418,12 @@ class Neo4jStore(GraphStore):
             return []
         name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
         return [(r["source"], r["target"]) for r in await self._read(name, {"ids": list(ids)})]
+
+    async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
+        if not ids:
+            return []
+        name = "links_forward" if direction is Direction.FORWARD else "links_backward"
+        return [M.lineage_link(r) for r in await self._read(name, {"ids": list(ids)})]
 
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         params = {"after": after or "", "first": first}

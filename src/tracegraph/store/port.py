@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.models import Balance
+from ..domain.trace import LineageLink
 
 # Master-data kinds a store keeps, by node label.
 MasterKind = Literal["Organization", "Material", "Location", "Order"]
@@ -128,6 +129,10 @@ class GraphStore(ABC):
     @abstractmethod
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage from each id: (from, to) pairs, voided links left out."""
+
+    @abstractmethod
+    async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
+        """Every stored link out of (FORWARD) or into (BACKWARD) each id, voided ones included."""
 
     @abstractmethod
     async def findings(self, after: str | None, first: int) -> list[Finding]: ...

@@ -113,3 +113,14 @@ RETURN 'link ' + a.id + ' -> ' + b.id + ' names event ' + r.event_id + ', which 
 MATCH (i:Item)
 WHERE NOT EXISTS { MATCH (:Event)-[:TOUCHED]->(i) }
 RETURN 'item ' + i.id + ' has no event' AS problem
+// name: links_forward
+// Every link out of each item, voided ones too (a trace as of a past time may need them).
+UNWIND $ids AS id
+MATCH (a:Item {id: id})-[r:FLOWS_TO]->(b:Item)
+RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
+  r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
+// name: links_backward
+UNWIND $ids AS id
+MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: id})
+RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
+  r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at

@@ -17,10 +17,15 @@ CREATE NODE TABLE IF NOT EXISTS Event(id STRING, seq INT64, type STRING, source 
 // name: table_finding
 CREATE NODE TABLE IF NOT EXISTS Finding(id STRING, kind STRING, message STRING, event_id STRING, item_id STRING, location_id STRING, quantity DOUBLE, recorded_at STRING, PRIMARY KEY(id))
 // name: rel_flows_to
-CREATE REL TABLE IF NOT EXISTS FLOWS_TO(FROM Item TO Item, kind STRING, quantity DOUBLE, event_id STRING, event_time STRING, voided BOOLEAN)
+CREATE REL TABLE IF NOT EXISTS FLOWS_TO(FROM Item TO Item, kind STRING, quantity DOUBLE, event_id STRING, event_time STRING, voided BOOLEAN, recorded_at STRING, voided_at STRING)
 // name: rel_at
 CREATE REL TABLE IF NOT EXISTS AT(FROM Item TO Location, quantity DOUBLE, material_id STRING, unit STRING, virtual BOOLEAN)
 // name: rel_touched
 CREATE REL TABLE IF NOT EXISTS TOUCHED(FROM Event TO Item)
 // name: rel_reverses
 CREATE REL TABLE IF NOT EXISTS REVERSES(FROM Event TO Event)
+// Columns added after the first release, for data directories made before them.
+// name: alter_flows_to_recorded_at
+ALTER TABLE FLOWS_TO ADD IF NOT EXISTS recorded_at STRING
+// name: alter_flows_to_voided_at
+ALTER TABLE FLOWS_TO ADD IF NOT EXISTS voided_at STRING

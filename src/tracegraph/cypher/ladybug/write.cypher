@@ -46,7 +46,7 @@ MATCH (a:Item {id: r.source_id})
 WITH a, r
 MATCH (b:Item {id: r.target_id})
 CREATE (a)-[:FLOWS_TO {kind: r.kind, quantity: r.quantity, event_id: r.event_id, event_time: r.event_time,
-  voided: false}]->(b)
+  recorded_at: r.recorded_at, voided: false}]->(b)
 // name: touch
 UNWIND $rows AS r
 MATCH (e:Event {id: r.event_id})
@@ -63,7 +63,7 @@ CREATE (c)-[:REVERSES]->(e)
 UNWIND $rows AS r
 MATCH (e:Event {id: r.reversed_id})-[:TOUCHED]->(:Item)-[l:FLOWS_TO]->(:Item)
 WHERE l.event_id = r.reversed_id
-SET l.voided = true
+SET l.voided = true, l.voided_at = r.voided_at
 // name: create_findings
 UNWIND $rows AS r
 CREATE (:Finding {id: r.id, kind: r.kind, message: r.message, event_id: r.event_id, item_id: r.item_id,
@@ -102,7 +102,7 @@ CREATE (i)-[:AT {quantity: $delta, material_id: $material_id, unit: $unit, virtu
 // name: create_links_row
 MATCH (a:Item {id: $source_id}), (b:Item {id: $target_id})
 CREATE (a)-[:FLOWS_TO {kind: $kind, quantity: $quantity, event_id: $event_id, event_time: $event_time,
-  voided: false}]->(b)
+  recorded_at: $recorded_at, voided: false}]->(b)
 // name: touch_row
 MATCH (e:Event {id: $event_id}), (i:Item {id: $item_id})
 CREATE (e)-[:TOUCHED]->(i)

@@ -130,3 +130,14 @@ MATCH (i:Item)
 OPTIONAL MATCH (e:Event)-[:TOUCHED]->(i)
 WITH i, count(e) AS events WHERE events = 0
 RETURN 'item ' + i.id + ' has no event' AS problem
+// name: links_forward
+// Every link out of each item, voided ones too (a trace as of a past time may need them).
+UNWIND $ids AS id
+MATCH (a:Item {id: id})-[r:FLOWS_TO]->(b:Item)
+RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
+  r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
+// name: links_backward
+UNWIND $ids AS id
+MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: id})
+RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
+  r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at

@@ -61,7 +61,7 @@ UNWIND $rows AS r
 MATCH (a:Item {id: r.source_id})
 MATCH (b:Item {id: r.target_id})
 CREATE (a)-[:FLOWS_TO {kind: r.kind, quantity: r.quantity, event_id: r.event_id, event_time: r.event_time,
-  voided: false}]->(b)
+  recorded_at: r.recorded_at, voided: false}]->(b)
 // name: touch
 UNWIND $rows AS r
 MATCH (e:Event {id: r.event_id})
@@ -76,7 +76,7 @@ CREATE (c)-[:REVERSES]->(e)
 UNWIND $rows AS r
 MATCH (:Event {id: r.reversed_id})-[:TOUCHED]->(:Item)-[l:FLOWS_TO]->(:Item)
 WHERE l.event_id = r.reversed_id
-SET l.voided = true
+SET l.voided = true, l.voided_at = r.voided_at
 // name: create_findings
 UNWIND $rows AS r
 CREATE (f:Finding {id: r.id})
