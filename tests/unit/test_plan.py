@@ -100,7 +100,8 @@ def test_produce_consumes_inputs_and_creates_several_outputs() -> None:
                        inputs=[L("DB-1")], outputs=[L("BR-1", 10, "TRAY", "PACK"), L("BR-2", 30, location_id="PACK")]))
     assert moves(entry) == {("DB-1", "MIX", PRODUCTION, 70.0), ("BR-1", PRODUCTION, "PACK", 120.0),
                             ("BR-2", PRODUCTION, "PACK", 30.0)}
-    assert links(entry) == {("DB-1", "BR-1", LinkKind.CONSUMED, 70.0), ("DB-1", "BR-2", LinkKind.CONSUMED, 70.0)}
+    # The dough is shared as the bread was made: 120 and 30 pieces.
+    assert links(entry) == {("DB-1", "BR-1", LinkKind.CONSUMED, 56.0), ("DB-1", "BR-2", LinkKind.CONSUMED, 14.0)}
     assert_balanced(entry)
 
 
@@ -136,7 +137,7 @@ def test_split_into_sub_lots() -> None:
                        inputs=[L("BR-1")], outputs=[L("BR-1-T1", 1, "TRAY"), L("BR-1-T2", 12)]))
     assert moves(entry) == {("BR-1", "PACK", PRODUCTION, 24.0), ("BR-1-T1", PRODUCTION, "PACK", 12.0),
                             ("BR-1-T2", PRODUCTION, "PACK", 12.0)}
-    assert links(entry) == {("BR-1", "BR-1-T1", LinkKind.SPLIT, 24.0), ("BR-1", "BR-1-T2", LinkKind.SPLIT, 24.0)}
+    assert links(entry) == {("BR-1", "BR-1-T1", LinkKind.SPLIT, 12.0), ("BR-1", "BR-1-T2", LinkKind.SPLIT, 12.0)}
     assert {i.parent_id for i in entry.new_items} == {"BR-1"}
     assert_balanced(entry)
 

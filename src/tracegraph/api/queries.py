@@ -11,6 +11,8 @@ import strawberry
 from ..domain.events import EventType
 from ..domain.models import Balance as DBalance
 from ..domain.models import ItemKind, Status
+from ..domain.trace import TraceWindow
+from ..services.trace import TraceOptions
 from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
 from .errors import ApiError
@@ -35,6 +37,17 @@ from .types import (
 )
 
 T = TypeVar("T")
+
+
+def trace_options(max_depth: int | None, since: datetime | None, until: datetime | None,
+                  as_of: datetime | None, kinds: list[ItemKind] | None, through_containers: bool) -> TraceOptions:
+    if max_depth is not None and max_depth < 0:
+        raise ApiError(f"`maxDepth` must be zero or more, got {max_depth}", field="maxDepth")
+    if since is not None and until is not None and since >= until:
+        raise ApiError("`since` must be before `until`", field="since")
+    return TraceOptions(max_depth=max_depth, window=TraceWindow(since=since, until=until, as_of=as_of),
+                        kinds=frozenset(kinds) if kinds is not None else None,
+                        through_containers=through_containers)
 
 
 async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap: Callable[[Any], T],
@@ -65,10 +78,22 @@ class Query:
         self, info: Info, id: str, direction: Direction,
         max_depth: Annotated[int | None, strawberry.argument(
             description="Stop after this many steps; no limit when left out.")] = None,
+        since: Annotated[datetime | None, strawberry.argument(
+            description="Follow only links made at or after this event time.")] = None,
+        until: Annotated[datetime | None, strawberry.argument(
+            description="Follow only links made before this event time.")] = None,
+        as_of: Annotated[datetime | None, strawberry.argument(
+            description="The trace as the ledger stood at this recorded time: links recorded later are left "
+            "out, corrections recorded later not yet applied.")] = None,
+        kinds: Annotated[list[ItemKind] | None, strawberry.argument(
+            description="Return only items of these kinds; the walk still goes through every kind.")] = None,
+        through_containers: Annotated[bool, strawberry.argument(
+            description="Also reach items that occupied a permanent container (tank, silo, bin) after the "
+            "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
+            "occupants since its last cleaning).")] = False,
     ) -> Trace:
-        if max_depth is not None and max_depth < 0:
-            raise ApiError(f"`maxDepth` must be zero or more, got {max_depth}", field="maxDepth")
-        return Trace.from_result(await info.context.ledger.trace(id, direction, max_depth))
+        return Trace.from_result(await info.context.ledger.trace(
+            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers)))
 
     # -- items and stock --------------------------------------------------------------------
 

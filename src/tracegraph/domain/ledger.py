@@ -524,10 +524,16 @@ class _Planner:
         for item, loc, qty in given:
             self.move(item, PRODUCTION, loc, qty)
         kind = _LINK_KIND[cmd.type]
+        # Each input is shared among the outputs in proportion to what each received (in equal
+        # parts when the outputs are kept in different units): a link's quantity is the part of
+        # its source that went into its target.
+        same_unit = len({item.unit for item, _, _ in given}) == 1
+        made = sum(q for _, _, q in given)
         for src, _, qty in taken:
-            for dst, _, _ in given:
+            for dst, _, out_qty in given:
                 if src.id != dst.id:
-                    self.links.append(Link(source_id=src.id, target_id=dst.id, kind=kind, quantity=qty))
+                    share = out_qty / made if same_unit and made > EPSILON else 1 / len(given)
+                    self.links.append(Link(source_id=src.id, target_id=dst.id, kind=kind, quantity=qty * share))
 
     def plan_issue(self) -> None:
         self.transform(one_output=True)

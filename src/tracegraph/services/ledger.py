@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
+from .trace import TraceOptions, TraceResult, Tracer
 from ..store.port import (
     BalanceFilter,
     Direction,
@@ -24,20 +25,12 @@ MAX_PAGE = 1000
 MAX_BATCH = 10_000
 
 
-@dataclass
-class TraceResult:
-    root: str
-    direction: Direction
-    items: list[str] = field(default_factory=list)  # reached, root excluded, in walk order
-    depth: dict[str, int] = field(default_factory=dict)
-    edges: list[tuple[str, str]] = field(default_factory=list)
-
-
 class Ledger:
     """The service every entrypoint calls. Publishes each recorded event after it commits."""
 
     def __init__(self, store: GraphStore):
         self.store = store
+        self.tracer = Tracer(store)
         self._listeners: list[Listener] = []
 
     def on_recorded(self, listener: Listener) -> None:
@@ -162,26 +155,11 @@ class Ledger:
         """One hop of lineage from each id, as `(source, target)` pairs: `source -> target`."""
         return await self.store.neighbours(ids, direction)
 
-    async def trace(self, root: str, direction: Direction, max_depth: int | None = None) -> TraceResult:
-        """Every item reached from `root` along lineage (FORWARD) or against it (BACKWARD).
-
-        A breadth-first walk with a visited set, one store round trip per level: linear in
-        what it reaches, whatever the diamonds, and cycles end it rather than loop it.
-        """
-        result = TraceResult(root=root, direction=direction)
-        seen = {root}
-        frontier = [root]
-        depth = 0
-        while frontier and (max_depth is None or depth < max_depth):
-            depth += 1
-            nxt: list[str] = []
-            for source, target in await self.store.neighbours(frontier, direction):
-                result.edges.append((source, target))
-                reached = target if direction is Direction.FORWARD else source
-                if reached not in seen:
-                    seen.add(reached)
-                    nxt.append(reached)
-                    result.items.append(reached)
-                    result.depth[reached] = depth
-            frontier = nxt
-        return result
+    async def trace(self, root: str | Sequence[str], direction: Direction, max_depth: int | None = None,
+                    options: TraceOptions | None = None) -> TraceResult:
+        """Every item reached from `root` (or several roots) along lineage (FORWARD) or against
+        it (BACKWARD); see services/trace.py."""
+        if max_depth is not None:
+            options = replace(options or TraceOptions(), max_depth=max_depth)
+        roots = [root] if isinstance(root, str) else list(root)
+        return await self.tracer.trace(roots, direction, options)
