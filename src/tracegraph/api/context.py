@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from ..bus import Bus
 from ..config import Settings
 from ..services.ledger import Ledger
+from ..services.recall import Recalls
 from .loaders import Loaders
 
 
@@ -29,6 +30,10 @@ class Context:
     response: Response | WebSocket | None = None
     # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
     connection_params: dict[str, Any] | None = field(default=None)
+
+    @property
+    def recalls(self) -> Recalls:
+        return Recalls(self.ledger)
 
     def fresh_loaders(self) -> Loaders:
         self.loaders = Loaders(self.ledger)

@@ -20,6 +20,7 @@ from ..domain.models import Order as DOrder
 from ..domain.models import Organization as DOrganization
 from .context import Info
 from .errors import UserError, from_domain, from_validation
+from .recalls import RecallMutations
 from .inputs import (
     AdjustInput,
     CorrectInput,
@@ -112,7 +113,7 @@ def organization_id(name: str) -> str:
 
 @strawberry.type(description="Commands. Every mutation returns its errors in its payload; nothing of a "
                  "mutation with errors is written.")
-class Mutation:
+class Mutation(RecallMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create an organization; its identifier is generated from its name.")

@@ -16,6 +16,7 @@ from ..services.trace import TraceOptions
 from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
 from .errors import ApiError
+from .recalls import RecallQueries
 from .types import (
     Balance,
     Connection,
@@ -70,7 +71,7 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query:
+class Query(RecallQueries):
     @strawberry.field(description="Every traceable item reachable from an item: FORWARD, where its material "
                       "went; BACKWARD, where the item's material came from. The item itself is excluded; "
                       "cycles in recorded data end the walk.")

@@ -637,16 +637,7 @@ class Trace:
 
     @strawberry.field(description="The items reached, a page at a time, nearest first.")
     def item_page(self, first: First = DEFAULT_FIRST, after: After = None) -> Connection[TraceItem]:
-        n = check_first(first)
-        start = 0
-        if after is not None:
-            key = decode_cursor("traceitem", after)
-            start = int(key) + 1 if key and key.isdigit() else 0
-        rows = self.items[start:start + n]
-        edges = [Edge(cursor=encode_cursor("traceitem", start + k), node=r) for k, r in enumerate(rows)]
-        return Connection(edges=edges, page_info=PageInfo(
-            has_next_page=start + n < len(self.items), has_previous_page=start > 0,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+        return page_of_list("traceitem", self.items, first, after, lambda x: x)
 
     @strawberry.field(description="The root item; null if the ledger does not know it.")
     async def root(self, info: Info) -> Item | None:
@@ -796,6 +787,20 @@ async def paginate(
         has_next_page=has_next, has_previous_page=after is not None,
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
     ))
+
+
+def page_of_list(kind: str, rows: Sequence[M], first: int, after: str | None, wrap: Callable[[M], T],
+                 ) -> Connection[T]:
+    """A page of a list held in memory; the cursor is the position."""
+    n = check_first(first)
+    key = decode_cursor(kind, after)
+    if key is not None and not key.isdigit():
+        raise ApiError("`after` is not a cursor of this list", field="after")
+    start = int(key) + 1 if key is not None else 0
+    edges = [Edge(cursor=encode_cursor(kind, start + k), node=wrap(r)) for k, r in enumerate(rows[start:start + n])]
+    return Connection(edges=edges, page_info=PageInfo(
+        has_next_page=start + n < len(rows), has_previous_page=start > 0,
+        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
 
 
 async def event_connection(info: Info, filt: EventFilter, first: int, after: str | None) -> Connection[Event]:

@@ -19,6 +19,7 @@ from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
@@ -187,6 +188,9 @@ class LadybugStore(GraphStore):
                                       E.ALREADY_EXISTS))
         self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
 
+    async def save_recall(self, recall: Recall) -> None:
+        await self._run(self._exec, "save_recall", M.recall_props(recall))
+
     # -- reads ------------------------------------------------------------------------------
 
     async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
@@ -234,6 +238,14 @@ class LadybugStore(GraphStore):
         name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
         rows = await self._run(self._exec, name, {"ids": list(ids)})
         return [(r["source"], r["target"]) for r in rows]
+
+    async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
+        rows = await self._run(self._exec, "get_recalls", {"ids": list(ids)})
+        return {r.id: r for r in map(M.recall, rows)}
+
+    async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]:
+        rows = await self._run(self._exec, "page_recalls", M.recall_page_params(after, first, status))
+        return [M.recall(r) for r in rows]
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
         name = "links_forward" if direction is Direction.FORWARD else "links_backward"

@@ -13,6 +13,7 @@ from typing import Any
 from ..domain.events import EventRecord, Finding, LedgerEntry
 from ..domain.ledger import LedgerState
 from ..domain.trace import LineageLink
+from ..domain.recall import Recall
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -297,3 +298,17 @@ def lineage_link(row: dict[str, Any]) -> LineageLink:
         recorded_at=parse_time(row.get("recorded_at")), voided=bool(row.get("voided")),
         voided_at=parse_time(row.get("voided_at")),
     )
+
+
+def recall_props(r: Recall) -> dict[str, Any]:
+    return {"id": r.id, "status": r.status.value, "opened_at": time_key(r.opened_at), "mock": r.mock,
+            "body": r.model_dump_json()}
+
+
+def recall(row: dict[str, Any]) -> Recall:
+    return Recall.model_validate_json(row["body"])
+
+
+def recall_page_params(after: Recall | None, first: int, status: str | None) -> dict[str, Any]:
+    return {"status": status or "", "after_time": time_key(after.opened_at) if after else "",
+            "after_id": after.id if after else "", "first": first}

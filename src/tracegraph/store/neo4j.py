@@ -31,6 +31,7 @@ from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
@@ -76,6 +77,7 @@ _LONG_TEXT = {  # statement -> (label, text properties that may be long), each r
     "create_findings": ("finding", ("message",)),
     "create_material": ("material", ("conversions",)),
     "create_order": ("order", ("reference",)),
+    "save_recall": ("recall", ("body",)),
 }
 
 
@@ -213,14 +215,15 @@ class Neo4jStore(GraphStore):
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
 
-    async def _event_rows(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any]) -> Rows:
-        """Rows of an event-reading statement, each `body` whole (see FALKORDB_TEXT_PIECE)."""
+    async def _event_rows(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any],
+                          piece_query: str = "falkordb_event_body_piece") -> Rows:
+        """Rows of an event- or recall-reading statement, each `body` whole (see FALKORDB_TEXT_PIECE)."""
         piece = NO_TEXT_LIMIT if self._budget is None else FALKORDB_TEXT_PIECE
         rows = await self._run(tx, name, {**params, "text_max": piece})
         for row in rows:
             body: str = row["body"]
             while len(body) < row["body_size"]:
-                got = await self._run(tx, "falkordb_event_body_piece",
+                got = await self._run(tx, piece_query,
                                       {"id": row["event_id"], "start": len(body), "length": piece})
                 body += got[0]["piece"]
             row["body"] = body
@@ -364,6 +367,10 @@ class Neo4jStore(GraphStore):
         except ConstraintError as exc:  # a concurrent create of the same id won
             raise _exists(kind, model_id) from exc
 
+    async def save_recall(self, recall: Recall) -> None:
+        props = M.recall_props(recall)
+        await self._write_tx(lambda tx: self._run(tx, "save_recall", props))
+
     # -- reads ------------------------------------------------------------------------------
 
     async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
@@ -418,6 +425,19 @@ class Neo4jStore(GraphStore):
             return []
         name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
         return [(r["source"], r["target"]) for r in await self._read(name, {"ids": list(ids)})]
+
+    async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
+        if not ids:
+            return {}
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, "get_recalls", {"ids": list(ids)},
+                                                               "falkordb_recall_body_piece"))
+        return {r.id: r for r in map(M.recall, rows)}
+
+    async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]:
+        params = M.recall_page_params(after, first, status)
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, "page_recalls", params,
+                                                               "falkordb_recall_body_piece"))
+        return [M.recall(r) for r in rows]
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
         if not ids:

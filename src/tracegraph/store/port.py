@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.models import Balance
+from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 
 # Master-data kinds a store keeps, by node label.
@@ -100,6 +101,10 @@ class GraphStore(ABC):
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         """Create master data; DomainError ALREADY_EXISTS if its id is taken."""
 
+    @abstractmethod
+    async def save_recall(self, recall: Recall) -> None:
+        """Create or replace a recall case."""
+
     # -- reads ------------------------------------------------------------------------------
 
     @abstractmethod
@@ -133,6 +138,13 @@ class GraphStore(ABC):
     @abstractmethod
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
         """Every stored link out of (FORWARD) or into (BACKWARD) each id, voided ones included."""
+
+    @abstractmethod
+    async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]: ...
+
+    @abstractmethod
+    async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]:
+        """Recalls newest first (by opening time, then id), the first `first` after `after`."""
 
     @abstractmethod
     async def findings(self, after: str | None, first: int) -> list[Finding]: ...

@@ -124,3 +124,11 @@ UNWIND $ids AS id
 MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: id})
 RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
   r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
+// name: get_recalls
+UNWIND $ids AS id MATCH (r:Recall {id: id}) RETURN r.body AS body
+// name: page_recalls
+// Newest first: ordered by opening time, then id; `after` is the last (opened_at, id) seen.
+MATCH (r:Recall)
+WHERE ($status = '' OR r.status = $status)
+  AND ($after_time = '' OR r.opened_at < $after_time OR (r.opened_at = $after_time AND r.id < $after_id))
+RETURN r.body AS body ORDER BY r.opened_at DESC, r.id DESC LIMIT $first

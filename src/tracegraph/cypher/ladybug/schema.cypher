@@ -24,6 +24,8 @@ CREATE REL TABLE IF NOT EXISTS AT(FROM Item TO Location, quantity DOUBLE, materi
 CREATE REL TABLE IF NOT EXISTS TOUCHED(FROM Event TO Item)
 // name: rel_reverses
 CREATE REL TABLE IF NOT EXISTS REVERSES(FROM Event TO Event)
+// name: table_recall
+CREATE NODE TABLE IF NOT EXISTS Recall(id STRING, status STRING, opened_at STRING, mock BOOLEAN, body STRING, PRIMARY KEY(id))
 // Columns added after the first release, for data directories made before them.
 // name: alter_flows_to_recorded_at
 ALTER TABLE FLOWS_TO ADD IF NOT EXISTS recorded_at STRING

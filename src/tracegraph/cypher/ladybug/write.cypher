@@ -111,3 +111,6 @@ MERGE (s:Shipment {id: $id})
 ON CREATE SET s.order_id = $order_id, s.partner_id = $partner_id, s.destination_id = $destination_id,
   s.shipped_at = $shipped_at, s.organization_id = $organization_id
 ON MATCH SET s.shipped_at = $shipped_at
+// name: save_recall
+MERGE (r:Recall {id: $id})
+SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body

@@ -15,3 +15,7 @@ MATCH (n:Material {id: $id}) SET n.conversions = n.conversions + $piece
 MATCH (n:`Order` {id: $id}) SET n.reference = n.reference + $piece
 // name: falkordb_event_body_piece
 MATCH (n:Event {id: $id}) RETURN substring(n.body, $start, $length) AS piece
+// name: falkordb_append_recall_body
+MATCH (n:Recall {id: $id}) SET n.body = n.body + $piece
+// name: falkordb_recall_body_piece
+MATCH (n:Recall {id: $id}) RETURN substring(n.body, $start, $length) AS piece

@@ -141,3 +141,13 @@ UNWIND $ids AS id
 MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: id})
 RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
   r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
+// name: get_recalls
+// `body` is cut at $text_max characters; the adapter reads the rest of a longer one in pieces.
+UNWIND $ids AS id MATCH (r:Recall {id: id})
+RETURN substring(r.body, 0, $text_max) AS body, size(r.body) AS body_size, r.id AS event_id
+// name: page_recalls
+MATCH (r:Recall)
+WHERE ($status = '' OR r.status = $status)
+  AND ($after_time = '' OR r.opened_at < $after_time OR (r.opened_at = $after_time AND r.id < $after_id))
+RETURN substring(r.body, 0, $text_max) AS body, size(r.body) AS body_size, r.id AS event_id
+ORDER BY r.opened_at DESC, r.id DESC LIMIT $first

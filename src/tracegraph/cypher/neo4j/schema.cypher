@@ -24,3 +24,5 @@ CREATE CONSTRAINT counter_id IF NOT EXISTS FOR (n:Counter) REQUIRE n.id IS UNIQU
 CREATE INDEX event_seq IF NOT EXISTS FOR (n:Event) ON (n.seq)
 // name: index_event_time
 CREATE INDEX event_time IF NOT EXISTS FOR (n:Event) ON (n.event_time)
+// name: constraint_recall_id
+CREATE CONSTRAINT recall_id IF NOT EXISTS FOR (n:Recall) REQUIRE n.id IS UNIQUE

@@ -24,6 +24,8 @@ CREATE INDEX FOR (n:Finding) ON (n.id)
 CREATE INDEX FOR (n:Counter) ON (n.id)
 // name: falkordb_index_event_seq
 CREATE INDEX FOR (n:Event) ON (n.seq)
+// name: falkordb_index_recall_id
+CREATE INDEX FOR (n:Recall) ON (n.id)
 // name: falkordb_indexes
 // The indexes that exist (FalkorDB's procedure), so a restart creates only missing ones.
 CALL db.indexes() YIELD label, properties

@@ -103,3 +103,6 @@ SET n.name = $name, n.kind = $kind, n.parent_id = $parent_id, n.virtual = $virtu
 CREATE (n:`Order` {id: $id})
 SET n.type = $type, n.partner_id = $partner_id, n.reference = $reference,
   n.organization_id = $organization_id
+// name: save_recall
+MERGE (r:Recall {id: $id})
+SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body

@@ -1,0 +1,244 @@
+"""Recall cases: open (trace and snapshot), hold what is on hand, report, contain, close.
+
+A report is computed from the ledger as it is now over the items the recall snapshotted:
+what is still on hand where (to quarantine), what was shipped to whom (to notify), what was
+consumed, scrapped and lost, and the share of the suspect quantity accounted for.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..domain import errors as E
+from ..domain.errors import DomainError, Problem
+from ..domain.events import MAX_LINES, EventCommand, EventType, Line, LedgerEntry
+from ..domain.models import Item, Location, Status
+from ..domain.recall import MAX_SUSPECTS, AffectedItem, Recall, RecallStatus, SuspectFigures
+from ..domain.trace import Delivery, Fate, MassBalance, deliveries, fate
+from ..store.port import BalanceFilter, Direction
+from .ledger import Ledger
+from .trace import TraceOptions, TraceResult
+
+TOLERANCE = 1e-9
+
+
+@dataclass
+class StockLine:
+    """A quantity of an affected item on hand at a location now."""
+
+    item_id: str
+    location_id: str
+    quantity: float
+    unit: str
+    status: Status
+    partner_id: str | None = None  # the location belongs to a partner
+
+
+@dataclass
+class ItemTotals:
+    """One affected item's fate in its own unit, from its standing events and balances."""
+
+    item_id: str
+    unit: str
+    fate: Fate
+
+
+@dataclass
+class RecallReport:
+    recall: Recall
+    stock: list[StockLine] = field(default_factory=list)  # to quarantine
+    deliveries: list[Delivery] = field(default_factory=list)  # to notify
+    totals: list[ItemTotals] = field(default_factory=list)
+    balances: dict[str, MassBalance] = field(default_factory=dict)  # per suspect
+    items: dict[str, Item] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class HoldResult:
+    recall: Recall
+    held: list[str]  # items put on hold now
+    entries: list[LedgerEntry]
+
+
+class Recalls:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.store = ledger.store
+
+    # -- opening ----------------------------------------------------------------------------
+
+    async def open(self, suspect_ids: Sequence[str], direction: Direction, reason: str, *,
+                   opened_by: str | None = None, mock: bool = False, through_containers: bool = False,
+                   recall_id: str | None = None) -> Recall:
+        suspects = list(dict.fromkeys(suspect_ids))
+        problems = []
+        if not suspects:
+            problems.append(Problem("itemIds", "name at least one suspect item", E.INVALID))
+        if len(suspects) > MAX_SUSPECTS:
+            problems.append(Problem("itemIds", f"at most {MAX_SUSPECTS} suspect items, got {len(suspects)}", E.INVALID))
+        known = await self.ledger.items(suspects) if suspects and len(suspects) <= MAX_SUSPECTS else {}
+        for n, s in enumerate(suspects[:MAX_SUSPECTS]):
+            if s not in known:
+                problems.append(Problem(f"itemIds[{n}]", f"unknown item {s}", E.NOT_FOUND))
+        if recall_id is not None and await self.store.recalls([recall_id]):
+            problems.append(Problem("id", f"recall {recall_id} already exists", E.ALREADY_EXISTS))
+        if problems:
+            raise DomainError(problems)
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        result = await self.ledger.trace(suspects, direction, options=TraceOptions(
+            through_containers=through_containers))
+        traced = time.perf_counter()
+        recall = Recall(
+            id=recall_id or f"RC-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}", reason=reason,
+            direction=direction.value, suspect_ids=suspects, opened_by=opened_by, opened_at=now, mock=mock,
+            through_containers=through_containers,
+            status=RecallStatus.CLOSED if mock else RecallStatus.OPEN, status_changed_at=now,
+        )
+        report = await self._report(recall, result)
+        recall = recall.model_copy(update={
+            "affected": _affected(result, report),
+            "suspects": [_figures(s, report) for s in suspects],
+            "accounted": _mean_accounted(report),
+            "trace_ms": (traced - started) * 1000,
+            "report_ms": (time.perf_counter() - traced) * 1000,
+        })
+        await self.store.save_recall(recall)
+        return recall
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def get(self, recall_id: str) -> Recall:
+        found = (await self.store.recalls([recall_id])).get(recall_id)
+        if found is None:
+            raise DomainError(Problem("id", f"unknown recall {recall_id}", E.NOT_FOUND))
+        return found
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Recall]:
+        return await self.store.recalls(ids)
+
+    async def page(self, after_id: str | None, first: int, status: RecallStatus | None = None) -> list[Recall]:
+        after = (await self.store.recalls([after_id])).get(after_id) if after_id else None
+        return await self.store.recall_page(after, first, status.value if status else None)
+
+    async def report(self, recall: Recall) -> RecallReport:
+        """The recall's figures from the ledger as it is now, over the items it snapshotted."""
+        result = TraceResult(root=recall.suspect_ids[0], direction=Direction(recall.direction),
+                             roots=list(recall.suspect_ids),
+                             depth={a.id: a.depth for a in recall.affected if a.depth > 0},
+                             items=[a.id for a in recall.affected if a.depth > 0])
+        return await self._report(recall, result)
+
+    async def _report(self, recall: Recall, result: TraceResult) -> RecallReport:
+        started = time.perf_counter()
+        ids = result.nodes
+        items = await self.ledger.items(ids)
+        events = await self.store.events_of_items(ids)
+        balances = await self.store.balances(BalanceFilter(item_ids=ids, include_virtual=False))
+        locations = await self.ledger.locations(sorted({b.location_id for b in balances}))
+        on_hand: dict[str, float] = {}
+        stock = []
+        for b in balances:
+            on_hand[b.item_id] = on_hand.get(b.item_id, 0.0) + b.quantity
+            if b.quantity > TOLERANCE and b.item_id in items:
+                loc = locations.get(b.location_id)
+                stock.append(StockLine(item_id=b.item_id, location_id=b.location_id, quantity=b.quantity,
+                                       unit=b.unit, status=items[b.item_id].status,
+                                       partner_id=loc.partner_id if loc else None))
+        fates = {i: fate(i, events.get(i, []), on_hand.get(i, 0.0)) for i in ids}
+        mass = await self.ledger.tracer.mass_balance(result, fates)
+        return RecallReport(
+            recall=recall, stock=sorted(stock, key=lambda s: (s.location_id, s.item_id)),
+            deliveries=deliveries({i: events.get(i, []) for i in ids}),
+            totals=[ItemTotals(i, items[i].unit if i in items else "EA", fates[i]) for i in ids],
+            balances=mass, items=items, locations=locations,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    # -- containment ------------------------------------------------------------------------
+
+    async def hold(self, recall_id: str, *, by: str | None = None, note: str | None = None) -> HoldResult:
+        """Put every affected item still on hand on HOLD, in one transaction, and mark the recall
+        CONTAINED. Idempotent: a second call holds nothing more and records nothing."""
+        recall = await self.get(recall_id)
+        if recall.mock:
+            raise DomainError(Problem("id", f"recall {recall_id} is a mock recall: it changes no status", E.INVALID))
+        if recall.status is RecallStatus.CLOSED:
+            raise DomainError(Problem("id", f"recall {recall_id} is closed", E.CONFLICT))
+        ids = [recall.suspect_ids[0], *recall.suspect_ids[1:], *(a.id for a in recall.affected if a.depth > 0)]
+        ids = list(dict.fromkeys(ids))
+        balances = await self.store.balances(BalanceFilter(item_ids=ids, include_virtual=False))
+        items = await self.ledger.items(ids)
+        on_hand = sorted({b.item_id for b in balances if b.quantity > TOLERANCE})
+        # FAIL blocks issue and shipping already, and says more than HOLD: it stays.
+        to_hold = [i for i in on_hand if i in items and items[i].status not in (Status.HOLD, Status.FAIL)]
+        commands = [
+            EventCommand(type=EventType.RECLASSIFY, id=f"{recall.id}:hold:{n}", status=Status.HOLD,
+                         inputs=[Line(item_id=i) for i in to_hold[k:k + MAX_LINES]],
+                         reason=f"recall {recall.id}: {recall.reason}"[:4000], recorded_by=by)
+            for n, k in enumerate(range(0, len(to_hold), MAX_LINES))
+        ]
+        entries = await self.ledger.record_many(commands) if commands else []
+        now = datetime.now(UTC)
+        updated = recall.moved_to(RecallStatus.CONTAINED, now, by, note) if recall.status is RecallStatus.OPEN \
+            else recall
+        updated = updated.model_copy(update={"hold_event_ids": [*recall.hold_event_ids,
+                                                                 *(e.event.id for e in entries if not e.duplicate)]})
+        if updated != recall:
+            await self.store.save_recall(updated)
+        held = [c.item_id for e in entries if not e.duplicate for c in e.event.status_changes]
+        return HoldResult(recall=updated, held=held, entries=entries)
+
+    async def set_status(self, recall_id: str, status: RecallStatus, *, by: str | None = None,
+                         note: str | None = None) -> Recall:
+        recall = await self.get(recall_id)
+        if status is RecallStatus.CONTAINED:
+            return (await self.hold(recall_id, by=by, note=note)).recall
+        updated = recall.moved_to(status, datetime.now(UTC), by, note)
+        if updated != recall:
+            await self.store.save_recall(updated)
+        return updated
+
+    async def add_note(self, recall_id: str, text: str, *, by: str | None = None) -> Recall:
+        recall = await self.get(recall_id)
+        updated = recall.with_note(datetime.now(UTC), by, text)
+        await self.store.save_recall(updated)
+        return updated
+
+
+def _affected(result: TraceResult, report: RecallReport) -> list[AffectedItem]:
+    out = []
+    for item_id in result.nodes:
+        item = report.items.get(item_id)
+        depth = 0 if item_id in result.roots else result.depth.get(item_id, 0)
+        reached = [mb.reached.get(item_id) for mb in report.balances.values()]
+        quantity = sum(q for q in reached if q is not None) if any(q is not None for q in reached) else None
+        out.append(AffectedItem(
+            id=item_id, depth=depth, kind=item.kind.value if item else None,
+            material_id=item.material_id if item else None, lot_code=item.lot_code if item else None,
+            unit=item.unit if item else None, quantity=quantity,
+        ))
+    return out
+
+
+def _figures(suspect: str, report: RecallReport) -> SuspectFigures:
+    mb = report.balances.get(suspect)
+    item = report.items.get(suspect)
+    if mb is None:
+        return SuspectFigures(item_id=suspect, unit=item.unit if item else None)
+    f = mb.by_fate
+    return SuspectFigures(item_id=suspect, unit=item.unit if item else None, quantity=mb.root_quantity,
+                          on_hand=f.get("onHand", 0.0), shipped=f.get("shipped", 0.0),
+                          scrapped=f.get("scrapped", 0.0), lost=f.get("lost", 0.0), accounted=mb.accounted,
+                          gaps=[g.message for g in mb.gaps])
+
+
+def _mean_accounted(report: RecallReport) -> float | None:
+    shares = [mb.accounted for mb in report.balances.values() if mb.accounted is not None]
+    return sum(shares) / len(shares) if shares else None
