@@ -24,6 +24,7 @@ log = logging.getLogger("tracegraph")
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
     from .api import build_graphql_app
+    from .api.exports import export_routes
 
     settings = settings or default_settings()
     store = store or make_store(settings)
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *export_routes(ledger),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

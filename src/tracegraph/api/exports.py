@@ -1,0 +1,83 @@
+"""Exports over HTTP: a trace or a recall as the FSMA 204 sortable spreadsheet (CSV, XLSX) or JSON.
+
+    GET /exports/trace?id=LOT-1&direction=FORWARD&format=csv
+    GET /exports/recalls/{id}?format=xlsx
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..domain.errors import DomainError
+from ..services.exports import FORMATS, Exports
+from ..services.ledger import Ledger
+from ..services.recall import Recalls
+from ..services.trace import TraceOptions
+from ..store.port import Direction
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _refuse(status: int, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, **({"field": field} if field else {})}, status_code=status)
+
+
+def _format(request: Request) -> str | JSONResponse:
+    fmt = request.query_params.get("format", "csv").lower()
+    if fmt not in FORMATS:
+        return _refuse(400, f"format must be one of {', '.join(FORMATS)}, not {fmt[:20]!r}", "format")
+    return fmt
+
+
+def _file(body: bytes, fmt: str, name: str) -> Response:
+    filename = f"{_SAFE.sub('_', name)[:80]}.{fmt}"
+    return Response(body, media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def export_routes(ledger: Ledger) -> list[Route]:
+    exports = Exports(ledger)
+
+    async def trace(request: Request) -> Response:
+        fmt = _format(request)
+        if isinstance(fmt, Response):
+            return fmt
+        item_id = request.query_params.get("id")
+        if not item_id:
+            return _refuse(400, "the query parameter `id` (the item to trace from) is required", "id")
+        raw_direction = request.query_params.get("direction", "FORWARD").upper()
+        if raw_direction not in Direction.__members__:
+            return _refuse(400, f"direction must be FORWARD or BACKWARD, not {raw_direction[:20]!r}", "direction")
+        if not await ledger.items([item_id]):
+            return _refuse(404, f"unknown item {item_id[:200]}", "id")
+        contact = request.query_params.get("throughContainers", "false").lower() == "true"
+        result = await ledger.trace(item_id, Direction(raw_direction),
+                                    options=TraceOptions(through_containers=contact))
+        rows = await exports.rows(result.nodes)
+        meta: dict[str, Any] = {"trace": {"id": item_id, "direction": raw_direction, "count": len(result.items)},
+                                "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
+        return _file(exports.encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
+
+    async def recall(request: Request) -> Response:
+        fmt = _format(request)
+        if isinstance(fmt, Response):
+            return fmt
+        try:
+            found = await Recalls(ledger).get(request.path_params["recall_id"])
+        except DomainError as e:
+            return _refuse(404, e.problems[0].message, "id")
+        ids = [a.id for a in found.affected] or list(found.suspect_ids)
+        rows = await exports.rows(ids)
+        meta = {"recall": found.model_dump(mode="json", exclude={"affected"}),
+                "items": [a.model_dump(mode="json") for a in found.affected]}
+        return _file(exports.encode(fmt, rows, meta), fmt, f"recall-{found.id}")  # type: ignore[arg-type]
+
+    return [
+        Route("/exports/trace", trace, methods=["GET"]),
+        Route("/exports/recalls/{recall_id}", recall, methods=["GET"]),
+    ]
