@@ -19,3 +19,7 @@ MATCH (n:Event {id: $id}) RETURN substring(n.body, $start, $length) AS piece
 MATCH (n:Recall {id: $id}) SET n.body = n.body + $piece
 // name: falkordb_recall_body_piece
 MATCH (n:Recall {id: $id}) RETURN substring(n.body, $start, $length) AS piece
+// name: falkordb_event_body_whole
+MATCH (n:Event {id: $id}) RETURN n.body AS piece
+// name: falkordb_recall_body_whole
+MATCH (n:Recall {id: $id}) RETURN n.body AS piece
