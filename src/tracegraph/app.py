@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from .bus import Bus
+from .bus import make_bus
 from .config import Settings, settings as default_settings
 from .limits import BodySizeLimit
 from .services.ledger import Ledger
@@ -27,15 +27,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     settings = settings or default_settings()
     store = store or make_store(settings)
-    bus = Bus()
+    bus = make_bus(settings.redis_url, settings.subscriber_queue)
     ledger = Ledger(store)
-    ledger.on_recorded(bus.publish)
+    ledger.on_recorded(bus.publish_entry)
     state = {"ready": False}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         first_start = store.name == "ladybug" and not any(settings.data_dir.glob("*"))
         await store.open()
+        await bus.start()
         if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
                 EventFilter(), None, 1))):
             from .demo import load_demo
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             yield
         finally:
             state["ready"] = False
+            await bus.stop()
             await store.close()
 
     async def health(request: Request) -> JSONResponse:
