@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # installed (`apt-get install -y`, via sudo when not root) only when its binary is
 # missing, so `make test` needs no root on a prepared machine. Example:
 #   APT_DEPS := redis-server:redis-server
-APT_DEPS :=
+APT_DEPS := redis-server:redis-server chromium:chromium
 
 .PHONY: venv run test schema bench apt-deps clean
 
