@@ -1,16 +1,18 @@
-"""The ASGI application: GraphQL (with GraphiQL and subscriptions) and /health."""
+"""The ASGI application: GraphQL (with GraphiQL and subscriptions), /health and the live dashboard."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from .bus import make_bus
 from .config import Settings, settings as default_settings
@@ -20,6 +22,8 @@ from .store.factory import make_store
 from .store.port import EventFilter, GraphStore
 
 log = logging.getLogger("tracegraph")
+
+STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendored by `make vendor`
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
@@ -61,12 +65,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
         return JSONResponse({"status": "ok", "store": store.name})
 
+    async def dashboard(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "dashboard.html")
+
     graphql = build_graphql_app(ledger, bus, settings)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/dashboard", dashboard, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

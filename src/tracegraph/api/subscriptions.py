@@ -147,6 +147,11 @@ class StockChange:
             item_ids=[self.item_id], location_ids=[self.location_id], include_zero=True))
         return sum(b.quantity for b in found)
 
+    @strawberry.field(description="The item's unit, that of `delta` and `quantity`.")
+    async def unit(self, info: Info) -> str | None:
+        item = await info.context.loaders.items.load(self.item_id)
+        return None if item is None else item.unit
+
     @strawberry.field(description="The item's material.")
     async def material_id(self, info: Info) -> strawberry.ID | None:
         m = (await info.context.ledger.materials_of([self.item_id])).get(self.item_id)
@@ -245,6 +250,7 @@ class Subscription:
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
                 if visible(info.context, message):
+                    info.context.fresh_loaders()
                     yield StockChange(event_id=message.event_id, item_id=message.item_id,
                                       location_id=strawberry.ID(message.location_id), delta=message.delta)
         except Overflowed:
@@ -271,6 +277,7 @@ class Subscription:
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
                 if visible(info.context, message):
+                    info.context.fresh_loaders()
                     yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
                                            from_status=Status(message.from_status),
                                            to_status=Status(message.to_status))
