@@ -12,6 +12,7 @@ from ..bus import Bus
 from ..config import Settings
 from ..services.ledger import Ledger
 from .context import Context
+from .fanout import SharedSubscriptions
 from .loaders import Loaders
 from .schema import schema
 
@@ -21,6 +22,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
 
     def __init__(self, ledger: Ledger, bus: Bus, settings: Settings):
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
+        # Identical subscriptions run once and fan out (api/fanout.py).
+        self.schema = SharedSubscriptions(schema, settings.subscriber_queue)  # type: ignore[assignment]
         self.ledger = ledger
         self.bus = bus
         self.settings = settings

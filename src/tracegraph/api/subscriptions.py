@@ -35,6 +35,13 @@ def visible(context: Context, message: Message | EventRecord) -> bool:
     return True
 
 
+def visibility_key(context: Context) -> object:
+    """What decides what a subscriber may see (its organization and role, once there is
+    authentication): subscribers with the same key and the same subscription share one execution
+    (api/fanout.py). Today everyone sees everything."""
+    return None
+
+
 # -- filters ----------------------------------------------------------------------------------
 
 
