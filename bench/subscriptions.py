@@ -2,7 +2,7 @@
 
 Starts real server processes (one, or two behind a real redis-server), N WebSocket subscribers to
 `eventRecorded { id recordedAt }` (graphql-transport-ws) spread over client processes, then
-records events at a steady rate with single GraphQL mutations. Each subscriber timestamps what
+records events at a steady rate with GraphQL mutations (`--batch` events per transaction). Each subscriber timestamps what
 it receives; latency is receipt time minus the event's `recordedAt` (set inside the committing
 transaction, so the figure slightly overstates commit-to-receipt). An event is lost for a
 subscriber when it never arrives; a repeat is counted too (both must be zero below the bound).
@@ -22,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ RECEIVE = """mutation($lot: String!) {
   receive(input: {locationId: "WH", newItems: [{id: $lot, materialId: "FLOUR"}],
                   outputs: [{itemId: $lot, quantity: 1}]}) { event { id } errors { message } }
 }"""
+BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { events { id } errors { message } } }"""
 SUBSCRIPTION = "subscription { eventRecorded { id itemIds recordedAt } }"
 
 
@@ -91,6 +93,9 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
         while not all(warm):
             await asyncio.sleep(0.05)
         print("warm", flush=True)
+        while True:  # then how many measured events arrived so far, for the parent's drain wait
+            await asyncio.sleep(0.25)
+            print(sum(len(g) for g in got), flush=True)
 
     warmed = asyncio.create_task(report_warm())
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent says stop
@@ -104,22 +109,37 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
 # -- the run ------------------------------------------------------------------------------------
 
 
-async def publish(servers: list[Server], prefix: str, rate: float, count: int) -> tuple[list[str], float]:
-    """Record `count` events at `rate` per second, round-robin over the servers; their ids, and
-    the rate achieved."""
+def _receive(lot: str) -> dict[str, Any]:
+    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
+            "outputs": [{"itemId": lot, "quantity": 1}]}
+
+
+async def publish(servers: list[Server], prefix: str, rate: float, count: int, batch: int,
+                  ) -> tuple[list[str], float]:
+    """Record `count` events at `rate` per second, `batch` per transaction (1: a `receive`
+    mutation each, else `recordEvents`), round-robin over the servers; their ids, and the rate
+    achieved."""
     ids: list[str] = []
     async with httpx.AsyncClient(trust_env=False, timeout=30,
                                  limits=httpx.Limits(max_connections=32)) as http:
         async def one(n: int) -> None:
-            server = servers[n % len(servers)]
-            r = await http.post(f"{server.url}/graphql", json={"query": RECEIVE, "variables": {"lot": f"{prefix}-{n}"}})
-            payload = r.json()["data"]["receive"]
+            server = servers[n // batch % len(servers)]
+            if batch == 1:
+                r = await http.post(f"{server.url}/graphql",
+                                    json={"query": RECEIVE, "variables": {"lot": f"{prefix}-{n}"}})
+                payload = r.json()["data"]["receive"]
+                assert payload["errors"] == [], payload
+                ids.append(payload["event"]["id"])
+                return
+            events = [_receive(f"{prefix}-{k}") for k in range(n, min(n + batch, count))]
+            r = await http.post(f"{server.url}/graphql", json={"query": BATCH, "variables": {"input": events}})
+            payload = r.json()["data"]["recordEvents"]
             assert payload["errors"] == [], payload
-            ids.append(payload["event"]["id"])
+            ids.extend(e["id"] for e in payload["events"])
 
         start = time.perf_counter()
         tasks = []
-        for n in range(count):
+        for n in range(0, count, batch):
             delay = start + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -129,7 +149,8 @@ async def publish(servers: list[Server], prefix: str, rate: float, count: int) -
     return ids, count / elapsed
 
 
-def run(instances: int, subscribers: int, rate: float, seconds: float, clients: int) -> dict[str, Any]:
+def run(instances: int, subscribers: int, rate: float, seconds: float, clients: int, batch: int,
+        ) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         env: dict[str, str] = {"TRACEGRAPH_LOG_LEVEL": "warning"}
         if instances > 1:
@@ -160,9 +181,23 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
                 assert all(w.result().strip() == "warm" for w in waiting)
 
         asyncio.run(warm_up())
+        received = [0] * len(procs)
+
+        def follow(k: int, proc: subprocess.Popen[str]) -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                received[k] = int(line)
+
+        for k, (proc, _) in enumerate(procs):
+            threading.Thread(target=follow, args=(k, proc), daemon=True).start()
         count = int(rate * seconds)
-        ids, achieved = asyncio.run(publish(servers, "BENCH", rate, count))
-        time.sleep(2.0)  # stragglers
+        ids, achieved = asyncio.run(publish(servers, "BENCH", rate, count, batch))
+        # Wait until every subscriber has everything, or nothing more arrives for 5 s.
+        last, still = -1, time.monotonic()
+        while sum(received) < subscribers * count and time.monotonic() - still < 5:
+            if sum(received) != last:
+                last, still = sum(received), time.monotonic()
+            time.sleep(0.25)
         latencies: list[float] = []
         lost = repeats = 0
         closes: list[int | None] = []
@@ -205,12 +240,14 @@ def main() -> None:
     p.add_argument("--rate", type=float, nargs="+", default=[100.0], help="events per second")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--clients", type=int, default=2, help="client processes holding the subscribers")
+    p.add_argument("--batch", type=int, default=10, help="events per transaction (1: one mutation per event)")
     a = p.parse_args()
+    print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} client processes")
     print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats")
     for instances in a.instances:
         for subscribers in a.subscribers:
             for rate in a.rate:
-                r = run(instances, subscribers, rate, a.seconds, a.clients)
+                r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch)
                 print(f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
                       f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
                       f"{r['repeats']:8}", flush=True)

@@ -157,6 +157,7 @@ class Subscriber:
             if message is None:
                 raise Overflowed(f"more than {self.size} messages waited for this subscriber")
             yield message
+            await asyncio.sleep(0)  # a backlog is sent one message per turn, so others get theirs
 
 
 class Bus:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     neo4j_connection_timeout: float = Field(30.0, gt=0)  # seconds to open a Bolt connection
 
     redis_url: str | None = None  # the bus between server instances; in-process when unset
+    # permessage-deflate on WebSockets: less bandwidth, but it compresses every message for every
+    # subscriber, which costs more CPU than the rest of a delivery (bench/subscriptions.py).
+    ws_compression: bool = False
     subscriber_queue: int = Field(default=10_000, ge=1)  # messages waiting per subscriber, at most
     admin_key: str | None = None
 

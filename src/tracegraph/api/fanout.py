@@ -141,6 +141,9 @@ class SharedSubscriptions:
                         await asyncio.sleep(60)
                     raise GraphQLError(OVERFLOW_REASON, extensions={"code": "SUBSCRIBER_OVERFLOW"})
                 yield result
+                # A send to a socket with room does not suspend: without this a subscriber with a
+                # backlog would send all of it in one go, holding up writers and other subscribers.
+                await asyncio.sleep(0)
         finally:
             shared.members.pop(queue, None)
             if not shared.members and shared.task is not None and not shared.task.done():
