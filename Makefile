@@ -61,6 +61,9 @@ schema: venv
 bench: venv
 	$(PY) bench/ingest.py
 
+bench-live: venv
+	$(PY) bench/subscriptions.py
+
 # Leaves the store data (.tracegraph-data) alone.
 clean:
 	rm -rf $(VENV) node_modules build dist .pytest_cache .hypothesis src/*.egg-info schema/schema.graphql.tmp
