@@ -10,6 +10,7 @@ client never holds up writers or other clients.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -277,10 +278,11 @@ class RedisBus(Bus):
                     self.deliver([message])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - connection lost: resubscribe
+            except Exception:  # noqa: BLE001 - connection lost: resubscribe until Redis answers
                 log.exception("receiving from Redis failed; resubscribing")
                 await asyncio.sleep(0.5)
-                await self._pubsub.subscribe(self.channel)
+                with contextlib.suppress(Exception):
+                    await self._pubsub.subscribe(self.channel)
 
 
 def make_bus(redis_url: str | None, queue_size: int = QUEUE_SIZE) -> Bus:
