@@ -68,6 +68,8 @@ def server() -> Iterator[Server]:
 def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a loaded build machine may be slow to redraw
+
     with sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,

@@ -96,7 +96,7 @@ async def test_every_event_reaches_every_subscriber_on_both_instances_once(clust
         recorded = []
         for n in range(20):
             recorded.append(await receive(http, a if n % 2 == 0 else b, f"LIVE-{n}"))
-        for _ in range(100):
+        for _ in range(400):
             if all(len(listener.ids("LIVE")) >= len(recorded) for listener in listeners):
                 break
             await asyncio.sleep(0.05)
