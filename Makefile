@@ -10,9 +10,9 @@ PYTEST_ARGS ?=
 # installed (`apt-get install -y`, via sudo when not root) only when its binary is
 # missing, so `make test` needs no root on a prepared machine. Example:
 #   APT_DEPS := redis-server:redis-server
-APT_DEPS :=
+APT_DEPS := redis-server:redis-server chromium:chromium
 
-.PHONY: venv run test schema bench apt-deps clean
+.PHONY: venv run test schema bench bench-live vendor apt-deps clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,11 @@ node_modules/.installed: package.json package-lock.json
 	else \
 		echo "npm not found: the Cypher lint test will be skipped" >&2; \
 	fi
+
+# The dashboard's graph library, vendored into the package so `make run` needs no npm.
+vendor: node_modules/.installed
+	cp node_modules/cytoscape/dist/cytoscape.min.js src/tracegraph/static/vendor/cytoscape.min.js
+	cp node_modules/cytoscape/LICENSE src/tracegraph/static/vendor/cytoscape.LICENSE
 
 apt-deps:
 	@missing=""; \
@@ -55,6 +60,9 @@ schema: venv
 
 bench: venv
 	$(PY) bench/ingest.py
+
+bench-live: venv
+	$(PY) bench/subscriptions.py
 
 # Leaves the store data (.tracegraph-data) alone.
 clean:

@@ -249,3 +249,35 @@ def run_server(
                     )
                 time.sleep(0.1)
         yield server
+
+
+@contextmanager
+def redis_server(timeout: float = 20.0) -> Iterator[str]:
+    """Start Debian's `redis-server` (no persistence); yield `redis://127.0.0.1:<port>/0`.
+
+    Raises `Unavailable` when `redis-server` is not installed (`make test` installs it).
+    """
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise Unavailable("redis-server not found (Debian package redis-server; `make test` installs it)")
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="redis-")))
+        port = free_port()
+        log_path = workdir / "server.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
+                 "--dir", str(workdir)],
+                cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+            )
+        stack.callback(_stop, proc, 5.0)
+        deadline = time.monotonic() + timeout
+        while not _accepts(port):
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {proc.returncode}:\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server not listening after {timeout:.0f} s:\n{_tail(log_path)}")
+            time.sleep(0.05)
+        yield f"redis://{HOST}:{port}/0"

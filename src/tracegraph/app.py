@@ -1,18 +1,20 @@
-"""The ASGI application: GraphQL (with GraphiQL and subscriptions) and /health."""
+"""The ASGI application: GraphQL (with GraphiQL and subscriptions), /health and the live dashboard."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
-from .bus import Bus
+from .bus import make_bus
 from .config import Settings, settings as default_settings
 from .limits import BodySizeLimit
 from .services.ledger import Ledger
@@ -21,6 +23,8 @@ from .store.port import EventFilter, GraphStore
 
 log = logging.getLogger("tracegraph")
 
+STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendored by `make vendor`
+
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
     from .api import build_graphql_app
@@ -28,15 +32,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     settings = settings or default_settings()
     store = store or make_store(settings)
-    bus = Bus()
+    bus = make_bus(settings.redis_url, settings.subscriber_queue)
     ledger = Ledger(store)
-    ledger.on_recorded(bus.publish)
+    ledger.on_recorded(bus.publish_entry)
     state = {"ready": False}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         first_start = store.name == "ladybug" and not any(settings.data_dir.glob("*"))
         await store.open()
+        await bus.start()
         if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
                 EventFilter(), None, 1))):
             from .demo import load_demo
@@ -48,6 +53,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             yield
         finally:
             state["ready"] = False
+            await bus.stop()
             await store.close()
 
     async def health(request: Request) -> JSONResponse:
@@ -60,6 +66,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
         return JSONResponse({"status": "ok", "store": store.name})
 
+    async def dashboard(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "dashboard.html")
+
     graphql = build_graphql_app(ledger, bus, settings)
     app = Starlette(
         routes=[
@@ -67,6 +76,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *export_routes(ledger),
+            Route("/dashboard", dashboard, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

@@ -19,9 +19,10 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=s.log_level.upper(), format="%(levelname)s:     %(message)s")
     url = f"http://{s.host}:{s.port}"
     print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
-    print(f"GraphiQL: {url}/graphql   health: {url}/health")
+    print(f"GraphiQL: {url}/graphql   dashboard: {url}/dashboard   health: {url}/health")
     print('First query to try:  { trace(id: "LOT-FLOUR-0001", direction: FORWARD) { items { id } } }')
-    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=s.log_level, timeout_graceful_shutdown=10)
+    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=s.log_level, timeout_graceful_shutdown=10,
+                ws_per_message_deflate=s.ws_compression)
     return 0
 
 

@@ -24,7 +24,11 @@ class Settings(BaseSettings):
     neo4j_database: str | None = None
     neo4j_connection_timeout: float = Field(30.0, gt=0)  # seconds to open a Bolt connection
 
-    redis_url: str | None = None
+    redis_url: str | None = None  # the bus between server instances; in-process when unset
+    # permessage-deflate on WebSockets: less bandwidth, but it compresses every message for every
+    # subscriber, which costs more CPU than the rest of a delivery (bench/subscriptions.py).
+    ws_compression: bool = False
+    subscriber_queue: int = Field(default=10_000, ge=1)  # messages waiting per subscriber, at most
     admin_key: str | None = None
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -29,7 +29,7 @@ def context(app: Any) -> Context:
 async def subscribers(app: Any, n: int) -> None:
     """Wait until the bus has `n` subscribers: a subscription starts listening on its first read."""
     for _ in range(200):
-        if len(app.state.bus._queues) >= n:
+        if app.state.bus.subscriber_count >= n:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("the subscription never started listening")

@@ -59,7 +59,7 @@ async def test_event_recorded_over_graphql_transport_ws(served: tuple[str, Any])
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
             "query": 'subscription { eventRecorded(itemId: "WS-1") { id type itemIds } }'}}))
         for _ in range(500):  # the subscription listens once it has started
-            if app.state.bus._queues:
+            if app.state.bus.subscriber_count:
                 break
             await asyncio.sleep(0.01)
 

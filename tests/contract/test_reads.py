@@ -152,3 +152,11 @@ async def test_shipments_and_items_by_id(day: GraphStore) -> None:
     items = await day.get("Item", ["D-1", "FL-1", "ghost"])
     assert set(items) == {"D-1", "FL-1"}
     assert items["D-1"].created_by_event == "e2"  # type: ignore[attr-defined]
+
+
+async def test_event_seqs_are_the_commit_order_of_events(day: GraphStore) -> None:
+    page = await day.events(EventFilter(), None, 100)
+    seqs = await day.event_seqs(["e3", "e0", "no-such-event"])
+    assert seqs == {e.id: seq for seq, e in page if e.id in ("e0", "e3")}
+    assert seqs["e0"] < seqs["e3"]
+    assert [e.id for _, e in await day.events(EventFilter(), seqs["e3"], 100)][0] == "e4"

@@ -1,43 +1,297 @@
-"""Subscriptions: live events from the bus, each delivered once after its commit."""
+"""Subscriptions: live messages from the bus, each delivered once, after its commit.
+
+A subscriber's queue is bounded (`TRACEGRAPH_SUBSCRIBER_QUEUE`). When it overflows, the
+WebSocket is closed with `OVERFLOW_CLOSE_CODE`; the client resubscribes to `eventRecorded`
+with `after:` the id of the last event it received and misses nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 import strawberry
+from starlette.websockets import WebSocket, WebSocketState
 
-from ..domain.events import EventType, LedgerEntry
-from .context import Info
+from ..bus import EventRecorded, Message, Overflowed, StatusChanged, StockChanged, Subscriber, Topic
+from ..domain import errors as E
+from ..domain.events import EventRecord, EventType, LedgerEntry
+from ..domain.models import Status
+from ..services.ledger import MAX_PAGE, Ledger
+from ..store.port import BalanceFilter, Direction, EventFilter
+from .context import Context, Info
+from .errors import ApiError
 from .types import RecordedEvent
 
+OVERFLOW_CLOSE_CODE = 4029
+OVERFLOW_REASON = "subscriber queue overflowed: resubscribe with after = the last event id received"
 
-def _matches(entry: LedgerEntry, item_id: str | None, type: EventType | None, location_id: str | None) -> bool:
-    e = entry.event
-    if type is not None and e.type is not type:
-        return False
-    if item_id is not None and item_id not in e.item_ids:
-        return False
-    if location_id is not None:
-        places = {e.location_id} | {m.from_location_id for m in e.moves} | {m.to_location_id for m in e.moves}
-        if location_id not in places:
-            return False
+
+def visible(context: Context, message: Message | EventRecord) -> bool:
+    """Whether the subscriber of `context` may see `message`: the one place where a
+    subscriber's visibility is decided. Authentication does not exist yet: everyone sees all."""
     return True
 
 
-@strawberry.type(description="Live events, over WebSocket (graphql-transport-ws).")
+def visibility_key(context: Context) -> object:
+    """What decides what a subscriber may see (its organization and role, once there is
+    authentication): subscribers with the same key and the same subscription share one execution
+    (api/fanout.py). Today everyone sees everything."""
+    return None
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EventSieve:
+    """The arguments of eventRecorded. With `downstream`, `reach` holds the item and everything
+    made from it, from a forward trace at subscribe time, extended by each later event's links."""
+
+    item_id: str | None = None
+    downstream: bool = False
+    material_id: str | None = None
+    location_id: str | None = None
+    type: EventType | None = None
+    biz_step: str | None = None
+    reach: set[str] = field(default_factory=set)
+
+    def static(self, e: EventRecord) -> bool:
+        """What can be decided from the event alone, at publish time."""
+        if self.type is not None and e.type is not self.type:
+            return False
+        if self.biz_step is not None and e.biz_step != self.biz_step:
+            return False
+        if self.location_id is not None and self.location_id != e.location_id and not any(
+                self.location_id in (m.from_location_id, m.to_location_id) for m in e.moves):
+            return False
+        if self.item_id is not None and not self.downstream and self.item_id not in e.item_ids:
+            return False
+        return True
+
+    def prefilter(self) -> Callable[[Message], bool] | None:
+        # Downstream needs every event's links, matching or not; the generator filters.
+        if self.downstream and self.item_id is not None:
+            return None
+        return lambda m: isinstance(m, EventRecorded) and self.static(m.entry.event)
+
+    async def matches(self, ledger: Ledger, entry: LedgerEntry) -> bool:
+        e = entry.event
+        if self.downstream and self.item_id is not None:
+            grew = True
+            while grew:  # links within one event may chain (A -> B -> C)
+                grew = False
+                for link in e.links:
+                    if link.source_id in self.reach and link.target_id not in self.reach:
+                        self.reach.add(link.target_id)
+                        grew = True
+            if not self.reach.intersection(e.item_ids):
+                return False
+        if not self.static(e):
+            return False
+        if self.material_id is not None:
+            known = {i.id: i.material_id for i in entry.new_items}
+            rest = [i for i in e.item_ids if i not in known]
+            known.update(await ledger.materials_of(rest) if rest else {})
+            if self.material_id not in known.values():
+                return False
+        return True
+
+
+# -- overflow ---------------------------------------------------------------------------------
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _close_on_overflow(info: Info) -> Callable[[], None]:
+    """Close the subscriber's WebSocket at once when its queue overflows, even while a send to
+    a stalled client is pending (the generator may be blocked there)."""
+    ws = info.context.request
+
+    def close() -> None:
+        if isinstance(ws, WebSocket) and ws.application_state is WebSocketState.CONNECTED:
+            task = asyncio.get_running_loop().create_task(_close(ws))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+
+    return close
+
+
+async def _close(ws: WebSocket) -> None:
+    try:
+        await ws.close(code=OVERFLOW_CLOSE_CODE, reason=OVERFLOW_REASON)
+    except Exception:  # noqa: BLE001, S110 - already closed or gone: nothing left to tell
+        pass
+
+
+async def _overflowed(info: Info) -> None:
+    """End an overflowed subscription: over WebSocket wait to be cancelled when the close
+    completes; otherwise (schema.subscribe) end the stream with an error."""
+    if isinstance(info.context.request, WebSocket):
+        await asyncio.sleep(60)
+    raise ApiError(OVERFLOW_REASON, code="SUBSCRIBER_OVERFLOW")
+
+
+def _listen(info: Info, topics: set[Topic], accept: Callable[[Message], bool] | None) -> Subscriber:
+    return info.context.bus.subscribe(topics, accept, _close_on_overflow(info))
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A change of an item's quantity at a location, by one event.")
+class StockChange:
+    event_id: str = strawberry.field(description="The event that changed it.")
+    item_id: str = strawberry.field(description="The item.")
+    location_id: strawberry.ID = strawberry.field(description="The location.")
+    delta: float = strawberry.field(description="The change, in the item's unit.")
+
+    @strawberry.field(description="The quantity of the item at the location now (in the item's unit).")
+    async def quantity(self, info: Info) -> float:
+        found = await info.context.ledger.balances(BalanceFilter(
+            item_ids=[self.item_id], location_ids=[self.location_id], include_zero=True))
+        return sum(b.quantity for b in found)
+
+    @strawberry.field(description="The item's unit, that of `delta` and `quantity`.")
+    async def unit(self, info: Info) -> str | None:
+        item = await info.context.loaders.items.load(self.item_id)
+        return None if item is None else item.unit
+
+    @strawberry.field(description="The item's material.")
+    async def material_id(self, info: Info) -> strawberry.ID | None:
+        m = (await info.context.ledger.materials_of([self.item_id])).get(self.item_id)
+        return None if m is None else strawberry.ID(m)
+
+
+@strawberry.type(description="A change of an item's status, by one event.")
+class ItemStatusChange:
+    event_id: str = strawberry.field(description="The event that changed it.")
+    item_id: str = strawberry.field(description="The item.")
+    from_status: Status = strawberry.field(description="Its status before.")
+    to_status: Status = strawberry.field(description="Its status after.")
+
+
+async def _seq_after(ledger: Ledger, after: str) -> int:
+    seqs = await ledger.event_seqs([after])
+    if after not in seqs:
+        raise ApiError(f"`after` names no recorded event: {after[:80]!r}", code=E.NOT_FOUND, field="after")
+    return seqs[after]
+
+
+@strawberry.type(description="Live messages, over WebSocket (graphql-transport-ws) at /graphql. A client "
+                 f"that falls too far behind is disconnected with close code {OVERFLOW_CLOSE_CODE}; it "
+                 "resumes with eventRecorded(after: the last event id it received).")
 class Subscription:
-    @strawberry.subscription(description="Every event recorded from now on, once it is committed; optionally "
-                             "only those touching an item, of a type, or at a location.")
+    @strawberry.subscription(description="Every event committed from now on (or after the event `after`), "
+                             "once, in commit order; optionally only those matching every filter given.")
     async def event_recorded(
         self, info: Info,
         item_id: Annotated[str | None, strawberry.argument(description="Only events touching this item.")] = None,
+        downstream: Annotated[bool, strawberry.argument(
+            description="With itemId: also events touching anything made from it (forward along lineage, "
+            "including items linked after subscribing).")] = False,
+        material_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only events touching an item of this material.")] = None,
         type: Annotated[EventType | None, strawberry.argument(description="Only events of this type.")] = None,
         location_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Only events at this location, or moving stock from or to it.")] = None,
+        biz_step: Annotated[str | None, strawberry.argument(
+            description="Only events with this business step.")] = None,
+        after: Annotated[str | None, strawberry.argument(
+            description="Resume: first replay, from the ledger, the events committed after this event id "
+            "(the last one received), then continue live, without gaps or repeats.")] = None,
     ) -> AsyncGenerator[RecordedEvent, None]:
-        async for entry in info.context.bus.subscribe():
-            if _matches(entry, item_id, type, location_id):
-                info.context.fresh_loaders()  # each event's nested fields read the ledger as it is now
-                yield RecordedEvent.from_entry(entry)
+        ctx, ledger = info.context, info.context.ledger
+        sieve = EventSieve(item_id=item_id, downstream=downstream, material_id=material_id,
+                           location_id=location_id, type=type, biz_step=biz_step)
+        sub = _listen(info, {"event"}, sieve.prefilter())  # queueing from here on: nothing is missed
+        try:
+            if downstream and item_id is not None:
+                sieve.reach = {item_id, *(await ledger.trace(item_id, Direction.FORWARD)).items}
+            replayed: set[str] = set()
+            if after is not None:
+                seq = await _seq_after(ledger, after)
+                while page := await ledger.events(EventFilter(), seq, MAX_PAGE):
+                    for seq, record in page:
+                        replayed.add(record.id)
+                        entry = LedgerEntry(event=record)
+                        if visible(ctx, record) and await sieve.matches(ledger, entry):
+                            ctx.fresh_loaders()
+                            yield RecordedEvent.from_entry(entry)
+            try:
+                async for message in sub:
+                    assert isinstance(message, EventRecorded)
+                    if replayed and message.entry.event.id in replayed:
+                        replayed.discard(message.entry.event.id)  # committed while replaying: sent
+                        continue
+                    if visible(ctx, message) and await sieve.matches(ledger, message.entry):
+                        ctx.fresh_loaders()  # each event's nested fields read the ledger as it is now
+                        yield RecordedEvent.from_entry(message.entry)
+            except Overflowed:
+                await _overflowed(info)
+        finally:
+            ctx.bus.unsubscribe(sub)
+
+    @strawberry.subscription(description="Every change of an item's quantity at a location from now on, "
+                             "once per event, item and location; optionally only at a location, or of a "
+                             "material, or of an item.")
+    async def stock_changed(
+        self, info: Info,
+        location_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only changes at this location.")] = None,
+        material_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only changes of items of this material.")] = None,
+        item_id: Annotated[str | None, strawberry.argument(description="Only changes of this item.")] = None,
+    ) -> AsyncGenerator[StockChange, None]:
+        def accept(m: Message) -> bool:
+            return isinstance(m, StockChanged) and (location_id is None or m.location_id == location_id) and (
+                item_id is None or m.item_id == item_id)
+
+        sub = _listen(info, {"stock"}, accept)
+        try:
+            async for message in sub:
+                assert isinstance(message, StockChanged)
+                if material_id is not None and (
+                        await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
+                    continue
+                if visible(info.context, message):
+                    info.context.fresh_loaders()
+                    yield StockChange(event_id=message.event_id, item_id=message.item_id,
+                                      location_id=strawberry.ID(message.location_id), delta=message.delta)
+        except Overflowed:
+            await _overflowed(info)
+        finally:
+            info.context.bus.unsubscribe(sub)
+
+    @strawberry.subscription(description="Every change of an item's status from now on (a reclassification "
+                             "or its correction); optionally only of an item, or of a material.")
+    async def item_status_changed(
+        self, info: Info,
+        item_id: Annotated[str | None, strawberry.argument(description="Only changes of this item.")] = None,
+        material_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only changes of items of this material.")] = None,
+    ) -> AsyncGenerator[ItemStatusChange, None]:
+        def accept(m: Message) -> bool:
+            return isinstance(m, StatusChanged) and (item_id is None or m.item_id == item_id)
+
+        sub = _listen(info, {"status"}, accept)
+        try:
+            async for message in sub:
+                assert isinstance(message, StatusChanged)
+                if material_id is not None and (
+                        await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
+                    continue
+                if visible(info.context, message):
+                    info.context.fresh_loaders()
+                    yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
+                                           from_status=Status(message.from_status),
+                                           to_status=Status(message.to_status))
+        except Overflowed:
+            await _overflowed(info)
+        finally:
+            info.context.bus.unsubscribe(sub)
+
+
+__all__: list[Any] = ["OVERFLOW_CLOSE_CODE", "Subscription"]

@@ -32,6 +32,7 @@ class Ledger:
         self.store = store
         self.tracer = Tracer(store)
         self._listeners: list[Listener] = []
+        self._material_of: dict[str, str | None] = {}  # an item's material never changes
 
     def on_recorded(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -112,6 +113,16 @@ class Ledger:
     async def items(self, ids: Sequence[str]) -> dict[str, Item]:
         return await self.store.get("Item", ids)  # type: ignore[return-value]
 
+    async def materials_of(self, item_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each known item's material (None when unknown), cached: it never changes."""
+        missing = [i for i in item_ids if i not in self._material_of]
+        if missing:
+            if len(self._material_of) > 100_000:
+                self._material_of.clear()
+            for i, item in (await self.items(missing)).items():
+                self._material_of[i] = item.material_id
+        return {i: self._material_of[i] for i in item_ids if i in self._material_of}
+
     async def materials(self, ids: Sequence[str]) -> dict[str, Material]:
         return await self.store.get("Material", ids)  # type: ignore[return-value]
 
@@ -136,6 +147,9 @@ class Ledger:
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         return await self.store.events(filt, after, min(first, MAX_PAGE))
+
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
+        return await self.store.event_seqs(ids)
 
     async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return await self.store.events_by_id(ids)

@@ -219,6 +219,10 @@ class LadybugStore(GraphStore):
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (M.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
 
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
+        rows = await self._run(self._exec, "event_seqs", {"ids": list(ids)})
+        return {r["id"]: r["seq"] for r in rows}
+
     async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return await self._run(self._events_by_id, ids)
 

@@ -409,6 +409,11 @@ class Neo4jStore(GraphStore):
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (M.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))}
 
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        return {r["id"]: r["seq"] for r in await self._read("event_seqs", {"ids": list(ids)})}
+
     async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         if not ids:
             return {}

@@ -125,6 +125,10 @@ class GraphStore(ABC):
         """Events in commit order with their sequence number, the first `first` after `after`."""
 
     @abstractmethod
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
+        """The sequence number (commit order, as `events` gives it) of each event found."""
+
+    @abstractmethod
     async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]: ...
 
     @abstractmethod

@@ -85,6 +85,10 @@ WHERE NOT r.voided
 RETURN DISTINCT a.id AS source, b.id AS target
 // name: findings_page
 MATCH (f:Finding) WHERE f.id > $after RETURN f {.*} AS f ORDER BY f.id LIMIT $first
+// name: event_seqs
+UNWIND $ids AS id
+MATCH (e:Event {id: id})
+RETURN e.id AS id, e.seq AS seq
 // name: max_seq
 MATCH (e:Event) RETURN max(e.seq) AS value
 // name: count_items

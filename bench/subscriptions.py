@@ -1,0 +1,259 @@
+"""Subscription benchmark: delivery latency from commit to receipt, and events lost.
+
+Starts real server processes (one, or two behind a real redis-server), N WebSocket subscribers to
+`eventRecorded { id recordedAt }` (graphql-transport-ws) spread over client processes, then
+records events at a steady rate with GraphQL mutations (`--batch` events per transaction). Each subscriber timestamps what
+it receives; latency is receipt time minus the event's `recordedAt` (set inside the committing
+transaction, so the figure slightly overstates commit-to-receipt). An event is lost for a
+subscriber when it never arrives; a repeat is counted too (both must be zero below the bound).
+
+    .venv/bin/python bench/subscriptions.py                           # the grid in the README
+    .venv/bin/python bench/subscriptions.py --subscribers 100 --rate 100 --seconds 10
+    .venv/bin/python bench/subscriptions.py --instances 2 ...          # through Redis
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from servers import Server, redis_server, run_server  # noqa: E402
+
+SETUP = """mutation {
+  createMaterial(input: {id: "FLOUR", name: "Flour", baseUnit: "KG"}) { errors { message } }
+  createLocation(input: {id: "WH", name: "Warehouse"}) { errors { message } }
+}"""
+RECEIVE = """mutation($lot: String!) {
+  receive(input: {locationId: "WH", newItems: [{id: $lot, materialId: "FLOUR"}],
+                  outputs: [{itemId: $lot, quantity: 1}]}) { event { id } errors { message } }
+}"""
+BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { events { id } errors { message } } }"""
+SUBSCRIPTION = "subscription { eventRecorded { id itemIds recordedAt } }"
+
+
+# -- client process: N subscribers ---------------------------------------------------------------
+
+
+async def client_main(urls: list[str], n: int, out: Path) -> None:
+    """Open `n` subscriptions round-robin over `urls`; print `warm` once every one has seen a
+    WARM event; on stdin's end, write what each received (measured events) to `out`."""
+    from websockets.asyncio.client import connect
+
+    warm = [False] * n
+    got: list[dict[str, float]] = [{} for _ in range(n)]
+    repeats = [0] * n
+    closes: list[int | None] = [None] * n
+
+    async def one(k: int) -> None:
+        async with connect(urls[k % len(urls)], subprotocols=["graphql-transport-ws"], max_size=None,
+                           ping_interval=None, max_queue=None) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await ws.recv()
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+            try:
+                async for raw in ws:
+                    now = time.time()
+                    m = json.loads(raw)
+                    if m.get("type") != "next":
+                        continue
+                    e = m["payload"]["data"]["eventRecorded"]
+                    lot = e["itemIds"][0]
+                    if lot.startswith("WARM"):
+                        warm[k] = True
+                        continue
+                    if e["id"] in got[k]:
+                        repeats[k] += 1
+                        continue
+                    got[k][e["id"]] = now - datetime.fromisoformat(e["recordedAt"]).timestamp()
+            finally:
+                closes[k] = ws.close_code
+
+    tasks = []
+    for k in range(n):
+        tasks.append(asyncio.create_task(one(k)))
+        if k % 50 == 49:
+            await asyncio.sleep(0.05)  # do not stampede the accept queue
+
+    async def report_warm() -> None:
+        while not all(warm):
+            await asyncio.sleep(0.05)
+        print("warm", flush=True)
+        while True:  # then how many measured events arrived so far, for the parent's drain wait
+            await asyncio.sleep(0.25)
+            print(sum(len(g) for g in got), flush=True)
+
+    warmed = asyncio.create_task(report_warm())
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent says stop
+    warmed.cancel()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    out.write_text(json.dumps({"got": got, "repeats": repeats, "closes": closes}))
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def _receive(lot: str) -> dict[str, Any]:
+    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
+            "outputs": [{"itemId": lot, "quantity": 1}]}
+
+
+async def publish(servers: list[Server], prefix: str, rate: float, count: int, batch: int,
+                  ) -> tuple[list[str], float]:
+    """Record `count` events at `rate` per second, `batch` per transaction (1: a `receive`
+    mutation each, else `recordEvents`), round-robin over the servers; their ids, and the rate
+    achieved."""
+    ids: list[str] = []
+    async with httpx.AsyncClient(trust_env=False, timeout=30,
+                                 limits=httpx.Limits(max_connections=32)) as http:
+        async def one(n: int) -> None:
+            server = servers[n // batch % len(servers)]
+            if batch == 1:
+                r = await http.post(f"{server.url}/graphql",
+                                    json={"query": RECEIVE, "variables": {"lot": f"{prefix}-{n}"}})
+                payload = r.json()["data"]["receive"]
+                assert payload["errors"] == [], payload
+                ids.append(payload["event"]["id"])
+                return
+            events = [_receive(f"{prefix}-{k}") for k in range(n, min(n + batch, count))]
+            r = await http.post(f"{server.url}/graphql", json={"query": BATCH, "variables": {"input": events}})
+            payload = r.json()["data"]["recordEvents"]
+            assert payload["errors"] == [], payload
+            ids.extend(e["id"] for e in payload["events"])
+
+        start = time.perf_counter()
+        tasks = []
+        for n in range(0, count, batch):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    return ids, count / elapsed
+
+
+def run(instances: int, subscribers: int, rate: float, seconds: float, clients: int, batch: int,
+        ) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        env: dict[str, str] = {"TRACEGRAPH_LOG_LEVEL": "warning"}
+        if instances > 1:
+            env["TRACEGRAPH_REDIS_URL"] = stack.enter_context(redis_server())
+        servers = [stack.enter_context(run_server(env)) for _ in range(instances)]
+        for s in servers:
+            assert "errors" not in httpx.post(f"{s.url}/graphql", json={"query": SETUP}, trust_env=False).json()
+        urls = [s.url.replace("http://", "ws://") + "/graphql" for s in servers]
+        tmp = Path(stack.enter_context(contextlib.nullcontext(os.environ.get("TMPDIR", "/tmp"))))
+        procs = []
+        per = [subscribers // clients + (1 if k < subscribers % clients else 0) for k in range(clients)]
+        for k, n in enumerate(per):
+            out = tmp / f"tracegraph-bench-sub-{os.getpid()}-{k}.json"
+            proc = subprocess.Popen([sys.executable, __file__, "client", "--n", str(n), "--out", str(out), *urls],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            procs.append((proc, out))
+
+        async def warm_up() -> None:
+            async with httpx.AsyncClient(trust_env=False, timeout=30) as http:
+                pending = [p for p, _ in procs]
+                waiting = [asyncio.get_running_loop().run_in_executor(None, p.stdout.readline) for p in pending]
+                n = 0
+                while not all(w.done() for w in waiting):
+                    server = servers[n % len(servers)]
+                    await http.post(f"{server.url}/graphql", json={"query": RECEIVE, "variables": {"lot": f"WARM-{n}"}})
+                    n += 1
+                    await asyncio.sleep(0.2)
+                assert all(w.result().strip() == "warm" for w in waiting)
+
+        asyncio.run(warm_up())
+        received = [0] * len(procs)
+
+        def follow(k: int, proc: subprocess.Popen[str]) -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                received[k] = int(line)
+
+        for k, (proc, _) in enumerate(procs):
+            threading.Thread(target=follow, args=(k, proc), daemon=True).start()
+        count = int(rate * seconds)
+        ids, achieved = asyncio.run(publish(servers, "BENCH", rate, count, batch))
+        # Wait until every subscriber has everything, or nothing more arrives for 5 s.
+        last, still = -1, time.monotonic()
+        while sum(received) < subscribers * count and time.monotonic() - still < 5:
+            if sum(received) != last:
+                last, still = sum(received), time.monotonic()
+            time.sleep(0.25)
+        latencies: list[float] = []
+        lost = repeats = 0
+        closes: list[int | None] = []
+        for proc, out in procs:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(60)
+            result = json.loads(out.read_text())
+            out.unlink()
+            for got in result["got"]:
+                latencies += got.values()
+                lost += sum(1 for i in ids if i not in got)
+            repeats += sum(result["repeats"])
+            closes += [c for c in result["closes"] if c not in (None, 1000, 1001, 1006)]
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
+
+    return {"instances": instances, "subscribers": subscribers, "rate": rate, "achieved_rate": round(achieved, 1),
+            "events": count, "deliveries": len(latencies), "p50_ms": round(pct(50), 1), "p99_ms": round(pct(99), 1),
+            "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
+            "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
+            "lost": lost, "repeats": repeats, "abnormal_closes": closes}
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "client":
+        p = argparse.ArgumentParser()
+        p.add_argument("client")
+        p.add_argument("--n", type=int, required=True)
+        p.add_argument("--out", type=Path, required=True)
+        p.add_argument("urls", nargs="+")
+        a = p.parse_args()
+        asyncio.run(client_main(a.urls, a.n, a.out))
+        return
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--subscribers", type=int, nargs="+", default=[100, 1000])
+    p.add_argument("--instances", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--rate", type=float, nargs="+", default=[100.0], help="events per second")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--clients", type=int, default=2, help="client processes holding the subscribers")
+    p.add_argument("--batch", type=int, default=10, help="events per transaction (1: one mutation per event)")
+    a = p.parse_args()
+    print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} client processes")
+    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats")
+    for instances in a.instances:
+        for subscribers in a.subscribers:
+            for rate in a.rate:
+                r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch)
+                print(f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
+                      f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
+                      f"{r['repeats']:8}", flush=True)
+                if r["abnormal_closes"]:
+                    print("   closes:", sorted(set(r["abnormal_closes"])), flush=True)
+
+
+if __name__ == "__main__":
+    main()
