@@ -1,0 +1,11 @@
+// EPCIS: capture jobs, and aliases (a GS1 key's canonical Digital Link URI -> the item first
+// captured under it, so a URN and its Digital Link name one item).
+// name: create_capture_job
+CREATE (:CaptureJob {id: $id, running: $running, success: $success, errors: $errors, created_at: $created_at,
+  finished_at: $finished_at, event_count: $event_count})
+// name: get_capture_job
+MATCH (n:CaptureJob {id: $id}) RETURN n
+// name: get_aliases
+UNWIND $ids AS id MATCH (n:Alias {id: id}) RETURN n.id AS id, n.item_id AS item_id
+// name: create_aliases
+UNWIND $rows AS r CREATE (:Alias {id: r.id, item_id: r.item_id})
