@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL (with GraphiQL and subscriptions) and /health."""
+"""The ASGI application: GraphQL (with GraphiQL and subscriptions), EPCIS 2.0 under /epcis, and /health."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from .bus import Bus
 from .config import Settings, settings as default_settings
@@ -59,12 +59,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
         return JSONResponse({"status": "ok", "store": store.name})
 
+    from .epcis.routes import routes as epcis_routes
+    from .epcis.service import Epcis
+
     graphql = build_graphql_app(ledger, bus, settings)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

@@ -11,6 +11,7 @@ every example document against the reference (tests/epcis/test_hash.py).
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC
 from typing import Any
 
@@ -106,7 +107,7 @@ def _xml_shape(node: Node) -> Node:
         children.remove(element)
     for name, elements in lists.items():
         if name in ("sourceList", "destinationList", "bizTransactionList"):
-            children.append((name, "", [(e[2][0], e[2][1]) for e in elements]))
+            children.append((name, "", [(e[2][0], e[2][1]) if len(e[2]) == 2 else e for e in elements]))
         else:
             children.append((name, "", elements))
     child_epcs = []
@@ -241,5 +242,11 @@ def pre_hash(event: dict[str, Any], context: Any = None) -> str:
 
 
 def event_hash(event: dict[str, Any], context: Any = None) -> str:
-    digest = hashlib.sha256(pre_hash(event, context).encode("utf-8")).hexdigest()
-    return f"ni:///sha-256;{digest}?ver=CBV2.0"
+    try:
+        text = pre_hash(event, context)
+    except (TypeError, ValueError, IndexError, AttributeError, KeyError):
+        # A shape the algorithm cannot walk (the reference fails on it too): a digest of the
+        # canonical JSON instead, marked as such.
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return f"ni:///sha-256;{hashlib.sha256(canonical.encode()).hexdigest()}?ver=tracegraph-json"
+    return f"ni:///sha-256;{hashlib.sha256(text.encode('utf-8')).hexdigest()}?ver=CBV2.0"
