@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 from ._dl_normaliser import normaliser as _dl_normaliser
@@ -126,6 +127,7 @@ def _xml_shape(node: Node) -> Node:
     return name, node[1], fixed
 
 
+@lru_cache(maxsize=65536)
 def _fix_time(text: str) -> str:
     from datetime import datetime
 
@@ -158,6 +160,7 @@ def _numeric(text: str) -> str:
     return str(n)
 
 
+@lru_cache(maxsize=65536)
 def canonical_value(text: str) -> str:
     text = _numeric(_web_vocabulary(text))
     return _dl_normaliser(text) or text

@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
@@ -50,6 +51,25 @@ def _event_validator() -> Draft7Validator:
     s = schema()
     # One event, as it stands in an eventList (no @context of its own needed).
     return Draft7Validator({"$ref": "#/definitions/EPCIS-Document-Event", "definitions": s["definitions"]})
+
+
+@cache
+def _fast_event_check() -> Any:
+    """The same schema compiled to Python (fastjsonschema): about 30 times faster than
+    jsonschema, so a large document's valid events are checked quickly; an event it refuses
+    is checked again with jsonschema, which names every error. Formats are not asserted by
+    either (times are checked below)."""
+    s = schema()
+    return fastjsonschema.compile({"$ref": "#/definitions/EPCIS-Document-Event", "definitions": s["definitions"]},
+                                  use_formats=False)
+
+
+def _schema_valid(event: Any) -> bool:
+    try:
+        _fast_event_check()(event)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 @cache
@@ -115,8 +135,9 @@ def check_document(doc: Any) -> tuple[list[EpcisError], dict[int, list[EpcisErro
         return doc_errors, per_event
     validator = _event_validator()
     for i, event in enumerate(events):
-        errors = [EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), i, _event_id(event))
-                  for e in validator.iter_errors(event)]
+        errors = [] if _schema_valid(event) else [
+            EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), i, _event_id(event))
+            for e in validator.iter_errors(event)]
         if not errors:
             errors = check_event_form(event, i)
         if errors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 CBV = "https://ref.gs1.org/cbv/"
@@ -44,10 +43,22 @@ def short(value: str | None) -> str | None:
     return value
 
 
+_NESTED = {"persistentDisposition", "bizTransactionList", "sourceList", "destinationList", "errorDeclaration",
+           "sensorElementList"}
+
+
+def _copy(value: Any) -> Any:
+    """A copy deep enough that expand_event changes nothing of the caller's (JSON values)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
 def expand_event(event: dict[str, Any]) -> dict[str, Any]:
     """A copy of an event with every bare CBV value in its web URI form (as JSON-LD expansion gives)."""
-    e = copy.deepcopy(event)
-    e.pop("@context", None)
+    e = {k: _copy(v) if k in _NESTED else v for k, v in event.items() if k != "@context"}
     if isinstance(e.get("bizStep"), str):
         e["bizStep"] = biz_step(e["bizStep"])
     if isinstance(e.get("disposition"), str):
