@@ -133,3 +133,15 @@ async def test_a_urn_and_its_digital_link_are_one_item_kept_as_first_captured(cl
         assert [e["type"] for e in await query(client, MATCH_anyEPC=form)] == ["TransformationEvent",
                                                                                 "AggregationEvent"]
     assert (await query(client, MATCH_epc=SGTIN_DL))[0]["childEPCs"] == [SGTIN]
+
+
+async def test_the_trace_finds_an_item_by_either_spelling(client: httpx.AsyncClient) -> None:
+    make = {"type": "TransformationEvent", "eventTime": "2024-03-04T07:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "inputEPCList": ["urn:epc:id:sgtin:4012345.011111.1"], "outputEPCList": [SGTIN_DL]}
+    assert (await client.post("/epcis/capture", json=doc(make))).status_code == 202
+    for form in (SGTIN, SGTIN_DL):
+        r = await client.post("/graphql", json={"query": f'{{ trace(id: "{form}", direction: BACKWARD) '
+                                                         '{ items { id } } }'})
+        assert [i["id"] for i in r.json()["data"]["trace"]["items"]] == ["urn:epc:id:sgtin:4012345.011111.1"]
+    r = await client.get("/epcis/trace", params={"id": SGTIN, "direction": "BACKWARD"})
+    assert len(r.json()["epcisBody"]["eventList"]) == 1

@@ -83,3 +83,25 @@ async def test_events_recorded_through_graphql_are_given_back_by_the_epcis_query
     assert e["quantityList"] == [{"epcClass": "LOT-1", "quantity": 25.0}]  # in the item's unit
     assert e["bizLocation"] == {"id": "WH"}
     assert (await client.get("/epcis/events/rcv-1")).json()["eventID"] == "rcv-1"
+
+
+async def test_an_error_declaration_corrects_the_declared_event(client: httpx.AsyncClient) -> None:
+    pack = aggregation("ADD", "urn:uuid:wrong")
+    assert (await client.post("/epcis/capture", json=doc(pack))).status_code == 202
+    assert await trace(client, CASE, "FORWARD") == {PALLET}
+    declared = {**pack, "errorDeclaration": {"declarationTime": "2024-03-05T00:00:00Z", "reason": "incorrect_data"}}
+    assert (await client.post("/epcis/capture", json=doc(declared))).status_code == 202
+    assert await trace(client, CASE, "FORWARD") == set()  # the declared event's links are void
+    got = await query(client, EQ_eventID="urn:uuid:wrong")
+    assert [("errorDeclaration" in e) for e in got] == [False, True]  # both kept, as captured
+
+
+async def test_a_persistent_disposition_sets_the_status(client: httpx.AsyncClient) -> None:
+    lot = "urn:epc:class:lgtin:4012345.011111.R1"
+    recall = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+              "action": "OBSERVE", "quantityList": [{"epcClass": lot}],
+              "persistentDisposition": {"set": ["recalled"]}}
+    assert (await client.post("/epcis/capture", json=doc(recall))).status_code == 202
+    r = await client.post("/graphql", json={"query": f'{{ item(id: "{lot}") {{ status }} }}'})
+    assert r.json()["data"]["item"]["status"] == "HOLD"
+    assert len(await query(client, EQ_persistentDisposition_set="recalled")) == 1

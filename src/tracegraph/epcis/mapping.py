@@ -10,6 +10,7 @@ ledger fields are what the trace and the balances need:
 | ObjectEvent ADD, bizStep commissioning (or none) | PRODUCE: outputs created (ILMD as lot master data) |
 | ObjectEvent ADD, other bizStep | RECEIVE from the source location (else the supplier) |
 | ObjectEvent OBSERVE shipping / receiving | SHIP to the destination / RECEIVE |
+| ObjectEvent OBSERVE with a persistentDisposition set to recalled, damaged, expired… | RECLASSIFY: HOLD (FAIL for non_conformant; RELEASED when unset) |
 | ObjectEvent OBSERVE, other | OBSERVE |
 | ObjectEvent DELETE | SCRAP |
 | AggregationEvent ADD / OBSERVE | PACK: child -> parent |
@@ -31,6 +32,7 @@ from typing import Any
 
 from ..domain.events import EventCommand, EventRecord, EventType, Line, NewItem
 from ..domain.ledger import CUSTOMER, SUPPLIER
+from ..domain.models import Status
 from ..domain.units import normalize_unit
 from . import vocab
 from .hashing import event_hash
@@ -39,6 +41,11 @@ from .validate import parse_time
 EXT_KEY = "epcis"  # the event as captured, in EventCommand.extensions
 CONTEXT_KEY = "context"
 _COMMISSIONING = {"commissioning", "creating_class_instance"}
+# A persistent disposition set on items, as the status it gives them (the rest stay as they are).
+_STATUS_OF = {"non_conformant": Status.FAIL, "recalled": Status.HOLD, "damaged": Status.HOLD,
+              "expired": Status.HOLD, "stolen": Status.HOLD, "non_sellable_other": Status.HOLD,
+              "needs_replacement": Status.HOLD, "mismatch_instance": Status.HOLD, "mismatch_class": Status.HOLD,
+              "mismatch_quantity": Status.HOLD, "conformant": Status.RELEASED}
 _MAX_CHARACTERISTICS = 100
 
 Resolve = Callable[[str], str]
@@ -126,6 +133,20 @@ def _ilmd_items(event: dict[str, Any], lines: list[Line]) -> list[NewItem]:
                     unit=line.unit) for line in lines]
 
 
+def _persistent_status(event: dict[str, Any]) -> Status | None:
+    """The status a persistentDisposition gives the items: the first set value that maps to
+    one; RELEASED when it only unsets such values."""
+    pd = event.get("persistentDisposition")
+    if not isinstance(pd, dict):
+        return None
+    for value in pd.get("set") or []:
+        if (status := _STATUS_OF.get(vocab.short(value) or "")) is not None:
+            return status
+    if any(_STATUS_OF.get(vocab.short(v) or "") not in (None, Status.RELEASED) for v in pd.get("unset") or []):
+        return Status.RELEASED
+    return None
+
+
 def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _same) -> EventCommand:
     """The ledger event an EPCIS event reports (see the module's table)."""
     etype = event.get("type")
@@ -167,6 +188,9 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
             fields["from_location_id"] = source or SUPPLIER
         else:
             fields["inputs"] = items
+            status = _persistent_status(event)
+            if status is not None and items:
+                kind, fields["status"] = EventType.RECLASSIFY, status
     elif etype == "AggregationEvent":
         children = _lines(event, "childEPCs", "childQuantityList", resolve)
         parent = resolve(event["parentID"]) if isinstance(event.get("parentID"), str) else None

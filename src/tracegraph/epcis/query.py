@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain.events import EventRecord
 from . import vocab
-from ._dl_normaliser import normaliser
+from .identifiers import canonical
 from .validate import EpcisError, parse_time
 
 SCAN_PAGE = 500
@@ -95,11 +95,7 @@ def decode_token(token: str | None) -> int | None:
 
 # -- matching ----------------------------------------------------------------------------------
 
-def _key(identifier: str) -> str:
-    try:
-        return normaliser(identifier) or identifier
-    except Exception:  # noqa: BLE001
-        return identifier
+_key = canonical
 
 
 def _epc_matches(value: str, patterns: list[str]) -> bool:

@@ -16,7 +16,7 @@ from ..services.ledger import MAX_BATCH, Ledger
 from ..store.port import CaptureJob, Direction, EventFilter
 from . import mapping as M
 from . import query as Q
-from ._dl_normaliser import normaliser
+from .identifiers import canonical
 from .validate import EpcisError, check_document, check_single_event
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
@@ -37,14 +37,6 @@ class Refused(Exception):
                 "epcisException:CaptureLimitExceededException" if self.status == 413 else
                 "epcisException:ImplementationException",
                 "title": self.title, "status": self.status, "errors": [e.as_json() for e in self.errors]}
-
-
-def canonical(identifier: str) -> str:
-    """One key for an item's URN and its GS1 Digital Link URI (the canonical Digital Link)."""
-    try:
-        return normaliser(identifier) or identifier
-    except Exception:  # noqa: BLE001 - a URI the normaliser cannot read is its own key
-        return identifier
 
 
 @dataclass
@@ -228,10 +220,8 @@ class Epcis:
         return document([M.to_epcis(r) for r in records], [r.command.extensions.get(M.CONTEXT_KEY) for r in records])
 
     async def export_trace(self, root: str, direction: Direction) -> dict[str, Any]:
-        known = await self.store.aliases([canonical(root)])
-        root = known.get(canonical(root), root)
         trace = await self.ledger.trace(root, direction)
-        return await self.export_items([root, *trace.items])
+        return await self.export_items([trace.root, *trace.items])
 
 
 def document(events: list[dict[str, Any]], contexts: Iterable[Any] = ()) -> dict[str, Any]:
