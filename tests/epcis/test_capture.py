@@ -145,3 +145,17 @@ async def test_the_trace_finds_an_item_by_either_spelling(client: httpx.AsyncCli
         assert [i["id"] for i in r.json()["data"]["trace"]["items"]] == ["urn:epc:id:sgtin:4012345.011111.1"]
     r = await client.get("/epcis/trace", params={"id": SGTIN, "direction": "BACKWARD"})
     assert len(r.json()["epcisBody"]["eventList"]) == 1
+
+
+async def test_a_fact_the_ledger_cannot_plan_is_kept_as_a_sighting(client: httpx.AsyncClient) -> None:
+    # Commissioned without a quantity: no move can be booked, the event is still a fact.
+    event = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+             "action": "ADD", "bizStep": "commissioning",
+             "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.011111.NOQTY"}]}
+    r = await client.post("/epcis/events", json=event)
+    assert r.status_code == 201, r.text
+    location = r.headers["location"]
+    assert "ni%3A%2F%2F%2Fsha-256" in location  # a hash id, escaped in the Location
+    got = await client.get(location)
+    assert got.status_code == 200 and got.json()["eventID"].startswith("ni:///sha-256;")
+    assert len(await query(client, MATCH_epcClass="urn:epc:class:lgtin:4012345.011111.NOQTY")) == 1

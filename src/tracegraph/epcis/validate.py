@@ -7,6 +7,7 @@ event has one) and the field, as a JSON path inside the event (`epcList[2]`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import cache
@@ -158,6 +159,7 @@ def check_single_event(event: Any) -> list[EpcisError]:
 
 # -- beyond the schema -----------------------------------------------------------------------
 
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
 _ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 _QTY_FIELDS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
@@ -178,7 +180,7 @@ def _bad_id(value: Any) -> str | None:
         return "must be a non-empty identifier"
     if len(value) > MAX_ID_LENGTH:
         return f"is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed"
-    if any(not (0x21 <= ord(c) <= 0x7E) for c in value):
+    if not _PRINTABLE.fullmatch(value):
         return "may hold printable ASCII characters only, without spaces"
     if ":" not in value:
         return "must be a URI (an EPC URN or a GS1 Digital Link URI)"
