@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tracegraph.epcis.hashing import event_hash
@@ -23,11 +25,14 @@ def events_of(doc: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", example_paths() or [None], ids=lambda p: p.name if p else "none")
-def test_hash_matches_the_reference(path) -> None:
+def test_hash_matches_the_reference(path, tmp_path) -> None:
     need_examples()
     doc = load(path)
-    if doc.get("type") != "EPCISDocument":
-        pytest.skip("the reference hashes EPCISDocuments only")
+    if doc.get("type") != "EPCISDocument":  # the reference reads EPCISDocuments: the same events in one
+        doc = {"@context": doc["@context"], "type": "EPCISDocument", "schemaVersion": "2.0",
+               "creationDate": doc.get("creationDate"), "epcisBody": {"eventList": events_of(doc)}}
+        path = tmp_path / path.name
+        path.write_text(json.dumps(doc), encoding="utf-8")
     json_to_py._namespaces.clear()  # the reference keeps prefixes of earlier documents otherwise
     try:
         expected = ehg.epcis_hashes_from_events(events_from_file_reader.event_list_from_file(str(path)))
