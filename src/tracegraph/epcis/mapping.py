@@ -219,7 +219,7 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
                                                           "disposition", "order_id", "extensions")}
         fields["reverses"] = event_id(event, context)
         fields["reason"] = vocab.short(decl.get("reason")) if isinstance(decl.get("reason"), str) else None
-        fields["event_time"] = parse_time(decl.get("declarationTime", "")) or fields["event_time"]
+        # event_time stays the declared event's: the query's time bounds are the event's.
     return EventCommand(type=kind, **fields)
 
 
