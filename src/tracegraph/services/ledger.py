@@ -151,6 +151,14 @@ class Ledger:
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return await self.store.events_of_items(item_ids)
 
+    async def resolve_item(self, item_id: str) -> str:
+        """The item an identifier names: itself, or the item first captured under another
+        spelling of the same GS1 key (an EPC URN and its Digital Link URI)."""
+        if item_id in await self.store.get("Item", [item_id]):
+            return item_id
+        key = canonical(item_id)
+        return (await self.store.aliases([key])).get(key, item_id) if key != item_id else item_id
+
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         return await self.store.findings(after, min(first, MAX_PAGE))
 
@@ -163,22 +171,13 @@ class Ledger:
         """One hop of lineage from each id, as `(source, target)` pairs: `source -> target`."""
         return await self.store.neighbours(ids, direction)
 
-    async def resolve_item(self, item_id: str) -> str:
-        """The item an identifier names: itself, or the item first captured under another
-        spelling of the same GS1 key (an EPC URN and its Digital Link URI)."""
-        if item_id in await self.store.get("Item", [item_id]):
-            return item_id
-        key = canonical(item_id)
-        return (await self.store.aliases([key])).get(key, item_id) if key != item_id else item_id
-
     async def trace(self, root: str, direction: Direction, max_depth: int | None = None) -> TraceResult:
         """Every item reached from `root` along lineage (FORWARD) or against it (BACKWARD).
-        `root` may name its item by another spelling of the same GS1 key (resolve_item).
 
         A breadth-first walk with a visited set, one store round trip per level: linear in
         what it reaches, whatever the diamonds, and cycles end it rather than loop it.
         """
-        root = await self.resolve_item(root)
+        root = await self.resolve_item(root)  # a GS1 key's URN or Digital Link: the same item
         result = TraceResult(root=root, direction=direction)
         seen = {root}
         frontier = [root]
