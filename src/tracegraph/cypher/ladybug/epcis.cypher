@@ -9,3 +9,7 @@ MATCH (n:CaptureJob {id: $id}) RETURN n
 UNWIND $ids AS id MATCH (n:Alias {id: id}) RETURN n.id AS id, n.item_id AS item_id
 // name: create_aliases
 UNWIND $rows AS r CREATE (:Alias {id: r.id, item_id: r.item_id})
+// name: table_capture_job
+CREATE NODE TABLE IF NOT EXISTS CaptureJob(id STRING, running BOOLEAN, success BOOLEAN, errors STRING, created_at STRING, finished_at STRING, event_count INT64, PRIMARY KEY(id))
+// name: table_alias
+CREATE NODE TABLE IF NOT EXISTS Alias(id STRING, item_id STRING, PRIMARY KEY(id))

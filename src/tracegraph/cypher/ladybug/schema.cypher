@@ -24,7 +24,3 @@ CREATE REL TABLE IF NOT EXISTS AT(FROM Item TO Location, quantity DOUBLE, materi
 CREATE REL TABLE IF NOT EXISTS TOUCHED(FROM Event TO Item)
 // name: rel_reverses
 CREATE REL TABLE IF NOT EXISTS REVERSES(FROM Event TO Event)
-// name: table_capture_job
-CREATE NODE TABLE IF NOT EXISTS CaptureJob(id STRING, running BOOLEAN, success BOOLEAN, errors STRING, created_at STRING, finished_at STRING, event_count INT64, PRIMARY KEY(id))
-// name: table_alias
-CREATE NODE TABLE IF NOT EXISTS Alias(id STRING, item_id STRING, PRIMARY KEY(id))

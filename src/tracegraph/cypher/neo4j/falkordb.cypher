@@ -15,5 +15,3 @@ MATCH (n:Material {id: $id}) SET n.conversions = n.conversions + $piece
 MATCH (n:`Order` {id: $id}) SET n.reference = n.reference + $piece
 // name: falkordb_event_body_piece
 MATCH (n:Event {id: $id}) RETURN substring(n.body, $start, $length) AS piece
-// name: falkordb_append_capture_job_errors
-MATCH (n:CaptureJob {id: $id}) SET n.errors = n.errors + $piece

@@ -24,7 +24,3 @@ CREATE CONSTRAINT counter_id IF NOT EXISTS FOR (n:Counter) REQUIRE n.id IS UNIQU
 CREATE INDEX event_seq IF NOT EXISTS FOR (n:Event) ON (n.seq)
 // name: index_event_time
 CREATE INDEX event_time IF NOT EXISTS FOR (n:Event) ON (n.event_time)
-// name: constraint_capture_job_id
-CREATE CONSTRAINT capture_job_id IF NOT EXISTS FOR (n:CaptureJob) REQUIRE n.id IS UNIQUE
-// name: constraint_alias_id
-CREATE CONSTRAINT alias_id IF NOT EXISTS FOR (n:Alias) REQUIRE n.id IS UNIQUE

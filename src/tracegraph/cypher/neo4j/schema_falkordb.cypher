@@ -28,7 +28,3 @@ CREATE INDEX FOR (n:Event) ON (n.seq)
 // The indexes that exist (FalkorDB's procedure), so a restart creates only missing ones.
 CALL db.indexes() YIELD label, properties
 RETURN label, properties
-// name: falkordb_index_capture_job_id
-CREATE INDEX FOR (n:CaptureJob) ON (n.id)
-// name: falkordb_index_alias_id
-CREATE INDEX FOR (n:Alias) ON (n.id)
