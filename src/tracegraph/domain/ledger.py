@@ -159,8 +159,24 @@ class _Overlay(dict, Generic[K, V]):  # type: ignore[type-arg]
     def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
         return dict.get(self, key, default) if dict.__contains__(self, key) else self.base.get(key, default)
 
+    def merged(self) -> dict[K, V]:
+        """The loaded state with this event's changes: O(n), for the rare whole-state look."""
+        return {**self.base, **dict(dict.items(self))}
+
     def items(self):  # type: ignore[no-untyped-def, override]
-        return {**self.base, **dict(dict.items(self))}.items()
+        return self.merged().items()
+
+    def keys(self):  # type: ignore[no-untyped-def, override]
+        return self.merged().keys()
+
+    def values(self):  # type: ignore[no-untyped-def, override]
+        return self.merged().values()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.merged())
+
+    def __len__(self) -> int:
+        return len(self.merged())
 
 
 class _Planner:
