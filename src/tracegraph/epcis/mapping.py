@@ -20,7 +20,7 @@ ledger fields are what the trace and the balances need:
 | errorDeclaration | CORRECTION reversing the declared event, when it is recorded here |
 
 Out: an event captured through EPCIS is given back as captured (plus eventID when it had
-none, and recordTime); an event recorded through GraphQL is mapped into the EPCIS event of
+none; recordTime is when this server recorded it); an event recorded through GraphQL is mapped into the EPCIS event of
 its kind (`to_epcis`).
 """
 
@@ -259,7 +259,7 @@ def to_epcis(record: EventRecord) -> dict[str, Any]:
         out.pop("@context", None)
         if "eventID" not in out:
             out["eventID"] = record.id
-        out.setdefault("recordTime", _time(record.recorded_at))
+        out["recordTime"] = _time(record.recorded_at)  # the server's, as the standard has it
         return out
     return _from_ledger(record)
 
