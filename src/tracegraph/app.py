@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL (with GraphiQL and subscriptions), /health and the live dashboard."""
+"""The ASGI application: GraphQL (with GraphiQL and subscriptions), EPCIS 2.0 under /epcis, /health and
+the live dashboard."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
+    from .epcis.routes import routes as epcis_routes
+    from .epcis.service import Epcis
 
     graphql = build_graphql_app(ledger, bus, settings)
     app = Starlette(
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             *export_routes(ledger),
             Route("/dashboard", dashboard, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],

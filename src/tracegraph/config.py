@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     admin_key: str | None = None
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    epcis_max_events: int = Field(default=10_000, ge=1, le=10_000)  # per EPCIS capture; more: 413
 
     @property
     def store_name(self) -> str:

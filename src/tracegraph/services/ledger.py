@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from ..domain import errors as E
+from ..epcis.identifiers import canonical
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
@@ -157,6 +158,14 @@ class Ledger:
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return await self.store.events_of_items(item_ids)
 
+    async def resolve_item(self, item_id: str) -> str:
+        """The item an identifier names: itself, or the item first captured under another
+        spelling of the same GS1 key (an EPC URN and its Digital Link URI)."""
+        if item_id in await self.store.get("Item", [item_id]):
+            return item_id
+        key = canonical(item_id)
+        return (await self.store.aliases([key])).get(key, item_id) if key != item_id else item_id
+
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         return await self.store.findings(after, min(first, MAX_PAGE))
 
@@ -176,4 +185,6 @@ class Ledger:
         if max_depth is not None:
             options = replace(options or TraceOptions(), max_depth=max_depth)
         roots = [root] if isinstance(root, str) else list(root)
+        # A GS1 key's URN or Digital Link: the same item.
+        roots = [await self.resolve_item(r) for r in roots]
         return await self.tracer.trace(roots, direction, options)

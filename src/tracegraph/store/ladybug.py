@@ -26,6 +26,7 @@ from . import mapping as M
 from .cypher import catalog
 from .port import (
     BalanceFilter,
+    CaptureJob,
     Direction,
     EventFilter,
     GraphStore,
@@ -284,3 +285,31 @@ class LadybugStore(GraphStore):
             after = page[-1].id
         return report
 
+    # -- EPCIS ------------------------------------------------------------------------------
+
+    async def save_capture(self, job: CaptureJob) -> None:
+        await self._run(self._exec, "create_capture_job", M.capture_props(job))
+
+    async def capture(self, capture_id: str) -> CaptureJob | None:
+        rows = await self._run(self._nodes, "get_capture_job", {"id": capture_id})
+        return M.capture(rows[0]) if rows else None
+
+    def _aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        return {r["id"]: r["item_id"] for r in self._exec("get_aliases", {"ids": list(keys)})}
+
+    async def aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        return await self._run(self._aliases, keys) if keys else {}
+
+    def _add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        # One writer thread: nothing can come between this read and the write.
+        def add() -> dict[str, str]:
+            known = self._aliases(sorted(aliases))
+            fresh = [{"id": k, "item_id": v} for k, v in aliases.items() if k not in known]
+            if fresh:
+                self._exec("create_aliases", {"rows": fresh})
+            return {**aliases, **known}
+
+        return self._transaction(add)
+
+    async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        return await self._run(self._add_aliases, aliases) if aliases else {}

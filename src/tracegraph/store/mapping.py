@@ -107,6 +107,20 @@ def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
             "recorded_at": time_key(recorded_at)}
 
 
+def capture_props(job: Any) -> dict[str, Any]:
+    return {"id": job.id, "running": job.running, "success": job.success, "errors": _json(job.errors),
+            "created_at": time_key(job.created_at), "finished_at": time_key(job.finished_at),
+            "event_count": job.event_count}
+
+
+def capture(row: dict[str, Any]) -> Any:
+    from .port import CaptureJob
+
+    return CaptureJob(id=row["id"], running=bool(row["running"]), success=bool(row["success"]),
+                      errors=json.loads(row.get("errors") or "[]"), created_at=parse_time(row["created_at"]),
+                      finished_at=parse_time(row.get("finished_at")), event_count=row.get("event_count") or 0)
+
+
 # The statements that write a batch of planned events, in the order they run.
 WRITE_ORDER = (
     "merge_locations", "create_items", "create_serial_keys", "update_items", "create_events",

@@ -38,6 +38,7 @@ from . import mapping as M
 from .cypher import catalog
 from .port import (
     BalanceFilter,
+    CaptureJob,
     Direction,
     EventFilter,
     GraphStore,
@@ -78,6 +79,7 @@ _LONG_TEXT = {  # statement -> (label, text properties that may be long), each r
     "create_material": ("material", ("conversions",)),
     "create_order": ("order", ("reference",)),
     "save_recall": ("recall", ("body",)),
+    "create_capture_job": ("capture_job", ("errors",)),
 }
 
 
@@ -485,3 +487,25 @@ class Neo4jStore(GraphStore):
                 break
             after = page[-1].id
         return report
+
+    # -- EPCIS ------------------------------------------------------------------------------
+
+    async def save_capture(self, job: CaptureJob) -> None:
+        props = M.capture_props(job)
+        await self._write_tx(lambda tx: self._run(tx, "create_capture_job", props))
+
+    async def capture(self, capture_id: str) -> CaptureJob | None:
+        rows = await self._read_tx(lambda tx: self._nodes(tx, "get_capture_job", {"id": capture_id}))
+        return M.capture(rows[0]) if rows else None
+
+    async def aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        return {r["id"]: r["item_id"] for r in await self._read("get_aliases", {"ids": list(keys)})}
+
+    async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        if not aliases:
+            return {}
+        rows = [{"id": k, "item_id": v} for k, v in aliases.items()]
+        got = await self._write_tx(lambda tx: self._run(tx, "merge_aliases", {"rows": rows}))
+        return {r["id"]: r["item_id"] for r in got}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -73,6 +73,19 @@ class IntegrityReport:
     @property
     def ok(self) -> bool:
         return not self.imbalances and not self.dangling
+
+
+@dataclass
+class CaptureJob:
+    """An EPCIS capture job (the GS1 REST binding's `/capture/{captureID}`), kept in the store."""
+
+    id: str
+    running: bool
+    success: bool
+    created_at: datetime
+    finished_at: datetime | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    event_count: int = 0
 
 
 class GraphStore(ABC):
@@ -156,5 +169,20 @@ class GraphStore(ABC):
     @abstractmethod
     async def integrity(self) -> IntegrityReport: ...
 
+    # -- EPCIS ------------------------------------------------------------------------------
 
+    @abstractmethod
+    async def save_capture(self, job: CaptureJob) -> None:
+        """Keep a capture job (a new id; its `errors` as given)."""
 
+    @abstractmethod
+    async def capture(self, capture_id: str) -> CaptureJob | None: ...
+
+    @abstractmethod
+    async def aliases(self, keys: Sequence[str]) -> dict[str, str]:
+        """The item each canonical key (a GS1 Digital Link URI) names, for the keys known."""
+
+    @abstractmethod
+    async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        """Name an item by each canonical key; a key already taken keeps its item. Answers
+        the item every given key names afterwards."""

@@ -1,0 +1,26 @@
+// EPCIS: capture jobs, and aliases (a GS1 key's canonical Digital Link URI -> the item first
+// captured under it, so a URN and its Digital Link name one item).
+// name: create_capture_job
+CREATE (:CaptureJob {id: $id, running: $running, success: $success, errors: $errors, created_at: $created_at,
+  finished_at: $finished_at, event_count: $event_count})
+// name: get_capture_job
+MATCH (n:CaptureJob {id: $id}) RETURN n
+// name: get_aliases
+UNWIND $ids AS id MATCH (n:Alias {id: id}) RETURN n.id AS id, n.item_id AS item_id
+// name: merge_aliases
+UNWIND $rows AS r
+MERGE (n:Alias {id: r.id})
+ON CREATE SET n.item_id = r.item_id
+RETURN n.id AS id, n.item_id AS item_id
+// Schema, applied at start-up with the rest (schema.cypher, schema_falkordb.cypher).
+// name: constraint_capture_job_id
+CREATE CONSTRAINT capture_job_id IF NOT EXISTS FOR (n:CaptureJob) REQUIRE n.id IS UNIQUE
+// name: constraint_alias_id
+CREATE CONSTRAINT alias_id IF NOT EXISTS FOR (n:Alias) REQUIRE n.id IS UNIQUE
+// name: falkordb_index_capture_job_id
+CREATE INDEX FOR (n:CaptureJob) ON (n.id)
+// name: falkordb_index_alias_id
+CREATE INDEX FOR (n:Alias) ON (n.id)
+// name: falkordb_append_capture_job_errors
+// The FalkorDB stand-in only (see falkordb.cypher): a long errors text written in pieces.
+MATCH (n:CaptureJob {id: $id}) SET n.errors = n.errors + $piece
