@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from .bus import make_bus
+from .bus import Notice, make_bus
 from .config import Settings, settings as default_settings
 from .limits import BodySizeLimit
 from .services.ledger import Ledger
@@ -36,6 +36,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     bus = make_bus(settings.redis_url, settings.subscriber_queue)
     ledger = Ledger(store)
     ledger.on_recorded(bus.publish_entry)
+
+    async def publish_notice(subject: str, payload: dict) -> None:  # type: ignore[type-arg]
+        await bus.publish([Notice(subject, payload)])
+
+    ledger.on_notice(publish_notice)
     state = {"ready": False}
 
     @contextlib.asynccontextmanager

@@ -73,6 +73,16 @@ async def test_recall_as_xlsx_opens_as_a_spreadsheet(shipped: Api, client: httpx
     assert "aflatoxin" in about["recall"]
 
 
+async def test_recall_as_an_epcis_document(shipped: Api, client: httpx.AsyncClient) -> None:
+    response = await client.get("/epcis/recalls/RC-X")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["type"] == "EPCISDocument"
+    events = doc["epcisBody"]["eventList"]
+    assert len(events) == 3, "the receipt, the production and the shipment"
+    assert (await client.get("/epcis/recalls/NOPE")).status_code == 404
+
+
 async def test_json_export_carries_the_items(shipped: Api, client: httpx.AsyncClient) -> None:
     response = await get(client, "/exports/trace", id="D", direction="BACKWARD", format="json")
     body = response.json()

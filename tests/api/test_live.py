@@ -172,3 +172,23 @@ async def test_an_overflowing_subscriber_is_dropped_and_the_others_are_not(plant
     assert end.errors and end.errors[0].extensions["code"] == "SUBSCRIBER_OVERFLOW"
     assert small.subscriber_count == 1
     await reader.aclose()
+
+
+async def test_recall_progress_follows_a_recall(plant: Api, app: Any) -> None:
+    await plant.receive("RP-LOT", "FLOUR", 10)
+    stream = await start(app, 'subscription { recallProgress(id: "RC-LIVE") { recallId what status affectedCount '
+                              "accounted heldCount recall { id reason } } }")
+    try:
+        opened = await plant.data('mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "glass", '
+                                  'id: "RC-LIVE"}) { errors { code } } }')
+        assert opened["openRecall"]["errors"] == []
+        await plant.data('mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "other", mock: true}) '
+                         "{ errors { code } } }")  # another recall: filtered out
+        await plant.data('mutation { holdRecall(id: "RC-LIVE") { errors { code } } }')
+        await plant.data('mutation { setRecallStatus(id: "RC-LIVE", status: CLOSED) { errors { code } } }')
+        steps = await take(stream, 3, "recallProgress")
+    finally:
+        await stream.aclose()
+    assert [(s["what"], s["status"], s["heldCount"]) for s in steps] == [
+        ("OPENED", "OPEN", 0), ("HELD", "CONTAINED", 1), ("STATUS", "CLOSED", 0)]
+    assert steps[0]["recall"] == {"id": "RC-LIVE", "reason": "glass"} and steps[0]["accounted"] == 1.0

@@ -10,19 +10,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
 
-from ..bus import EventRecorded, Message, Overflowed, StatusChanged, StockChanged, Subscriber, Topic
+from ..bus import EventRecorded, Message, Notice, Overflowed, StatusChanged, StockChanged, Subscriber, Topic
 from ..domain import errors as E
 from ..domain.events import EventRecord, EventType, LedgerEntry
 from ..domain.models import Status
+from ..domain.recall import RecallStatus
 from ..services.ledger import MAX_PAGE, Ledger
 from ..store.port import BalanceFilter, Direction, EventFilter
 from .context import Context, Info
 from .errors import ApiError
+from .recalls import Recall
 from .types import RecordedEvent
 
 OVERFLOW_CLOSE_CODE = 4029
@@ -292,6 +295,50 @@ class Subscription:
             await _overflowed(info)
         finally:
             info.context.bus.unsubscribe(sub)
+
+
+    @strawberry.subscription(description="A recall's progress as it changes: opened (with its figures), held "
+                             "(how many items went on hold), a status change, a note; optionally of one recall.")
+    async def recall_progress(
+        self, info: Info,
+        id: Annotated[str | None, strawberry.argument(description="Only this recall.")] = None,  # noqa: A002
+    ) -> AsyncGenerator[RecallProgress, None]:
+        def accept(m: Message) -> bool:
+            return isinstance(m, Notice) and m.subject == "recall" and (id is None or m.payload["recall_id"] == id)
+
+        sub = _listen(info, {"notice"}, accept)
+        try:
+            async for message in sub:
+                assert isinstance(message, Notice)
+                if visible(info.context, message):
+                    yield RecallProgress.from_payload(message.payload)
+        except Overflowed:
+            await _overflowed(info)
+        finally:
+            info.context.bus.unsubscribe(sub)
+
+
+@strawberry.type(description="A step in a recall's progress.")
+class RecallProgress:
+    recall_id: str
+    what: str = strawberry.field(description="OPENED, HELD, STATUS or NOTE.")
+    status: RecallStatus
+    mock: bool
+    affected_count: int = strawberry.field(description="Items the recall reached, suspects excluded.")
+    accounted: float | None = strawberry.field(description="The share of the suspect quantity accounted for.")
+    held_count: int = strawberry.field(description="For HELD: items put on hold by this step.")
+    at: datetime
+
+    @strawberry.field(description="The whole recall.")
+    async def recall(self, info: Info) -> Recall | None:
+        found = await info.context.recalls.get_many([self.recall_id])
+        return Recall.from_model(found[self.recall_id]) if self.recall_id in found else None
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> RecallProgress:
+        return cls(recall_id=p["recall_id"], what=p["what"], status=RecallStatus(p["status"]), mock=p["mock"],
+                   affected_count=p["affected"], accounted=p["accounted"], held_count=p["held"],
+                   at=datetime.fromisoformat(p["at"]))
 
 
 __all__: list[Any] = ["OVERFLOW_CLOSE_CODE", "Subscription"]

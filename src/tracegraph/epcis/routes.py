@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..services.recall import Recalls
+
 from ..store.port import CaptureJob, Direction
 from . import query as Q
 from .service import Epcis, Refused, document, query_document
@@ -100,6 +102,15 @@ def routes(epcis: Epcis) -> list[Route]:
                                 status_code=400)
         return JSONResponse(await epcis.export_trace(root, Direction(direction)), media_type=JSONLD)
 
+    async def recall(request: Request) -> Response:
+        found = await Recalls(epcis.ledger).get_many([request.path_params["recall_id"]])
+        recall = found.get(request.path_params["recall_id"])
+        if recall is None:
+            return JSONResponse({"type": "epcisException:NoSuchResourceException", "status": 404,
+                                 "title": f"unknown recall {request.path_params['recall_id'][:200]}"}, status_code=404)
+        ids = [a.id for a in recall.affected] or list(recall.suspect_ids)
+        return JSONResponse(await epcis.export_items(ids), media_type=JSONLD)
+
     return [
         Route("/capture", capture, methods=["POST"]),
         Route("/capture/{capture_id}", capture_job, methods=["GET"]),
@@ -107,4 +118,5 @@ def routes(epcis: Epcis) -> list[Route]:
         Route("/events", events, methods=["GET"]),
         Route("/events/{event_id:path}", one_event, methods=["GET"]),
         Route("/trace", trace, methods=["GET"]),
+        Route("/recalls/{recall_id}", recall, methods=["GET"]),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from ..domain import errors as E
 from ..epcis.identifiers import canonical
@@ -21,6 +22,7 @@ from ..store.port import (
 )
 
 Listener = Callable[[LedgerEntry], Awaitable[None]]
+NoticeListener = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 MAX_PAGE = 1000
 MAX_BATCH = 10_000
@@ -33,10 +35,19 @@ class Ledger:
         self.store = store
         self.tracer = Tracer(store)
         self._listeners: list[Listener] = []
+        self._notice_listeners: list[NoticeListener] = []
         self._material_of: dict[str, str | None] = {}  # an item's material never changes
 
     def on_recorded(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def on_notice(self, listener: NoticeListener) -> None:
+        """Listen to what services announce beyond events (a recall's progress), after it is saved."""
+        self._notice_listeners.append(listener)
+
+    async def notify(self, subject: str, payload: dict[str, Any]) -> None:
+        for listener in self._notice_listeners:
+            await listener(subject, payload)
 
     # -- master data ------------------------------------------------------------------------
 

@@ -110,7 +110,16 @@ class Recalls:
             "report_ms": (time.perf_counter() - traced) * 1000,
         })
         await self.store.save_recall(recall)
+        await self._announce(recall, "OPENED")
         return recall
+
+    async def _announce(self, recall: Recall, what: str, held: int = 0) -> None:
+        """A recall's progress, for subscribers (`recallProgress`)."""
+        await self.ledger.notify("recall", {
+            "recall_id": recall.id, "what": what, "status": recall.status.value, "mock": recall.mock,
+            "affected": sum(1 for a in recall.affected if a.depth > 0), "accounted": recall.accounted,
+            "held": held, "hold_events": len(recall.hold_event_ids), "at": datetime.now(UTC).isoformat(),
+        })
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -190,9 +199,10 @@ class Recalls:
             else recall
         updated = updated.model_copy(update={"hold_event_ids": [*recall.hold_event_ids,
                                                                  *(e.event.id for e in entries if not e.duplicate)]})
+        held = [c.item_id for e in entries if not e.duplicate for c in e.event.status_changes]
         if updated != recall:
             await self.store.save_recall(updated)
-        held = [c.item_id for e in entries if not e.duplicate for c in e.event.status_changes]
+            await self._announce(updated, "HELD", len(held))
         return HoldResult(recall=updated, held=held, entries=entries)
 
     async def set_status(self, recall_id: str, status: RecallStatus, *, by: str | None = None,
@@ -203,12 +213,14 @@ class Recalls:
         updated = recall.moved_to(status, datetime.now(UTC), by, note)
         if updated != recall:
             await self.store.save_recall(updated)
+            await self._announce(updated, "STATUS")
         return updated
 
     async def add_note(self, recall_id: str, text: str, *, by: str | None = None) -> Recall:
         recall = await self.get(recall_id)
         updated = recall.with_note(datetime.now(UTC), by, text)
         await self.store.save_recall(updated)
+        await self._announce(updated, "NOTE")
         return updated
 
 
