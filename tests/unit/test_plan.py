@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tracegraph.domain.errors import DomainError
-from tracegraph.domain.events import EventType, LinkKind, StatusChange
+from tracegraph.domain.events import EventType, LinkKind, Source, StatusChange
 from tracegraph.domain.ledger import LedgerState, keys_for
 from tracegraph.domain.models import ContainerType, ItemKind, Status, VirtualKind
 
@@ -369,3 +369,19 @@ def test_planning_does_not_touch_the_state() -> None:
     w.plan(cmd("MOVE", from_location_id="WH", to_location_id="MIX", inputs=[L("FL-1", 100)]))
     assert (w.state.balances, w.state.items) == before
     assert isinstance(w.state, LedgerState)
+
+
+# -- several requests planned together (a group commit) ----------------------------------------
+
+def test_plan_requests_isolates_a_refused_request() -> None:
+    from tracegraph.domain.ledger import plan_requests
+
+    w = bakery()
+    take = lambda n, q: [cmd("MOVE", id=f"m{n}", to_location_id="MIX", inputs=[L("FL-1", q, location_id="WH")])]  # noqa: E731
+    outcomes = plan_requests([(take(1, 600), Source.COMMAND), (take(2, 600), Source.COMMAND),
+                              (take(3, 400), Source.COMMAND)], w.state)
+    assert isinstance(outcomes[0], list) and isinstance(outcomes[2], list)
+    assert isinstance(outcomes[1], DomainError), "600 more than the 400 left: refused"
+    assert outcomes[1].problems[0].code == "INSUFFICIENT_STOCK"
+    assert w.balance("FL-1", "WH") == 0.0 and w.balance("FL-1", "MIX") == 1000.0
+    assert set(w.state.events) == {"m1", "m3"}, "the refused request left nothing in the state"

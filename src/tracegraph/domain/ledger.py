@@ -88,6 +88,13 @@ class LedgerState:
     events: dict[str, EventRecord] = field(default_factory=dict)
     reversed_ids: set[str] = field(default_factory=set)  # events already reversed
 
+    def copy(self) -> LedgerState:
+        """A copy to plan on that leaves this one as it is (the containers are copied, not
+        the immutable models in them)."""
+        return LedgerState(items=dict(self.items), materials=dict(self.materials), locations=dict(self.locations),
+                           balances=dict(self.balances), serials=dict(self.serials), events=dict(self.events),
+                           reversed_ids=set(self.reversed_ids))
+
 
 def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> StateKeys:
     lines = [*cmd.inputs, *cmd.outputs]
@@ -788,3 +795,26 @@ def plan_batch(
     if problems:
         raise DomainError(problems)
     return entries
+
+
+def plan_requests(
+    requests: list[tuple[list[EventCommand], Source]],
+    state: LedgerState,
+    *,
+    now: datetime | None = None,
+) -> list[list[LedgerEntry] | DomainError]:
+    """Plan several independent requests (each a batch, all or nothing) on one loaded state, in
+    order: each sees what the ones before it recorded, and one refused leaves the others and the
+    state as they would be without it. For writing many requests in one transaction."""
+    out: list[list[LedgerEntry] | DomainError] = []
+    for cmds, source in requests:
+        trial = state.copy() if len(requests) > 1 else state
+        try:
+            entries = plan_batch(cmds, trial, source=source, now=now)
+        except DomainError as e:
+            out.append(e)
+            continue
+        if trial is not state:
+            state.__dict__.update(trial.__dict__)
+        out.append(entries)
+    return out

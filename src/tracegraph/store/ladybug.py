@@ -7,6 +7,7 @@ dedicated thread, off the event loop, in the order it was made.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
-from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
 from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
@@ -46,6 +47,19 @@ TOLERANCE = 1e-6
 _ROW_BY_ROW = 64
 
 
+# At most this many events are written in one group commit.
+GROUP_EVENTS = 10_000
+
+
+def _settle(future: asyncio.Future[T], outcome: T | BaseException) -> None:
+    if future.cancelled():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
 def _one_line(query: str) -> str:
     lines = (line.strip() for line in query.splitlines())
     return " ".join(line for line in lines if line and not line.startswith("//"))
@@ -63,6 +77,9 @@ class LadybugStore(GraphStore):
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._seq = 0  # the last event's commit sequence number; one process owns the database
+        # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
+        self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
+        self._writer: asyncio.Task[None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -135,13 +152,62 @@ class LadybugStore(GraphStore):
     # -- writes -----------------------------------------------------------------------------
 
     async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
-        return await self._run(self._transaction, lambda: self._record(list(commands), source))
+        """Group commit: requests that arrive while the writer is busy are written together, in
+        the order they came, in one transaction (one commit, whose cost dominates a small write),
+        each planned on its own so that one refused leaves the others as they are."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[list[LedgerEntry]] = loop.create_future()
+        self._pending.append((list(commands), source, done))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write_pending(loop))
+        return await done
 
-    def _record(self, cmds: list[EventCommand], source: Source) -> list[LedgerEntry]:
-        reversed_events = self._events_by_id(sorted({c.reverses for c in cmds if c.reverses}))
-        state = self._load(batch_keys(cmds, reversed_events), {c.reverses for c in cmds if c.reverses})
+    async def _write_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One writer at a time: while it writes, requests gather for the next group."""
+        try:
+            while self._pending:
+                await self._run(self._drain, loop)
+        finally:
+            self._writer = None
+
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Write every request waiting (up to GROUP_EVENTS events), then answer each."""
+        group: list[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = []
+        size = 0
+        while self._pending and (not group or size + len(self._pending[0][0]) <= GROUP_EVENTS):
+            request = self._pending.popleft()
+            group.append(request)
+            size += len(request[0])
+        if not group:
+            return  # an earlier drain took this request
+        requests = [(cmds, source) for cmds, source, _ in group]
+        outcomes: list[list[LedgerEntry] | BaseException]
+        try:
+            outcomes = list(self._transaction(lambda: self._record_requests(requests)))
+        except Exception as exc:  # noqa: BLE001 - unexpected: rolled back; each request on its own
+            if len(group) == 1:
+                outcomes = [exc]
+            else:
+                outcomes = []
+                for request in requests:
+                    try:
+                        outcomes += self._transaction(lambda r=request: self._record_requests([r]))  # type: ignore[misc]
+                    except Exception as alone:  # noqa: BLE001
+                        outcomes.append(alone)
+        for (_, _, future), outcome in zip(group, outcomes, strict=True):
+            loop.call_soon_threadsafe(_settle, future, outcome)
+
+    def _record_requests(self, requests: list[tuple[list[EventCommand], Source]],
+                         ) -> list[list[LedgerEntry] | DomainError]:
+        cmds = [c for batch, _ in requests for c in batch]
+        targets = {c.reverses for c in cmds if c.reverses}
+        reversed_events = self._events_by_id(sorted(targets))
+        state = self._load(batch_keys(cmds, reversed_events), targets)
         existing, existing_serials = set(state.balances), set(state.serials)
-        entries = plan_batch(cmds, state, source=source)
+        outcomes = plan_requests(requests, state)
+        entries = [e for o in outcomes if isinstance(o, list) for e in o]
+        if not entries:
+            return outcomes
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
@@ -151,7 +217,7 @@ class LadybugStore(GraphStore):
             elif rows[name]:
                 self._exec(name, {"rows": rows[name]})
         self._seq += len(rows["create_events"])
-        return entries
+        return outcomes
 
     def _load(self, keys: StateKeys, reversal_targets: set[str]) -> LedgerState:
         state = LedgerState()
