@@ -12,17 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .events import EventRecord
-from .models import Item, ItemKind
-from .trace import (
-    CUSTOMER,
-    INVENTORY_LOSS,
-    PRODUCTION,
-    SCRAP,
-    SUPPLIER,
-    TRANSIT,
-    UNKNOWN_ORIGIN,
-    _standing,
-)
+from .models import CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN, Item, ItemKind
+from .trace import standing
 
 TOLERANCE = 1e-6
 _OUT = {PRODUCTION, CUSTOMER, SCRAP, INVENTORY_LOSS, TRANSIT}
@@ -87,7 +78,7 @@ class Assessor:
         self._pending.extend(events)
 
     def _flows(self) -> None:
-        for e in _standing(self._pending):
+        for e in standing(self._pending):
             for item_id in e.item_ids:
                 self.flows.setdefault(item_id, _Flow()).events += 1
             for m in e.moves:

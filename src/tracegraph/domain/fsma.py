@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .events import EventRecord, EventType
-from .models import Item, Location, Material, Order, OrderType
-from .trace import PRODUCTION, _standing
+from .models import PRODUCTION, Item, Location, Material, Order, OrderType
+from .trace import standing
 
 COLUMNS = [
     "Traceability Lot Code",
@@ -67,7 +67,7 @@ def cte_rows(
     """The rows for the CTEs of `events` that concern `item_ids`, in event time order."""
     wanted = set(item_ids)
     rows: list[dict[str, str | float]] = []
-    for e in sorted(_standing(events), key=lambda e: (e.event_time, e.id)):
+    for e in sorted(standing(events), key=lambda e: (e.event_time, e.id)):
         cte = _CTE.get(e.type)
         if cte is None:
             continue

@@ -32,6 +32,13 @@ from .events import (
     StatusChange,
 )
 from .models import (
+    CUSTOMER,
+    INVENTORY_LOSS,
+    PRODUCTION,
+    SCRAP,
+    SUPPLIER,
+    TRANSIT,
+    UNKNOWN_ORIGIN,
     VIRTUAL_LOCATIONS,
     Item,
     ItemKind,
@@ -41,7 +48,6 @@ from .models import (
     Shipment,
     Status,
     Tracking,
-    VirtualKind,
     may_issue,
     may_ship,
 )
@@ -49,13 +55,6 @@ from .units import conversion_factor
 
 EPSILON = 1e-9
 
-PRODUCTION = VIRTUAL_LOCATIONS[VirtualKind.PRODUCTION]
-SUPPLIER = VIRTUAL_LOCATIONS[VirtualKind.SUPPLIER]
-CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
-SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
-INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
-UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
-TRANSIT = VIRTUAL_LOCATIONS[VirtualKind.TRANSIT]
 
 # Event types whose inputs are used up in production (a status may forbid that).
 _CONSUMING = {EventType.ISSUE, EventType.PRODUCE, EventType.MERGE}

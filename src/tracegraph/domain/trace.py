@@ -13,16 +13,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from .events import EventRecord, EventType, LinkKind
-from .models import VIRTUAL_LOCATIONS, VirtualKind
+from .models import CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN
 
 EPSILON = 1e-9
-SUPPLIER = VIRTUAL_LOCATIONS[VirtualKind.SUPPLIER]
-CUSTOMER = VIRTUAL_LOCATIONS[VirtualKind.CUSTOMER]
-PRODUCTION = VIRTUAL_LOCATIONS[VirtualKind.PRODUCTION]
-SCRAP = VIRTUAL_LOCATIONS[VirtualKind.SCRAP]
-INVENTORY_LOSS = VIRTUAL_LOCATIONS[VirtualKind.INVENTORY_LOSS]
-UNKNOWN_ORIGIN = VIRTUAL_LOCATIONS[VirtualKind.UNKNOWN_ORIGIN]
-TRANSIT = VIRTUAL_LOCATIONS[VirtualKind.TRANSIT]
 
 
 class Delivery(BaseModel):
@@ -37,7 +30,7 @@ class Delivery(BaseModel):
     destination_id: str  # the location it went to (a partner's, or the virtual customer)
 
 
-def _standing(events: Iterable[EventRecord]) -> list[EventRecord]:
+def standing(events: Iterable[EventRecord]) -> list[EventRecord]:
     """The events that still count: without corrections and the events they reversed."""
     events = list(events)
     reversed_ids = {e.reverses for e in events if e.reverses}
@@ -58,7 +51,7 @@ def deliveries(events_by_item: Mapping[str, Iterable[EventRecord]]) -> list[Deli
     out = [
         Delivery(item_id=m.item_id, quantity=m.quantity, event_id=e.id, event_time=e.event_time,
                  shipment_id=e.shipment_id, partner_id=e.partner_id, destination_id=m.to_location_id)
-        for e in _standing(seen.values()) if e.type is EventType.SHIP
+        for e in standing(seen.values()) if e.type is EventType.SHIP
         for m in e.moves if m.item_id in items and m.quantity > 0
     ]
     return sorted(out, key=lambda d: (d.event_time, d.event_id, d.item_id))
@@ -66,7 +59,7 @@ def deliveries(events_by_item: Mapping[str, Iterable[EventRecord]]) -> list[Deli
 
 def event_span(events: Iterable[EventRecord]) -> tuple[datetime, datetime] | None:
     """The first and last event time among an item's standing events; None if it has none."""
-    times = [e.event_time for e in _standing(events)]
+    times = [e.event_time for e in standing(events)]
     return (min(times), max(times)) if times else None
 
 
@@ -139,11 +132,11 @@ class Occupancy:
 
 def occupancies(container_id: str, events: Iterable[EventRecord]) -> tuple[list[Occupancy], list[datetime]]:
     """Who occupied a container when, and when it was cleaned, from its standing events."""
-    standing = sorted(_standing(events), key=lambda e: e.event_time)
+    in_order = sorted(standing(events), key=lambda e: e.event_time)
     open_: dict[str, datetime] = {}
     spans: list[Occupancy] = []
     cleanings: list[datetime] = []
-    for e in standing:
+    for e in in_order:
         if e.command.container_id != container_id:
             continue
         if e.type is EventType.CLEAN:
@@ -223,7 +216,7 @@ class Fate:
 
 def fate(item_id: str, events: Iterable[EventRecord], on_hand: float) -> Fate:
     f = Fate(on_hand=on_hand)
-    for e in _standing(events):
+    for e in standing(events):
         for m in e.moves:
             if m.item_id != item_id:
                 continue
