@@ -131,8 +131,6 @@ class Genealogy:
             on_hand[out] = sum(i.quantity or 0 for i in inputs)
             link(inputs, [out])
             yield c
-            if line < REUSE_LINES:
-                reuse[line] = out
             if rng.random() < 0.1:  # a diamond: split into sub-lots, merged again
                 k = rng.randint(2, 4)
                 whole = on_hand[out]
@@ -151,6 +149,8 @@ class Genealogy:
                 on_hand[merged] = sum(i.quantity or 0 for i in merge_in)
                 link(merge_in, [merged])
                 out = merged
+            if line < REUSE_LINES:
+                reuse[line] = out
             if rng.random() < 0.3:  # into a permanent tank, reused for ever
                 tank = f"TANK-{rng.randrange(n_tanks)}"
                 spec = [] if tank in tanks_made else [new(tank, None, None, kind=ItemKind.CONTAINER,
