@@ -43,6 +43,7 @@ from tracegraph.store.ladybug import LadybugStore  # noqa: E402
 from tracegraph.store.port import Direction  # noqa: E402
 
 TARGETS = (100, 1_000, 10_000)
+MIN_ROOTS = 3  # timed per layer, direction and closure size, whatever the budget
 BAND = 0.3  # a root's closure is "near" a target within +-30 %
 AIM_HTTP_MS = 50.0  # 1,000-item closure over HTTP at 1M lots, median
 AIM_VS_MEMORY = 10.0  # ... within 10x of the in-memory walk
@@ -131,21 +132,28 @@ async def load(g: Genealogy, data_dir: Path) -> dict[str, float]:
     return times
 
 
+def _within(budget: float, started: float, done: int) -> bool:
+    """Whether to time another root of a cell: always MIN_ROOTS, then while the budget lasts."""
+    return done < MIN_ROOTS or time.perf_counter() - started < budget
+
+
 async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]],
-                         adj: dict[Direction, Adjacency]) -> dict[tuple[Direction, int], list[float]]:
+                         adj: dict[Direction, Adjacency], budget: float) -> dict[tuple[Direction, int], list[float]]:
     store = LadybugStore(data_dir)
     await store.open()
     ledger = Ledger(store)
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
-        for root, _ in picks[:2]:  # warm the caches a little, untimed
-            await ledger.trace(root, direction)
+        await ledger.trace(picks[-1][0], direction)  # warm the caches a little, untimed
+        started = time.perf_counter()
         for root, size in picks:
+            if not _within(budget, started, len(out[(direction, target)])):
+                break
             t = time.perf_counter()
             result = await ledger.trace(root, direction)
             out[(direction, target)].append(time.perf_counter() - t)
             assert set(result.items) == closure(adj[direction], root), (root, direction, len(result.items), size)
-    await mock_recall(ledger, roots.get((Direction.FORWARD, 10_000), []), out)
+    await mock_recall(ledger, roots.get((Direction.FORWARD, 10_000), [])[:len(out[(Direction.FORWARD, 10_000)])], out)
     await store.close()
     return out
 
@@ -162,7 +170,7 @@ async def mock_recall(ledger: Ledger, picks: list[tuple[str, int]],
     # ---------------------------------------------------------------------------------------
 
 
-def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]], budget: float,
                 ) -> dict[tuple[Direction, int], list[float]]:
     from servers import run_server
 
@@ -173,7 +181,10 @@ def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[st
             httpx.Client(timeout=300, trust_env=False, headers=headers) as client:
         url = f"{server.url}/graphql"
         for (direction, target), picks in roots.items():
-            for i, (root, size) in enumerate([*picks[:2], *picks]):
+            started = time.perf_counter()
+            for i, (root, size) in enumerate([picks[-1], *picks]):  # the first is the warm-up
+                if i and not _within(budget, started, len(out[(direction, target)])):
+                    break
                 t = time.perf_counter()
                 r = client.post(url, json={"query": QUERY, "variables": {"id": root, "d": direction.value}})
                 elapsed = time.perf_counter() - t
@@ -181,23 +192,23 @@ def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[st
                 body = r.json()
                 assert not body.get("errors"), body["errors"]
                 assert len(body["data"]["trace"]["items"]) == size, (root, size)
-                if i >= min(2, len(picks)):  # the first two are the warm-up
+                if i:
                     out[(direction, target)].append(elapsed)
     return out
 
 
 def memory_traces(roots: dict[tuple[Direction, int], list[tuple[str, int]]], adj: dict[Direction, Adjacency],
-                  ) -> dict[tuple[Direction, int], list[float]]:
+                  n_timed: dict[tuple[Direction, int], int]) -> dict[tuple[Direction, int], list[float]]:
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
-        for root, _ in picks:
+        for root, _ in picks[:n_timed[(direction, target)]]:
             t = time.perf_counter()
             closure(adj[direction], root)
             out[(direction, target)].append(time.perf_counter() - t)
     return out
 
 
-def run_size(lots: int, per_target: int, seed: int, keep: Path | None) -> dict[str, object]:
+def run_size(lots: int, per_target: int, seed: int, keep: Path | None, budget: float) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
     with tempfile.TemporaryDirectory(prefix=f"bench-trace-{lots}-", dir=keep) as d:
@@ -215,9 +226,11 @@ def run_size(lots: int, per_target: int, seed: int, keep: Path | None) -> dict[s
         print(f"roots     picked in {time.perf_counter() - t:.1f} s: " + ", ".join(
             f"{d.value.lower()} ~{tg:,}: {len(p)}" for (d, tg), p in roots.items()), flush=True)
         roots = {k: v for k, v in roots.items() if v}
-        svc = asyncio.run(service_traces(data_dir, roots, adj))
-        web = http_traces(data_dir, roots)
-        mem = memory_traces(roots, adj)
+        svc = asyncio.run(service_traces(data_dir, roots, adj, budget))
+        # Every layer times the same roots: those the service layer had time for.
+        roots = {k: v[:len(svc[k])] for k, v in roots.items()}
+        web = http_traces(data_dir, roots, budget)
+        mem = memory_traces(roots, adj, {k: len(web[k]) for k in roots})
         print(f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
               f"| {'GraphQL HTTP':>16} {'x mem':>6}")
         print(f"{'':<9} {'(mean)':>8} {'':>5} | {'median/p95 ms':>16} | {'median/p95 ms':>16} {'':>6} "
@@ -225,9 +238,10 @@ def run_size(lots: int, per_target: int, seed: int, keep: Path | None) -> dict[s
         figures: dict[str, object] = {"lots": lots, "times": times}
         for key, picks in roots.items():
             direction, target = key
-            m, s, h = _stats(mem[key]), _stats(svc[key]), _stats(web[key])
-            mean = sum(size for _, size in picks) / len(picks)
-            print(f"{direction.value:<9} {mean:>8,.0f} {len(picks):>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
+            n = len(web[key])
+            m, s, h = _stats(mem[key]), _stats(svc[key][:n]), _stats(web[key])
+            mean = sum(size for _, size in picks[:n]) / n
+            print(f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
                   f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}",
                   flush=True)
             figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
@@ -244,12 +258,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
                         help="lots per genealogy (default: 10k 100k 1M)")
     parser.add_argument("--roots", type=int, default=30, help="roots per direction and closure size")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="seconds per layer, direction and closure size: past it (and %d roots), fewer roots "
+                        "are timed" % 3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
     print(f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
           f"{args.roots} roots per direction and closure")
-    results = [run_size(lots, args.roots, args.seed, args.tmp) for lots in args.sizes]
+    results = [run_size(lots, args.roots, args.seed, args.tmp, args.budget) for lots in args.sizes]
     print("\n== against the aims ==")
     for prev, cur in zip(results, results[1:], strict=False):
         for d in Direction:
