@@ -58,17 +58,12 @@ class BulkRows:
                 raise DomainError(Problem("id", f"event {entry.event.id} is recorded already: a bulk load "
                                           "writes new events only", E.ALREADY_EXISTS))
             e = entry.event
-            t = M.time_key(e.event_time)
-            one: Rows = {
-                "create_events": [M.event_props(e, seq)],
-                "create_links": [{"source_id": link.source_id, "target_id": link.target_id,
-                                  "kind": link.kind.value, "quantity": link.quantity, "event_id": e.id,
-                                  "event_time": t} for link in e.links],
-                "touch": [{"event_id": e.id, "item_id": item_id} for item_id in e.item_ids],
-                "reverse": [{"event_id": e.id, "reversed_id": e.reverses}] if e.reverses else [],
-                "void_links": [{"reversed_id": e.reverses}] if e.reverses else [],
-                "create_findings": [M.finding_props(f, e.recorded_at) for f in entry.findings],
-            }
+            # write_rows's own rows for the event (its items and balances come at the end), so
+            # the bulk path writes every property `record` writes, whatever mapping adds.
+            bare = entry.model_copy(update={"new_items": [], "updated_items": [], "new_locations": [],
+                                            "shipment": None})
+            rows = M.write_rows([bare], self.state, seq - 1, set())
+            one: Rows = {name: rows[name] for name in EVENT_STATEMENTS}
             seq += 1
             self.new_ids.update(dict.fromkeys(i.id for i in entry.new_items))
             self.updated_ids.update(dict.fromkeys(i.id for i in entry.updated_items))

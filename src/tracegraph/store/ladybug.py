@@ -339,7 +339,8 @@ _COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {
     "create_links": ("FLOWS_TO", ("source_id", "target_id")),
     "touch": ("TOUCHED", ("event_id", "item_id")),
 }
-# Row keys named otherwise than the table's property, and properties a row leaves out.
+# Row keys named otherwise than the table's property, and properties a row leaves out (the
+# Cypher statement sets them; any other property a row lacks is null, as `record` leaves it).
 _COPY_RENAMES = {"create_balances": {"quantity": "delta"}}
 _COPY_DEFAULTS = {"create_links": {"voided": False}}
 
@@ -385,7 +386,7 @@ class _Spool:
             self.writers[name] = csv.writer(f, lineterminator="\n")
         columns = self.columns[name]
         defaults = _COPY_DEFAULTS.get(name, {})
-        self.writers[name].writerows([_csv_value(r[c] if c in r else defaults[c]) for c in columns] for r in rows)
+        self.writers[name].writerows([_csv_value(r[c] if c in r else defaults.get(c)) for c in columns] for r in rows)
 
     def close(self) -> None:
         for f in self.files.values():
