@@ -107,6 +107,8 @@ async def load(g: Genealogy, data_dir: Path) -> dict[str, float]:
     t = time.perf_counter()
     cmds = list(g.commands())
     times["generate"] = time.perf_counter() - t
+    if (data_dir / "graph.lbug").exists():  # kept from an earlier run (--keep): the same seed, loaded
+        return {**times, "import": float("nan"), "check": float("nan")}
     store = LadybugStore(data_dir)
     await store.open()
     ledger = Ledger(store)
@@ -138,19 +140,34 @@ def _within(budget: float, started: float, done: int) -> bool:
 
 
 async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]],
-                         adj: dict[Direction, Adjacency], budget: float) -> dict[tuple[Direction, int], list[float]]:
+                         adj: dict[Direction, Adjacency], budget: float, timeout: float,
+                         timed_out: set[tuple[Direction, int]]) -> dict[tuple[Direction, int], list[float]]:
     store = LadybugStore(data_dir)
     await store.open()
     ledger = Ledger(store)
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
-        await ledger.trace(picks[-1][0], direction)  # warm the caches a little, untimed
+        if timed_out & {(direction, t) for t in TARGETS if t < target}:
+            continue  # a smaller closure of this direction timed out already
+        try:
+            await asyncio.wait_for(ledger.trace(picks[-1][0], direction), timeout)  # warm-up, untimed
+        except TimeoutError:
+            timed_out.add((direction, target))
+            print(f"  {direction.value} ~{target:,}: the warm-up trace took over {timeout:g} s; not timed",
+                  flush=True)
+            continue
         started = time.perf_counter()
         for root, size in picks:
             if not _within(budget, started, len(out[(direction, target)])):
                 break
             t = time.perf_counter()
-            result = await ledger.trace(root, direction)
+            try:  # cancelled between two store round trips
+                result = await asyncio.wait_for(ledger.trace(root, direction), timeout)
+            except TimeoutError:
+                print(f"  {direction.value} ~{target:,}: one trace took over {timeout:g} s; cell not timed further",
+                      flush=True)
+                timed_out.add((direction, target))
+                break
             out[(direction, target)].append(time.perf_counter() - t)
             assert set(result.items) == closure(adj[direction], root), (root, direction, len(result.items), size)
     await mock_recall(ledger, roots.get((Direction.FORWARD, 10_000), [])[:len(out[(Direction.FORWARD, 10_000)])], out)
@@ -208,11 +225,12 @@ def memory_traces(roots: dict[tuple[Direction, int], list[tuple[str, int]]], adj
     return out
 
 
-def run_size(lots: int, per_target: int, seed: int, keep: Path | None, budget: float) -> dict[str, object]:
+def run_size(lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path | None, budget: float,
+             timeout: float) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
-    with tempfile.TemporaryDirectory(prefix=f"bench-trace-{lots}-", dir=keep) as d:
-        data_dir = Path(d) / "data"
+    with tempfile.TemporaryDirectory(prefix=f"bench-trace-{lots}-", dir=tmp) as d:
+        data_dir = (keep / f"lots-{lots}") if keep else Path(d) / "data"
         times = asyncio.run(load(g, data_dir))
         print(f"load      {len(g.items):,} items, {g.events:,} events, {len(g.edges):,} links: generate "
               f"{times['generate']:.1f} s, import (plan + COPY) {times['import']:.1f} s "
@@ -226,9 +244,10 @@ def run_size(lots: int, per_target: int, seed: int, keep: Path | None, budget: f
         print(f"roots     picked in {time.perf_counter() - t:.1f} s: " + ", ".join(
             f"{d.value.lower()} ~{tg:,}: {len(p)}" for (d, tg), p in roots.items()), flush=True)
         roots = {k: v for k, v in roots.items() if v}
-        svc = asyncio.run(service_traces(data_dir, roots, adj, budget))
+        timed_out: set[tuple[Direction, int]] = set()
+        svc = asyncio.run(service_traces(data_dir, roots, adj, budget, timeout, timed_out))
         # Every layer times the same roots: those the service layer had time for.
-        roots = {k: v[:len(svc[k])] for k, v in roots.items()}
+        roots = {k: v[:len(svc[k])] for k, v in roots.items() if svc.get(k)}
         web = http_traces(data_dir, roots, budget)
         mem = memory_traces(roots, adj, {k: len(web[k]) for k in roots})
         print(f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
@@ -245,6 +264,9 @@ def run_size(lots: int, per_target: int, seed: int, keep: Path | None, budget: f
                   f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}",
                   flush=True)
             figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
+        for direction, target in sorted(timed_out, key=lambda k: (k[0].value, k[1])):
+            print(f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace took over {timeout:g} s "
+                  "in the service layer", flush=True)
         if svc.get((Direction.FORWARD, -1)):
             r = _stats(svc[(Direction.FORWARD, -1)])
             print(f"recall    hook (Ledger.trace for now) on ~10,000-item closures: median {r[0]:.0f} ms, "
@@ -261,12 +283,17 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds per layer, direction and closure size: past it (and %d roots), fewer roots "
                         "are timed" % 3)
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds one trace may take; past it, that closure size is not timed further")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="make the stores in KEEP/lots-<n> and keep them (for profiling)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
     print(f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
           f"{args.roots} roots per direction and closure")
-    results = [run_size(lots, args.roots, args.seed, args.tmp, args.budget) for lots in args.sizes]
+    results = [run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout)
+               for lots in args.sizes]
     print("\n== against the aims ==")
     for prev, cur in zip(results, results[1:], strict=False):
         for d in Direction:
