@@ -148,7 +148,8 @@ async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
         if timed_out & {(direction, t) for t in TARGETS if t < target}:
-            continue  # a smaller closure of this direction timed out already
+            timed_out.add((direction, target))  # a smaller closure of this direction timed out already
+            continue
         try:
             await asyncio.wait_for(ledger.trace(picks[-1][0], direction), timeout)  # warm-up, untimed
         except TimeoutError:
@@ -265,8 +266,8 @@ def run_size(lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path
                   flush=True)
             figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
         for direction, target in sorted(timed_out, key=lambda k: (k[0].value, k[1])):
-            print(f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace took over {timeout:g} s "
-                  "in the service layer", flush=True)
+            print(f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace (of this closure or a smaller "
+                  f"one) took over {timeout:g} s in the service layer", flush=True)
         if svc.get((Direction.FORWARD, -1)):
             r = _stats(svc[(Direction.FORWARD, -1)])
             print(f"recall    hook (Ledger.trace for now) on ~10,000-item closures: median {r[0]:.0f} ms, "
