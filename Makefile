@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 #   APT_DEPS := redis-server:redis-server
 APT_DEPS := redis-server:redis-server chromium:chromium
 
-.PHONY: venv run test schema bench bench-live vendor apt-deps clean
+.PHONY: venv run test schema bench bench-live bench-trace vendor apt-deps clean
 
 venv: $(VENV)/.installed
 
@@ -63,6 +63,12 @@ bench: venv
 
 bench-live: venv
 	$(PY) bench/subscriptions.py
+
+# Trace latency on generated genealogies of 10k, 100k and 1M lots (bench/trace.py), loaded
+# through the bulk path. BENCH_TRACE_ARGS="--sizes 10000 100000" for a quicker run.
+BENCH_TRACE_ARGS ?=
+bench-trace: venv
+	$(PY) bench/trace.py $(BENCH_TRACE_ARGS)
 
 # Leaves the store data (.tracegraph-data) alone.
 clean:

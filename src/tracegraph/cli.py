@@ -1,4 +1,4 @@
-"""The `tracegraph` command: serve, check the ledger, export the GraphQL schema."""
+"""The `tracegraph` command: serve, check the ledger, import events, export the GraphQL schema."""
 
 from __future__ import annotations
 
@@ -54,6 +54,40 @@ def _check(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _import(args: argparse.Namespace) -> int:
+    """Bulk-load a file of events, one EventCommand as JSON per line (`-`: standard input)."""
+    from .domain.errors import DomainError
+    from .domain.events import EventCommand, Source
+    from .services.ledger import Ledger
+    from .store.factory import make_store
+
+    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        try:
+            cmds = [EventCommand.model_validate_json(line) for line in stream if line.strip()]
+        except ValueError as exc:
+            print(f"import refused, nothing written: {exc}", file=sys.stderr)
+            return 1
+
+    async def run() -> int:
+        store = make_store(settings())
+        await store.open()
+        try:
+            report = await Ledger(store).import_events(cmds, Source.FACT if args.facts else Source.COMMAND)
+        except DomainError as exc:
+            for p in exc.problems:
+                print(f"{p.code:<18} {p.field or '-'}: {p.message}", file=sys.stderr)
+            print(f"import refused, nothing written: {len(exc.problems)} problems", file=sys.stderr)
+            return 1
+        finally:
+            await store.close()
+        print(f"imported {report.events} events: {report.items} new items, {report.links} links, "
+              f"{report.balances} balances, {report.findings} findings")
+        return 0
+
+    return asyncio.run(run())
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from .api.schema import schema
 
@@ -66,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve GraphQL on the configured store").set_defaults(fn=_serve)
     sub.add_parser("check", help="verify conservation and links, list the findings").set_defaults(fn=_check)
+    imp = sub.add_parser("import", help="bulk-load events (JSON lines of EventCommand) into the store, "
+                         "planned as commands (or facts); refused whole, writing nothing, on any problem")
+    imp.add_argument("file", help="a file of JSON lines, `-` for standard input")
+    imp.add_argument("--facts", action="store_true", help="the events are reported facts, not commands")
+    imp.set_defaults(fn=_import)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(fn=_export_schema)
     args = parser.parse_args(argv)
     return args.fn(args)

@@ -7,8 +7,10 @@ dedicated thread, off the event loop, in the order it was made.
 from __future__ import annotations
 
 import asyncio
+import csv
+import tempfile
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +26,7 @@ from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
+from .bulk import BulkReport, BulkRows
 from .cypher import catalog
 from .port import (
     BalanceFilter,
@@ -245,6 +248,67 @@ class LadybugStore(GraphStore):
             state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(reversal_targets)})}
         return state
 
+    async def load_state(self, keys: StateKeys) -> LedgerState:
+        return await self._run(self._load, keys, set(keys.event_ids))
+
+    async def bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport:
+        return await self._run(self._bulk_load, entries, state)
+
+    def _bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport:
+        """Spool the rows to CSV files, then one transaction: the few updates of what exists
+        as statements, every new node and relationship with `COPY <table> FROM <file>`."""
+        rows = BulkRows(state)
+        with tempfile.TemporaryDirectory(prefix="bulk-", dir=self.path) as tmp:
+            spool = _Spool(Path(tmp), self._conn)  # type: ignore[arg-type]
+            statements: dict[str, list[dict[str, Any]]] = {"reverse": [], "void_links": []}
+            try:
+                for one in rows.event_rows(entries, self._seq + 1):  # plans: a refusal writes nothing
+                    for name, batch in one.items():
+                        if name in statements:
+                            statements[name] += batch
+                        elif batch:
+                            spool.add(name, batch)
+            except BaseException:
+                spool.close()
+                raise
+
+            def write() -> None:
+                existing = {(r["item_id"], r["location_id"])
+                            for r in self._balances_of_items(rows.touched_existing_items())}
+                final = rows.final_rows(existing)
+                ids = [r["id"] for r in final["merge_shipments"]]
+                known = {r["id"] for r in self._nodes("get_shipments", {"ids": ids})} if ids else set()
+                spool.add("create_items", final["create_items"])
+                spool.add("create_serial_keys", final["create_serial_keys"])
+                spool.add("create_balances", final["create_balances"])
+                spool.add("merge_shipments", [r for r in final["merge_shipments"] if r["id"] not in known])
+                if final["merge_locations"]:
+                    self._exec("merge_locations", {"rows": final["merge_locations"]})
+                for row in final["update_items"]:
+                    self._exec("update_items_row", row)
+                for row in final["update_balances"]:
+                    self._exec("update_balance", row)
+                try:
+                    spool.copy_all()
+                except RuntimeError as exc:
+                    if "duplicated primary key" in str(exc):
+                        raise DomainError(Problem(None, f"a bulk load creates new events and items only: {exc}",
+                                                  E.ALREADY_EXISTS)) from exc
+                    raise
+                for name in ("reverse", "void_links"):
+                    if statements[name]:
+                        self._exec(name, {"rows": statements[name]})
+                for row in final["merge_shipments"]:
+                    if row["id"] in known:
+                        self._exec("merge_shipments_row", row)
+
+            try:
+                self._transaction(write)
+            finally:
+                spool.close()
+        self._seq += rows.report.events
+        return rows.report
+
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         await self._run(self._create, kind, model)
 
@@ -379,3 +443,77 @@ class LadybugStore(GraphStore):
 
     async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
         return await self._run(self._add_aliases, aliases) if aliases else {}
+
+
+# Each bulk statement's table, and for a relationship table the row keys of its two ends.
+_COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "create_items": ("Item", None),
+    "create_serial_keys": ("SerialKey", None),
+    "create_events": ("Event", None),
+    "merge_shipments": ("Shipment", None),
+    "create_findings": ("Finding", None),
+    "create_balances": ("AT", ("item_id", "location_id")),
+    "create_links": ("FLOWS_TO", ("source_id", "target_id")),
+    "touch": ("TOUCHED", ("event_id", "item_id")),
+}
+# Row keys named otherwise than the table's property, and properties a row leaves out (the
+# Cypher statement sets them; any other property a row lacks is null, as `record` leaves it).
+_COPY_RENAMES = {"create_balances": {"quantity": "delta"}}
+_COPY_DEFAULTS = {"create_links": {"voided": False}}
+
+
+def _csv_value(value: Any) -> Any:
+    """CSV text of a value: None is empty (null), booleans `true`/`false`. An empty string
+    reads back as null too: the one way a bulk load differs from `record`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+class _Spool:
+    """One CSV file per table, its columns in the table's order, copied in at the end."""
+
+    def __init__(self, folder: Path, conn: ladybug.Connection):
+        self.folder = folder
+        self.conn = conn
+        self.files: dict[str, Any] = {}
+        self.writers: dict[str, Any] = {}
+        self.columns: dict[str, list[str]] = {}
+
+    def _table_columns(self, table: str) -> list[str]:
+        result = self.conn.execute(f"CALL table_info('{table}') RETURN *")
+        assert not isinstance(result, list)
+        names = [row[1] for row in result.get_all()]
+        result.close()
+        return names
+
+    def add(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if name not in self.writers:
+            table, ends = _COPY_TABLES[name]
+            renames = _COPY_RENAMES.get(name, {})
+            self.columns[name] = [*(ends or ()), *(renames.get(c, c) for c in self._table_columns(table))]
+            f = open(self.folder / f"{table}.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self.files[name] = f
+            self.writers[name] = csv.writer(f, lineterminator="\n")
+        columns = self.columns[name]
+        defaults = _COPY_DEFAULTS.get(name, {})
+        self.writers[name].writerows([_csv_value(r[c] if c in r else defaults.get(c)) for c in columns] for r in rows)
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+    def copy_all(self) -> None:
+        self.close()
+        for name in _COPY_TABLES:  # nodes before the relationships that join them
+            if name in self.files:
+                table = _COPY_TABLES[name][0]
+                path = str(self.folder / f"{table}.csv").replace("'", "\\'")
+                # parallel=false: the reader that takes line breaks inside quoted values.
+                self.conn.execute(f"COPY {table} FROM '{path}' (header=false, parallel=false)")

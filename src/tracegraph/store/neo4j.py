@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
@@ -35,6 +35,7 @@ from ..domain.recall import Recall
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
+from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
 from .cypher import catalog
 from .port import (
     BalanceFilter,
@@ -58,6 +59,7 @@ _PLURAL = {"Organization": "organizations", "Material": "materials", "Location":
            "Order": "orders", "Item": "items", "Shipment": "shipments"}
 TOLERANCE = 1e-6
 FINDINGS_PAGE = 1000
+BULK_ROWS = 5000  # rows per UNWIND statement of a bulk load
 
 
 _INDEX = re.compile(r"FOR \(n:`?(?P<label>\w+)`?\) ON \(n\.(?P<property>\w+)\)")
@@ -363,6 +365,47 @@ class Neo4jStore(GraphStore):
             state.events = await self._events_by_id(tx, ids)
             state.reversed_ids = {r["id"] for r in await self._run(tx, "reversed_events", {"ids": ids})}
         return state
+
+    async def load_state(self, keys: StateKeys) -> LedgerState:
+        return await self._read_tx(lambda tx: self._load(tx, keys))
+
+    async def bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport:
+        """Plan every entry first (a refusal writes nothing, even on the stand-in), then one
+        write transaction of large UNWIND statements (BULK_ROWS rows each)."""
+        rows = BulkRows(state)
+        per_event: Rows = {name: [] for name in EVENT_STATEMENTS}
+        for one in rows.event_rows(entries, 1):  # numbered from 1 here, moved past the counter below
+            for name, batch in one.items():
+                per_event[name] += batch
+        if not per_event["create_events"]:
+            return rows.report
+
+        async def write(tx: AsyncManagedTransaction) -> BulkReport:
+            await self._run(tx, "lock_ledger", {"token": uuid.uuid4().hex})
+            event_ids = [r["id"] for r in per_event["create_events"]]
+            item_ids = sorted(rows.new_ids)
+            for name, ids, what in (("bulk_existing_events", event_ids, "event"),
+                                    ("bulk_existing_items", item_ids, "item")):
+                for start in range(0, len(ids), BULK_ROWS):
+                    found = await self._run(tx, name, {"ids": ids[start:start + BULK_ROWS]})
+                    if found:
+                        raise DomainError(Problem(None, f"{what} {found[0]['id']} exists already: a bulk load "
+                                                  "creates new events and items only", E.ALREADY_EXISTS))
+            touched = rows.touched_existing_items()
+            existing = {(r["item_id"], r["location_id"])
+                        for r in (await self._run(tx, "balances_of_items", {"ids": touched}) if touched else [])}
+            final = rows.final_rows(existing)
+            count = len(event_ids)
+            offset = (await self._run(tx, "allocate_seqs", {"count": count}))[0]["value"] - count
+            batches = {**final, **per_event,
+                       "create_events": [{**r, "seq": r["seq"] + offset} for r in per_event["create_events"]]}
+            for name in M.WRITE_ORDER:
+                todo = batches[name]
+                for start in range(0, len(todo), BULK_ROWS):
+                    await self._run(tx, name, {"rows": todo[start:start + BULK_ROWS]})
+            return rows.report
+
+        return await self._write_tx(write)
 
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         model_id: str = model.id  # type: ignore[attr-defined]

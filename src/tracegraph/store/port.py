@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -12,9 +12,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
+from ..domain.ledger import LedgerState, StateKeys
 from ..domain.models import Balance
 from ..domain.recall import Recall
 from ..domain.trace import LineageLink
+from .bulk import BulkReport
 
 # Master-data kinds a store keeps, by node label.
 MasterKind = Literal["Organization", "Material", "Location", "Order"]
@@ -109,6 +111,24 @@ class GraphStore(ABC):
     @abstractmethod
     async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]:
         """Check and write events in one transaction: all of them, or none (DomainError)."""
+
+    @abstractmethod
+    async def load_state(self, keys: StateKeys) -> LedgerState:
+        """What `record` loads before it plans: the items, balances, locations, materials,
+        serials and events `keys` names (a bulk load plans on it outside the store)."""
+
+    @abstractmethod
+    async def bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport:
+        """Write planned entries far faster than `record`: an initial migration, a benchmark.
+
+        `entries` were planned in order on `state` (what `load_state` gave for every key of
+        the load), and `state` is advanced past the last of them once `entries` is exhausted;
+        the store consumes `entries` before it writes anything, so a refusal raised while
+        planning writes nothing. Preconditions, refused with DomainError ALREADY_EXISTS and
+        nothing written: every event is new to the store, and so is every item it creates.
+        No other writer may run meanwhile. One transaction where the store has them (Ladybug,
+        Neo4j; not the FalkorDB stand-in, whose rollback undoes nothing).
+        """
 
     @abstractmethod
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
