@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..domain.events import EventRecord, LinkKind
 from ..domain.models import ContainerType, Item, ItemKind
 from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
-from ..store.port import BalanceFilter, Direction, GraphStore
+from ..store.port import BalanceFilter, Direction, GraphStore, Walk
 
 TOLERANCE = 1e-9
 
@@ -54,42 +54,35 @@ class Tracer:
         roots = list(dict.fromkeys(roots))
         result = TraceResult(root=roots[0] if roots else "", direction=direction, roots=roots, options=options)
         detailed = not options.window.unbounded or options.through_containers
-        if detailed:
-            result.links = []
-        seen = set(roots)
-        frontier = list(roots)
-        reached: list[str] = []
-        containers: dict[str, Item | None] = {}
-        container_events: dict[str, list[EventRecord]] = {}
-        depth = 0
-        while frontier and (options.max_depth is None or depth < options.max_depth):
-            depth += 1
-            found: list[LineageLink | tuple[str, str]]
-            if detailed:
-                found = [x for x in await self.store.links(frontier, direction) if options.window.admits(x)]
-                if options.through_containers:
-                    found += await self._contacts(frontier, direction, options.window, containers, container_events)
-            else:
-                found = list(await self.store.neighbours(frontier, direction))
-            nxt: list[str] = []
-            for x in found:
-                source, target = (x.source_id, x.target_id) if isinstance(x, LineageLink) else x
-                result.edges.append((source, target))
-                if isinstance(x, LineageLink) and result.links is not None:
-                    result.links.append(x)
-                end = target if direction is Direction.FORWARD else source
-                if end not in seen:
-                    seen.add(end)
-                    nxt.append(end)
-                    reached.append(end)
-                    result.depth[end] = depth
-            frontier = nxt
+        if not detailed:
+            walk = await self.store.walk(roots, direction, options.max_depth)
+            reached, result.depth, result.edges = walk.reached, walk.depth, walk.edges
+        else:
+            reached = await self._detailed(roots, direction, options, result)
         result.edges = list(dict.fromkeys(result.edges))
         if options.kinds is not None:
             items = await self.store.get("Item", reached)
             reached = [i for i in reached if i in items and items[i].kind in options.kinds]  # type: ignore[attr-defined]
         result.items = reached
         return result
+
+    async def _detailed(self, roots: list[str], direction: Direction, options: TraceOptions,
+                        result: TraceResult) -> list[str]:
+        """The walk over whole links: filtered by the window, with contact through containers."""
+        links: list[LineageLink] = []
+        result.links = links
+        containers: dict[str, Item | None] = {}
+        container_events: dict[str, list[EventRecord]] = {}
+        walk, seen, frontier, depth = Walk(), set(roots), list(roots), 0
+        while frontier and (options.max_depth is None or depth < options.max_depth):
+            depth += 1
+            found = [x for x in await self.store.links(frontier, direction) if options.window.admits(x)]
+            if options.through_containers:
+                found += await self._contacts(frontier, direction, options.window, containers, container_events)
+            links += found
+            frontier = walk.add_level(((x.source_id, x.target_id) for x in found), direction, depth, seen)
+        result.depth, result.edges = walk.depth, walk.edges
+        return walk.reached
 
     async def _contacts(self, frontier: list[str], direction: Direction, window: TraceWindow,
                         containers: dict[str, Item | None], container_events: dict[str, list[EventRecord]],

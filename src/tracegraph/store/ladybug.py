@@ -29,6 +29,8 @@ from . import mapping as M
 from .bulk import BulkReport, BulkRows
 from .cypher import catalog
 from .port import (
+    Walk,
+    breadth_first,
     BalanceFilter,
     CaptureJob,
     Direction,
@@ -97,6 +99,10 @@ class LadybugStore(GraphStore):
         rows = [dict(zip(columns, row, strict=True)) for row in result.get_all()]
         result.close()
         return rows
+
+    def _per_id(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """A one-id statement (see read.cypher) for each id, in order, on this thread."""
+        return [row for i in dict.fromkeys(ids) for row in self._exec(name, {"id": i})]
 
     def _balances_of_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         return [row for item_id in ids for row in self._exec("balances_of_item", {"id": item_id})]
@@ -245,7 +251,7 @@ class LadybugStore(GraphStore):
         if keys.event_ids:
             state.events = self._events_by_id(sorted(keys.event_ids))
         if reversal_targets:
-            state.reversed_ids = {r["id"] for r in self._exec("reversed_events", {"ids": sorted(reversal_targets)})}
+            state.reversed_ids = {r["id"] for r in self._per_id("reversed_events", sorted(reversal_targets))}
         return state
 
     async def load_state(self, keys: StateKeys) -> LedgerState:
@@ -363,16 +369,23 @@ class LadybugStore(GraphStore):
         return [(r["seq"], M.event(r)) for r in rows]
 
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
-        rows = await self._run(self._exec, "events_of_items", {"ids": list(item_ids)})
+        rows = await self._run(self._per_id, "events_of_items", list(item_ids))
         out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
         for r in rows:
             out[r["item_id"]].append(M.event(r))
         return out
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        return await self._run(self._neighbours, ids, direction)
+
+    def _neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
-        rows = await self._run(self._exec, name, {"ids": list(ids)})
-        return [(r["source"], r["target"]) for r in rows]
+        return [(r["source"], r["target"]) for r in self._per_id(name, ids)]
+
+    async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:
+        """The whole breadth-first walk on the store's thread: one hop from the event loop."""
+        return await self._run(lambda: breadth_first(roots, direction, max_depth,
+                                                     lambda ids: self._neighbours(ids, direction)))
 
     async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
         rows = await self._run(self._exec, "get_recalls", {"ids": list(ids)})
@@ -384,7 +397,7 @@ class LadybugStore(GraphStore):
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
         name = "links_forward" if direction is Direction.FORWARD else "links_backward"
-        rows = await self._run(self._exec, name, {"ids": list(ids)})
+        rows = await self._run(self._per_id, name, list(ids))
         return [M.lineage_link(r) for r in rows]
 
     async def findings(self, after: str | None, first: int) -> list[Finding]:

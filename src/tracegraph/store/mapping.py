@@ -7,6 +7,7 @@ nested values (conversions, characteristics, whole event records) as JSON text.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,24 @@ def balance_id(item_id: str, location_id: str) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def ascii_json(text: str) -> str:
+    """JSON text with every non-ASCII character escaped (`\\u00e4`): the same JSON value, and one
+    byte per character, so a store that counts text in bytes in one function and in characters
+    in another (the FalkorDB stand-in) reads a long body back in pieces exactly."""
+    return text if text.isascii() else _NON_ASCII.sub(_escape, text)
 
 
 def clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +116,7 @@ def event_props(e: EventRecord, seq: int) -> dict[str, Any]:
         "location_id": e.location_id, "order_id": e.order_id, "shipment_id": e.shipment_id,
         "partner_id": e.partner_id, "biz_step": e.biz_step, "disposition": e.disposition,
         "organization_id": e.organization_id, "reverses": e.reverses,
-        "body": e.model_dump_json(),
+        "body": ascii_json(e.model_dump_json()),
     }
 
 
@@ -316,7 +335,7 @@ def lineage_link(row: dict[str, Any]) -> LineageLink:
 
 def recall_props(r: Recall) -> dict[str, Any]:
     return {"id": r.id, "status": r.status.value, "opened_at": time_key(r.opened_at), "mock": r.mock,
-            "body": r.model_dump_json()}
+            "body": ascii_json(r.model_dump_json())}
 
 
 def recall(row: dict[str, Any]) -> Recall:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -90,6 +90,41 @@ class CaptureJob:
     event_count: int = 0
 
 
+@dataclass
+class Walk:
+    """A breadth-first walk over lineage: what it reached (roots excluded) nearest first, the
+    depth of each, and the (source, target) links it followed."""
+
+    reached: list[str] = field(default_factory=list)
+    depth: dict[str, int] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_level(self, pairs: Iterable[tuple[str, str]], direction: Direction, depth: int,
+                  seen: set[str]) -> list[str]:
+        """Take one hop of (source, target) pairs; the items first reached, the next frontier."""
+        nxt: list[str] = []
+        for source, target in pairs:
+            self.edges.append((source, target))
+            end = target if direction is Direction.FORWARD else source
+            if end not in seen:
+                seen.add(end)
+                nxt.append(end)
+                self.reached.append(end)
+                self.depth[end] = depth
+        return nxt
+
+
+def breadth_first(roots: Sequence[str], direction: Direction, max_depth: int | None,
+                  step: Callable[[list[str]], list[tuple[str, str]]]) -> Walk:
+    """A breadth-first walk with a visited set, `step` giving one hop from a frontier: linear in
+    what it reaches whatever the diamonds; cycles end it."""
+    walk, seen, frontier, depth = Walk(), set(roots), list(dict.fromkeys(roots)), 0
+    while frontier and (max_depth is None or depth < max_depth):
+        depth += 1
+        frontier = walk.add_level(step(frontier), direction, depth, seen)
+    return walk
+
+
 class GraphStore(ABC):
     """A graph store holding the ledger. Every method is safe to call from the event loop."""
 
@@ -171,6 +206,15 @@ class GraphStore(ABC):
     @abstractmethod
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage from each id: (from, to) pairs, voided links left out."""
+
+    async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:
+        """Every item reached from the roots along lineage (see `breadth_first`), by
+        `neighbours` a level at a time; a store may do it in fewer round trips."""
+        walk, seen, frontier, depth = Walk(), set(roots), list(dict.fromkeys(roots)), 0
+        while frontier and (max_depth is None or depth < max_depth):
+            depth += 1
+            frontier = walk.add_level(await self.neighbours(frontier, direction), direction, depth, seen)
+        return walk
 
     @abstractmethod
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
