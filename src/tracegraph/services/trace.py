@@ -41,7 +41,8 @@ class TraceResult:
 
     @property
     def nodes(self) -> list[str]:
-        return [*self.roots, *(i for i in self.depth if i not in set(self.roots))]
+        roots = set(self.roots)
+        return [*self.roots, *(i for i in self.depth if i not in roots)]
 
 
 class Tracer:

@@ -82,6 +82,7 @@ class LadybugStore(GraphStore):
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._seq = 0  # the last event's commit sequence number; one process owns the database
+        self._events = M.EventCache()
         # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
@@ -354,7 +355,7 @@ class LadybugStore(GraphStore):
                                  TOLERANCE)
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
-        return {e.id: e for e in (M.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
+        return {e.id: e for e in (self._events.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         rows = await self._run(self._exec, "event_seqs", {"ids": list(ids)})
@@ -366,13 +367,13 @@ class LadybugStore(GraphStore):
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         name, params = M.event_page_query(filt, after, first)
         rows = await self._run(self._exec, name, params)
-        return [(r["seq"], M.event(r)) for r in rows]
+        return [(r["seq"], self._events.event(r)) for r in rows]
 
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         rows = await self._run(self._per_id, "events_of_items", list(item_ids))
         out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
         for r in rows:
-            out[r["item_id"]].append(M.event(r))
+            out[r["item_id"]].append(self._events.event(r))
         return out
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:

@@ -29,7 +29,8 @@ def time_key(t: datetime | None) -> str | None:
 
 
 def parse_time(s: str | None) -> datetime | None:
-    return None if not s else datetime.strptime(s, _TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the fixed format time_key writes (with its Z) ten times faster than strptime.
+    return None if not s else datetime.fromisoformat(s)
 
 
 def balance_id(item_id: str, location_id: str) -> str:
@@ -255,6 +256,27 @@ def shipment(row: dict[str, Any]) -> Shipment:
 
 def event(row: dict[str, Any]) -> EventRecord:
     return EventRecord.model_validate_json(row["body"])
+
+
+class EventCache:
+    """Events parsed from their stored bodies, by id. An event never changes once recorded
+    (a correction is another event), so a body need be parsed once; parsing is most of what a
+    trace's figures cost. The oldest go first past `size`."""
+
+    def __init__(self, size: int = 100_000):
+        self.size = size
+        self._events: dict[str, EventRecord] = {}
+
+    def event(self, row: dict[str, Any]) -> EventRecord:
+        key = row.get("event_id")
+        if key is None:
+            return event(row)
+        found = self._events.get(key)
+        if found is None:
+            found = self._events[key] = event(row)
+            if len(self._events) > self.size:
+                del self._events[next(iter(self._events))]
+        return found
 
 
 def finding(row: dict[str, Any]) -> Finding:

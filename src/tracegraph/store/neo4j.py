@@ -165,6 +165,7 @@ class Neo4jStore(GraphStore):
         self.server = "unknown"  # what answered: "Neo4j Kernel 5.x ..." or "falkordb"
         self._driver: AsyncDriver | None = None
         self._budget: int | None = None  # the largest Bolt message the server takes, if limited
+        self._events = M.EventCache()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -452,7 +453,7 @@ class Neo4jStore(GraphStore):
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
-        return {e.id: e for e in (M.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))}
+        return {e.id: e for e in (self._events.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))}
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
@@ -467,7 +468,7 @@ class Neo4jStore(GraphStore):
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         name, params = M.event_page_query(filt, after, first)
         rows = await self._read_tx(lambda tx: self._event_rows(tx, name, params))
-        return [(r["seq"], M.event(r)) for r in rows]
+        return [(r["seq"], self._events.event(r)) for r in rows]
 
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
@@ -475,7 +476,7 @@ class Neo4jStore(GraphStore):
             return out
         rows = await self._read_tx(lambda tx: self._event_rows(tx, "events_of_items", {"ids": list(item_ids)}))
         for r in rows:
-            out[r["item_id"]].append(M.event(r))
+            out[r["item_id"]].append(self._events.event(r))
         return out
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:

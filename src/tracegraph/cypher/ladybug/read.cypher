@@ -15,7 +15,7 @@ UNWIND $ids AS id MATCH (n:Shipment {id: id}) RETURN n
 // name: get_serial_keys
 UNWIND $ids AS id MATCH (n:SerialKey {id: id}) RETURN n.id AS id, n.item_id AS item_id
 // name: get_events
-UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN e.body AS body
+UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN e.id AS event_id, e.body AS body
 // name: reversed_events
 // One id per statement, as every read below that follows a relationship from given nodes:
 // Ladybug plans `UNWIND $ids ... MATCH (n {id: id})-[r]->()` as a join over a scan of the whole
@@ -58,17 +58,17 @@ WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, e.body AS body ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, e.id AS event_id, e.body AS body ORDER BY e.seq LIMIT $first
 // name: events_page_of_item
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: $item_id})
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, e.body AS body ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, e.id AS event_id, e.body AS body ORDER BY e.seq LIMIT $first
 // name: events_of_items
 MATCH (e:Event)-[:TOUCHED]->(i:Item {id: $id})
-RETURN i.id AS item_id, e.body AS body ORDER BY e.seq
+RETURN i.id AS item_id, e.id AS event_id, e.body AS body ORDER BY e.seq
 // name: neighbours_forward
 MATCH (a:Item {id: $id})-[r:FLOWS_TO]->(b:Item)
 WHERE NOT r.voided
