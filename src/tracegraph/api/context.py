@@ -12,6 +12,8 @@ from starlette.websockets import WebSocket
 
 from ..bus import Bus
 from ..config import Settings
+from ..domain.auth import Principal
+from ..services.auth import Auth
 from ..services.ledger import Ledger
 from ..services.recall import Recalls
 from .loaders import Loaders
@@ -26,10 +28,25 @@ class Context:
     bus: Bus
     settings: Settings
     loaders: Loaders
+    auth: Auth | None = None
+    # Who calls: set from the request's key (HTTP) or the connection_init payload (WebSocket).
+    principal: Principal | None = None
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
     # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
     connection_params: dict[str, Any] | None = field(default=None)
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated caller. A context without a request (`schema.execute` in tests and
+        tools) acts as the admin; a request without a principal never gets this far."""
+        from ..domain.auth import ADMIN
+
+        if self.principal is not None:
+            return self.principal
+        if self.request is None:
+            return ADMIN
+        raise PermissionError("unauthenticated request")
 
     @property
     def recalls(self) -> Recalls:

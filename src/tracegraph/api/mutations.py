@@ -20,6 +20,7 @@ from ..domain.models import Order as DOrder
 from ..domain.models import Organization as DOrganization
 from .context import Info
 from .errors import UserError, from_domain, from_validation
+from .auth import AuthMutations
 from .recalls import RecallMutations
 from .inputs import (
     AdjustInput,
@@ -113,15 +114,8 @@ def organization_id(name: str) -> str:
 
 @strawberry.type(description="Commands. Every mutation returns its errors in its payload; nothing of a "
                  "mutation with errors is written.")
-class Mutation(RecallMutations):
+class Mutation(AuthMutations, RecallMutations):
     # -- master data ------------------------------------------------------------------------
-
-    @strawberry.mutation(description="Create an organization; its identifier is generated from its name.")
-    async def create_organization(self, info: Info, name: str) -> CreateOrganizationPayload:
-        org, errors = await _attempt(
-            None, lambda: DOrganization(id=organization_id(name), name=name),
-            info.context.ledger.create_organization)
-        return CreateOrganizationPayload(organization=org and Organization.from_model(org), errors=errors)
 
     @strawberry.mutation(description="Create a material.")
     async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:

@@ -16,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from .auth import guard_mutations
 from .context import Context
 from .errors import should_mask_error
 from .mutations import Mutation
@@ -43,6 +44,8 @@ class LoadersPerOperation(SchemaExtension):
             context.fresh_loaders()
         yield
 
+
+guard_mutations(Mutation)
 
 schema = strawberry.Schema(
     query=Query,

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
+from ..domain.auth import ApiKey
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.recall import Recall
@@ -313,3 +314,29 @@ class LadybugStore(GraphStore):
 
     async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
         return await self._run(self._add_aliases, aliases) if aliases else {}
+
+    # -- authentication ---------------------------------------------------------------------
+
+    async def save_api_key(self, key: ApiKey) -> None:
+        await self._run(self._exec, "create_api_key", M.api_key_props(key))
+
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None:
+        rows = await self._run(self._exec, "api_key_by_hash", {"hash": hash})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_key(self, key_id: str) -> ApiKey | None:
+        rows = await self._run(self._exec, "api_key_by_id", {"id": key_id})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        if organization_id is None:
+            rows = await self._run(self._exec, "admin_api_keys", {})
+        else:
+            rows = await self._run(self._exec, "api_keys_of_organization", {"organization_id": organization_id})
+        return [M.api_key(r) for r in rows]
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        return bool(await self._run(self._exec, "revoke_api_key", {"id": key_id}))
+
+    async def rename_organization(self, organization_id: str, name: str) -> bool:
+        return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))

@@ -326,3 +326,19 @@ def recall(row: dict[str, Any]) -> Recall:
 def recall_page_params(after: Recall | None, first: int, status: str | None) -> dict[str, Any]:
     return {"status": status or "", "after_time": time_key(after.opened_at) if after else "",
             "after_id": after.id if after else "", "first": first}
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+def api_key_props(k: Any) -> dict[str, Any]:
+    return {"id": k.id, "hash": k.hash, "organization_id": k.organization_id, "role": k.role.value,
+            "name": k.name, "created_at": time_key(k.created_at), "expires_at": time_key(k.expires_at),
+            "revoked": k.revoked}
+
+
+def api_key(row: dict[str, Any]) -> Any:
+    from ..domain.auth import ApiKey, Role
+
+    return ApiKey(id=row["id"], hash=row["hash"], organization_id=row.get("organization_id") or None,
+                  role=Role(row["role"]), name=row.get("name"), created_at=parse_time(row["created_at"]),
+                  expires_at=parse_time(row.get("expires_at")), revoked=bool(row.get("revoked")))

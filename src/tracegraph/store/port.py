@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..domain.auth import ApiKey
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.models import Balance
 from ..domain.recall import Recall
@@ -186,3 +187,27 @@ class GraphStore(ABC):
     async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
         """Name an item by each canonical key; a key already taken keeps its item. Answers
         the item every given key names afterwards."""
+
+    # -- authentication ---------------------------------------------------------------------
+
+    @abstractmethod
+    async def save_api_key(self, key: ApiKey) -> None:
+        """Keep a new key (its hash, never the key)."""
+
+    @abstractmethod
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    async def api_key(self, key_id: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        """The keys of an organization, oldest first; None: the server's admin keys."""
+
+    @abstractmethod
+    async def revoke_api_key(self, key_id: str) -> bool:
+        """Mark a key revoked; False when there is no such key."""
+
+    @abstractmethod
+    async def rename_organization(self, organization_id: str, name: str) -> bool:
+        """False when there is no such organization."""

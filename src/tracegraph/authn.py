@@ -1,0 +1,82 @@
+"""Authentication of every HTTP request but GET /health: `Authorization: Bearer <key>`.
+
+Open without a key, since they hold no data: GET /health, the dashboard page (GET /dashboard)
+and its static assets (/static/...), and the GraphiQL page (GET /graphql asking for HTML,
+without a query). Everything else without a valid key gets 401 with `WWW-Authenticate: Bearer`.
+The REST doors also need a right of the key's role (403 otherwise): exports EXPORT, EPCIS
+capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .domain.auth import Principal, Right, bearer
+from .services.auth import Auth
+
+PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
+
+
+def principal_of(scope: object) -> Principal:
+    """The principal of an authenticated request (a Starlette Request, WebSocket or scope)."""
+    s = getattr(scope, "scope", scope)
+    p = s.get(PRINCIPAL) if isinstance(s, dict) else None
+    if not isinstance(p, Principal):
+        raise PermissionError("request is not authenticated")
+    return p
+
+
+def _open(method: str, path: str, scope: Scope) -> bool:
+    if path == "/health" or path.startswith("/static/") or (path == "/dashboard" and method in ("GET", "HEAD")):
+        return True
+    if path == "/graphql" and method == "GET":
+        accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
+        return "text/html" in accept and "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return False
+
+
+def _right(method: str, path: str) -> Right:
+    if path.startswith("/exports/") or path.startswith("/epcis/recalls/"):
+        return Right.EXPORT
+    if method == "POST" and path.startswith("/epcis/"):
+        return Right.RECORD
+    return Right.READ
+
+
+class Authenticate:
+    def __init__(self, app: ASGIApp, auth: Auth):
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        if _open(method, path, scope):
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers", [])).get(b"authorization")
+        principal = await self.auth.authenticate(bearer(header.decode("latin-1") if header else None))
+        if principal is None:
+            message = "missing API key: send Authorization: Bearer <key>" if header is None else \
+                "invalid, revoked or expired API key"
+            await _answer(send, 401, message, [(b"www-authenticate", b'Bearer realm="tracegraph"')])
+            return
+        right = _right(method, path)
+        if not principal.can(right):
+            await _answer(send, 403, f"a {principal.role.value} key may not do this ({right.value})", [])
+            return
+        scope[PRINCIPAL] = principal
+        await self.app(scope, receive, send)
+
+
+async def _answer(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,34 @@
+// Authentication: API keys (only their SHA-256 hash), and organizations renamed.
+// name: constraint_api_key_id
+CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE
+// name: create_api_key
+CREATE (:ApiKey {id: $id, hash: $hash, organization_id: $organization_id, role: $role, name: $name,
+  created_at: $created_at, expires_at: $expires_at, revoked: $revoked})
+// name: api_key_by_hash
+MATCH (n:ApiKey) WHERE n.hash = $hash
+RETURN n.id AS id, n.hash AS hash, n.organization_id AS organization_id, n.role AS role, n.name AS name,
+  n.created_at AS created_at, n.expires_at AS expires_at, n.revoked AS revoked
+// name: api_key_by_id
+MATCH (n:ApiKey) WHERE n.id = $id
+RETURN n.id AS id, n.hash AS hash, n.organization_id AS organization_id, n.role AS role, n.name AS name,
+  n.created_at AS created_at, n.expires_at AS expires_at, n.revoked AS revoked
+// name: api_keys_of_organization
+MATCH (n:ApiKey) WHERE n.organization_id = $organization_id
+RETURN n.id AS id, n.hash AS hash, n.organization_id AS organization_id, n.role AS role, n.name AS name,
+  n.created_at AS created_at, n.expires_at AS expires_at, n.revoked AS revoked
+ORDER BY n.created_at, n.id
+// name: admin_api_keys
+MATCH (n:ApiKey) WHERE n.organization_id IS NULL
+RETURN n.id AS id, n.hash AS hash, n.organization_id AS organization_id, n.role AS role, n.name AS name,
+  n.created_at AS created_at, n.expires_at AS expires_at, n.revoked AS revoked
+ORDER BY n.created_at, n.id
+// name: revoke_api_key
+MATCH (n:ApiKey) WHERE n.id = $id SET n.revoked = true RETURN n.id AS id
+// name: rename_organization
+MATCH (n:Organization) WHERE n.id = $id SET n.name = $name RETURN n.id AS id
+// name: index_api_key_hash
+CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash)
+// name: falkordb_index_api_key_id
+CREATE INDEX FOR (n:ApiKey) ON (n.id)
+// name: falkordb_index_api_key_hash
+CREATE INDEX FOR (n:ApiKey) ON (n.hash)

@@ -1,0 +1,49 @@
+"""API keys and organization renames: every store keeps only the hash, finds a key by it, lists
+an organization's keys, revokes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tracegraph.domain.auth import ApiKey, Role, key_hash, new_key, new_key_id
+from tracegraph.domain.models import Organization
+from tracegraph.store.port import GraphStore
+
+
+def _key(org: str | None, role: Role = Role.OPERATOR, **extra: object) -> tuple[str, ApiKey]:
+    plain = new_key()
+    now = datetime.now(UTC).replace(microsecond=0)
+    return plain, ApiKey(id=new_key_id(), hash=key_hash(plain), organization_id=org, role=role,
+                         created_at=now, **extra)  # type: ignore[arg-type]
+
+
+async def test_a_key_is_found_by_its_hash_and_listed_with_its_organization(store: GraphStore) -> None:
+    await store.create("Organization", Organization(id="ORG-A", name="A"))
+    expires = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    plain, key = _key("ORG-A", Role.QUALITY, name="line scanner", expires_at=expires)
+    _, other = _key("ORG-B")
+    _, admin = _key(None, Role.ADMIN)
+    for k in (key, other, admin):
+        await store.save_api_key(k)
+    assert await store.api_key_by_hash(key_hash(plain)) == key
+    assert await store.api_key_by_hash(key_hash("tg_nothing")) is None
+    assert await store.api_key(key.id) == key
+    assert [k.id for k in await store.api_keys("ORG-A")] == [key.id]
+    assert [k.id for k in await store.api_keys(None)] == [admin.id]
+    assert (await store.api_key(admin.id)).organization_id is None  # type: ignore[union-attr]
+
+
+async def test_a_revoked_key_stays_revoked(store: GraphStore) -> None:
+    plain, key = _key("ORG-A", expires_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=1))
+    await store.save_api_key(key)
+    assert await store.revoke_api_key(key.id)
+    assert not await store.revoke_api_key("key-none")
+    found = await store.api_key_by_hash(key_hash(plain))
+    assert found is not None and found.revoked and not found.usable()
+
+
+async def test_an_organization_is_renamed(store: GraphStore) -> None:
+    await store.create("Organization", Organization(id="ORG-R", name="Old"))
+    assert await store.rename_organization("ORG-R", "New")
+    assert not await store.rename_organization("ORG-NONE", "New")
+    assert (await store.get("Organization", ["ORG-R"]))["ORG-R"].name == "New"  # type: ignore[attr-defined]
