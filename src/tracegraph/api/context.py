@@ -50,7 +50,7 @@ class Context:
 
     @property
     def recalls(self) -> Recalls:
-        return Recalls(self.ledger)
+        return Recalls(self.ledger, self.caller)
 
     def fresh_loaders(self) -> Loaders:
         self.loaders = Loaders(self.ledger)

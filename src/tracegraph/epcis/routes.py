@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..authn import principal_of
 from ..services.recall import Recalls
 
 from ..store.port import CaptureJob, Direction
@@ -49,7 +50,7 @@ def routes(epcis: Epcis) -> list[Route]:
     async def capture(request: Request) -> Response:
         behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip().lower()
         try:
-            result = await epcis.capture_document(await _json_body(request), behaviour)
+            result = await epcis.capture_document(await _json_body(request), behaviour, by=principal_of(request))
         except Refused as e:
             return _refusal(e)
         return JSONResponse(_job_json(result.job, behaviour), status_code=202,
@@ -64,7 +65,7 @@ def routes(epcis: Epcis) -> list[Route]:
 
     async def capture_event(request: Request) -> Response:
         try:
-            event_id = await epcis.capture_event(await _json_body(request))
+            event_id = await epcis.capture_event(await _json_body(request), by=principal_of(request))
         except Refused as e:
             return _refusal(e)
         return JSONResponse({"eventID": event_id}, status_code=201,

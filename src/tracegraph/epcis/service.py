@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.auth import Principal
 from ..domain.errors import DomainError
 from ..domain.events import EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
@@ -60,7 +61,8 @@ class Epcis:
 
     # -- capture ----------------------------------------------------------------------------
 
-    async def capture_document(self, doc: Any, behaviour: str = "rollback") -> CaptureResult:
+    async def capture_document(self, doc: Any, behaviour: str = "rollback", by: Principal | None = None,
+                               ) -> CaptureResult:
         if behaviour not in ("rollback", "proceed"):
             raise Refused(400, [EpcisError("GS1-Capture-Error-Behaviour",
                                            f"must be rollback or proceed, got {behaviour[:40]!r}")],
@@ -79,20 +81,21 @@ class Epcis:
                                        "nothing was captured")
         good = [e for i, e in enumerate(events) if i not in per_event]
         created = datetime.now(UTC)
-        ids = await self._record(good, doc.get("@context"))
+        ids = await self._record(good, doc.get("@context"), by)
         job = CaptureJob(id=uuid.uuid4().hex, running=False, success=not errors, created_at=created,
                          finished_at=datetime.now(UTC), errors=[e.as_json() for e in errors[:MAX_JOB_ERRORS]],
                          event_count=len(good))
         await self.store.save_capture(job)
         return CaptureResult(job, ids)
 
-    async def capture_event(self, event: Any) -> str:
+    async def capture_event(self, event: Any, by: Principal | None = None) -> str:
         errors = check_single_event(event)
         if errors:
             raise Refused(400, errors, "the event is not valid EPCIS 2.0")
-        return (await self._record([event], event.get("@context")))[0]
+        return (await self._record([event], event.get("@context"), by))[0]
 
-    async def _record(self, events: Sequence[dict[str, Any]], context: Any) -> list[str]:
+    async def _record(self, events: Sequence[dict[str, Any]], context: Any, by: Principal | None = None,
+                      ) -> list[str]:
         if not events:
             return []
         # A URN and its Digital Link name one item: the one it was first captured as.
@@ -110,15 +113,15 @@ class Epcis:
         cmds = [M.to_command(e, context, resolve) for e in events]
         if fresh:  # before the events: an alias never names an item no event created
             await self.store.add_aliases(fresh)
-        await self._record_facts(cmds)
+        await self._record_facts(cmds, by)
         return [M.event_id(e, context) for e in events]
 
-    async def _record_facts(self, cmds: list[EventCommand]) -> None:
+    async def _record_facts(self, cmds: list[EventCommand], by: Principal | None = None) -> None:
         """Record the facts in one transaction. A fact whose ledger form cannot be planned is
         recorded as a sighting of its items instead (see mapping.as_observation)."""
         for _ in range(3):
             try:
-                await self.ledger.record_many(cmds, Source.FACT)
+                await self.ledger.record_many(cmds, Source.FACT, by)
                 return
             except DomainError as e:
                 bad = set()
