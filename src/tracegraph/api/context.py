@@ -16,6 +16,7 @@ from ..domain.auth import Principal
 from ..services.auth import Auth
 from ..services.ledger import Ledger
 from ..services.recall import Recalls
+from ..services.visibility import Visibility
 from .loaders import Loaders
 
 
@@ -35,6 +36,7 @@ class Context:
     response: Response | WebSocket | None = None
     # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
     connection_params: dict[str, Any] | None = field(default=None)
+    _visibility: Visibility | None = field(default=None, repr=False)
 
     @property
     def caller(self) -> Principal:
@@ -52,7 +54,15 @@ class Context:
     def recalls(self) -> Recalls:
         return Recalls(self.ledger, self.caller)
 
+    @property
+    def visibility(self) -> Visibility:
+        """What the caller may see (services/visibility.py), cached for one operation."""
+        if self._visibility is None:
+            self._visibility = Visibility(self.ledger.store, self.caller)
+        return self._visibility
+
     def fresh_loaders(self) -> Loaders:
+        self._visibility = None
         self.loaders = Loaders(self.ledger)
         return self.loaders
 

@@ -105,6 +105,9 @@ async def _record(info: Info, payload: type[P], event_type: EventType, source: A
     caller = info.context.caller
     entry, errors = await _attempt(source, lambda: command(event_type, source),
                                    lambda cmd: info.context.ledger.record(cmd, by=caller))
+    if entry is not None and entry.duplicate and not (await info.context.visibility.events([entry.event])):
+        # The same id as another organization's event: say so, show nothing of it.
+        return payload.of(None, [UserError(field="id", message="an event with this id exists", code="CONFLICT")])  # type: ignore[return-value]
     return payload.of(entry, errors)  # type: ignore[return-value]
 
 

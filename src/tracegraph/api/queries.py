@@ -36,6 +36,7 @@ from .types import (
     Trace,
     DEFAULT_FIRST,
     event_connection,
+    visible_pages,
     paginate,
 )
 
@@ -63,6 +64,15 @@ async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap
         if kind == "Item":
             info.context.loaders.prime_items(rows)
         return rows
+
+    if kind == "Item":
+        visibility = info.context.visibility
+
+        async def keep(rows: Sequence[Any]) -> list[Any]:
+            shown = await visibility.items([r.id for r in rows])
+            return [r for r in rows if r.id in shown]
+
+        fetch = visible_pages(fetch, keep, lambda m: m.id) if not visibility.unrestricted else fetch
 
     return await paginate(kind.lower(), first, after, fetch, lambda m: m.id, wrap)
 
@@ -95,15 +105,19 @@ class Query(AuthQueries, RecallQueries, CompletenessQueries):
             "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
             "occupants since its last cleaning).")] = False,
     ) -> Trace:
-        return Trace.from_result(await info.context.ledger.trace(
-            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers)))
+        result = await info.context.ledger.trace(
+            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers))
+        result, hidden = await info.context.visibility.trace(result)
+        return Trace.from_result(result, hidden)
 
     # -- items and stock --------------------------------------------------------------------
 
     @strawberry.field(description="An item by its identifier.")
     async def item(self, info: Info, id: str) -> Item | None:
         found = await info.context.loaders.items.load(id)
-        return None if found is None else Item.from_model(found)
+        if found is None or not await info.context.visibility.item(found.id):
+            return None
+        return Item.from_model(found)
 
     @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
     async def items(
@@ -142,7 +156,8 @@ class Query(AuthQueries, RecallQueries, CompletenessQueries):
     @strawberry.field(description="An event by its identifier.")
     async def event(self, info: Info, id: str) -> Event | None:
         found = await info.context.loaders.events.load(id)
-        return None if found is None else Event.from_model(found)
+        shown = await info.context.visibility.events([found]) if found is not None else []
+        return Event.from_model(shown[0]) if shown else None
 
     @strawberry.field(description="Events in the order they were recorded, optionally filtered.")
     async def events(

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 
 from .auth import guard_mutations
 from .context import Context
+from .visibility import RestrictFields
 from .errors import should_mask_error
 from .mutations import Mutation
 from .queries import Query
@@ -58,6 +59,7 @@ schema = strawberry.Schema(
         # The limits' rules are built once, so validation results stay cacheable.
         lambda: AddValidationRules(_LIMITS),
         LoadersPerOperation,
+        RestrictFields,
         partial(MaskErrors, should_mask_error=should_mask_error),
     ],
 )

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ..authn import principal_of
 from ..services.recall import Recalls
+from ..services.visibility import Visibility
 
 from ..store.port import CaptureJob, Direction
 from . import query as Q
@@ -46,6 +47,10 @@ async def _json_body(request: Request) -> Any:
         raise Refused(400, [EpcisError("", f"the body is not JSON: {str(e)[:200]}")], "the body is not JSON") from e
 
 
+def _visibility(epcis: Epcis, request: Request) -> Visibility:
+    return Visibility(epcis.ledger.store, principal_of(request))
+
+
 def routes(epcis: Epcis) -> list[Route]:
     async def capture(request: Request) -> Response:
         behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip().lower()
@@ -72,7 +77,7 @@ def routes(epcis: Epcis) -> list[Route]:
                             headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"})
 
     async def one_event(request: Request) -> Response:
-        event = await epcis.event(request.path_params["event_id"])
+        event = await epcis.event(request.path_params["event_id"], _visibility(epcis, request))
         if event is None:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": "no such event",
                                  "status": 404}, status_code=404)
@@ -86,7 +91,7 @@ def routes(epcis: Epcis) -> list[Route]:
                                  "title": "unknown or malformed query parameters: "
                                           + ", ".join(e.field for e in errors),
                                  "status": 400, "errors": [e.as_json() for e in errors]}, status_code=400)
-        found, contexts, next_token = await epcis.query(params, per_page, token)
+        found, contexts, next_token = await epcis.query(params, per_page, token, _visibility(epcis, request))
         headers = {}
         if next_token:
             rest = [(k, v) for k in query if k != "nextPageToken" for v in query[k]]

@@ -14,6 +14,7 @@ from ..domain.auth import Principal
 from ..domain.errors import DomainError
 from ..domain.events import EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
+from ..services.visibility import Visibility
 from ..store.port import CaptureJob, Direction, EventFilter
 from . import mapping as M
 from . import query as Q
@@ -139,12 +140,15 @@ class Epcis:
 
     # -- query ------------------------------------------------------------------------------
 
-    async def event(self, event_id: str) -> dict[str, Any] | None:
+    async def event(self, event_id: str, visibility: Visibility | None = None) -> dict[str, Any] | None:
         found = await self.ledger.events_by_id([event_id])
-        return M.to_epcis(found[event_id]) if event_id in found else None
+        records = [found[event_id]] if event_id in found else []
+        if visibility is not None:
+            records = await visibility.events(records)
+        return M.to_epcis(records[0]) if records else None
 
     async def query(self, params: Q.Params, per_page: int, token: str | None,
-                    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
+                    visibility: Visibility | None = None) -> tuple[list[dict[str, Any]], list[Any], str | None]:
         """One page of events matching `params`, the @context parts they were captured with,
         and the token of the next page (or None)."""
         after = Q.decode_token(token)
@@ -158,8 +162,13 @@ class Epcis:
         scanned = 0
         while len(out) < per_page:
             page = await self.ledger.events(filt, after, Q.SCAN_PAGE)
+            shown = {e.id: e for e in await visibility.events([r for _, r in page])} if visibility else None
             for seq, record in page:
                 after = seq
+                if shown is not None:
+                    if record.id not in shown:
+                        continue
+                    record = shown[record.id]
                 event = M.to_epcis(record)
                 if Q.matches(event, record, params, locations):
                     out.append(event)
