@@ -126,12 +126,22 @@ async def test_traces_stop_at_the_company_line_with_counts(app: Starlette, world
 async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Starlette,
                                                                         world: dict[str, Any]) -> None:
     async with client(app, world["keys"]["C"]) as c:
-        for query in ['{ stock { edges { node { itemId } } } }', '{ item(id: "C-BREAD") { inputs { id } } }',
+        for query in ['{ stock { edges { node { itemId location { id } } } } }',
+                      '{ item(id: "C-BREAD") { inputs { id } } }',
                       '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source } } }']:
             body = (await c.post("/graphql", json={"query": query})).json()
             assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
             no_foreign("C", body, EVENT_IDS)
         assert (await c.get("/exports/trace", params={"id": "C-BREAD", "direction": "BACKWARD"})).status_code == 403
+
+
+@pytest.mark.parametrize("org", ["S", "C", "T"])
+async def test_stock_of_visible_items_only(app: Starlette, world: dict[str, Any], org: str) -> None:
+    async with client(app, world["keys"][org]) as c:
+        body = (await Api(c).data("{ stock(first: 100) { edges { node { itemId locationId quantity } } } }"))["stock"]
+    assert {e["node"]["itemId"] for e in body["edges"]} <= SEES[org]
+    assert {e["node"]["itemId"] for e in body["edges"]} & SEES[org]
+    no_foreign(org, body, EVENT_IDS)
 
 
 @pytest.mark.parametrize("org", ["S", "C", "T"])
@@ -177,3 +187,40 @@ async def test_a_subscriber_gets_only_what_its_organization_sees(app: Starlette,
     await asyncio.gather(*firsts.values(), return_exceptions=True)
     for s in streams.values():
         await s.aclose()  # type: ignore[union-attr]
+
+
+async def test_an_organization_key_sees_its_own_organization_only(app: Starlette, world: dict[str, Any]) -> None:
+    orgs = world["orgs"]
+    async with client(app, world["keys"]["C"]) as c:
+        api = Api(c)
+        listed = [e["node"]["id"] for e in (await api.data(
+            "{ organizations { edges { node { id } } } }"))["organizations"]["edges"]]
+        assert listed == [orgs["C"]]
+        q = "query($id: ID!) { organization(id: $id) { id } }"
+        assert (await api.data(q, {"id": orgs["S"]}))["organization"] is None
+        assert (await api.data(q, {"id": orgs["C"]}))["organization"] == {"id": orgs["C"]}
+
+
+async def test_an_explicit_share_shows_the_item_and_its_upstream(app: Starlette, world: dict[str, Any],
+                                                                 plant: Api) -> None:
+    orgs, keys = world["orgs"], world["keys"]
+    share = ("mutation($i: String!, $o: ID!, $s: ShareScope!) { shareItem(itemId: $i, withOrganizationId: $o, "
+             f"scope: $s) {{ share {{ itemId organizationId scope }} {ERRORS} }} }}")
+    quality = (await plant.data(KEY, {"o": orgs["S"], "r": "QUALITY"}))["createApiKey"]["key"]
+    async with client(app, keys["S"]) as c:  # an OPERATOR may not share
+        payload = (await Api(c).data(share, {"i": "S-LOT", "o": orgs["T"], "s": "UPSTREAM"}))["shareItem"]
+        assert payload["errors"][0]["code"] == "FORBIDDEN"
+    async with client(app, quality) as c:
+        api = Api(c)
+        payload = (await api.data(share, {"i": "C-BREAD", "o": orgs["T"], "s": "ITEM"}))["shareItem"]
+        assert payload["share"] is None and payload["errors"][0]["code"] == "NOT_FOUND"  # not S's to share
+        payload = (await api.data(share, {"i": "S-LOT", "o": orgs["T"], "s": "UPSTREAM"}))["shareItem"]
+        assert payload == {"share": {"itemId": "S-LOT", "organizationId": orgs["T"], "scope": "UPSTREAM"},
+                           "errors": []}
+    async with client(app, keys["T"]) as c:
+        listed = {e["node"]["id"] for e in (await Api(c).data(ITEMS))["items"]["edges"]}
+        assert listed == {"T-LOT", "S-LOT", "S-RAW"}
+        back = (await Api(c).data(TRACE, {"id": "S-LOT", "d": "BACKWARD"}))["trace"]
+        assert [i["id"] for i in back["items"]] == ["S-RAW"] and back["hidden"] == []
+        fwd = (await Api(c).data(TRACE, {"id": "S-LOT", "d": "FORWARD"}))["trace"]
+        assert fwd["items"] == [] and {h["organizationId"] for h in fwd["hidden"]} == {orgs["C"]}

@@ -47,3 +47,17 @@ async def test_an_organization_is_renamed(store: GraphStore) -> None:
     assert await store.rename_organization("ORG-R", "New")
     assert not await store.rename_organization("ORG-NONE", "New")
     assert (await store.get("Organization", ["ORG-R"]))["ORG-R"].name == "New"  # type: ignore[attr-defined]
+
+
+async def test_shares_are_kept_per_item_organization_and_scope(store: GraphStore) -> None:
+    from tracegraph.domain.auth import Share, ShareScope
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    a = Share(item_id="LOT-1", organization_id="ORG-B", scope=ShareScope.UPSTREAM, shared_by="ORG-A", created_at=now)
+    await store.save_share(a)
+    await store.save_share(a)  # again: still one
+    b = Share(item_id="LOT-1", organization_id="ORG-B", scope=ShareScope.ITEM, shared_by="ORG-A", created_at=now)
+    await store.save_share(b)
+    await store.save_share(Share(item_id="LOT-2", organization_id="ORG-C", created_at=now))
+    assert sorted(await store.shares_with("ORG-B"), key=lambda s: s.scope.value) == [b, a]
+    assert await store.shares_with("ORG-NONE") == []

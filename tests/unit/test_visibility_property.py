@@ -1,4 +1,5 @@
-"""Property: over a random genealogy with random ownership (and random shipments to partners),
+"""Property: over a random genealogy with random ownership (random shipments to partners, random
+shares ITEM / UPSTREAM / DOWNSTREAM),
 recorded in a real embedded store by each owner's key, every answer the visibility service
 gives an organization — items, events (redacted), traces both ways from every item it sees —
 holds no identifier of an item or event it may not see, and the hidden counts add up. The
@@ -16,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracegraph.domain.auth import Principal, Role
+from tracegraph.domain.auth import Principal, Role, ShareScope
 from tracegraph.domain.events import EventCommand, EventType, Line, NewItem
 from tracegraph.domain.models import Location, Material, Organization
 from tracegraph.services.ledger import Ledger
-from tracegraph.services.visibility import Visibility
+from tracegraph.services.visibility import Visibility, share_item
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import Direction
 
@@ -61,6 +62,8 @@ genealogies = st.integers(min_value=2, max_value=9).flatmap(lambda n: st.tuples(
     st.lists(st.sampled_from(ORGS), min_size=n, max_size=n),  # owner of each item
     st.lists(st.lists(st.integers(0, n - 1), max_size=3), min_size=n, max_size=n),  # parents (earlier ones)
     st.lists(st.one_of(st.none(), st.sampled_from(ORGS)), min_size=n, max_size=n),  # shipped to a partner
+    st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(ORGS), st.sampled_from(list(ShareScope)))),
+             min_size=n, max_size=n),  # shared by its owner with an organization
 ))
 
 
@@ -68,17 +71,17 @@ genealogies = st.integers(min_value=2, max_value=9).flatmap(lambda n: st.tuples(
                                                                      HealthCheck.too_slow])
 @given(genealogy=genealogies)
 def test_no_answer_holds_a_foreign_identifier(world: World, genealogy: tuple) -> None:
-    owners, raw_parents, shipped = genealogy
+    owners, raw_parents, shipped, shares = genealogy
     world.n += 1
     prefix = f"g{world.n:04d}"
     ids = [f"{prefix}-i{k:02d}x" for k in range(len(owners))]
     parents = [sorted({p for p in ps if p < k}) for k, ps in enumerate(raw_parents)]
     world.cases.append(len(ids))
-    world.loop.run_until_complete(check(world.ledger, prefix, ids, owners, parents, shipped))
+    world.loop.run_until_complete(check(world.ledger, prefix, ids, owners, parents, shipped, shares))
 
 
 async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], parents: list[list[int]],
-                shipped: list[str | None]) -> None:
+                shipped: list[str | None], shares: list[tuple[str, ShareScope] | None]) -> None:
     # Record it, each event with its owner's key. touched[e] = (event owner, partner, items).
     events: dict[str, tuple[str, str | None, set[str]]] = {}
     for k, item in enumerate(ids):
@@ -102,6 +105,11 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
                                 by=Principal(organization_id=owners[k], role=Role.OPERATOR))
             events[eid] = (owners[k], partner, {ids[k]})
 
+    for k, shared in enumerate(shares):
+        if shared is not None:
+            await share_item(ledger.store, Principal(organization_id=owners[k], role=Role.QUALITY), ids[k],
+                             shared[0], shared[1])
+
     owner = dict(zip(ids, owners, strict=True))
     near: dict[str, set[str]] = {i: set() for i in ids}
     for k, ps in enumerate(parents):
@@ -112,10 +120,27 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
     all_events = list({r.id: r for rs in by_item.values() for r in rs}.values())
     assert {e.id for e in all_events} == set(events)
 
+    def closure(k: int, up: bool) -> set[int]:
+        out, todo = set(), [k]
+        while todo:
+            j = todo.pop()
+            nxt = parents[j] if up else [c for c in range(len(ids)) if j in parents[c]]
+            for x in nxt:
+                if x not in out:
+                    out.add(x)
+                    todo.append(x)
+        return out
+
     for org in ORGS:
         # The oracle.
+        shared_with = set()
+        for k, sh in enumerate(shares):
+            if sh is not None and sh[0] == org:
+                reach = {k} | (set() if sh[1] is ShareScope.ITEM else closure(k, sh[1] is ShareScope.UPSTREAM))
+                shared_with |= {ids[j] for j in reach if owners[j] == owners[k]}  # the sharer's own only
         handled = {i for (o, partner, items) in events.values() if org in (o, partner) for i in items}
-        expected = {i for i in ids if owner[i] == org or i in handled or any(owner[n] == org for n in near[i])}
+        expected = {i for i in ids if owner[i] == org or i in handled or i in shared_with
+                    or any(owner[n] == org for n in near[i])}
         expected_events = {e for e, (o, partner, items) in events.items()
                            if org in (o, partner) or any(owner[i] == org for i in items)}
         forbidden = [x for x in [*ids, *events] if x not in expected and x not in expected_events]

@@ -74,6 +74,24 @@ class RenameOrganizationPayload:
                                                description="Why nothing was renamed; empty on success.")
 
 
+ShareScope = strawberry.enum(DA.ShareScope, description="What a share covers: the item alone, or with "
+                             "everything upstream (it came from) or downstream (made from it).")
+
+
+@strawberry.type(description="An item shared with an organization.")
+class ItemShare:
+    item_id: str = strawberry.field(description="The item shared.")
+    organization_id: strawberry.ID = strawberry.field(description="The organization it is shared with.")
+    scope: ShareScope = strawberry.field(description="What the share covers.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="The result of shareItem.")
+class ShareItemPayload:
+    share: ItemShare | None = strawberry.field(description="The share.")
+    errors: list[UserError] = strawberry.field(default_factory=list,
+                                               description="Why nothing was shared; empty on success.")
+
+
 def _auth(info: Info) -> Auth:
     if info.context.auth is None:
         info.context.auth = Auth(info.context.ledger.store)
@@ -141,6 +159,22 @@ class AuthMutations:
         except DomainError as e:
             return CreateApiKeyPayload(key=None, errors=from_domain(e))
         return CreateApiKeyPayload(key=plain, api_key=ApiKey.from_model(key))
+
+    @strawberry.mutation(description="Share an item your organization owns with another organization: the "
+                         "item alone (ITEM), or with everything upstream or downstream of it. For ADMIN and "
+                         "QUALITY keys.")
+    async def share_item(self, info: Info, item_id: str, with_organization_id: strawberry.ID,
+                         scope: ShareScope = DA.ShareScope.ITEM,  # type: ignore[valid-type, assignment]
+                         ) -> ShareItemPayload:
+        from ..services.visibility import share_item
+
+        try:
+            share = await share_item(info.context.ledger.store, info.context.caller, item_id, with_organization_id,
+                                     DA.ShareScope(scope))
+        except DomainError as e:
+            return ShareItemPayload(share=None, errors=from_domain(e))
+        return ShareItemPayload(share=ItemShare(item_id=share.item_id, organization_id=strawberry.ID(
+            share.organization_id), scope=share.scope))
 
     @strawberry.mutation(description="Revoke an API key: it is refused from the next request on.")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload:

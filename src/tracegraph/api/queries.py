@@ -37,6 +37,7 @@ from .types import (
     DEFAULT_FIRST,
     event_connection,
     visible_pages,
+    page_of_list,
     paginate,
 )
 
@@ -149,6 +150,14 @@ class Query(AuthQueries, RecallQueries, CompletenessQueries):
         async def fetch(after_key: str | None, n: int) -> list[DBalance]:
             return await ledger.balances(filt, after_key, n)
 
+        visibility = info.context.visibility
+        if not visibility.unrestricted:
+            async def keep(rows: Sequence[DBalance]) -> list[DBalance]:
+                shown = await visibility.items([b.item_id for b in rows])
+                return [b for b in rows if b.item_id in shown]
+
+            fetch = visible_pages(fetch, keep, balance_key)  # type: ignore[assignment]
+
         return await paginate("balance", first, after, fetch, balance_key, Balance.from_model)
 
     # -- events -----------------------------------------------------------------------------
@@ -206,6 +215,8 @@ class Query(AuthQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="An organization by its identifier.")
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+        if not info.context.visibility.unrestricted and id != info.context.visibility.org:
+            return None  # an organization's key sees its own organization only
         found = await info.context.loaders.organizations.load(id)
         return None if found is None else Organization.from_model(found)
 
@@ -215,6 +226,9 @@ class Query(AuthQueries, RecallQueries, CompletenessQueries):
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Organization]:
+        if not info.context.visibility.unrestricted:  # its own organization only
+            own = await info.context.loaders.organizations.load(info.context.visibility.org)
+            return page_of_list("organization", [own] if own else [], first, after, Organization.from_model)
         return await _by_id(info, "Organization", first, after, Organization.from_model)
 
     @strawberry.field(description="An order by its identifier.")

@@ -28,7 +28,10 @@ _PAYLOAD = {"errors", "event", "events", "duplicate", "key", "apiKey", "organiza
 
 # Type -> the fields a restricted caller may read; a type not named here is refused whole.
 READABLE: dict[str, set[str] | None] = {  # None: every field
-    "Query": {"viewer", "apiKeys", "trace", "item", "items", "event", "events", "organization", "organizations"},
+    "Query": {"viewer", "apiKeys", "trace", "item", "items", "event", "events", "organization", "organizations",
+              "stock"},
+    "Balance": {"itemId", "locationId", "materialId", "quantity", "unit", "virtual", "item"}, "BalanceConnection": _PAGE,
+    "BalanceEdge": _PAGE,
     "Mutation": None,
     "Subscription": {"eventRecorded"},
     "Viewer": None, "ApiKey": None, "Organization": None, "UserError": None, "PageInfo": None,
@@ -46,7 +49,8 @@ READABLE: dict[str, set[str] | None] = {  # None: every field
     "CreateOrganizationPayload": None, "RecordEventsPayload": _PAYLOAD,
     "CreateMaterialPayload": {"errors"}, "CreateLocationPayload": {"errors"}, "CreateOrderPayload": {"errors"},
     "OpenRecallPayload": {"errors", "recall"}, "HoldRecallPayload": {"errors"}, "RecallPayload": {"errors", "recall"},
-    "Recall": {"id", "status"},  # what a recall reached is not filtered yet
+    "Recall": {"id", "status"},
+    "ShareItemPayload": None, "ItemShare": None,  # what a recall reached is not filtered yet
 }
 
 

@@ -66,6 +66,29 @@ class ApiKey(BaseModel):
         return not self.revoked and (self.expires_at is None or now < self.expires_at)
 
 
+class ShareScope(str, Enum):
+    ITEM = "ITEM"  # the item alone
+    UPSTREAM = "UPSTREAM"  # the item and everything it came from
+    DOWNSTREAM = "DOWNSTREAM"  # the item and everything made from it
+
+
+class Share(BaseModel):
+    """An item shared by its owner with another organization. One per (item, organization,
+    scope): sharing again replaces it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    organization_id: str  # shared with
+    scope: ShareScope = ShareScope.ITEM
+    shared_by: str | None = None  # the organization that shared it
+    created_at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.item_id} {self.organization_id} {self.scope.value}"
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller: its organization and role, or the server's admin (`is_admin`)."""
@@ -114,5 +137,5 @@ def bearer(header: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-__all__ = ["ADMIN", "ApiKey", "FORBIDDEN", "Principal", "Right", "Role", "bearer", "key_hash", "new_key",
+__all__ = ["ADMIN", "ApiKey", "Share", "ShareScope", "FORBIDDEN", "Principal", "Right", "Role", "bearer", "key_hash", "new_key",
            "new_key_id", "E"]

@@ -6,6 +6,9 @@ An organization O sees
   touched (what it received, moved, consumed, shipped), the items of any event naming O as
   its partner (shipped to O, received from O), and the items one lineage link away from an
   item O owns (a supplier's lot in O's product; a customer's product made from O's lot);
+- what another organization shared with it (`shareItem`): an item, optionally with everything
+  upstream or downstream of it that the sharing organization owns (items only: not the events
+  that made them; another organization's items are not its to share);
 - the events it recorded, the events naming it as partner, and the events touching an item
   it owns (a customer's receipt of O's lot) — each shown only with the items O may see.
 Nothing else: not an identifier, not a count by item. Items and events without an owner
@@ -28,10 +31,11 @@ class ItemFacts:
     owner: str | None
     events: list[EventRecord] = field(default_factory=list)
     neighbour_owners: set[str | None] = field(default_factory=set)
+    shared: bool = False  # shared with the organization, itself or as up/downstream of a shared item
 
 
 def item_visible(org: str, facts: ItemFacts) -> bool:
-    if facts.owner == org:
+    if facts.owner == org or facts.shared:
         return True
     if any(e.organization_id == org or e.partner_id == org for e in facts.events):
         return True

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
-from ..domain.auth import Principal
+from ..domain import errors as E
+from ..domain.auth import Principal, Right, Share, ShareScope
+from ..domain.errors import DomainError, Problem
 from ..domain.events import EventRecord
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
 from ..store.port import Direction, GraphStore
-from .trace import TraceResult
+from .trace import Tracer, TraceResult
 
 
 class Visibility:
@@ -22,6 +25,23 @@ class Visibility:
         self.principal = principal
         self._items: dict[str, bool] = {}
         self._owners: dict[str, str | None] = {}
+        self._shared: set[str] | None = None
+
+    async def shared(self) -> set[str]:
+        """The items shared with the caller's organization, up- and downstream closures included;
+        a closure covers only the sharing organization's own items (it cannot share another's)."""
+        if self._shared is None:
+            out: set[str] = set()
+            tracer = Tracer(self.store)
+            for share in await self.store.shares_with(self.org):
+                out.add(share.item_id)
+                if share.scope is not ShareScope.ITEM:
+                    direction = Direction.BACKWARD if share.scope is ShareScope.UPSTREAM else Direction.FORWARD
+                    reached = (await tracer.trace([share.item_id], direction)).items
+                    owners = await self.owners(reached)
+                    out.update(i for i in reached if owners.get(i) == share.shared_by)
+            self._shared = out
+        return self._shared
 
     @property
     def unrestricted(self) -> bool:
@@ -50,6 +70,7 @@ class Visibility:
         missing = [i for i in ids if i not in self._items]
         if missing:
             owners = await self.owners(missing)
+            shared = await self.shared()
             undecided = [i for i in missing if owners.get(i) != self.org]
             for i in missing:
                 if owners.get(i) == self.org:
@@ -67,7 +88,8 @@ class Visibility:
                 near_owners = await self.owners({n for ns in adjacent.values() for n in ns})
                 for i in undecided:
                     facts = ItemFacts(owner=owners.get(i), events=events.get(i, []),
-                                      neighbour_owners={near_owners.get(n) for n in adjacent[i]})
+                                      neighbour_owners={near_owners.get(n) for n in adjacent[i]},
+                                      shared=i in shared)
                     self._items[i] = item_visible(self.org, facts)
         return {i for i in ids if self._items.get(i)}
 
@@ -116,3 +138,20 @@ class Visibility:
             links=None if result.links is None else [
                 x for x in result.links if x.source_id in visible and x.target_id in visible],
         ), hidden
+
+
+async def share_item(store: GraphStore, principal: Principal, item_id: str, organization_id: str,
+                     scope: ShareScope) -> Share:
+    """Share an item the caller's organization owns with another organization."""
+    principal.require(Right.SHARE, field="itemId")
+    item = (await store.get("Item", [item_id])).get(item_id)
+    owner = getattr(item, "organization_id", None) if item is not None else None
+    if item is None or (not principal.is_admin and owner != principal.organization_id):
+        # Another organization's item is reported as unknown: its existence is not told.
+        raise DomainError(Problem("itemId", f"unknown item {item_id[:80]}", E.NOT_FOUND))
+    if not await store.get("Organization", [organization_id]):
+        raise DomainError(Problem("withOrganizationId", f"unknown organization {organization_id[:80]}", E.NOT_FOUND))
+    share = Share(item_id=item_id, organization_id=organization_id, scope=scope, shared_by=owner,
+                  created_at=datetime.now(UTC).replace(microsecond=0))
+    await store.save_share(share)
+    return share

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
-from ..domain.auth import ApiKey
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.recall import Recall
@@ -337,6 +337,13 @@ class LadybugStore(GraphStore):
 
     async def revoke_api_key(self, key_id: str) -> bool:
         return bool(await self._run(self._exec, "revoke_api_key", {"id": key_id}))
+
+    async def save_share(self, share: Share) -> None:
+        await self._run(self._exec, "save_share", M.share_props(share))
+
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        rows = await self._run(self._exec, "shares_with", {"organization_id": organization_id})
+        return [M.share(r) for r in rows]
 
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))

@@ -336,6 +336,18 @@ def api_key_props(k: Any) -> dict[str, Any]:
             "revoked": k.revoked}
 
 
+def share_props(s: Any) -> dict[str, Any]:
+    return {"id": s.id, "item_id": s.item_id, "organization_id": s.organization_id, "scope": s.scope.value,
+            "shared_by": s.shared_by, "created_at": time_key(s.created_at)}
+
+
+def share(row: dict[str, Any]) -> Any:
+    from ..domain.auth import Share, ShareScope
+
+    return Share(item_id=row["item_id"], organization_id=row["organization_id"], scope=ShareScope(row["scope"]),
+                 shared_by=row.get("shared_by"), created_at=parse_time(row["created_at"]))
+
+
 def api_key(row: dict[str, Any]) -> Any:
     from ..domain.auth import ApiKey, Role
 

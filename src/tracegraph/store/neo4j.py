@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
-from ..domain.auth import ApiKey
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.recall import Recall
@@ -534,6 +534,14 @@ class Neo4jStore(GraphStore):
 
     async def revoke_api_key(self, key_id: str) -> bool:
         return bool(await self._write_tx(lambda tx: self._run(tx, "revoke_api_key", {"id": key_id})))
+
+    async def save_share(self, share: Share) -> None:
+        props = M.share_props(share)
+        await self._write_tx(lambda tx: self._run(tx, "save_share", props))
+
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        rows = await self._read("shares_with", {"organization_id": organization_id})
+        return [M.share(r) for r in rows]
 
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         params = {"id": organization_id, "name": name}

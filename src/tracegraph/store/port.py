@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..domain.auth import ApiKey
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.models import Balance
 from ..domain.recall import Recall
@@ -207,6 +207,14 @@ class GraphStore(ABC):
     @abstractmethod
     async def revoke_api_key(self, key_id: str) -> bool:
         """Mark a key revoked; False when there is no such key."""
+
+    @abstractmethod
+    async def save_share(self, share: Share) -> None:
+        """Keep a share (replacing one of the same item, organization and scope)."""
+
+    @abstractmethod
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        """Every share with an organization."""
 
     @abstractmethod
     async def rename_organization(self, organization_id: str, name: str) -> bool:

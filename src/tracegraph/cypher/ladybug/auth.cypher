@@ -26,3 +26,15 @@ ORDER BY n.created_at, n.id
 MATCH (n:ApiKey) WHERE n.id = $id SET n.revoked = true RETURN n.id AS id
 // name: rename_organization
 MATCH (n:Organization) WHERE n.id = $id SET n.name = $name RETURN n.id AS id
+// Explicit shares: an item (and optionally what is upstream or downstream of it) shared with an organization.
+// name: table_share
+CREATE NODE TABLE IF NOT EXISTS Share(id STRING, item_id STRING, organization_id STRING, scope STRING, shared_by STRING, created_at STRING, PRIMARY KEY(id))
+// name: save_share
+MERGE (n:Share {id: $id})
+SET n.item_id = $item_id, n.organization_id = $organization_id, n.scope = $scope, n.shared_by = $shared_by,
+  n.created_at = $created_at
+// name: shares_with
+MATCH (n:Share) WHERE n.organization_id = $organization_id
+RETURN n.id AS id, n.item_id AS item_id, n.organization_id AS organization_id, n.scope AS scope,
+  n.shared_by AS shared_by, n.created_at AS created_at
+ORDER BY n.id

@@ -32,3 +32,21 @@ CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash)
 CREATE INDEX FOR (n:ApiKey) ON (n.id)
 // name: falkordb_index_api_key_hash
 CREATE INDEX FOR (n:ApiKey) ON (n.hash)
+// Explicit shares: an item (and optionally what is upstream or downstream of it) shared with an organization.
+// name: constraint_share_id
+CREATE CONSTRAINT share_id IF NOT EXISTS FOR (n:Share) REQUIRE n.id IS UNIQUE
+// name: falkordb_index_share_id
+CREATE INDEX FOR (n:Share) ON (n.id)
+// name: falkordb_index_share_organization_id
+CREATE INDEX FOR (n:Share) ON (n.organization_id)
+// name: index_share_organization_id
+CREATE INDEX share_organization_id IF NOT EXISTS FOR (n:Share) ON (n.organization_id)
+// name: save_share
+MERGE (n:Share {id: $id})
+SET n.item_id = $item_id, n.organization_id = $organization_id, n.scope = $scope, n.shared_by = $shared_by,
+  n.created_at = $created_at
+// name: shares_with
+MATCH (n:Share) WHERE n.organization_id = $organization_id
+RETURN n.id AS id, n.item_id AS item_id, n.organization_id AS organization_id, n.scope AS scope,
+  n.shared_by AS shared_by, n.created_at AS created_at
+ORDER BY n.id
