@@ -127,12 +127,41 @@ async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Sta
                                                                         world: dict[str, Any]) -> None:
     async with client(app, world["keys"]["C"]) as c:
         for query in ['{ stock { edges { node { itemId location { id } } } } }',
-                      '{ item(id: "C-BREAD") { inputs { id } } }',
+                      '{ item(id: "C-BREAD") { parentId } }',
                       '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source } } }']:
             body = (await c.post("/graphql", json={"query": query})).json()
             assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
             no_foreign("C", body, EVENT_IDS)
         assert (await c.get("/exports/trace", params={"id": "C-BREAD", "direction": "BACKWARD"})).status_code == 403
+
+
+@pytest.mark.parametrize("org", ["S", "C"])
+async def test_nested_item_fields_list_only_what_is_visible(app: Starlette, world: dict[str, Any], org: str) -> None:
+    nested = ("query($id: String!) { item(id: $id) { id inputs { id inputs { id } } outputs { id outputs { id } } "
+              "events { id itemIds links { sourceId targetId } } createdByEvent { id itemIds } "
+              "onHand { itemId quantity } } }")
+    async with client(app, world["keys"][org]) as c:
+        for item in sorted(SEES[org]):
+            body = (await Api(c).data(nested, {"id": item}))["item"]
+            no_foreign(org, body, EVENT_IDS)
+    async with client(app, world["keys"]["C"]) as c:
+        lot = (await Api(c).data(nested, {"id": "S-LOT"}))["item"]
+    assert lot["inputs"] == [] and [o["id"] for o in lot["outputs"]] == ["C-BREAD"]
+
+
+async def test_exports_of_a_trace_hold_only_what_the_caller_sees(app: Starlette, world: dict[str, Any],
+                                                                  plant: Api) -> None:
+    quality = (await plant.data(KEY, {"o": world["orgs"]["C"], "r": "QUALITY"}))["createApiKey"]["key"]
+    async with client(app, quality) as c:
+        for fmt in ("csv", "json"):
+            r = await c.get("/exports/trace", params={"id": "C-BREAD-PACK", "direction": "BACKWARD", "format": fmt})
+            assert r.status_code == 200, r.text
+            assert "S-LOT" in r.text and "S-RAW" not in r.text and "T-LOT" not in r.text
+        assert (await c.get("/exports/trace", params={"id": "T-LOT", "direction": "FORWARD"})).status_code == 404
+        r = await c.get("/epcis/trace", params={"id": "C-BREAD-PACK", "direction": "BACKWARD"})
+        assert r.status_code == 200 and "S-LOT" in r.text and "S-RAW" not in r.text
+        r = await c.get("/epcis/trace", params={"id": "S-RAW", "direction": "FORWARD"})
+        assert r.status_code == 200 and r.json()["epcisBody"]["eventList"] == []
 
 
 @pytest.mark.parametrize("org", ["S", "C", "T"])
@@ -224,3 +253,31 @@ async def test_an_explicit_share_shows_the_item_and_its_upstream(app: Starlette,
         assert [i["id"] for i in back["items"]] == ["S-RAW"] and back["hidden"] == []
         fwd = (await Api(c).data(TRACE, {"id": "S-LOT", "d": "FORWARD"}))["trace"]
         assert fwd["items"] == [] and {h["organizationId"] for h in fwd["hidden"]} == {orgs["C"]}
+
+
+async def test_stock_and_status_changes_reach_only_who_may_see_the_item(app: Starlette, world: dict[str, Any]) -> None:
+    ledger = app.state.ledger
+
+    def ctx(org: str) -> Context:
+        return Context(ledger=ledger, bus=app.state.bus, settings=Settings(demo=False), loaders=Loaders(ledger),
+                       principal=Principal(organization_id=world["orgs"][org], role=Role.VIEWER))
+
+    stock = "subscription { stockChanged { itemId eventId delta } }"
+    status = "subscription { itemStatusChanged { itemId toStatus } }"
+    streams = {(org, kind): await schema.subscribe(q, context_value=ctx(org))
+               for org in ("S", "C", "T") for kind, q in (("stock", stock), ("status", status))}
+    nexts = {k: asyncio.ensure_future(anext(s)) for k, s in streams.items()}  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    async with client(app, world["keys"]["C"]) as c:  # C's own item: S may not see C-BREAD-PACK
+        await Api(c).ok("reclassify", {"inputs": [{"itemId": "C-BREAD-PACK"}], "status": "HOLD"})
+        await Api(c).ok("move", {"inputs": [{"itemId": "C-BREAD-PACK", "quantity": 1, "locationId": "LINE"}],
+                                 "toLocationId": "WH"})
+    assert (await asyncio.wait_for(nexts[("C", "status")], 5)).data["itemStatusChanged"]["itemId"] == "C-BREAD-PACK"
+    assert (await asyncio.wait_for(nexts[("C", "stock")], 5)).data["stockChanged"]["itemId"] == "C-BREAD-PACK"
+    await asyncio.sleep(0.2)
+    assert not any(nexts[(org, kind)].done() for org in ("S", "T") for kind in ("stock", "status"))
+    for f in nexts.values():
+        f.cancel()
+    await asyncio.gather(*nexts.values(), return_exceptions=True)
+    for s in streams.values():
+        await s.aclose()  # type: ignore[union-attr]

@@ -38,10 +38,22 @@ def _restricted(context: Context) -> bool:
 
 
 def visible(context: Context, message: Message | EventRecord) -> bool:
-    """Whether the subscriber of `context` may see a stock or status message. Those are not
-    filtered by partner visibility yet, so an organization's key sees none (eventRecorded is
-    filtered by `shown`)."""
+    """Whether the subscriber of `context` may see a recall notice. Those are not filtered by
+    partner visibility yet, so an organization's key sees none (events: `shown`; stock and
+    status changes: `item_shown`)."""
     return not _restricted(context)
+
+
+async def item_shown(context: Context, item_id: str, event_id: str) -> bool:
+    """Whether the subscriber may see a change of `item_id` by `event_id`: both the item and the
+    event must be visible to it (services/visibility.py)."""
+    if not _restricted(context):
+        return True
+    context.fresh_loaders()
+    if not await context.visibility.item(item_id):
+        return False
+    record = (await context.ledger.events_by_id([event_id])).get(event_id)
+    return record is not None and bool(await context.visibility.events([record]))
 
 
 async def shown(context: Context, entry: LedgerEntry) -> LedgerEntry | None:
@@ -273,7 +285,7 @@ class Subscription:
                 if material_id is not None and (
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
-                if visible(info.context, message):
+                if await item_shown(info.context, message.item_id, message.event_id):
                     info.context.fresh_loaders()
                     yield StockChange(event_id=message.event_id, item_id=message.item_id,
                                       location_id=strawberry.ID(message.location_id), delta=message.delta)
@@ -300,7 +312,7 @@ class Subscription:
                 if material_id is not None and (
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
-                if visible(info.context, message):
+                if await item_shown(info.context, message.item_id, message.event_id):
                     info.context.fresh_loaders()
                     yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
                                            from_status=Status(message.from_status),

@@ -158,6 +158,8 @@ class Item:
 
     @strawberry.field(description="The lot a sub-lot or serial belongs to.")
     async def parent(self, info: Info) -> Item | None:
+        if self.parent_id is None or not await info.context.visibility.item(self.parent_id):
+            return None
         return await _one(info.context.loaders.items, self.parent_id, Item.from_model)
 
     @strawberry.field(description="Where it is on hand: its non-zero balances at real locations.")
@@ -175,21 +177,28 @@ class Item:
 
     @strawberry.field(description="Every event that touched it, in the order they were recorded.")
     async def events(self, info: Info) -> list[Event]:
-        return [Event.from_model(e) for e in await info.context.loaders.events_of_items.load(self.id)]
+        records = await info.context.loaders.events_of_items.load(self.id)
+        return [Event.from_model(e) for e in await info.context.visibility.events(records)]
 
     @strawberry.field(description="Items one step back: material of each is in this one.")
     async def inputs(self, info: Info) -> list[Item]:
         ids = await info.context.loaders.inputs.load(self.id)
-        return await _many(info.context.loaders.items, ids, Item.from_model)
+        shown = await info.context.visibility.items(ids)
+        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
 
     @strawberry.field(description="Items one step forward: material of this one is in each.")
     async def outputs(self, info: Info) -> list[Item]:
         ids = await info.context.loaders.outputs.load(self.id)
-        return await _many(info.context.loaders.items, ids, Item.from_model)
+        shown = await info.context.visibility.items(ids)
+        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
 
     @strawberry.field(description="The event that created it.")
     async def created_by_event(self, info: Info) -> Event | None:
-        return await _one(info.context.loaders.events, self.created_by_event_id, Event.from_model)
+        if self.created_by_event_id is None:
+            return None
+        found = await info.context.loaders.events.load(self.created_by_event_id)
+        shown = await info.context.visibility.events([found]) if found is not None else []
+        return Event.from_model(shown[0]) if shown else None
 
     @classmethod
     def from_model(cls, m: D.Item) -> Item:

@@ -19,7 +19,9 @@ from .context import Context
 from .errors import ApiError
 
 _ITEM = {"id", "kind", "materialId", "unit", "lotCode", "status", "manufacturedAt", "expiresAt",
-         "characteristics", "conversions", "containerType", "originKnown", "firstEventTime"}
+         "characteristics", "conversions", "containerType", "originKnown", "firstEventTime",
+         # resolvers that filter what they list
+         "parent", "onHand", "quantityOnHand", "balances", "events", "inputs", "outputs", "createdByEvent"}
 _EVENT = {"id", "type", "source", "eventTime", "recordedAt", "locationId", "orderId", "shipmentId", "partnerId",
           "bizStep", "disposition", "reason", "recordedBy", "itemIds", "moves", "links", "statusChanges",
           "items"}  # an event's item lists are redacted to what the caller may see
@@ -33,7 +35,8 @@ READABLE: dict[str, set[str] | None] = {  # None: every field
     "Balance": {"itemId", "locationId", "materialId", "quantity", "unit", "virtual", "item"}, "BalanceConnection": _PAGE,
     "BalanceEdge": _PAGE,
     "Mutation": None,
-    "Subscription": {"eventRecorded"},
+    "Subscription": {"eventRecorded", "stockChanged", "itemStatusChanged"},
+    "StockChange": None, "ItemStatusChange": None,
     "Viewer": None, "ApiKey": None, "Organization": None, "UserError": None, "PageInfo": None,
     "Conversion": None, "StatusChange": None, "TraceEdge": None, "HiddenItems": None,
     "OrganizationConnection": _PAGE, "OrganizationEdge": _PAGE,

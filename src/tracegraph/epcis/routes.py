@@ -106,7 +106,8 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:QueryParameterException", "status": 400,
                                  "title": "id (an item) and direction (FORWARD or BACKWARD) are required"},
                                 status_code=400)
-        return JSONResponse(await epcis.export_trace(root, Direction(direction)), media_type=JSONLD)
+        return JSONResponse(await epcis.export_trace(root, Direction(direction), _visibility(epcis, request)),
+                            media_type=JSONLD)
 
     async def recall(request: Request) -> Response:
         found = await Recalls(epcis.ledger).get_many([request.path_params["recall_id"]])

@@ -219,21 +219,27 @@ class Epcis:
 
     # -- export -----------------------------------------------------------------------------
 
-    async def export_items(self, item_ids: Iterable[str]) -> dict[str, Any]:
+    async def export_items(self, item_ids: Iterable[str], visibility: Visibility | None = None) -> dict[str, Any]:
         """An EPCISDocument of every event that touched the items (a trace, a recall), in
-        commit order, each once."""
+        commit order, each once; only those `visibility` shows, redacted."""
         ids = list(dict.fromkeys(item_ids))
         by_item = await self.ledger.events_of_items(ids) if ids else {}
         seen: dict[str, EventRecord] = {}
         for records in by_item.values():
             for r in records:
                 seen.setdefault(r.id, r)
-        records = sorted(seen.values(), key=lambda r: (r.recorded_at, r.event_time, r.id))
+        shown = list(seen.values()) if visibility is None else await visibility.events(list(seen.values()))
+        records = sorted(shown, key=lambda r: (r.recorded_at, r.event_time, r.id))
         return document([M.to_epcis(r) for r in records], [r.command.extensions.get(M.CONTEXT_KEY) for r in records])
 
-    async def export_trace(self, root: str, direction: Direction) -> dict[str, Any]:
+    async def export_trace(self, root: str, direction: Direction, visibility: Visibility | None = None,
+                           ) -> dict[str, Any]:
         trace = await self.ledger.trace(root, direction)
-        return await self.export_items([trace.root, *trace.items])
+        if visibility is not None:
+            trace, _ = await visibility.trace(trace)
+            if not trace.items and not await visibility.item(trace.root):
+                return await self.export_items([], visibility)
+        return await self.export_items([trace.root, *trace.items], visibility)
 
 
 def document(events: list[dict[str, Any]], contexts: Iterable[Any] = ()) -> dict[str, Any]:
