@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(Authenticate, auth=auth),
+        middleware=[Middleware(Authenticate, auth=auth, rate_limit=settings.rate_limit,
+                               rate_burst=settings.rate_burst),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger

@@ -10,6 +10,8 @@ capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
 from __future__ import annotations
 
 import json
+import math
+import time
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -50,10 +52,33 @@ def _right(method: str, path: str) -> Right:
     return Right.READ
 
 
+class RateLimiter:
+    """A token bucket per key: `rate` requests a second, `burst` at once."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, at)
+
+    def wait(self, key: str) -> float:
+        """0 when the request may go now (and it is counted), else the seconds to wait."""
+        now = time.monotonic()
+        tokens, at = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            if len(self._buckets) > 100_000:
+                self._buckets.clear()
+            self._buckets[key] = (tokens - 1, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
 class Authenticate:
-    def __init__(self, app: ASGIApp, auth: Auth):
+    def __init__(self, app: ASGIApp, auth: Auth, rate_limit: float = 0.0, rate_burst: int = 50):
         self.app = app
         self.auth = auth
+        self.limiter = RateLimiter(rate_limit, rate_burst) if rate_limit > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,6 +95,12 @@ class Authenticate:
                 "invalid, revoked or expired API key"
             await _answer(send, 401, message, [(b"www-authenticate", b'Bearer realm="tracegraph"')])
             return
+        if self.limiter is not None and not principal.is_admin and principal.key_id is not None:
+            wait = self.limiter.wait(principal.key_id)
+            if wait > 0:
+                await _answer(send, 429, f"rate limit of this key exceeded ({self.limiter.rate:g} requests a second): "
+                              f"retry in {wait:.1f} s", [(b"retry-after", str(math.ceil(wait)).encode())])
+                return
         right = _right(method, path)
         if not principal.can(right):
             await _answer(send, 403, f"a {principal.role.value} key may not do this ({right.value})", [])

@@ -22,7 +22,7 @@ from ..services.ledger import Ledger
 from .context import Context
 from .fanout import SharedSubscriptions
 from .loaders import Loaders
-from .schema import schema
+from .schema import make_schema, schema
 
 
 class TracegraphGraphQL(GraphQL[Context, None]):
@@ -31,7 +31,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
     def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None):
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         # Identical subscriptions run once and fan out (api/fanout.py).
-        self.schema = SharedSubscriptions(schema, settings.subscriber_queue)  # type: ignore[assignment]
+        served = schema if settings.introspection else make_schema(introspection=False)
+        self.schema = SharedSubscriptions(served, settings.subscriber_queue)  # type: ignore[assignment]
         self._encoded: OrderedDict[int, tuple[object, str]] = OrderedDict()
         self.ledger = ledger
         self.bus = bus

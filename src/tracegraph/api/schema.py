@@ -8,6 +8,7 @@ from functools import partial
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     ParserCache,
@@ -48,18 +49,27 @@ class LoadersPerOperation(SchemaExtension):
 
 guard_mutations(Mutation)
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[
-        # Clients send a handful of distinct documents: parse and validate each once.
-        partial(ParserCache, maxsize=256),
-        partial(ValidationCache, maxsize=256),
-        # The limits' rules are built once, so validation results stay cacheable.
-        lambda: AddValidationRules(_LIMITS),
-        LoadersPerOperation,
-        RestrictFields,
-        partial(MaskErrors, should_mask_error=should_mask_error),
-    ],
-)
+
+def make_schema(introspection: bool = True) -> strawberry.Schema:
+    """The schema; without introspection (TRACEGRAPH_INTROSPECTION=0, for production) a query
+    of `__schema` or `__type` is refused with a GraphQL error."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[*_EXTENSIONS, *([] if introspection else [DisableIntrospection])],
+    )
+
+
+_EXTENSIONS = [
+    # Clients send a handful of distinct documents: parse and validate each once.
+    partial(ParserCache, maxsize=256),
+    partial(ValidationCache, maxsize=256),
+    # The limits' rules are built once, so validation results stay cacheable.
+    lambda: AddValidationRules(_LIMITS),
+    LoadersPerOperation,
+    RestrictFields,
+    partial(MaskErrors, should_mask_error=should_mask_error),
+]
+
+schema = make_schema()
