@@ -10,8 +10,10 @@ capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -103,7 +105,7 @@ class Authenticate:
                 return
         right = _right(method, path)
         if not principal.can(right):
-            await _answer(send, 403, f"a {principal.role.value} key may not do this ({right.value})", [])
+            await _answer(send, 403, f"a key with role {principal.role.value} may not do this ({right.value})", [])
             return
         if not principal.is_admin and path.startswith(_NOT_FILTERED):
             await _answer(send, 403, "not available to an organization's key yet: its answer is not filtered "
@@ -119,3 +121,14 @@ async def _answer(send: Send, status: int, message: str, headers: list[tuple[byt
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *headers]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def audit(store: Any, request: object, action: str, detail: Any = None) -> None:
+    """Append to the audit log what the caller of `request` did (see domain/audit.py)."""
+    from .domain.audit import entry
+
+    p = principal_of(request)
+    try:
+        await store.append_audit(entry(p.key_id, p.organization_id, action, detail))
+    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
+        logging.getLogger("tracegraph.audit").exception("audit entry not written")

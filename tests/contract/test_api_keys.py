@@ -61,3 +61,15 @@ async def test_shares_are_kept_per_item_organization_and_scope(store: GraphStore
     await store.save_share(Share(item_id="LOT-2", organization_id="ORG-C", created_at=now))
     assert sorted(await store.shares_with("ORG-B"), key=lambda s: s.scope.value) == [b, a]
     assert await store.shares_with("ORG-NONE") == []
+
+
+async def test_the_audit_log_is_appended_and_paged(store: GraphStore) -> None:
+    from tracegraph.domain.audit import entry
+
+    entries = [entry("key-1", "ORG-A", "query:trace", {"id": "LOT-1"}), entry(None, None, "mutation:createApiKey"),
+               entry("key-2", "ORG-B", "export:trace", {"x": "é" * 10})]
+    for e in entries:
+        await store.append_audit(e)
+    assert await store.audit_page(None, None, 10) == entries
+    assert await store.audit_page(None, entries[0].id, 1) == [entries[1]]
+    assert await store.audit_page("ORG-B", None, 10) == [entries[2]]

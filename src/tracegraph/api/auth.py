@@ -227,7 +227,7 @@ class RequireRight(FieldExtension):
     async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
         caller = info.context.caller
         if not caller.can(self.right):
-            return _refused(self.payload, f"a {caller.role.value} key may not do this ({self.right.value})")
+            return _refused(self.payload, f"a key with role {caller.role.value} may not do this ({self.right.value})")
         return await next_(source, info, **kwargs)
 
 

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..domain.errors import DomainError
-from ..authn import principal_of
+from ..authn import audit, principal_of
 from ..services.exports import FORMATS, Exports
 from ..services.visibility import Visibility
 from ..services.ledger import Ledger
@@ -62,6 +62,7 @@ def export_routes(ledger: Ledger) -> list[Route]:
         result = await ledger.trace(item_id, Direction(raw_direction),
                                     options=TraceOptions(through_containers=contact))
         result, hidden = await visibility.trace(result)
+        await audit(ledger.store, request, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
         rows = await exports.rows(result.nodes, None if visibility.unrestricted else visibility)
         meta: dict[str, Any] = {"trace": {"id": item_id, "direction": raw_direction, "count": len(result.items)},
                                 "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
@@ -78,6 +79,7 @@ def export_routes(ledger: Ledger) -> list[Route]:
             found = await Recalls(ledger).get(request.path_params["recall_id"])
         except DomainError as e:
             return _refuse(404, e.problems[0].message, "id")
+        await audit(ledger.store, request, "export:recall", {"id": found.id, "format": fmt})
         ids = [a.id for a in found.affected] or list(found.suspect_ids)
         rows = await exports.rows(ids)
         meta = {"recall": found.model_dump(mode="json", exclude={"affected"}),

@@ -16,6 +16,7 @@ from ..services.trace import TraceOptions
 from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
 from .errors import ApiError
+from .audit import AuditQueries
 from .auth import AuthQueries
 from .completeness import CompletenessQueries
 from .recalls import RecallQueries
@@ -84,7 +85,7 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query(AuthQueries, RecallQueries, CompletenessQueries):
+class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
     @strawberry.field(description="Every traceable item reachable from an item: FORWARD, where its material "
                       "went; BACKWARD, where the item's material came from. The item itself is excluded; "
                       "cycles in recorded data end the walk.")

@@ -17,6 +17,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from .audit import AuditOperations
 from .auth import guard_mutations
 from .context import Context
 from .visibility import RestrictFields
@@ -69,6 +70,7 @@ _EXTENSIONS = [
     lambda: AddValidationRules(_LIMITS),
     LoadersPerOperation,
     RestrictFields,
+    AuditOperations,
     partial(MaskErrors, should_mask_error=should_mask_error),
 ]
 

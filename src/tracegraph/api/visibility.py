@@ -31,7 +31,8 @@ _PAYLOAD = {"errors", "event", "events", "duplicate", "key", "apiKey", "organiza
 # Type -> the fields a restricted caller may read; a type not named here is refused whole.
 READABLE: dict[str, set[str] | None] = {  # None: every field
     "Query": {"viewer", "apiKeys", "trace", "item", "items", "event", "events", "organization", "organizations",
-              "stock"},
+              "stock", "auditLog"},
+    "AuditEntry": None, "AuditEntryConnection": _PAGE, "AuditEntryEdge": _PAGE,
     "Balance": {"itemId", "locationId", "materialId", "quantity", "unit", "virtual", "item"}, "BalanceConnection": _PAGE,
     "BalanceEdge": _PAGE,
     "Mutation": None,

@@ -108,7 +108,7 @@ class Principal:
 
     def require(self, right: Right, organization_id: str | None = None, field: str | None = None) -> None:
         if not self.can(right, organization_id):
-            raise DomainError(Problem(field, f"a {self.role.value} key may not do this"
+            raise DomainError(Problem(field, f"a key with role {self.role.value} may not do this"
                                       + (" for that organization" if organization_id else ""), FORBIDDEN))
 
 

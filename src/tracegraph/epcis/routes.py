@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..authn import principal_of
+from ..authn import audit, principal_of
 from ..services.recall import Recalls
 from ..services.visibility import Visibility
 
@@ -58,6 +58,8 @@ def routes(epcis: Epcis) -> list[Route]:
             result = await epcis.capture_document(await _json_body(request), behaviour, by=principal_of(request))
         except Refused as e:
             return _refusal(e)
+        await audit(epcis.ledger.store, request, "epcis:capture", {"captureID": result.job.id,
+                                                                   "events": result.job.event_count})
         return JSONResponse(_job_json(result.job, behaviour), status_code=202,
                             headers={"Location": f"/epcis/capture/{result.job.id}"})
 
@@ -73,6 +75,7 @@ def routes(epcis: Epcis) -> list[Route]:
             event_id = await epcis.capture_event(await _json_body(request), by=principal_of(request))
         except Refused as e:
             return _refusal(e)
+        await audit(epcis.ledger.store, request, "epcis:event", {"eventID": event_id})
         return JSONResponse({"eventID": event_id}, status_code=201,
                             headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"})
 
@@ -106,6 +109,7 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:QueryParameterException", "status": 400,
                                  "title": "id (an item) and direction (FORWARD or BACKWARD) are required"},
                                 status_code=400)
+        await audit(epcis.ledger.store, request, "epcis:trace", {"id": root, "direction": direction})
         return JSONResponse(await epcis.export_trace(root, Direction(direction), _visibility(epcis, request)),
                             media_type=JSONLD)
 
@@ -116,6 +120,7 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "status": 404,
                                  "title": f"unknown recall {request.path_params['recall_id'][:200]}"}, status_code=404)
         ids = [a.id for a in recall.affected] or list(recall.suspect_ids)
+        await audit(epcis.ledger.store, request, "epcis:recall", {"id": recall.id})
         return JSONResponse(await epcis.export_items(ids), media_type=JSONLD)
 
     return [

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
+from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
@@ -337,6 +338,17 @@ class LadybugStore(GraphStore):
 
     async def revoke_api_key(self, key_id: str) -> bool:
         return bool(await self._run(self._exec, "revoke_api_key", {"id": key_id}))
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        await self._run(self._exec, "append_audit", M.audit_props(entry))
+
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        params: dict[str, Any] = {"after": after or "", "first": first}
+        name = "audit_page"
+        if organization_id is not None:
+            name, params["organization_id"] = "audit_page_of_organization", organization_id
+        rows = await self._run(self._exec, name, params)
+        return [M.audit(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:
         await self._run(self._exec, "save_share", M.share_props(share))

@@ -336,6 +336,18 @@ def api_key_props(k: Any) -> dict[str, Any]:
             "revoked": k.revoked}
 
 
+def audit_props(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "at": time_key(e.at), "key_id": e.key_id, "organization_id": e.organization_id,
+            "action": e.action, "detail": e.detail}
+
+
+def audit(row: dict[str, Any]) -> Any:
+    from ..domain.audit import AuditEntry
+
+    return AuditEntry(id=row["id"], at=parse_time(row["at"]), key_id=row.get("key_id"),
+                      organization_id=row.get("organization_id"), action=row["action"], detail=row.get("detail") or "")
+
+
 def share_props(s: Any) -> dict[str, Any]:
     return {"id": s.id, "item_id": s.item_id, "organization_id": s.organization_id, "scope": s.scope.value,
             "shared_by": s.shared_by, "created_at": time_key(s.created_at)}

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.models import Balance
@@ -207,6 +208,14 @@ class GraphStore(ABC):
     @abstractmethod
     async def revoke_api_key(self, key_id: str) -> bool:
         """Mark a key revoked; False when there is no such key."""
+
+    @abstractmethod
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """Append an entry to the audit log (never changed afterwards)."""
+
+    @abstractmethod
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        """Audit entries by id (time order) after `after`; of one organization, or all (None)."""
 
     @abstractmethod
     async def save_share(self, share: Share) -> None:

@@ -38,3 +38,19 @@ MATCH (n:Share) WHERE n.organization_id = $organization_id
 RETURN n.id AS id, n.item_id AS item_id, n.organization_id AS organization_id, n.scope AS scope,
   n.shared_by AS shared_by, n.created_at AS created_at
 ORDER BY n.id
+// The audit log: append-only.
+// name: table_audit_entry
+CREATE NODE TABLE IF NOT EXISTS AuditEntry(id STRING, at STRING, key_id STRING, organization_id STRING, action STRING, detail STRING, PRIMARY KEY(id))
+// name: append_audit
+CREATE (:AuditEntry {id: $id, at: $at, key_id: $key_id, organization_id: $organization_id, action: $action,
+  detail: $detail})
+// name: audit_page
+MATCH (n:AuditEntry) WHERE n.id > $after
+RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
+  n.detail AS detail
+ORDER BY n.id LIMIT $first
+// name: audit_page_of_organization
+MATCH (n:AuditEntry) WHERE n.organization_id = $organization_id AND n.id > $after
+RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
+  n.detail AS detail
+ORDER BY n.id LIMIT $first

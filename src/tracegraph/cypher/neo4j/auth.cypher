@@ -50,3 +50,21 @@ MATCH (n:Share) WHERE n.organization_id = $organization_id
 RETURN n.id AS id, n.item_id AS item_id, n.organization_id AS organization_id, n.scope AS scope,
   n.shared_by AS shared_by, n.created_at AS created_at
 ORDER BY n.id
+// The audit log: append-only.
+// name: constraint_audit_entry_id
+CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE
+// name: falkordb_index_audit_entry_id
+CREATE INDEX FOR (n:AuditEntry) ON (n.id)
+// name: append_audit
+CREATE (:AuditEntry {id: $id, at: $at, key_id: $key_id, organization_id: $organization_id, action: $action,
+  detail: $detail})
+// name: audit_page
+MATCH (n:AuditEntry) WHERE n.id > $after
+RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
+  n.detail AS detail
+ORDER BY n.id LIMIT $first
+// name: audit_page_of_organization
+MATCH (n:AuditEntry) WHERE n.organization_id = $organization_id AND n.id > $after
+RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
+  n.detail AS detail
+ORDER BY n.id LIMIT $first
