@@ -56,3 +56,12 @@ async def test_introspection_can_be_switched_off(tmp_path) -> None:  # noqa: ANN
         assert r.status_code == 200 and "introspection" in r.json()["errors"][0]["message"].lower()
         assert (await c.post("/graphql", json={"query": "{ viewer { admin } }"})).json() == {
             "data": {"viewer": {"admin": True}}}
+
+
+async def test_a_document_of_too_many_tokens_is_a_graphql_error(tmp_path) -> None:  # noqa: ANN001
+    app = create_app(Settings(data_dir=tmp_path, demo=False, admin_key=ADMIN_KEY))
+    query = "{ " + " ".join(f"a{n}: __typename" for n in range(4000)) + " }"
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=AUTH) as c:
+        r = await c.post("/graphql", json={"query": query})
+        assert r.status_code == 200 and "token" in r.json()["errors"][0]["message"].lower(), r.text[:300]

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
+    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -29,6 +30,7 @@ from .subscriptions import Subscription
 
 MAX_DEPTH = 15
 MAX_ALIASES = 50
+MAX_TOKENS = 10_000  # a cap on a document's size, and so on its cost, before it is even parsed
 
 
 _LIMITS = [
@@ -63,6 +65,7 @@ def make_schema(introspection: bool = True) -> strawberry.Schema:
 
 
 _EXTENSIONS = [
+    partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     # Clients send a handful of distinct documents: parse and validate each once.
     partial(ParserCache, maxsize=256),
     partial(ValidationCache, maxsize=256),
