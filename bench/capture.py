@@ -29,6 +29,9 @@ from tracegraph.config import Settings
 from tracegraph.epcis import service as S
 from tracegraph.epcis import validate as V
 
+ADMIN_KEY = "tg_bench-admin-key"  # the admin key of the benchmark's own app
+AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
 AIM = 5000.0
 
 
@@ -86,10 +89,10 @@ async def run(n: int) -> None:
     t_map = time.perf_counter() - t
     del doc
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), demo=False, max_body_bytes=256 * 1024 * 1024)
+        settings = Settings(admin_key=ADMIN_KEY, data_dir=Path(tmp), demo=False, max_body_bytes=256 * 1024 * 1024)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+            async with httpx.AsyncClient(headers=AUTH, transport=httpx.ASGITransport(app=app), base_url="http://bench",
                                          timeout=600) as client:
                 rss_before = _rss()
                 peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

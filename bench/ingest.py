@@ -37,6 +37,7 @@ from workload import events, master_data  # noqa: E402
 from tracegraph.domain.events import EventCommand, EventType  # noqa: E402
 from tracegraph.services.ledger import Ledger  # noqa: E402
 from tracegraph.store.ladybug import LadybugStore  # noqa: E402
+from servers import AUTH  # noqa: E402
 
 AIM_SINGLE_HTTP = 500.0
 AIM_BATCH = 5000.0
@@ -142,7 +143,7 @@ def _post(client: httpx.Client, url: str, query: str, variables: dict[str, Any])
 def http(n_single: int, n_batches: int, batch: int, clients: int) -> tuple[float, float, float]:
     from servers import run_server
 
-    with run_server(env={"TRACEGRAPH_LOG_LEVEL": "warning"}) as server, httpx.Client(timeout=120,
+    with run_server(env={"TRACEGRAPH_LOG_LEVEL": "warning"}) as server, httpx.Client(headers=AUTH, timeout=120,
                                                                                    trust_env=False) as client:
         url = f"{server.url}/graphql"
         materials, locations = master_data()

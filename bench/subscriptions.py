@@ -32,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from servers import Server, redis_server, run_server  # noqa: E402
+from servers import AUTH, Server, redis_server, run_server  # noqa: E402
 
 SETUP = """mutation {
   createMaterial(input: {id: "FLOUR", name: "Flour", baseUnit: "KG"}) { errors { message } }
@@ -62,7 +62,7 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
     async def one(k: int) -> None:
         async with connect(urls[k % len(urls)], subprotocols=["graphql-transport-ws"], max_size=None,
                            ping_interval=None, max_queue=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
             await ws.recv()
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
             try:
@@ -120,7 +120,7 @@ async def publish(servers: list[Server], prefix: str, rate: float, count: int, b
     mutation each, else `recordEvents`), round-robin over the servers; their ids, and the rate
     achieved."""
     ids: list[str] = []
-    async with httpx.AsyncClient(trust_env=False, timeout=30,
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=30,
                                  limits=httpx.Limits(max_connections=32)) as http:
         async def one(n: int) -> None:
             server = servers[n // batch % len(servers)]
@@ -157,7 +157,7 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             env["TRACEGRAPH_REDIS_URL"] = stack.enter_context(redis_server())
         servers = [stack.enter_context(run_server(env)) for _ in range(instances)]
         for s in servers:
-            assert "errors" not in httpx.post(f"{s.url}/graphql", json={"query": SETUP}, trust_env=False).json()
+            assert "errors" not in httpx.post(f"{s.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False).json()
         urls = [s.url.replace("http://", "ws://") + "/graphql" for s in servers]
         tmp = Path(stack.enter_context(contextlib.nullcontext(os.environ.get("TMPDIR", "/tmp"))))
         procs = []
@@ -169,7 +169,7 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             procs.append((proc, out))
 
         async def warm_up() -> None:
-            async with httpx.AsyncClient(trust_env=False, timeout=30) as http:
+            async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=30) as http:
                 pending = [p for p, _ in procs]
                 waiting = [asyncio.get_running_loop().run_in_executor(None, p.stdout.readline) for p in pending]
                 n = 0

@@ -28,6 +28,10 @@ HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
 FALKORDB_AUTH = ("falkordb", "")
 MAX_BOLT_PORT = 32767
+# The admin key every test server and test app is given (TRACEGRAPH_ADMIN_KEY), and the
+# header that sends it.
+ADMIN_KEY = "tg_test-admin-key-not-secret"
+AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 class Unavailable(pytest.skip.Exception):  # type: ignore[misc, name-defined]
@@ -208,7 +212,7 @@ def run_server(
     The child gets this process's environment without its `TRACEGRAPH_*` variables,
     then TRACEGRAPH_HOST=127.0.0.1, TRACEGRAPH_PORT=<free port>,
     TRACEGRAPH_DATA_DIR=`data_dir` (a fresh temporary directory if None),
-    TRACEGRAPH_DEMO=0, then `env` on top.
+    TRACEGRAPH_DEMO=0, TRACEGRAPH_ADMIN_KEY=ADMIN_KEY, then `env` on top.
     """
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tracegraph-server-")))
@@ -219,6 +223,7 @@ def run_server(
             TRACEGRAPH_PORT=str(port),
             TRACEGRAPH_DATA_DIR=str(data_dir if data_dir is not None else scratch / "data"),
             TRACEGRAPH_DEMO="0",
+            TRACEGRAPH_ADMIN_KEY=ADMIN_KEY,
             PYTHONUNBUFFERED="1",
         )
         child_env.update(env or {})

@@ -17,7 +17,9 @@ from starlette.staticfiles import StaticFiles
 
 from .bus import Notice, make_bus
 from .config import Settings, settings as default_settings
+from .authn import Authenticate
 from .limits import BodySizeLimit
+from .services.auth import Auth
 from .services.ledger import Ledger
 from .store.factory import make_store
 from .store.port import EventFilter, GraphStore
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     store = store or make_store(settings)
     bus = make_bus(settings.redis_url, settings.subscriber_queue)
     ledger = Ledger(store)
+    auth = Auth(store, settings.admin_key)
     ledger.on_recorded(bus.publish_entry)
 
     async def publish_notice(subject: str, payload: dict) -> None:  # type: ignore[type-arg]
@@ -48,6 +51,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         first_start = store.name == "ladybug" and not any(settings.data_dir.glob("*"))
         await store.open()
         await bus.start()
+        key = await auth.first_start_key()
+        if key is not None:
+            # Printed once, on purpose: only its hash is kept (in the store, so in the data
+            # directory for the embedded store).
+            print(f"tracegraph: the admin key, shown this once (send it as `Authorization: Bearer <key>`):\n"
+                  f"    {key}", flush=True)
         if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
                 EventFilter(), None, 1))):
             from .demo import load_demo
@@ -77,7 +86,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     from .epcis.routes import routes as epcis_routes
     from .epcis.service import Epcis
 
-    graphql = build_graphql_app(ledger, bus, settings)
+    graphql = build_graphql_app(ledger, bus, settings, auth)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -89,10 +98,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[Middleware(Authenticate, auth=auth, rate_limit=settings.rate_limit,
+                               rate_burst=settings.rate_burst),
+                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger
     app.state.bus = bus
     app.state.store = store
+    app.state.auth = auth
     return app
 

@@ -21,6 +21,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
     print(f"GraphiQL: {url}/graphql   dashboard: {url}/dashboard   health: {url}/health")
     print('First query to try:  { trace(id: "LOT-FLOUR-0001", direction: FORWARD) { items { id } } }')
+    print('Every request but /health needs `Authorization: Bearer <key>`; in GraphiQL put '
+          '{"Authorization": "Bearer <key>"} in the Headers tab.')
     uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=s.log_level, timeout_graceful_shutdown=10,
                 ws_per_message_deflate=s.ws_compression)
     return 0

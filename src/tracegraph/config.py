@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     # subscriber, which costs more CPU than the rest of a delivery (bench/subscriptions.py).
     ws_compression: bool = False
     subscriber_queue: int = Field(default=10_000, ge=1)  # messages waiting per subscriber, at most
-    admin_key: str | None = None
+    admin_key: str | None = None  # a key with every right over every organization; unset: one made at first start
+    # Requests per second per organization key (a token bucket of `rate_burst`); 0: no limit.
+    # The admin key is never limited.
+    rate_limit: float = Field(default=0.0, ge=0)
+    rate_burst: int = Field(default=50, ge=1)
+    introspection: bool = True  # GraphQL introspection (and so GraphiQL's docs); turn off in production
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     epcis_max_events: int = Field(default=10_000, ge=1, le=10_000)  # per EPCIS capture; more: 413

@@ -14,18 +14,19 @@ from starlette.applications import Starlette
 
 from tracegraph.app import create_app
 from api_kit import Api
+from servers import ADMIN_KEY, AUTH
 from tracegraph.config import Settings
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Starlette]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False))
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False, admin_key=ADMIN_KEY))
     async with app.router.lifespan_context(app):  # httpx's ASGI transport runs no lifespan
         yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=AUTH) as c:
         yield c
 
 

@@ -14,7 +14,7 @@ import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from servers import HOST, free_port
+from servers import ADMIN_KEY, AUTH, HOST, free_port
 from tracegraph.app import create_app
 from tracegraph.config import Settings
 
@@ -27,7 +27,7 @@ RECEIVE = """mutation { receive(input: {locationId: "WH", newItems: [{id: "WS-1"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
     """The app on uvicorn at a free port: its base URL, and the app."""
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False))
+    app = create_app(Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -42,7 +42,7 @@ async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
 
 
 async def post(base: str, query: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False) as client:
         response = await client.post(f"http://{base}/graphql", json={"query": query})
     assert response.status_code == 200, response.text
     return response.json()["data"]
@@ -54,7 +54,7 @@ async def test_event_recorded_over_graphql_transport_ws(served: tuple[str, Any])
     await post(base, 'mutation { createLocation(input: {id: "WH", name: "WH"}) { errors { message } } }')
     async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         assert ws.subprotocol == "graphql-transport-ws"
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
             "query": 'subscription { eventRecorded(itemId: "WS-1") { id type itemIds } }'}}))
@@ -85,3 +85,24 @@ async def test_a_cross_site_page_may_not_open_the_socket(served: tuple[str, Any]
         async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"],
                            origin="https://evil.example"):
             pass
+
+
+@pytest.mark.parametrize("payload", [{}, {"Authorization": "Bearer tg_wrong"}, {"Authorization": "tg_no-scheme"},
+                                     None])
+async def test_a_socket_without_a_valid_key_is_closed(served: tuple[str, Any], payload: Any) -> None:
+    base, _ = served
+    async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", **({"payload": payload} if payload is not None else {})}))
+        with pytest.raises(Exception):  # noqa: B017 - closed
+            await asyncio.wait_for(ws.recv(), timeout=5)
+        assert ws.close_code in (4401, 4403)
+
+
+async def test_a_subscription_before_connection_init_is_closed_4401(served: tuple[str, Any]) -> None:
+    base, _ = served
+    async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription { eventRecorded { id } }"}}))
+        with pytest.raises(Exception):  # noqa: B017 - closed
+            await asyncio.wait_for(ws.recv(), timeout=5)
+        assert ws.close_code == 4401

@@ -15,7 +15,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import HOST, free_port
+from servers import ADMIN_KEY, AUTH, HOST, free_port
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
 from tracegraph.app import create_app
 from tracegraph.config import Settings
@@ -28,7 +28,7 @@ BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { even
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE))
+    app = create_app(Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -43,7 +43,7 @@ async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
 
 
 async def post(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False) as client:
         response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
     body = response.json()
     assert "errors" not in body, body
@@ -52,7 +52,7 @@ async def post(base: str, query: str, variables: dict[str, Any] | None = None) -
 
 async def subscribe(ws: ClientConnection, app: Any, after: str | None = None) -> None:
     before = app.state.bus.subscriber_count
-    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
         "query": "subscription($after: String) { eventRecorded(after: $after) { id } }",

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from servers import ROOT, Server, run_server
+from servers import AUTH, ROOT, Server, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def _post(client: httpx.Client, url: str, query: str, variables: dict | None = N
 
 def _stream(server: Server, stop: threading.Event, acked: list[str]) -> None:
     """Record receipts one after another until the server goes away; keep the acknowledged ids."""
-    with httpx.Client(timeout=5.0, trust_env=False) as client:
+    with httpx.Client(headers=AUTH, timeout=5.0, trust_env=False) as client:
         n = 0
         while not stop.is_set():
             event_id = f"ev-{n}"
@@ -65,7 +65,7 @@ def _stream(server: Server, stop: threading.Event, acked: list[str]) -> None:
 def _recorded_ids(url: str) -> set[str]:
     ids: set[str] = set()
     after = None
-    with httpx.Client(timeout=10.0, trust_env=False) as client:
+    with httpx.Client(headers=AUTH, timeout=10.0, trust_env=False) as client:
         while True:
             page = _post(client, url, EVENTS_PAGE, {"first": 1000, "after": after})["events"]
             ids |= {edge["node"]["id"] for edge in page["edges"]}
@@ -86,7 +86,7 @@ def test_acknowledged_events_survive(tmp_path: Path, stop_how: str) -> None:
     data_dir = tmp_path / "data"
     acked: list[str] = []
     with run_server(data_dir=data_dir) as server:
-        with httpx.Client(timeout=10.0, trust_env=False) as client:
+        with httpx.Client(headers=AUTH, timeout=10.0, trust_env=False) as client:
             _post(client, server.url, SETUP)
         stop = threading.Event()
         writer = threading.Thread(target=_stream, args=(server, stop, acked))
@@ -108,7 +108,7 @@ def test_acknowledged_events_survive(tmp_path: Path, stop_how: str) -> None:
         missing = [event_id for event_id in acked if event_id not in recorded]
         assert not missing, f"{len(missing)} acknowledged events lost, e.g. {missing[:5]}"
         # Nothing half-written either: every recorded receipt is whole (its lot has its stock).
-        with httpx.Client(timeout=10.0, trust_env=False) as client:
+        with httpx.Client(headers=AUTH, timeout=10.0, trust_env=False) as client:
             data = _post(client, server.url, '{ stock(locationId: "WH", includeVirtual: false, first: 1000) '
                          "{ edges { node { quantity } } } }")
         quantities = [edge["node"]["quantity"] for edge in data["stock"]["edges"]]

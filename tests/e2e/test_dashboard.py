@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servers import Server, Unavailable, run_server
+from servers import ADMIN_KEY, AUTH, Server, Unavailable, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ SCREENSHOT = Path("/tmp/tracegraph-dashboard.png")  # left behind for a person t
 
 
 def gql(server: Server, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    r = httpx.post(f"{server.url}/graphql", json={"query": query, "variables": variables or {}}, trust_env=False)
+    r = httpx.post(f"{server.url}/graphql", headers=AUTH, json={"query": query, "variables": variables or {}}, trust_env=False)
     body = r.json()
     assert r.status_code == 200 and "errors" not in body, r.text
     return body["data"]
@@ -81,7 +81,7 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
 
-            page.goto(f"{server.url}/dashboard?trace=LOT-1&direction=FORWARD")
+            page.goto(f"{server.url}/dashboard?key={ADMIN_KEY}&trace=LOT-1&direction=FORWARD")
             expect(page.locator("#connection")).to_have_attribute("data-state", "live")
             graph = page.locator("#graph")
             expect(graph).to_have_attribute("data-nodes", "BREAD-1 LOT-1")
@@ -95,6 +95,7 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
                 "inputs": [{"itemId": "BREAD-1", "quantity": 15, "locationId": "LINE"}], "shipmentId": "SH-1"})
             held = record(server, "reclassify", "ReclassifyInput", {"inputs": [{"itemId": "BREAD-2"}], "status": "HOLD"})
 
+            assert "key=" not in page.url  # kept in localStorage, not left in the address bar
             for event_id in (made, shipped, held):
                 expect(page.locator(f'#feed li[data-event-id="{event_id}"]')).to_have_count(1)
             expect(graph).to_have_attribute("data-nodes", "BREAD-1 BREAD-2 LOT-1 customer:virtual:customer shipment:SH-1")

@@ -17,7 +17,7 @@ import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from servers import Server, redis_server, run_server
+from servers import AUTH, Server, redis_server, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def cluster() -> Iterator[tuple[Server, Server]]:
     with redis_server() as url, run_server({"TRACEGRAPH_REDIS_URL": url}) as a, \
             run_server({"TRACEGRAPH_REDIS_URL": url}) as b:
         for server in (a, b):
-            r = httpx.post(f"{server.url}/graphql", json={"query": SETUP}, trust_env=False)
+            r = httpx.post(f"{server.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False)
             assert r.status_code == 200 and "errors" not in r.json(), r.text
         yield a, b
 
@@ -58,7 +58,8 @@ class Listener:
         self.task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        transport = WebsocketsTransport(url=self.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])
+        transport = WebsocketsTransport(url=self.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+                                        init_payload=AUTH)
         async with Client(transport=transport) as session:
             async for data in session.subscribe(SUBSCRIBE):
                 self.got.append(data["eventRecorded"])
@@ -83,7 +84,7 @@ async def test_every_event_reaches_every_subscriber_on_both_instances_once(clust
     listeners = [Listener(a), Listener(a), Listener(b)]
     for listener in listeners:
         listener.start()
-    async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=10) as http:
         # A subscription listens once the server has read its `subscribe`: warm up until all do.
         for n in range(200):
             await receive(http, a if n % 2 else b, f"WARM-{n}")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from servers import ROOT, falkordb_bolt, falkordb_settle, run_server
+from servers import AUTH, ROOT, falkordb_bolt, falkordb_settle, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ query {
 
 def _answers(env: dict[str, str]) -> dict:
     with run_server(env={"TRACEGRAPH_DEMO": "1", **env}, timeout=120) as server, \
-            httpx.Client(timeout=10, trust_env=False) as client:
+            httpx.Client(headers=AUTH, timeout=10, trust_env=False) as client:
         # The FalkorDB stand-in now and then leaves a request on a fresh connection
         # unanswered (seen about once in twenty runs, never on Neo4j): a second request,
         # on another connection, is answered.

@@ -14,7 +14,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..domain.errors import DomainError
+from ..authn import audit, principal_of
 from ..services.exports import FORMATS, Exports
+from ..services.visibility import Visibility
 from ..services.ledger import Ledger
 from ..services.recall import Recalls
 from ..services.trace import TraceOptions
@@ -53,14 +55,20 @@ def export_routes(ledger: Ledger) -> list[Route]:
         raw_direction = request.query_params.get("direction", "FORWARD").upper()
         if raw_direction not in Direction.__members__:
             return _refuse(400, f"direction must be FORWARD or BACKWARD, not {raw_direction[:20]!r}", "direction")
-        if not await ledger.items([item_id]):
+        visibility = Visibility(ledger.store, principal_of(request))
+        if not await ledger.items([item_id]) or not await visibility.item(item_id):
             return _refuse(404, f"unknown item {item_id[:200]}", "id")
         contact = request.query_params.get("throughContainers", "false").lower() == "true"
         result = await ledger.trace(item_id, Direction(raw_direction),
                                     options=TraceOptions(through_containers=contact))
-        rows = await exports.rows(result.nodes)
+        result, hidden = await visibility.trace(result)
+        await audit(ledger.store, request, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
+        rows = await exports.rows(result.nodes, None if visibility.unrestricted else visibility)
         meta: dict[str, Any] = {"trace": {"id": item_id, "direction": raw_direction, "count": len(result.items)},
                                 "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
+        if hidden:
+            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
+                hidden.items(), key=lambda x: x[0] or "")]
         return _file(exports.encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
 
     async def recall(request: Request) -> Response:
@@ -71,6 +79,7 @@ def export_routes(ledger: Ledger) -> list[Route]:
             found = await Recalls(ledger).get(request.path_params["recall_id"])
         except DomainError as e:
             return _refuse(404, e.problems[0].message, "id")
+        await audit(ledger.store, request, "export:recall", {"id": found.id, "format": fmt})
         ids = [a.id for a in found.affected] or list(found.suspect_ids)
         rows = await exports.rows(ids)
         meta = {"recall": found.model_dump(mode="json", exclude={"affected"}),

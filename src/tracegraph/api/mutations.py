@@ -20,6 +20,7 @@ from ..domain.models import Order as DOrder
 from ..domain.models import Organization as DOrganization
 from .context import Info
 from .errors import UserError, from_domain, from_validation
+from .auth import AuthMutations
 from .recalls import RecallMutations
 from .inputs import (
     AdjustInput,
@@ -101,7 +102,12 @@ def command(event_type: EventType, source: Any) -> EventCommand:
 
 
 async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
-    entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.ledger.record)
+    caller = info.context.caller
+    entry, errors = await _attempt(source, lambda: command(event_type, source),
+                                   lambda cmd: info.context.ledger.record(cmd, by=caller))
+    if entry is not None and entry.duplicate and not (await info.context.visibility.events([entry.event])):
+        # The same id as another organization's event: say so, show nothing of it.
+        return payload.of(None, [UserError(field="id", message="an event with this id exists", code="CONFLICT")])  # type: ignore[return-value]
     return payload.of(entry, errors)  # type: ignore[return-value]
 
 
@@ -113,32 +119,25 @@ def organization_id(name: str) -> str:
 
 @strawberry.type(description="Commands. Every mutation returns its errors in its payload; nothing of a "
                  "mutation with errors is written.")
-class Mutation(RecallMutations):
+class Mutation(AuthMutations, RecallMutations):
     # -- master data ------------------------------------------------------------------------
-
-    @strawberry.mutation(description="Create an organization; its identifier is generated from its name.")
-    async def create_organization(self, info: Info, name: str) -> CreateOrganizationPayload:
-        org, errors = await _attempt(
-            None, lambda: DOrganization(id=organization_id(name), name=name),
-            info.context.ledger.create_organization)
-        return CreateOrganizationPayload(organization=org and Organization.from_model(org), errors=errors)
 
     @strawberry.mutation(description="Create a material.")
     async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:
         material, errors = await _attempt(input, lambda: DMaterial.model_validate(as_data(input)),
-                                          info.context.ledger.create_material)
+                                          lambda m: info.context.ledger.create_material(m, info.context.caller))
         return CreateMaterialPayload(material=material and Material.from_model(material), errors=errors)
 
     @strawberry.mutation(description="Create a location, real or virtual.")
     async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationPayload:
         location, errors = await _attempt(input, lambda: DLocation.model_validate(as_data(input)),
-                                          info.context.ledger.create_location)
+                                          lambda m: info.context.ledger.create_location(m, info.context.caller))
         return CreateLocationPayload(location=location and Location.from_model(location), errors=errors)
 
     @strawberry.mutation(description="Create a purchase, production or sales order.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderPayload:
         order, errors = await _attempt(input, lambda: DOrder.model_validate(as_data(input)),
-                                       info.context.ledger.create_order)
+                                       lambda m: info.context.ledger.create_order(m, info.context.caller))
         return CreateOrderPayload(order=order and Order.from_model(order), errors=errors)
 
     # -- events, one mutation per type ------------------------------------------------------
@@ -220,7 +219,7 @@ class Mutation(RecallMutations):
         if errors:
             return RecordEventsPayload(events=None, errors=errors)
         try:
-            entries: list[LedgerEntry] = await info.context.ledger.record_many(commands)
+            entries: list[LedgerEntry] = await info.context.ledger.record_many(commands, by=info.context.caller)
         except DomainError as e:
             # A batch of one is refused with the problems of its event, unnumbered.
             errors = from_domain(e, rename={"events": "input"})

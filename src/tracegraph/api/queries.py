@@ -16,6 +16,8 @@ from ..services.trace import TraceOptions
 from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
 from .errors import ApiError
+from .audit import AuditQueries
+from .auth import AuthQueries
 from .completeness import CompletenessQueries
 from .recalls import RecallQueries
 from .types import (
@@ -35,6 +37,8 @@ from .types import (
     Trace,
     DEFAULT_FIRST,
     event_connection,
+    visible_pages,
+    page_of_list,
     paginate,
 )
 
@@ -63,6 +67,15 @@ async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap
             info.context.loaders.prime_items(rows)
         return rows
 
+    if kind == "Item":
+        visibility = info.context.visibility
+
+        async def keep(rows: Sequence[Any]) -> list[Any]:
+            shown = await visibility.items([r.id for r in rows])
+            return [r for r in rows if r.id in shown]
+
+        fetch = visible_pages(fetch, keep, lambda m: m.id) if not visibility.unrestricted else fetch
+
     return await paginate(kind.lower(), first, after, fetch, lambda m: m.id, wrap)
 
 
@@ -72,7 +85,7 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query(RecallQueries, CompletenessQueries):
+class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
     @strawberry.field(description="Every traceable item reachable from an item: FORWARD, where its material "
                       "went; BACKWARD, where the item's material came from. The item itself is excluded; "
                       "cycles in recorded data end the walk.")
@@ -94,15 +107,19 @@ class Query(RecallQueries, CompletenessQueries):
             "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
             "occupants since its last cleaning).")] = False,
     ) -> Trace:
-        return Trace.from_result(await info.context.ledger.trace(
-            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers)))
+        result = await info.context.ledger.trace(
+            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers))
+        result, hidden = await info.context.visibility.trace(result)
+        return Trace.from_result(result, hidden)
 
     # -- items and stock --------------------------------------------------------------------
 
     @strawberry.field(description="An item by its identifier.")
     async def item(self, info: Info, id: str) -> Item | None:
         found = await info.context.loaders.items.load(id)
-        return None if found is None else Item.from_model(found)
+        if found is None or not await info.context.visibility.item(found.id):
+            return None
+        return Item.from_model(found)
 
     @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
     async def items(
@@ -134,6 +151,14 @@ class Query(RecallQueries, CompletenessQueries):
         async def fetch(after_key: str | None, n: int) -> list[DBalance]:
             return await ledger.balances(filt, after_key, n)
 
+        visibility = info.context.visibility
+        if not visibility.unrestricted:
+            async def keep(rows: Sequence[DBalance]) -> list[DBalance]:
+                shown = await visibility.items([b.item_id for b in rows])
+                return [b for b in rows if b.item_id in shown]
+
+            fetch = visible_pages(fetch, keep, balance_key)  # type: ignore[assignment]
+
         return await paginate("balance", first, after, fetch, balance_key, Balance.from_model)
 
     # -- events -----------------------------------------------------------------------------
@@ -141,7 +166,8 @@ class Query(RecallQueries, CompletenessQueries):
     @strawberry.field(description="An event by its identifier.")
     async def event(self, info: Info, id: str) -> Event | None:
         found = await info.context.loaders.events.load(id)
-        return None if found is None else Event.from_model(found)
+        shown = await info.context.visibility.events([found]) if found is not None else []
+        return Event.from_model(shown[0]) if shown else None
 
     @strawberry.field(description="Events in the order they were recorded, optionally filtered.")
     async def events(
@@ -190,6 +216,8 @@ class Query(RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="An organization by its identifier.")
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+        if not info.context.visibility.unrestricted and id != info.context.visibility.org:
+            return None  # an organization's key sees its own organization only
         found = await info.context.loaders.organizations.load(id)
         return None if found is None else Organization.from_model(found)
 
@@ -199,6 +227,9 @@ class Query(RecallQueries, CompletenessQueries):
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Organization]:
+        if not info.context.visibility.unrestricted:  # its own organization only
+            own = await info.context.loaders.organizations.load(info.context.visibility.org)
+            return page_of_list("organization", [own] if own else [], first, after, Organization.from_model)
         return await _by_id(info, "Organization", first, after, Organization.from_model)
 
     @strawberry.field(description="An order by its identifier.")

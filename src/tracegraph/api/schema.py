@@ -8,15 +8,20 @@ from functools import partial
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
+    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 
+from .audit import AuditOperations
+from .auth import guard_mutations
 from .context import Context
+from .visibility import RestrictFields
 from .errors import should_mask_error
 from .mutations import Mutation
 from .queries import Query
@@ -25,6 +30,7 @@ from .subscriptions import Subscription
 
 MAX_DEPTH = 15
 MAX_ALIASES = 50
+MAX_TOKENS = 10_000  # a cap on a document's size, and so on its cost, before it is even parsed
 
 
 _LIMITS = [
@@ -44,17 +50,31 @@ class LoadersPerOperation(SchemaExtension):
         yield
 
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[
-        # Clients send a handful of distinct documents: parse and validate each once.
-        partial(ParserCache, maxsize=256),
-        partial(ValidationCache, maxsize=256),
-        # The limits' rules are built once, so validation results stay cacheable.
-        lambda: AddValidationRules(_LIMITS),
-        LoadersPerOperation,
-        partial(MaskErrors, should_mask_error=should_mask_error),
-    ],
-)
+guard_mutations(Mutation)
+
+
+def make_schema(introspection: bool = True) -> strawberry.Schema:
+    """The schema; without introspection (TRACEGRAPH_INTROSPECTION=0, for production) a query
+    of `__schema` or `__type` is refused with a GraphQL error."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[*_EXTENSIONS, *([] if introspection else [DisableIntrospection])],
+    )
+
+
+_EXTENSIONS = [
+    partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+    # Clients send a handful of distinct documents: parse and validate each once.
+    partial(ParserCache, maxsize=256),
+    partial(ValidationCache, maxsize=256),
+    # The limits' rules are built once, so validation results stay cacheable.
+    lambda: AddValidationRules(_LIMITS),
+    LoadersPerOperation,
+    RestrictFields,
+    AuditOperations,
+    partial(MaskErrors, should_mask_error=should_mask_error),
+]
+
+schema = make_schema()

@@ -32,17 +32,43 @@ OVERFLOW_CLOSE_CODE = 4029
 OVERFLOW_REASON = "subscriber queue overflowed: resubscribe with after = the last event id received"
 
 
+def _restricted(context: Context) -> bool:
+    p = context.principal
+    return p is not None and not p.is_admin
+
+
 def visible(context: Context, message: Message | EventRecord) -> bool:
-    """Whether the subscriber of `context` may see `message`: the one place where a
-    subscriber's visibility is decided. Authentication does not exist yet: everyone sees all."""
-    return True
+    """Whether the subscriber of `context` may see a recall notice. Those are not filtered by
+    partner visibility yet, so an organization's key sees none (events: `shown`; stock and
+    status changes: `item_shown`)."""
+    return not _restricted(context)
+
+
+async def item_shown(context: Context, item_id: str, event_id: str) -> bool:
+    """Whether the subscriber may see a change of `item_id` by `event_id`: both the item and the
+    event must be visible to it (services/visibility.py)."""
+    if not _restricted(context):
+        return True
+    context.fresh_loaders()
+    if not await context.visibility.item(item_id):
+        return False
+    record = (await context.ledger.events_by_id([event_id])).get(event_id)
+    return record is not None and bool(await context.visibility.events([record]))
+
+
+async def shown(context: Context, entry: LedgerEntry) -> LedgerEntry | None:
+    """The event as the subscriber of `context` may see it (services/visibility.py), or None."""
+    if not _restricted(context):
+        return entry
+    context.fresh_loaders()  # a fresh view of visibility for each event
+    kept = await context.visibility.events([entry.event])
+    return LedgerEntry(event=kept[0]) if kept else None
 
 
 def visibility_key(context: Context) -> object:
-    """What decides what a subscriber may see (its organization and role, once there is
-    authentication): subscribers with the same key and the same subscription share one execution
-    (api/fanout.py). Today everyone sees everything."""
-    return None
+    """What decides what a subscriber may see: its organization (None: the admin, everything).
+    Subscribers with the same key and the same subscription share one execution (api/fanout.py)."""
+    return context.principal.organization_id if _restricted(context) else None  # type: ignore[union-attr]
 
 
 # -- filters ----------------------------------------------------------------------------------
@@ -220,18 +246,18 @@ class Subscription:
                     for seq, record in page:
                         replayed.add(record.id)
                         entry = LedgerEntry(event=record)
-                        if visible(ctx, record) and await sieve.matches(ledger, entry):
+                        if await sieve.matches(ledger, entry) and (seen := await shown(ctx, entry)):
                             ctx.fresh_loaders()
-                            yield RecordedEvent.from_entry(entry)
+                            yield RecordedEvent.from_entry(seen)
             try:
                 async for message in sub:
                     assert isinstance(message, EventRecorded)
                     if replayed and message.entry.event.id in replayed:
                         replayed.discard(message.entry.event.id)  # committed while replaying: sent
                         continue
-                    if visible(ctx, message) and await sieve.matches(ledger, message.entry):
+                    if await sieve.matches(ledger, message.entry) and (seen := await shown(ctx, message.entry)):
                         ctx.fresh_loaders()  # each event's nested fields read the ledger as it is now
-                        yield RecordedEvent.from_entry(message.entry)
+                        yield RecordedEvent.from_entry(seen)
             except Overflowed:
                 await _overflowed(info)
         finally:
@@ -259,7 +285,7 @@ class Subscription:
                 if material_id is not None and (
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
-                if visible(info.context, message):
+                if await item_shown(info.context, message.item_id, message.event_id):
                     info.context.fresh_loaders()
                     yield StockChange(event_id=message.event_id, item_id=message.item_id,
                                       location_id=strawberry.ID(message.location_id), delta=message.delta)
@@ -286,7 +312,7 @@ class Subscription:
                 if material_id is not None and (
                         await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
                     continue
-                if visible(info.context, message):
+                if await item_shown(info.context, message.item_id, message.event_id):
                     info.context.fresh_loaders()
                     yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
                                            from_status=Status(message.from_status),

@@ -158,6 +158,8 @@ class Item:
 
     @strawberry.field(description="The lot a sub-lot or serial belongs to.")
     async def parent(self, info: Info) -> Item | None:
+        if self.parent_id is None or not await info.context.visibility.item(self.parent_id):
+            return None
         return await _one(info.context.loaders.items, self.parent_id, Item.from_model)
 
     @strawberry.field(description="Where it is on hand: its non-zero balances at real locations.")
@@ -175,21 +177,28 @@ class Item:
 
     @strawberry.field(description="Every event that touched it, in the order they were recorded.")
     async def events(self, info: Info) -> list[Event]:
-        return [Event.from_model(e) for e in await info.context.loaders.events_of_items.load(self.id)]
+        records = await info.context.loaders.events_of_items.load(self.id)
+        return [Event.from_model(e) for e in await info.context.visibility.events(records)]
 
     @strawberry.field(description="Items one step back: material of each is in this one.")
     async def inputs(self, info: Info) -> list[Item]:
         ids = await info.context.loaders.inputs.load(self.id)
-        return await _many(info.context.loaders.items, ids, Item.from_model)
+        shown = await info.context.visibility.items(ids)
+        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
 
     @strawberry.field(description="Items one step forward: material of this one is in each.")
     async def outputs(self, info: Info) -> list[Item]:
         ids = await info.context.loaders.outputs.load(self.id)
-        return await _many(info.context.loaders.items, ids, Item.from_model)
+        shown = await info.context.visibility.items(ids)
+        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
 
     @strawberry.field(description="The event that created it.")
     async def created_by_event(self, info: Info) -> Event | None:
-        return await _one(info.context.loaders.events, self.created_by_event_id, Event.from_model)
+        if self.created_by_event_id is None:
+            return None
+        found = await info.context.loaders.events.load(self.created_by_event_id)
+        shown = await info.context.visibility.events([found]) if found is not None else []
+        return Event.from_model(shown[0]) if shown else None
 
     @classmethod
     def from_model(cls, m: D.Item) -> Item:
@@ -621,6 +630,14 @@ class Delivery:
                    destination_id=strawberry.ID(d.destination_id))
 
 
+@strawberry.type(description="What a trace reached and the caller may not see: how many items, of which "
+                 "organization. No identifiers.")
+class HiddenItems:
+    organization_id: strawberry.ID | None = strawberry.field(
+        description="The organization that owns them; null for items without an owner.")
+    count: int = strawberry.field(description="How many items of it the trace reached.")
+
+
 @strawberry.type(description="Every item reachable from a root item, forward or backward along lineage.")
 class Trace:
     root_id: str = strawberry.field(description="The item the trace started from (the first, with several).")
@@ -630,6 +647,9 @@ class Trace:
         description="Every traceable item reached from the root, the root itself excluded, nearest first.")
     edges: list[TraceEdge] = strawberry.field(description="The lineage links the walk followed.")
     state: strawberry.Private[TraceState]
+    hidden: list[HiddenItems] = strawberry.field(
+        default_factory=list, description="What the trace reached in other organizations' data that the caller "
+        "may not see: a count per owning organization, no identifiers. Those items are not in `items`.")
 
     @strawberry.field(description="How many items the trace reached.")
     def count(self) -> int:
@@ -683,11 +703,13 @@ class Trace:
         return DT.deliveries(dict(zip(ids, events, strict=True)))
 
     @classmethod
-    def from_result(cls, r: TraceResult) -> Trace:
+    def from_result(cls, r: TraceResult, hidden: dict[str | None, int] | None = None) -> Trace:
         state = TraceState(r)
         return cls(root_id=r.root, root_ids=list(r.roots), direction=r.direction,
                    items=[TraceItem(id=i, depth=r.depth[i], state=state) for i in r.items],
-                   edges=[TraceEdge(source=s, target=t) for s, t in dict.fromkeys(r.edges)], state=state)
+                   edges=[TraceEdge(source=s, target=t) for s, t in dict.fromkeys(r.edges)], state=state,
+                   hidden=[HiddenItems(organization_id=_id(org), count=n)
+                           for org, n in sorted((hidden or {}).items(), key=lambda x: (x[0] or "", x[1]))])
 
 
 # -- live events ----------------------------------------------------------------------------
@@ -767,6 +789,27 @@ def check_first(first: int) -> int:
 R = TypeVar("R")
 
 
+def visible_pages(fetch: Callable[[str | None, int], Awaitable[Sequence[R]]],
+                  keep: Callable[[Sequence[R]], Awaitable[list[R]]], key: Callable[[R], object],
+                  ) -> Callable[[str | None, int], Awaitable[list[R]]]:
+    """`fetch` keeping only the rows `keep` keeps, reading on until `n` are kept or none are left,
+    so a filtered page is as full as an unfiltered one."""
+
+    async def kept(after_key: str | None, n: int) -> list[R]:
+        out: list[R] = []
+        while len(out) < n:
+            rows = list(await fetch(after_key, n))
+            if not rows:
+                break
+            out += await keep(rows)
+            after_key = str(key(rows[-1]))
+            if len(rows) < n:
+                break
+        return out[:n]
+
+    return kept
+
+
 async def paginate(
     kind: str,
     first: int,
@@ -811,6 +854,14 @@ async def event_connection(info: Info, filt: EventFilter, first: int, after: str
         if after_key is not None and not after_key.isdigit():
             raise ApiError("`after` is not a cursor of this list", field="after")
         return await ledger.events(filt, int(after_key) if after_key else None, n)
+
+    visibility = info.context.visibility
+    if not visibility.unrestricted:
+        async def keep(rows: Sequence[tuple[int, DE.EventRecord]]) -> list[tuple[int, DE.EventRecord]]:
+            shown = {e.id: e for e in await visibility.events([r for _, r in rows])}
+            return [(seq, shown[r.id]) for seq, r in rows if r.id in shown]
+
+        fetch = visible_pages(fetch, keep, lambda row: row[0])  # type: ignore[assignment]
 
     return await paginate("event", first, after, fetch, lambda row: row[0], lambda row: Event.from_model(row[1]))
 

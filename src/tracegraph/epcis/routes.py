@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..authn import audit, principal_of
 from ..services.recall import Recalls
+from ..services.visibility import Visibility
 
 from ..store.port import CaptureJob, Direction
 from . import query as Q
@@ -45,13 +47,19 @@ async def _json_body(request: Request) -> Any:
         raise Refused(400, [EpcisError("", f"the body is not JSON: {str(e)[:200]}")], "the body is not JSON") from e
 
 
+def _visibility(epcis: Epcis, request: Request) -> Visibility:
+    return Visibility(epcis.ledger.store, principal_of(request))
+
+
 def routes(epcis: Epcis) -> list[Route]:
     async def capture(request: Request) -> Response:
         behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip().lower()
         try:
-            result = await epcis.capture_document(await _json_body(request), behaviour)
+            result = await epcis.capture_document(await _json_body(request), behaviour, by=principal_of(request))
         except Refused as e:
             return _refusal(e)
+        await audit(epcis.ledger.store, request, "epcis:capture", {"captureID": result.job.id,
+                                                                   "events": result.job.event_count})
         return JSONResponse(_job_json(result.job, behaviour), status_code=202,
                             headers={"Location": f"/epcis/capture/{result.job.id}"})
 
@@ -64,14 +72,15 @@ def routes(epcis: Epcis) -> list[Route]:
 
     async def capture_event(request: Request) -> Response:
         try:
-            event_id = await epcis.capture_event(await _json_body(request))
+            event_id = await epcis.capture_event(await _json_body(request), by=principal_of(request))
         except Refused as e:
             return _refusal(e)
+        await audit(epcis.ledger.store, request, "epcis:event", {"eventID": event_id})
         return JSONResponse({"eventID": event_id}, status_code=201,
                             headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"})
 
     async def one_event(request: Request) -> Response:
-        event = await epcis.event(request.path_params["event_id"])
+        event = await epcis.event(request.path_params["event_id"], _visibility(epcis, request))
         if event is None:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": "no such event",
                                  "status": 404}, status_code=404)
@@ -85,7 +94,7 @@ def routes(epcis: Epcis) -> list[Route]:
                                  "title": "unknown or malformed query parameters: "
                                           + ", ".join(e.field for e in errors),
                                  "status": 400, "errors": [e.as_json() for e in errors]}, status_code=400)
-        found, contexts, next_token = await epcis.query(params, per_page, token)
+        found, contexts, next_token = await epcis.query(params, per_page, token, _visibility(epcis, request))
         headers = {}
         if next_token:
             rest = [(k, v) for k in query if k != "nextPageToken" for v in query[k]]
@@ -100,7 +109,9 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:QueryParameterException", "status": 400,
                                  "title": "id (an item) and direction (FORWARD or BACKWARD) are required"},
                                 status_code=400)
-        return JSONResponse(await epcis.export_trace(root, Direction(direction)), media_type=JSONLD)
+        await audit(epcis.ledger.store, request, "epcis:trace", {"id": root, "direction": direction})
+        return JSONResponse(await epcis.export_trace(root, Direction(direction), _visibility(epcis, request)),
+                            media_type=JSONLD)
 
     async def recall(request: Request) -> Response:
         found = await Recalls(epcis.ledger).get_many([request.path_params["recall_id"]])
@@ -109,6 +120,7 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "status": 404,
                                  "title": f"unknown recall {request.path_params['recall_id'][:200]}"}, status_code=404)
         ids = [a.id for a in recall.affected] or list(recall.suspect_ids)
+        await audit(epcis.ledger.store, request, "epcis:recall", {"id": recall.id})
         return JSONResponse(await epcis.export_items(ids), media_type=JSONLD)
 
     return [

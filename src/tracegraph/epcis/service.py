@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.auth import Principal
 from ..domain.errors import DomainError
 from ..domain.events import EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
+from ..services.visibility import Visibility
 from ..store.port import CaptureJob, Direction, EventFilter
 from . import mapping as M
 from . import query as Q
@@ -60,7 +62,8 @@ class Epcis:
 
     # -- capture ----------------------------------------------------------------------------
 
-    async def capture_document(self, doc: Any, behaviour: str = "rollback") -> CaptureResult:
+    async def capture_document(self, doc: Any, behaviour: str = "rollback", by: Principal | None = None,
+                               ) -> CaptureResult:
         if behaviour not in ("rollback", "proceed"):
             raise Refused(400, [EpcisError("GS1-Capture-Error-Behaviour",
                                            f"must be rollback or proceed, got {behaviour[:40]!r}")],
@@ -79,20 +82,21 @@ class Epcis:
                                        "nothing was captured")
         good = [e for i, e in enumerate(events) if i not in per_event]
         created = datetime.now(UTC)
-        ids = await self._record(good, doc.get("@context"))
+        ids = await self._record(good, doc.get("@context"), by)
         job = CaptureJob(id=uuid.uuid4().hex, running=False, success=not errors, created_at=created,
                          finished_at=datetime.now(UTC), errors=[e.as_json() for e in errors[:MAX_JOB_ERRORS]],
                          event_count=len(good))
         await self.store.save_capture(job)
         return CaptureResult(job, ids)
 
-    async def capture_event(self, event: Any) -> str:
+    async def capture_event(self, event: Any, by: Principal | None = None) -> str:
         errors = check_single_event(event)
         if errors:
             raise Refused(400, errors, "the event is not valid EPCIS 2.0")
-        return (await self._record([event], event.get("@context")))[0]
+        return (await self._record([event], event.get("@context"), by))[0]
 
-    async def _record(self, events: Sequence[dict[str, Any]], context: Any) -> list[str]:
+    async def _record(self, events: Sequence[dict[str, Any]], context: Any, by: Principal | None = None,
+                      ) -> list[str]:
         if not events:
             return []
         # A URN and its Digital Link name one item: the one it was first captured as.
@@ -110,15 +114,15 @@ class Epcis:
         cmds = [M.to_command(e, context, resolve) for e in events]
         if fresh:  # before the events: an alias never names an item no event created
             await self.store.add_aliases(fresh)
-        await self._record_facts(cmds)
+        await self._record_facts(cmds, by)
         return [M.event_id(e, context) for e in events]
 
-    async def _record_facts(self, cmds: list[EventCommand]) -> None:
+    async def _record_facts(self, cmds: list[EventCommand], by: Principal | None = None) -> None:
         """Record the facts in one transaction. A fact whose ledger form cannot be planned is
         recorded as a sighting of its items instead (see mapping.as_observation)."""
         for _ in range(3):
             try:
-                await self.ledger.record_many(cmds, Source.FACT)
+                await self.ledger.record_many(cmds, Source.FACT, by)
                 return
             except DomainError as e:
                 bad = set()
@@ -136,12 +140,15 @@ class Epcis:
 
     # -- query ------------------------------------------------------------------------------
 
-    async def event(self, event_id: str) -> dict[str, Any] | None:
+    async def event(self, event_id: str, visibility: Visibility | None = None) -> dict[str, Any] | None:
         found = await self.ledger.events_by_id([event_id])
-        return M.to_epcis(found[event_id]) if event_id in found else None
+        records = [found[event_id]] if event_id in found else []
+        if visibility is not None:
+            records = await visibility.events(records)
+        return M.to_epcis(records[0]) if records else None
 
     async def query(self, params: Q.Params, per_page: int, token: str | None,
-                    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
+                    visibility: Visibility | None = None) -> tuple[list[dict[str, Any]], list[Any], str | None]:
         """One page of events matching `params`, the @context parts they were captured with,
         and the token of the next page (or None)."""
         after = Q.decode_token(token)
@@ -155,8 +162,13 @@ class Epcis:
         scanned = 0
         while len(out) < per_page:
             page = await self.ledger.events(filt, after, Q.SCAN_PAGE)
+            shown = {e.id: e for e in await visibility.events([r for _, r in page])} if visibility else None
             for seq, record in page:
                 after = seq
+                if shown is not None:
+                    if record.id not in shown:
+                        continue
+                    record = shown[record.id]
                 event = M.to_epcis(record)
                 if Q.matches(event, record, params, locations):
                     out.append(event)
@@ -207,21 +219,27 @@ class Epcis:
 
     # -- export -----------------------------------------------------------------------------
 
-    async def export_items(self, item_ids: Iterable[str]) -> dict[str, Any]:
+    async def export_items(self, item_ids: Iterable[str], visibility: Visibility | None = None) -> dict[str, Any]:
         """An EPCISDocument of every event that touched the items (a trace, a recall), in
-        commit order, each once."""
+        commit order, each once; only those `visibility` shows, redacted."""
         ids = list(dict.fromkeys(item_ids))
         by_item = await self.ledger.events_of_items(ids) if ids else {}
         seen: dict[str, EventRecord] = {}
         for records in by_item.values():
             for r in records:
                 seen.setdefault(r.id, r)
-        records = sorted(seen.values(), key=lambda r: (r.recorded_at, r.event_time, r.id))
+        shown = list(seen.values()) if visibility is None else await visibility.events(list(seen.values()))
+        records = sorted(shown, key=lambda r: (r.recorded_at, r.event_time, r.id))
         return document([M.to_epcis(r) for r in records], [r.command.extensions.get(M.CONTEXT_KEY) for r in records])
 
-    async def export_trace(self, root: str, direction: Direction) -> dict[str, Any]:
+    async def export_trace(self, root: str, direction: Direction, visibility: Visibility | None = None,
+                           ) -> dict[str, Any]:
         trace = await self.ledger.trace(root, direction)
-        return await self.export_items([trace.root, *trace.items])
+        if visibility is not None:
+            trace, _ = await visibility.trace(trace)
+            if not trace.items and not await visibility.item(trace.root):
+                return await self.export_items([], visibility)
+        return await self.export_items([trace.root, *trace.items], visibility)
 
 
 def document(events: list[dict[str, Any]], contexts: Iterable[Any] = ()) -> dict[str, Any]:

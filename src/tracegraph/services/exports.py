@@ -15,6 +15,7 @@ from typing import Any, Literal
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from .visibility import Visibility
 from ..domain.fsma import COLUMNS, cte_rows
 from .ledger import Ledger
 
@@ -30,15 +31,21 @@ class Exports:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
 
-    async def rows(self, item_ids: Sequence[str]) -> list[dict[str, str | float]]:
-        """The CTE rows of every event that touched the items."""
+    async def rows(self, item_ids: Sequence[str], visibility: Visibility | None = None,
+                   ) -> list[dict[str, str | float]]:
+        """The CTE rows of every event that touched the items (of those `visibility` shows,
+        each redacted to the items it shows)."""
         ids = list(dict.fromkeys(item_ids))
         by_item = await self.ledger.events_of_items(ids)
         events = {e.id: e for evs in by_item.values() for e in evs}
+        if visibility is not None:
+            events = {e.id: e for e in await visibility.events(list(events.values()))}
         items = await self.ledger.items(ids)
         materials = await self.ledger.materials(sorted({i.material_id for i in items.values() if i.material_id}))
         created = await self.ledger.events_by_id(sorted({i.created_by_event for i in items.values()
                                                          if i.created_by_event}))
+        if visibility is not None:
+            created = {e.id: e for e in await visibility.events(list(created.values()))}
         origins = {i.id: (created[i.created_by_event].location_id if i.created_by_event in created else None)
                    for i in items.values()}
         place_ids = {e.location_id for e in events.values() if e.location_id}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..epcis.identifiers import canonical
@@ -12,6 +14,7 @@ from ..domain.bulk import BulkPlanner
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import batch_keys, event_id_for
+from ..domain.auth import Principal
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
 from .trace import TraceOptions, TraceResult, Tracer
 from ..store.bulk import BulkReport
@@ -29,6 +32,17 @@ NoticeListener = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 MAX_PAGE = 1000
 MAX_BATCH = 10_000
+
+
+M_ = TypeVar("M_", bound=BaseModel)
+
+
+def owned(model: M_, by: Principal | None) -> M_:
+    """`model` as recorded by `by`: it belongs to the caller's organization, whatever the input
+    said. The server's admin key (and internal callers, `by` None) keep what the input says."""
+    if by is None or by.is_admin or getattr(model, "organization_id", None) == by.organization_id:
+        return model
+    return model.model_copy(update={"organization_id": by.organization_id})
 
 
 class Ledger:
@@ -58,11 +72,13 @@ class Ledger:
         await self.store.create("Organization", org)
         return org
 
-    async def create_material(self, material: Material) -> Material:
+    async def create_material(self, material: Material, by: Principal | None = None) -> Material:
+        material = owned(material, by)
         await self.store.create("Material", material)
         return material
 
-    async def create_location(self, location: Location) -> Location:
+    async def create_location(self, location: Location, by: Principal | None = None) -> Location:
+        location = owned(location, by)
         problems = []
         if location.kind is LocationKind.VIRTUAL and location.virtual is None:
             problems.append(Problem("virtual", "a VIRTUAL location needs its virtual kind", E.INVALID))
@@ -80,7 +96,8 @@ class Ledger:
         await self.store.create("Location", location)
         return location
 
-    async def create_order(self, order: Order) -> Order:
+    async def create_order(self, order: Order, by: Principal | None = None) -> Order:
+        order = owned(order, by)
         if order.partner_id is not None and not await self.store.get("Organization", [order.partner_id]):
             raise DomainError(Problem("partnerId", f"unknown organization {order.partner_id}", E.NOT_FOUND))
         await self.store.create("Order", order)
@@ -88,12 +105,15 @@ class Ledger:
 
     # -- events -----------------------------------------------------------------------------
 
-    async def record(self, cmd: EventCommand, source: Source = Source.COMMAND) -> LedgerEntry:
-        return (await self.record_many([cmd], source))[0]
+    async def record(self, cmd: EventCommand, source: Source = Source.COMMAND, by: Principal | None = None,
+                     ) -> LedgerEntry:
+        return (await self.record_many([cmd], source, by))[0]
 
     async def record_many(self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND,
-                          ) -> list[LedgerEntry]:
-        """Record events in one transaction: all, or none with every problem named."""
+                          by: Principal | None = None) -> list[LedgerEntry]:
+        """Record events in one transaction: all, or none with every problem named. Each event,
+        and each item it creates, belongs to the organization of `by` (see `owned`)."""
+        cmds = [owned(c, by) for c in cmds]
         if len(cmds) > MAX_BATCH:
             raise DomainError(Problem("events", f"at most {MAX_BATCH} events per batch, got {len(cmds)}",
                                       E.INVALID))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..domain.auth import Principal
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import MAX_LINES, EventCommand, EventType, Line, LedgerEntry
@@ -67,8 +68,9 @@ class HoldResult:
 
 
 class Recalls:
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger: Ledger, by: Principal | None = None):
         self.ledger = ledger
+        self.by = by  # who acts: the hold events belong to its organization
         self.store = ledger.store
 
     # -- opening ----------------------------------------------------------------------------
@@ -193,7 +195,7 @@ class Recalls:
                          reason=f"recall {recall.id}: {recall.reason}"[:4000], recorded_by=by)
             for n, k in enumerate(range(0, len(to_hold), MAX_LINES))
         ]
-        entries = await self.ledger.record_many(commands) if commands else []
+        entries = await self.ledger.record_many(commands, by=self.by) if commands else []
         now = datetime.now(UTC)
         updated = recall.moved_to(RecallStatus.CONTAINED, now, by, note) if recall.status is RecallStatus.OPEN \
             else recall

@@ -5,13 +5,42 @@
 const GRAPHQL = "/graphql";
 const OVERFLOW_CLOSE_CODE = 4029; // the server dropped us for falling behind: resume with `after`
 const FEED_MAX = 200;
+const KEY_STORAGE = "tracegraph.apiKey";
+
+// -- the API key -------------------------------------------------------------------------------
+// Every request carries `Authorization: Bearer <key>`. The key comes from `?key=` (then kept in
+// localStorage and taken out of the address bar), from localStorage, or is asked for once.
+
+function apiKey() {
+  const fromUrl = new URLSearchParams(location.search).get("key");
+  if (fromUrl) {
+    localStorage.setItem(KEY_STORAGE, fromUrl);
+    const rest = new URLSearchParams(location.search);
+    rest.delete("key");
+    history.replaceState(null, "", rest.toString() ? `?${rest}` : location.pathname);
+  }
+  let key = localStorage.getItem(KEY_STORAGE);
+  if (!key) {
+    key = (window.prompt("tracegraph API key (sent as Authorization: Bearer <key>)") || "").trim();
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+  }
+  return key || "";
+}
+
+function forgetKey() {
+  localStorage.removeItem(KEY_STORAGE);
+}
 
 async function query(text, variables = {}) {
   const response = await fetch(GRAPHQL, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey()}` },
     body: JSON.stringify({ query: text, variables }),
   });
+  if (response.status === 401) {
+    forgetKey(); // asked for again on the next request
+    throw new Error("the API key was refused: reload the page to enter another");
+  }
   const body = await response.json();
   if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
   return body.data;
@@ -30,9 +59,10 @@ class LiveSocket {
   connect() {
     const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${GRAPHQL}`;
     this.ws = new WebSocket(url, "graphql-transport-ws");
-    this.ws.onopen = () => this.send({ type: "connection_init", payload: {} });
+    this.ws.onopen = () => this.send({ type: "connection_init", payload: { Authorization: `Bearer ${apiKey()}` } });
     this.ws.onmessage = (m) => this.receive(JSON.parse(m.data));
     this.ws.onclose = (e) => {
+      if (e.code === 4401 || e.code === 4403) forgetKey(); // refused: ask again on reconnecting
       this.onState("closed", e.code);
       setTimeout(() => this.connect(), e.code === OVERFLOW_CLOSE_CODE ? 0 : 1000);
     };

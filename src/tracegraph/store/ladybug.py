@@ -20,6 +20,8 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
+from ..domain.audit import AuditEntry
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
 from ..domain.recall import Recall
@@ -458,6 +460,49 @@ class LadybugStore(GraphStore):
     async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
         return await self._run(self._add_aliases, aliases) if aliases else {}
 
+    # -- authentication ---------------------------------------------------------------------
+
+    async def save_api_key(self, key: ApiKey) -> None:
+        await self._run(self._exec, "create_api_key", M.api_key_props(key))
+
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None:
+        rows = await self._run(self._exec, "api_key_by_hash", {"hash": hash})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_key(self, key_id: str) -> ApiKey | None:
+        rows = await self._run(self._exec, "api_key_by_id", {"id": key_id})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        if organization_id is None:
+            rows = await self._run(self._exec, "admin_api_keys", {})
+        else:
+            rows = await self._run(self._exec, "api_keys_of_organization", {"organization_id": organization_id})
+        return [M.api_key(r) for r in rows]
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        return bool(await self._run(self._exec, "revoke_api_key", {"id": key_id}))
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        await self._run(self._exec, "append_audit", M.audit_props(entry))
+
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        params: dict[str, Any] = {"after": after or "", "first": first}
+        name = "audit_page"
+        if organization_id is not None:
+            name, params["organization_id"] = "audit_page_of_organization", organization_id
+        rows = await self._run(self._exec, name, params)
+        return [M.audit(r) for r in rows]
+
+    async def save_share(self, share: Share) -> None:
+        await self._run(self._exec, "save_share", M.share_props(share))
+
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        rows = await self._run(self._exec, "shares_with", {"organization_id": organization_id})
+        return [M.share(r) for r in rows]
+
+    async def rename_organization(self, organization_id: str, name: str) -> bool:
+        return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))
 
 # Each bulk statement's table, and for a relationship table the row keys of its two ends.
 _COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {

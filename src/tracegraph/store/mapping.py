@@ -367,3 +367,43 @@ def recall(row: dict[str, Any]) -> Recall:
 def recall_page_params(after: Recall | None, first: int, status: str | None) -> dict[str, Any]:
     return {"status": status or "", "after_time": time_key(after.opened_at) if after else "",
             "after_id": after.id if after else "", "first": first}
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+def api_key_props(k: Any) -> dict[str, Any]:
+    return {"id": k.id, "hash": k.hash, "organization_id": k.organization_id, "role": k.role.value,
+            "name": k.name, "created_at": time_key(k.created_at), "expires_at": time_key(k.expires_at),
+            "revoked": k.revoked}
+
+
+def audit_props(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "at": time_key(e.at), "key_id": e.key_id, "organization_id": e.organization_id,
+            "action": e.action, "detail": e.detail}
+
+
+def audit(row: dict[str, Any]) -> Any:
+    from ..domain.audit import AuditEntry
+
+    return AuditEntry(id=row["id"], at=parse_time(row["at"]), key_id=row.get("key_id"),
+                      organization_id=row.get("organization_id"), action=row["action"], detail=row.get("detail") or "")
+
+
+def share_props(s: Any) -> dict[str, Any]:
+    return {"id": s.id, "item_id": s.item_id, "organization_id": s.organization_id, "scope": s.scope.value,
+            "shared_by": s.shared_by, "created_at": time_key(s.created_at)}
+
+
+def share(row: dict[str, Any]) -> Any:
+    from ..domain.auth import Share, ShareScope
+
+    return Share(item_id=row["item_id"], organization_id=row["organization_id"], scope=ShareScope(row["scope"]),
+                 shared_by=row.get("shared_by"), created_at=parse_time(row["created_at"]))
+
+
+def api_key(row: dict[str, Any]) -> Any:
+    from ..domain.auth import ApiKey, Role
+
+    return ApiKey(id=row["id"], hash=row["hash"], organization_id=row.get("organization_id") or None,
+                  role=Role(row["role"]), name=row.get("name"), created_at=parse_time(row["created_at"]),
+                  expires_at=parse_time(row.get("expires_at")), revoked=bool(row.get("revoked")))

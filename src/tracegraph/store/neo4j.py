@@ -29,6 +29,8 @@ from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
+from ..domain.audit import AuditEntry
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.recall import Recall
@@ -553,3 +555,51 @@ class Neo4jStore(GraphStore):
         rows = [{"id": k, "item_id": v} for k, v in aliases.items()]
         got = await self._write_tx(lambda tx: self._run(tx, "merge_aliases", {"rows": rows}))
         return {r["id"]: r["item_id"] for r in got}
+
+    # -- authentication ---------------------------------------------------------------------
+
+    async def save_api_key(self, key: ApiKey) -> None:
+        props = M.api_key_props(key)
+        await self._write_tx(lambda tx: self._run(tx, "create_api_key", props))
+
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None:
+        rows = await self._read("api_key_by_hash", {"hash": hash})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_key(self, key_id: str) -> ApiKey | None:
+        rows = await self._read("api_key_by_id", {"id": key_id})
+        return M.api_key(rows[0]) if rows else None
+
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        if organization_id is None:
+            rows = await self._read("admin_api_keys", {})
+        else:
+            rows = await self._read("api_keys_of_organization", {"organization_id": organization_id})
+        return [M.api_key(r) for r in rows]
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        return bool(await self._write_tx(lambda tx: self._run(tx, "revoke_api_key", {"id": key_id})))
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        props = M.audit_props(entry)
+        await self._write_tx(lambda tx: self._run(tx, "append_audit", props))
+
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        params: dict[str, Any] = {"after": after or "", "first": first}
+        name = "audit_page"
+        if organization_id is not None:
+            name, params["organization_id"] = "audit_page_of_organization", organization_id
+        rows = await self._read(name, params)
+        return [M.audit(r) for r in rows]
+
+    async def save_share(self, share: Share) -> None:
+        props = M.share_props(share)
+        await self._write_tx(lambda tx: self._run(tx, "save_share", props))
+
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        rows = await self._read("shares_with", {"organization_id": organization_id})
+        return [M.share(r) for r in rows]
+
+    async def rename_organization(self, organization_id: str, name: str) -> bool:
+        params = {"id": organization_id, "name": name}
+        return bool(await self._write_tx(lambda tx: self._run(tx, "rename_organization", params)))

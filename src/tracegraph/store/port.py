@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..domain.audit import AuditEntry
+from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys
 from ..domain.models import Balance
@@ -250,3 +252,43 @@ class GraphStore(ABC):
     async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]:
         """Name an item by each canonical key; a key already taken keeps its item. Answers
         the item every given key names afterwards."""
+
+    # -- authentication ---------------------------------------------------------------------
+
+    @abstractmethod
+    async def save_api_key(self, key: ApiKey) -> None:
+        """Keep a new key (its hash, never the key)."""
+
+    @abstractmethod
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    async def api_key(self, key_id: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        """The keys of an organization, oldest first; None: the server's admin keys."""
+
+    @abstractmethod
+    async def revoke_api_key(self, key_id: str) -> bool:
+        """Mark a key revoked; False when there is no such key."""
+
+    @abstractmethod
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """Append an entry to the audit log (never changed afterwards)."""
+
+    @abstractmethod
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        """Audit entries by id (time order) after `after`; of one organization, or all (None)."""
+
+    @abstractmethod
+    async def save_share(self, share: Share) -> None:
+        """Keep a share (replacing one of the same item, organization and scope)."""
+
+    @abstractmethod
+    async def shares_with(self, organization_id: str) -> list[Share]:
+        """Every share with an organization."""
+
+    @abstractmethod
+    async def rename_organization(self, organization_id: str, name: str) -> bool:
+        """False when there is no such organization."""

@@ -1,0 +1,87 @@
+"""The audit log through GraphQL: every mutation and every trace, recall and completeness query
+is appended (who, when, which key, the arguments); `auditLog` reads it (ADMIN keys: their
+organization's; the admin key: all)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import strawberry
+from graphql import FieldNode, OperationDefinitionNode, OperationType
+from strawberry.extensions import SchemaExtension
+
+from ..domain import audit as DA
+from ..domain.auth import Right
+from ..domain.errors import DomainError
+from .context import Context, Info
+from .errors import ApiError
+from .types import After, Connection, DEFAULT_FIRST, First, paginate
+
+log = logging.getLogger("tracegraph.audit")
+
+AUDITED_QUERIES = {"trace", "recall", "recalls", "completeness", "auditLog"}
+
+
+@strawberry.type(description="An entry of the audit log.")
+class AuditEntry:
+    id: str = strawberry.field(description="Its identifier; entries sort by it in time order.")
+    at: datetime = strawberry.field(description="When.")
+    key_id: strawberry.ID | None = strawberry.field(description="The key used; null: TRACEGRAPH_ADMIN_KEY.")
+    organization_id: strawberry.ID | None = strawberry.field(description="The caller's organization.")
+    action: str = strawberry.field(description="`mutation:<name>`, `query:<name>`, `export:<what>`, `epcis:<what>`.")
+    detail: str = strawberry.field(description="The arguments, as JSON (cut at 600 characters).")
+
+    @classmethod
+    def from_model(cls, e: DA.AuditEntry) -> AuditEntry:
+        return cls(id=e.id, at=e.at, key_id=e.key_id and strawberry.ID(e.key_id),
+                   organization_id=e.organization_id and strawberry.ID(e.organization_id), action=e.action,
+                   detail=e.detail)
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(description="The audit log, oldest first: of the caller's organization (ADMIN keys), or "
+                      "of every organization or one (the admin key).")
+    async def audit_log(self, info: Info, first: First = DEFAULT_FIRST, after: After = None,
+                        organization_id: strawberry.ID | None = None) -> Connection[AuditEntry]:
+        caller = info.context.caller
+        org = organization_id if caller.is_admin else caller.organization_id
+        try:
+            caller.require(Right.KEYS, org)
+        except DomainError as e:
+            raise ApiError(e.problems[0].message, code=e.problems[0].code) from e
+        store = info.context.ledger.store
+
+        async def fetch(after_id: str | None, n: int) -> list[DA.AuditEntry]:
+            return await store.audit_page(org, after_id, n)
+
+        return await paginate("audit", first, after, fetch, lambda e: e.id, AuditEntry.from_model)
+
+
+class AuditOperations(SchemaExtension):
+    """Append an entry per audited root field of each operation, once it has run."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        ec = self.execution_context
+        context = ec.context
+        if not isinstance(context, Context) or ec.graphql_document is None:
+            return
+        try:
+            op = next((d for d in ec.graphql_document.definitions if isinstance(d, OperationDefinitionNode)
+                       and (ec.operation_name is None or (d.name and d.name.value == ec.operation_name))), None)
+            if op is None or op.operation is OperationType.SUBSCRIPTION:
+                return
+            names = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
+            kind = "mutation" if op.operation is OperationType.MUTATION else "query"
+            audited = [n for n in names if kind == "mutation" or n in AUDITED_QUERIES]
+            if not audited:
+                return
+            caller = context.caller
+            for name in audited:
+                await context.ledger.store.append_audit(DA.entry(
+                    caller.key_id, caller.organization_id, f"{kind}:{name}", ec.variables or None))
+        except Exception:  # noqa: BLE001 - an audit failure is logged, the answer is not lost
+            log.exception("audit entry not written")

@@ -1,0 +1,134 @@
+"""Authentication of every HTTP request but GET /health: `Authorization: Bearer <key>`.
+
+Open without a key, since they hold no data: GET /health, the dashboard page (GET /dashboard)
+and its static assets (/static/...), and the GraphiQL page (GET /graphql asking for HTML,
+without a query). Everything else without a valid key gets 401 with `WWW-Authenticate: Bearer`.
+The REST doors also need a right of the key's role (403 otherwise): exports EXPORT, EPCIS
+capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .domain.auth import Principal, Right, bearer
+from .services.auth import Auth
+
+PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
+
+
+def principal_of(scope: object) -> Principal:
+    """The principal of an authenticated request (a Starlette Request, WebSocket or scope)."""
+    s = getattr(scope, "scope", scope)
+    p = s.get(PRINCIPAL) if isinstance(s, dict) else None
+    if not isinstance(p, Principal):
+        raise PermissionError("request is not authenticated")
+    return p
+
+
+def _open(method: str, path: str, scope: Scope) -> bool:
+    if path == "/health" or path.startswith("/static/") or (path == "/dashboard" and method in ("GET", "HEAD")):
+        return True
+    if path == "/graphql" and method == "GET":
+        accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
+        return "text/html" in accept and "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return False
+
+
+# Doors whose answers are not yet filtered by partner visibility: the server's admin key only.
+_NOT_FILTERED = ("/exports/recalls/", "/epcis/recalls/")
+
+
+def _right(method: str, path: str) -> Right:
+    if path.startswith("/exports/") or path.startswith("/epcis/recalls/"):
+        return Right.EXPORT
+    if method == "POST" and path.startswith("/epcis/"):
+        return Right.RECORD
+    return Right.READ
+
+
+class RateLimiter:
+    """A token bucket per key: `rate` requests a second, `burst` at once."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, at)
+
+    def wait(self, key: str) -> float:
+        """0 when the request may go now (and it is counted), else the seconds to wait."""
+        now = time.monotonic()
+        tokens, at = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            if len(self._buckets) > 100_000:
+                self._buckets.clear()
+            self._buckets[key] = (tokens - 1, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
+class Authenticate:
+    def __init__(self, app: ASGIApp, auth: Auth, rate_limit: float = 0.0, rate_burst: int = 50):
+        self.app = app
+        self.auth = auth
+        self.limiter = RateLimiter(rate_limit, rate_burst) if rate_limit > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        if _open(method, path, scope):
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers", [])).get(b"authorization")
+        principal = await self.auth.authenticate(bearer(header.decode("latin-1") if header else None))
+        if principal is None:
+            message = "missing API key: send Authorization: Bearer <key>" if header is None else \
+                "invalid, revoked or expired API key"
+            await _answer(send, 401, message, [(b"www-authenticate", b'Bearer realm="tracegraph"')])
+            return
+        if self.limiter is not None and not principal.is_admin and principal.key_id is not None:
+            wait = self.limiter.wait(principal.key_id)
+            if wait > 0:
+                await _answer(send, 429, f"rate limit of this key exceeded ({self.limiter.rate:g} requests a second): "
+                              f"retry in {wait:.1f} s", [(b"retry-after", str(math.ceil(wait)).encode())])
+                return
+        right = _right(method, path)
+        if not principal.can(right):
+            await _answer(send, 403, f"a key with role {principal.role.value} may not do this ({right.value})", [])
+            return
+        if not principal.is_admin and path.startswith(_NOT_FILTERED):
+            await _answer(send, 403, "not available to an organization's key yet: its answer is not filtered "
+                          "by partner visibility", [])
+            return
+        scope[PRINCIPAL] = principal
+        await self.app(scope, receive, send)
+
+
+async def _answer(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def audit(store: Any, request: object, action: str, detail: Any = None) -> None:
+    """Append to the audit log what the caller of `request` did (see domain/audit.py)."""
+    from .domain.audit import entry
+
+    p = principal_of(request)
+    try:
+        await store.append_audit(entry(p.key_id, p.organization_id, action, detail))
+    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
+        logging.getLogger("tracegraph.audit").exception("audit entry not written")

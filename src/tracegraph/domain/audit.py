@@ -1,0 +1,31 @@
+"""The audit log: who ran which trace, recall, export or mutation, when, with which key.
+Append-only: entries are never changed or deleted."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+MAX_DETAIL = 600  # characters of detail kept per entry (a FalkorDB message holds 3,000 bytes)
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # sorts by time
+    at: datetime
+    key_id: str | None  # None: the admin key given by TRACEGRAPH_ADMIN_KEY
+    organization_id: str | None  # the caller's organization; None: the server's admin
+    action: str  # e.g. "mutation:createApiKey", "query:trace", "export:trace", "epcis:capture"
+    detail: str = ""  # JSON: the arguments, cut at MAX_DETAIL characters
+
+
+def entry(key_id: str | None, organization_id: str | None, action: str, detail: Any = None) -> AuditEntry:
+    at = datetime.now(UTC)
+    text = "" if detail is None else json.dumps(detail, default=str, separators=(",", ":"), sort_keys=True)
+    return AuditEntry(id=f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}", at=at, key_id=key_id,
+                      organization_id=organization_id, action=action[:200], detail=text[:MAX_DETAIL])
