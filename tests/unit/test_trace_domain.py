@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tracegraph.domain.events import LinkKind
-from tracegraph.domain.models import ContainerType, ItemKind
+from tracegraph.domain.models import ContainerType, ItemKind, VirtualKind
 from tracegraph.domain.trace import (
     Fate,
     LineageLink,
@@ -143,3 +143,16 @@ def test_packed_and_contact_links_carry_no_quantity() -> None:
     fates = {"R": Fate(created=10, on_hand=10)}
     mb = mass_balance("R", "FORWARD", ["R", "PAL", "L2"], links, fates)
     assert mb.reached["PAL"] == 0 and mb.reached["L2"] == 0 and mb.accounted == 1.0
+
+
+def test_a_shipment_to_a_partners_virtual_location_has_left() -> None:
+    w = bakery()
+    w.location("SHOP-7", virtual=VirtualKind.CUSTOMER)
+    e1 = w.apply(cmd("RECEIVE", location_id="WH", new_items=[NewItem(id="FL-8", material_id="FLOUR")],
+                     outputs=[L("FL-8", 50)])).event
+    e2 = w.apply(cmd("SHIP", to_location_id="SHOP-7", inputs=[L("FL-8", 20, location_id="WH")])).event
+    e3 = w.apply(cmd("RETURN", from_location_id="SHOP-7", location_id="WH", outputs=[L("FL-8", 5)])).event
+    f = fate("FL-8", [e1, e2, e3], on_hand=35, virtual={"SHOP-7"})
+    assert (f.created, f.shipped, f.on_hand) == (50, 15, 35) and f.accounted == 50
+    unknown = fate("FL-8", [e1, e2, e3], on_hand=35)
+    assert unknown.shipped == 0, "without knowing SHOP-7 is virtual, nothing has left"

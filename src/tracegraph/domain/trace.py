@@ -6,7 +6,7 @@ reached, and asks these what left (deliveries) and when each item was first and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -191,6 +191,7 @@ def contacts(container_id: str, events: Iterable[EventRecord], item_id: str, dir
 
 _CONSUMING_LINKS = {LinkKind.CONSUMED, LinkKind.ISSUED, LinkKind.SPLIT, LinkKind.MERGED}
 _ORIGINS = {SUPPLIER, PRODUCTION, UNKNOWN_ORIGIN}
+_WELL_KNOWN = {SUPPLIER, PRODUCTION, UNKNOWN_ORIGIN, SCRAP, INVENTORY_LOSS}
 
 
 @dataclass
@@ -214,8 +215,13 @@ class Fate:
         return self.shipped + self.scrapped + self.lost + self.on_hand
 
 
-def fate(item_id: str, events: Iterable[EventRecord], on_hand: float) -> Fate:
+def fate(item_id: str, events: Iterable[EventRecord], on_hand: float,
+         virtual: Collection[str] = frozenset()) -> Fate:
+    """`on_hand` is the item's quantity at real locations now; `virtual` names the virtual
+    locations it has a balance at (a partner's customer location): a shipment there has left,
+    one to a real location is still on hand there."""
     f = Fate(on_hand=on_hand)
+    gone = {CUSTOMER, TRANSIT, *(set(virtual) - _WELL_KNOWN)}
     for e in standing(events):
         for m in e.moves:
             if m.item_id != item_id:
@@ -225,9 +231,9 @@ def fate(item_id: str, events: Iterable[EventRecord], on_hand: float) -> Fate:
                 f.created += q
             if dst == PRODUCTION and src != PRODUCTION:
                 f.consumed += q
-            if e.type is EventType.SHIP and dst in (CUSTOMER, TRANSIT):
+            if e.type is EventType.SHIP and dst in gone:
                 f.shipped += q
-            if src == CUSTOMER:
+            if e.type is EventType.RETURN and src in gone:
                 f.shipped -= q
             if dst == SCRAP:
                 f.scrapped += q

@@ -19,10 +19,10 @@ from ..domain.errors import DomainError, Problem
 from ..domain.events import MAX_LINES, EventCommand, EventType, Line, LedgerEntry
 from ..domain.models import Item, Location, Status
 from ..domain.recall import MAX_SUSPECTS, AffectedItem, Recall, RecallStatus, SuspectFigures
-from ..domain.trace import Delivery, Fate, MassBalance, deliveries, fate
+from ..domain.trace import Delivery, Fate, MassBalance, deliveries
 from ..store.port import BalanceFilter, Direction
 from .ledger import Ledger
-from .trace import TraceOptions, TraceResult
+from .trace import TraceOptions, TraceResult, fates_of
 
 TOLERANCE = 1e-9
 
@@ -151,18 +151,17 @@ class Recalls:
         ids = result.nodes
         items = await self.ledger.items(ids)
         events = await self.store.events_of_items(ids)
-        balances = await self.store.balances(BalanceFilter(item_ids=ids, include_virtual=False))
-        locations = await self.ledger.locations(sorted({b.location_id for b in balances}))
-        on_hand: dict[str, float] = {}
+        balances = await self.store.balances(BalanceFilter(item_ids=ids))
+        real = [b for b in balances if not b.virtual]
+        locations = await self.ledger.locations(sorted({b.location_id for b in real}))
         stock = []
-        for b in balances:
-            on_hand[b.item_id] = on_hand.get(b.item_id, 0.0) + b.quantity
+        for b in real:
             if b.quantity > TOLERANCE and b.item_id in items:
                 loc = locations.get(b.location_id)
                 stock.append(StockLine(item_id=b.item_id, location_id=b.location_id, quantity=b.quantity,
                                        unit=b.unit, status=items[b.item_id].status,
                                        partner_id=loc.partner_id if loc else None))
-        fates = {i: fate(i, events.get(i, []), on_hand.get(i, 0.0)) for i in ids}
+        fates = fates_of(ids, events, balances)
         mass = await self.ledger.tracer.mass_balance(result, fates)
         return RecallReport(
             recall=recall, stock=sorted(stock, key=lambda s: (s.location_id, s.item_id)),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..domain.events import EventRecord, LinkKind
-from ..domain.models import ContainerType, Item, ItemKind
+from ..domain.models import Balance, ContainerType, Item, ItemKind
 from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
 from ..store.port import BalanceFilter, Direction, GraphStore, Walk
 
@@ -121,11 +121,7 @@ class Tracer:
 
     async def fates(self, ids: Sequence[str]) -> dict[str, Fate]:
         events = await self.store.events_of_items(list(ids))
-        balances = await self.store.balances(BalanceFilter(item_ids=list(ids), include_virtual=False))
-        on_hand: dict[str, float] = {}
-        for b in balances:
-            on_hand[b.item_id] = on_hand.get(b.item_id, 0.0) + b.quantity
-        return {i: fate(i, events.get(i, []), on_hand.get(i, 0.0)) for i in ids}
+        return fates_of(ids, events, await self.store.balances(BalanceFilter(item_ids=list(ids))))
 
     async def mass_balance(self, result: TraceResult, fates: dict[str, Fate] | None = None,
                            ) -> dict[str, MassBalance]:
@@ -137,3 +133,15 @@ class Tracer:
         for root in result.roots:
             out[root] = mass_balance(root, result.direction.value, nodes, links, fates, result.depth)
         return out
+
+
+def fates_of(ids: Sequence[str], events: dict[str, list[EventRecord]], balances: Sequence[Balance]) -> dict[str, Fate]:
+    """Each item's fate from its events and its balances (virtual ones included)."""
+    on_hand: dict[str, float] = {}
+    virtual: dict[str, set[str]] = {}
+    for b in balances:
+        if b.virtual:
+            virtual.setdefault(b.item_id, set()).add(b.location_id)
+        else:
+            on_hand[b.item_id] = on_hand.get(b.item_id, 0.0) + b.quantity
+    return {i: fate(i, events.get(i, []), on_hand.get(i, 0.0), virtual.get(i, set())) for i in ids}
