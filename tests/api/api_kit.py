@@ -13,7 +13,7 @@ EVENT_PAYLOAD = (
 )
 INPUT_TYPES = {
     "receive": "ReceiveInput", "issue": "IssueInput", "produce": "ProduceInput", "split": "SplitInput",
-    "merge": "MergeInput", "pack": "PackInput", "unpack": "UnpackInput", "move": "MoveInput",
+    "merge": "MergeInput", "pack": "PackInput", "unpack": "UnpackInput", "cleanContainer": "CleanInput", "move": "MoveInput",
     "ship": "ShipInput", "returnItems": "ReturnInput", "adjust": "AdjustInput", "scrap": "ScrapInput",
     "reclassify": "ReclassifyInput", "setCharacteristics": "SetCharacteristicsInput", "correct": "CorrectInput",
 }

@@ -109,3 +109,27 @@ async def test_forward_trace_lists_deliveries_and_event_times(plant: Api) -> Non
         {"itemId": "T", "quantity": 5.0, "eventId": "ship-2", "shipmentId": "SH-2", "partnerId": shop["Market Hall"],
          "destinationId": "virtual:customer", "partner": {"name": "Market Hall"}},
     ]
+
+
+async def test_contact_through_a_tank_stops_at_its_cleaning(plant: Api) -> None:
+    """T1 in tank K, then T2; K cleaned; then T3. Through containers, T1 reaches T2, not T3."""
+    for lot in ("T1", "T2", "T3"):
+        await plant.receive(lot, "SUGAR", 5)
+    await plant.ok("pack", {"containerId": "K", "eventTime": "2027-05-01T08:00:00Z",
+                            "newItems": [{"id": "K", "kind": "CONTAINER", "containerType": "PERMANENT"}],
+                            "inputs": [{"itemId": "T1", "quantity": 5}]})
+    await plant.ok("unpack", {"containerId": "K", "eventTime": "2027-05-01T09:00:00Z", "inputs": [{"itemId": "T1"}]})
+    await plant.ok("pack", {"containerId": "K", "eventTime": "2027-05-01T10:00:00Z",
+                            "inputs": [{"itemId": "T2", "quantity": 5}]})
+    await plant.ok("unpack", {"containerId": "K", "eventTime": "2027-05-01T11:00:00Z", "inputs": [{"itemId": "T2"}]})
+    cleaned = await plant.mutate("cleanContainer", {"containerId": "K", "eventTime": "2027-05-01T12:00:00Z"})
+    assert cleaned["errors"] == [] and cleaned["event"]["type"] == "CLEAN"
+    await plant.ok("pack", {"containerId": "K", "eventTime": "2027-05-01T13:00:00Z",
+                            "inputs": [{"itemId": "T3", "quantity": 5}]})
+    query = ('query($id: String!) { trace(id: $id, direction: FORWARD, throughContainers: true) '
+             '{ items { id } links { source target kind via } } }')
+    data = (await plant.data(query, {"id": "T1"}))["trace"]
+    assert sorted(i["id"] for i in data["items"]) == ["K", "T2"]
+    assert {"source": "T1", "target": "T2", "kind": "CONTACT", "via": "K"} in data["links"]
+    refused = await plant.mutate("cleanContainer", {"containerId": "T1"})
+    assert [e["field"] for e in refused["errors"]] == ["containerId"]

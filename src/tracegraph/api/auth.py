@@ -195,7 +195,7 @@ MUTATION_RIGHTS: dict[str, Right | None] = {
     "open_recall": Right.RECALL, "hold_recall": Right.RECALL, "set_recall_status": Right.RECALL,
     "add_recall_note": Right.RECALL,
     "share_item": Right.SHARE,
-    **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "move", "ship",
+    **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "clean_container", "move", "ship",
                      "return_items", "adjust", "scrap", "set_characteristics", "correct", "record_events"],
                     Right.RECORD),
 }

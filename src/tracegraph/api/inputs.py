@@ -183,6 +183,13 @@ class UnpackInput(EventFieldsInput):
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
+@strawberry.input(description="A permanent container (tank, silo, bin) cleaned: what it held before no longer "
+                  "touches what goes in after (traces `throughContainers`).")
+class CleanInput(EventFieldsInput):
+    container_id: str = strawberry.field(description="The container.")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
+
+
 @strawberry.input(description="Items moved from one location to another.")
 class MoveInput(EventFieldsInput):
     inputs: list[LineInput] = strawberry.field(description="What moved, how much, and from where.")

@@ -24,6 +24,7 @@ from .auth import AuthMutations
 from .recalls import RecallMutations
 from .inputs import (
     AdjustInput,
+    CleanInput,
     CorrectInput,
     CreateLocationInput,
     CreateMaterialInput,
@@ -46,6 +47,7 @@ from .inputs import (
 )
 from .types import (
     AdjustPayload,
+    CleanContainerPayload,
     CorrectPayload,
     CreateLocationPayload,
     CreateMaterialPayload,
@@ -170,6 +172,11 @@ class Mutation(AuthMutations, RecallMutations):
     @strawberry.mutation(description="Take items out of a container.")
     async def unpack(self, info: Info, input: UnpackInput) -> UnpackPayload:
         return await _record(info, UnpackPayload, EventType.UNPACK, input)
+
+    @strawberry.mutation(description="Record the cleaning of a permanent container: a trace through containers "
+                         "stops there.")
+    async def clean_container(self, info: Info, input: CleanInput) -> CleanContainerPayload:
+        return await _record(info, CleanContainerPayload, EventType.CLEAN, input)
 
     @strawberry.mutation(description="Move items between locations.")
     async def move(self, info: Info, input: MoveInput) -> MovePayload:

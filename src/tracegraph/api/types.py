@@ -945,6 +945,11 @@ class UnpackPayload(EventPayload):
     pass
 
 
+@strawberry.type(description="The result of cleanContainer.")
+class CleanContainerPayload(EventPayload):
+    pass
+
+
 @strawberry.type(description="The result of move.")
 class MovePayload(EventPayload):
     pass
