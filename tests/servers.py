@@ -8,6 +8,7 @@ exception) from a fixture skips the test with its reason.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -16,10 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -286,3 +288,24 @@ def redis_server(timeout: float = 20.0) -> Iterator[str]:
                 raise RuntimeError(f"redis-server not listening after {timeout:.0f} s:\n{_tail(log_path)}")
             time.sleep(0.05)
         yield f"redis://{HOST}:{port}/0"
+
+
+@asynccontextmanager
+async def uvicorn_in_loop(settings: Any) -> AsyncIterator[tuple[str, Any]]:
+    """The app on uvicorn in this event loop, at a free port: its `host:port`, and the app."""
+    import uvicorn
+
+    from tracegraph.app import create_app
+
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "uvicorn did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield f"{HOST}:{port}", app
+    finally:
+        server.should_exit = True
+        await task

@@ -10,12 +10,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from servers import ADMIN_KEY, AUTH, HOST, free_port
-from tracegraph.app import create_app
+from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,18 +25,9 @@ RECEIVE = """mutation { receive(input: {locationId: "WH", newItems: [{id: "WS-1"
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
     """The app on uvicorn at a free port: its base URL, and the app."""
-    app = create_app(Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield f"{HOST}:{port}", app
-    finally:
-        server.should_exit = True
-        await task
+    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False)
+    async with uvicorn_in_loop(settings) as served:
+        yield served
 
 
 async def post(base: str, query: str) -> dict[str, Any]:

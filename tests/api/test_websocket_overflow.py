@@ -11,13 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, HOST, free_port
+from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
-from tracegraph.app import create_app
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -28,18 +26,10 @@ BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { even
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
-    app = create_app(Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.01)
-    try:
-        yield f"{HOST}:{port}", app
-    finally:
-        server.should_exit = True
-        await task
+    """The app on uvicorn at a free port: its base URL, and the app."""
+    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE)
+    async with uvicorn_in_loop(settings) as served:
+        yield served
 
 
 async def post(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
