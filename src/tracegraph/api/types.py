@@ -545,13 +545,7 @@ class TraceState:
         links = await self.links(info)
         async with self._lock:
             if self._balances is None:
-                tracer = info.context.ledger.tracer
-                nodes = self.result.nodes
-                fates = await tracer.fates(nodes)
-                self._balances = {
-                    root: DT.mass_balance(root, self.result.direction.value, nodes, links, fates, self.result.depth)
-                    for root in self.result.roots
-                }
+                self._balances = await info.context.ledger.tracer.mass_balance(self.result, links=links)
             return self._balances
 
 

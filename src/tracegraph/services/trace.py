@@ -124,15 +124,14 @@ class Tracer:
         return fates_of(ids, events, await self.store.balances(BalanceFilter(item_ids=list(ids))))
 
     async def mass_balance(self, result: TraceResult, fates: dict[str, Fate] | None = None,
-                           ) -> dict[str, MassBalance]:
-        """The mass balance of each root of a trace (see domain/trace.py)."""
+                           links: list[LineageLink] | None = None) -> dict[str, MassBalance]:
+        """The mass balance of each root of a trace (see domain/trace.py); the fates and the
+        links between its items are read unless given."""
         nodes = result.nodes
-        links = await self.closure_links(result)
+        links = links if links is not None else await self.closure_links(result)
         fates = fates if fates is not None else await self.fates(nodes)
-        out = {}
-        for root in result.roots:
-            out[root] = mass_balance(root, result.direction.value, nodes, links, fates, result.depth)
-        return out
+        return {root: mass_balance(root, result.direction.value, nodes, links, fates, result.depth)
+                for root in result.roots}
 
 
 def fates_of(ids: Sequence[str], events: dict[str, list[EventRecord]], balances: Sequence[Balance]) -> dict[str, Fate]:
