@@ -30,6 +30,7 @@ from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
 from .bulk import BulkReport, BulkRows
 from .cypher import catalog
+from .linkindex import LinkIndex
 from .port import (
     Walk,
     breadth_first,
@@ -88,6 +89,8 @@ class LadybugStore(GraphStore):
         # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
+        self._links = LinkIndex()  # every FLOWS_TO link, in memory (store/linkindex.py)
+        self._after_commit: list[Callable[[], None]] = []  # what the open transaction does once committed
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -116,18 +119,49 @@ class LadybugStore(GraphStore):
     def _transaction(self, fn: Callable[[], T]) -> T:
         assert self._conn is not None
         seq = self._seq
+        self._after_commit = []
         self._conn.execute("BEGIN TRANSACTION")
         try:
             out = fn()
         except BaseException:
             self._seq = seq
+            self._after_commit = []
             try:
                 self._conn.execute("ROLLBACK")
             except RuntimeError:
                 pass  # a failed statement has rolled the transaction back already
             raise
         self._conn.execute("COMMIT")
+        after, self._after_commit = self._after_commit, []
+        for step in after:
+            step()
         return out
+
+    def _index_links(self, created: list[dict[str, Any]], voided: list[dict[str, Any]]) -> None:
+        """Once the transaction commits, put the links it created and voided in the index."""
+        if not created and not voided:
+            return
+
+        def index() -> None:
+            self._links.add({"source": r["source_id"], "target": r["target_id"], **r} for r in created)
+            if voided:
+                events = self._events_by_id(sorted({r["reversed_id"] for r in voided}))
+                for r in voided:
+                    if (e := events.get(r["reversed_id"])) is not None:
+                        self._links.void(e.id, e.item_ids, r["voided_at"])
+
+        self._after_commit.append(index)
+
+    def _load_links(self) -> None:
+        assert self._conn is not None
+        self._links = LinkIndex()
+        result = self._conn.execute(self.q["all_links"])
+        assert not isinstance(result, list)
+        columns = result.get_column_names()
+        add = self._links.add
+        while result.has_next():
+            add((dict(zip(columns, result.get_next(), strict=True)),))
+        result.close()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -146,6 +180,7 @@ class LadybugStore(GraphStore):
                            virtual=kind)
             self._exec("merge_locations", {"rows": [M.location_props(loc)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
+        self._load_links()
 
     async def close(self) -> None:
         await self._run(self._close)
@@ -221,6 +256,7 @@ class LadybugStore(GraphStore):
         if not entries:
             return outcomes
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
+        self._index_links(rows["create_links"], rows["void_links"])
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
             if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:
@@ -270,9 +306,12 @@ class LadybugStore(GraphStore):
         with tempfile.TemporaryDirectory(prefix="bulk-", dir=self.path) as tmp:
             spool = _Spool(Path(tmp), self._conn)  # type: ignore[arg-type]
             statements: dict[str, list[dict[str, Any]]] = {"reverse": [], "void_links": []}
+            created: list[dict[str, Any]] = []
             try:
                 for one in rows.event_rows(entries, self._seq + 1):  # plans: a refusal writes nothing
                     for name, batch in one.items():
+                        if name == "create_links":
+                            created += batch
                         if name in statements:
                             statements[name] += batch
                         elif batch:
@@ -310,6 +349,7 @@ class LadybugStore(GraphStore):
                 for row in final["merge_shipments"]:
                     if row["id"] in known:
                         self._exec("merge_shipments_row", row)
+                self._index_links(created, statements["void_links"])
 
             try:
                 self._transaction(write)
@@ -378,17 +418,14 @@ class LadybugStore(GraphStore):
             out[r["item_id"]].append(self._events.event(r))
         return out
 
-    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
-        return await self._run(self._neighbours, ids, direction)
+    # Lineage reads come from the in-memory index, without a query: read on the event loop, not
+    # queued behind writes. The index changes only on the store's thread, after a commit.
 
-    def _neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
-        name = "neighbours_forward" if direction is Direction.FORWARD else "neighbours_backward"
-        return [(r["source"], r["target"]) for r in self._per_id(name, ids)]
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        return self._links.neighbours(ids, direction)
 
     async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:
-        """The whole breadth-first walk on the store's thread: one hop from the event loop."""
-        return await self._run(lambda: breadth_first(roots, direction, max_depth,
-                                                     lambda ids: self._neighbours(ids, direction)))
+        return breadth_first(roots, direction, max_depth, lambda ids: self._links.neighbours(ids, direction))
 
     async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
         rows = await self._run(self._exec, "get_recalls", {"ids": list(ids)})
@@ -399,9 +436,7 @@ class LadybugStore(GraphStore):
         return [M.recall(r) for r in rows]
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
-        name = "links_forward" if direction is Direction.FORWARD else "links_backward"
-        rows = await self._run(self._per_id, name, list(ids))
-        return [M.lineage_link(r) for r in rows]
+        return self._links.links(ids, direction)
 
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         rows = await self._run(self._nodes_f, {"after": after or "", "first": first})

@@ -69,14 +69,6 @@ RETURN e.seq AS seq, e.id AS event_id, e.body AS body ORDER BY e.seq LIMIT $firs
 // name: events_of_items
 MATCH (e:Event)-[:TOUCHED]->(i:Item {id: $id})
 RETURN i.id AS item_id, e.id AS event_id, e.body AS body ORDER BY e.seq
-// name: neighbours_forward
-MATCH (a:Item {id: $id})-[r:FLOWS_TO]->(b:Item)
-WHERE NOT r.voided
-RETURN DISTINCT a.id AS source, b.id AS target
-// name: neighbours_backward
-MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: $id})
-WHERE NOT r.voided
-RETURN DISTINCT a.id AS source, b.id AS target
 // name: findings_page
 MATCH (f:Finding) WHERE f.id > $after RETURN f ORDER BY f.id LIMIT $first
 // name: event_seqs
@@ -118,13 +110,9 @@ RETURN 'link ' + a.id + ' -> ' + b.id + ' names event ' + r.event_id + ', which 
 MATCH (i:Item)
 WHERE NOT EXISTS { MATCH (:Event)-[:TOUCHED]->(i) }
 RETURN 'item ' + i.id + ' has no event' AS problem
-// name: links_forward
-// Every link out of each item, voided ones too (a trace as of a past time may need them).
-MATCH (a:Item {id: $id})-[r:FLOWS_TO]->(b:Item)
-RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
-  r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
-// name: links_backward
-MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: $id})
+// name: all_links
+// Every link, voided ones too, for the store's in-memory index (store/linkindex.py).
+MATCH (a:Item)-[r:FLOWS_TO]->(b:Item)
 RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
   r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
 // name: get_recalls

@@ -1,0 +1,119 @@
+"""The embedded store's in-memory link index (store/linkindex.py) agrees with its database:
+after writes, corrections, bulk loads, a failed transaction and a restart."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
+
+from contract_kit import L, at, bakery, cmd, lot, receive, record  # noqa: E402
+from tracegraph.services.ledger import Ledger  # noqa: E402
+from tracegraph.store.ladybug import LadybugStore  # noqa: E402
+from tracegraph.store.port import Direction  # noqa: E402
+
+
+def _stored_links(store: LadybugStore) -> list[tuple[Any, ...]]:
+    """The links as the database holds them, read with a query."""
+    rows = store._exec("all_links")
+    return sorted((r["source"], r["target"], r["kind"], r["quantity"], r["event_id"], bool(r["voided"]),
+                   r["voided_at"]) for r in rows)
+
+
+def _indexed_links(store: LadybugStore) -> list[tuple[Any, ...]]:
+    return sorted((x.source_id, x.target_id, x.kind.value, x.quantity, x.event_id, x.voided,
+                   x.voided_at.isoformat().replace("+00:00", "Z") if x.voided_at else None)
+                  for source in list(store._links.out) for x in store._links.links([source], Direction.FORWARD))
+
+
+async def _genealogy(store: LadybugStore) -> None:
+    await bakery(store)
+    await receive(store, "FL-1", "FLOUR", 100)
+    await receive(store, "SU-1", "SUGAR", 20)
+    await record(store, cmd("PRODUCE", id="mix", location_id="WH", event_time=at(1),
+                            inputs=[L("FL-1", 50), L("SU-1", 10)],
+                            new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 60)]))
+    await record(store, cmd("PRODUCE", id="bake", location_id="WH", event_time=at(2), inputs=[L("D-1", 60)],
+                            new_items=[lot("B-1", "BREAD")], outputs=[L("B-1", 100)]))
+    await record(store, cmd("PRODUCE", id="oops", location_id="WH", event_time=at(3), inputs=[L("FL-1", 10)],
+                            new_items=[lot("D-2", "DOUGH")], outputs=[L("D-2", 10)]))
+    await record(store, cmd("CORRECTION", id="undo-oops", reverses="oops"))
+
+
+async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_open(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "db")
+    await store.open()
+    try:
+        await _genealogy(store)
+        walk = await store.walk(["FL-1"], Direction.FORWARD)
+        assert set(walk.reached) == {"D-1", "B-1"}  # D-2's link is voided by the correction
+        assert set(await store.neighbours(["D-1"], Direction.BACKWARD)) == {("FL-1", "D-1"), ("SU-1", "D-1")}
+        voided = [x for x in await store.links(["FL-1"], Direction.FORWARD) if x.target_id == "D-2"]
+        assert len(voided) == 1 and voided[0].voided and voided[0].voided_at is not None
+        assert _indexed_links(store) == _stored_links(store)
+        before = _indexed_links(store)
+    finally:
+        await store.close()
+
+    again = LadybugStore(tmp_path / "db")
+    await again.open()
+    try:
+        assert _indexed_links(again) == before
+        assert set((await again.walk(["B-1"], Direction.BACKWARD)).reached) == {"D-1", "FL-1", "SU-1"}
+    finally:
+        await again.close()
+
+
+async def test_a_rolled_back_group_leaves_nothing_in_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               ) -> None:
+    store = LadybugStore(tmp_path / "db")
+    await store.open()
+    try:
+        await bakery(store)
+        await receive(store, "FL-1", "FLOUR", 100)
+        real = store._exec
+        failures = iter([True])
+
+        def failing(name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+            if name.startswith("touch") and next(failures, False):
+                raise RuntimeError("disk full")  # after the links were written in this transaction
+            return real(name, params)
+
+        monkeypatch.setattr(store, "_exec", failing)
+        with pytest.raises(RuntimeError, match="disk full"):
+            await record(store, cmd("PRODUCE", id="mix", location_id="WH", inputs=[L("FL-1", 50)],
+                                    new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)]))
+        assert await store.neighbours(["FL-1"], Direction.FORWARD) == []
+        assert store._links.count == 0 and _stored_links(store) == []
+        # The same request again lands, once.
+        await record(store, cmd("PRODUCE", id="mix", location_id="WH", inputs=[L("FL-1", 50)],
+                                new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)]))
+        assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
+        assert _indexed_links(store) == _stored_links(store)
+    finally:
+        await store.close()
+
+
+async def test_bulk_loaded_links_are_indexed(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "db")
+    await store.open()
+    try:
+        await bakery(store)
+        commands = [
+            cmd("RECEIVE", id="r1", location_id="WH", new_items=[lot("FL-1", "FLOUR")], outputs=[L("FL-1", 100)]),
+            cmd("PRODUCE", id="mix", location_id="WH", inputs=[L("FL-1", 50)], new_items=[lot("D-1", "DOUGH")],
+                outputs=[L("D-1", 50)]),
+            cmd("PRODUCE", id="oops", location_id="WH", inputs=[L("FL-1", 5)], new_items=[lot("D-2", "DOUGH")],
+                outputs=[L("D-2", 5)]),
+            cmd("CORRECTION", id="undo", reverses="oops"),
+        ]
+        await Ledger(store).import_events(commands)
+        assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
+        assert _indexed_links(store) == _stored_links(store)
+    finally:
+        await store.close()
+
