@@ -24,6 +24,13 @@ def _stored_links(store: LadybugStore) -> list[tuple[Any, ...]]:
                    r["voided_at"]) for r in rows)
 
 
+def _stored_touches(store: LadybugStore) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in store._exec("all_touched"):
+        out.setdefault(r["item_id"], []).append(r["event_id"])
+    return out
+
+
 def _indexed_links(store: LadybugStore) -> list[tuple[Any, ...]]:
     return sorted((x.source_id, x.target_id, x.kind.value, x.quantity, x.event_id, x.voided,
                    x.voided_at.isoformat().replace("+00:00", "Z") if x.voided_at else None)
@@ -55,6 +62,10 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
         voided = [x for x in await store.links(["FL-1"], Direction.FORWARD) if x.target_id == "D-2"]
         assert len(voided) == 1 and voided[0].voided and voided[0].voided_at is not None
         assert _indexed_links(store) == _stored_links(store)
+        assert store._links.touched == _stored_touches(store)
+        events = await store.events_of_items(["FL-1", "D-2", "nothing"])
+        assert {i: [e.id for e in es] for i, es in events.items()} == {
+            "FL-1": ["rcv-FL-1", "mix", "oops", "undo-oops"], "D-2": ["oops", "undo-oops"], "nothing": []}
         before = _indexed_links(store)
     finally:
         await store.close()
@@ -63,6 +74,8 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
     await again.open()
     try:
         assert _indexed_links(again) == before
+        assert again._links.touched == _stored_touches(again)
+        assert [e.id for e in (await again.events_of_items(["D-1"]))["D-1"]] == ["mix", "bake"]
         assert set((await again.walk(["B-1"], Direction.BACKWARD)).reached) == {"D-1", "FL-1", "SU-1"}
     finally:
         await again.close()
@@ -89,11 +102,13 @@ async def test_a_rolled_back_group_leaves_nothing_in_the_index(tmp_path: Path, m
                                     new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)]))
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == []
         assert store._links.count == 0 and _stored_links(store) == []
+        assert [e.id for e in (await store.events_of_items(["FL-1"]))["FL-1"]] == ["rcv-FL-1"]
         # The same request again lands, once.
         await record(store, cmd("PRODUCE", id="mix", location_id="WH", inputs=[L("FL-1", 50)],
                                 new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)]))
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
         assert _indexed_links(store) == _stored_links(store)
+        assert store._links.touched == _stored_touches(store)
     finally:
         await store.close()
 
@@ -114,6 +129,7 @@ async def test_bulk_loaded_links_are_indexed(tmp_path: Path) -> None:
         await Ledger(store).import_events(commands)
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
         assert _indexed_links(store) == _stored_links(store)
+        assert store._links.touched == _stored_touches(store)
     finally:
         await store.close()
 

@@ -1,4 +1,5 @@
-"""Every lineage link in memory, by source and by target: the walk of a trace without a query.
+"""Every lineage link in memory, by source and by target, and the events of every item: the
+walk of a trace and the reads of its figures without a query per item.
 
 The embedded store's process is the only writer of its database, so it can hold all of its
 `FLOWS_TO` links in memory: loaded once when the store opens, extended after each commit with
@@ -7,7 +8,8 @@ costs a dictionary lookup per item, where a one-id statement costs about 0.07 ms
 genealogy it holds about 2M links (bench/trace.py prints the memory).
 
 Links are kept as small slotted records whose text (ids, times) is shared between records;
-a `LineageLink` is built only for what a caller asks.
+a `LineageLink` is built only for what a caller asks. Events are kept as ids, in commit order per
+item; their bodies stay in the store (and in its cache of parsed events).
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ class _Link:
 
 
 class LinkIndex:
-    """The links of a store by source (`out`) and by target (`into`)."""
+    """The links of a store by source (`out`) and by target (`into`), and the ids of the
+    events that touched each item, in commit order (`touched`)."""
 
     def __init__(self) -> None:
         self.out: dict[str, list[_Link]] = {}
         self.into: dict[str, list[_Link]] = {}
+        self.touched: dict[str, list[str]] = {}
         self._text: dict[str, str] = {}  # one copy of each id and time
         self.count = 0
 
@@ -72,6 +76,15 @@ class LinkIndex:
             out.setdefault(link.source, []).append(link)
             into.setdefault(link.target, []).append(link)
             self.count += 1
+
+    def touch(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add (event_id, item_id) rows, in commit order."""
+        shared, touched = self._shared, self.touched
+        for r in rows:
+            touched.setdefault(shared(r["item_id"]), []).append(shared(r["event_id"]))  # type: ignore[arg-type]
+
+    def events_of(self, item_id: str) -> list[str]:
+        return self.touched.get(item_id, [])
 
     def void(self, event_id: str, sources: Iterable[str], voided_at: str | None) -> None:
         """Mark voided the links of `event_id` out of `sources` (the items its event touched),

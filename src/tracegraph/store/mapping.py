@@ -267,6 +267,9 @@ class EventCache:
         self.size = size
         self._events: dict[str, EventRecord] = {}
 
+    def get(self, event_id: str) -> EventRecord | None:
+        return self._events.get(event_id)
+
     def event(self, row: dict[str, Any]) -> EventRecord:
         key = row.get("event_id")
         if key is None:

@@ -38,10 +38,18 @@ WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
 RETURN n ORDER BY n.id LIMIT $first
 // name: balances_of_item
-// One item per statement: the UNWIND form is planned as a join over every balance.
+// One item per statement: the UNWIND form below is planned as a join over every balance,
+// which costs less only for many items (LadybugStore._balances_of_items).
 MATCH (i:Item {id: $id})-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
+// name: balances_of_items
+UNWIND $ids AS id
+MATCH (i:Item {id: id})-[a:AT]->(l:Location)
+RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
+  a.unit AS unit, a.virtual AS virtual
+// name: count_balances
+MATCH ()-[a:AT]->() RETURN count(*) AS value
 // name: balances_page
 // One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
@@ -66,9 +74,9 @@ WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
 RETURN e.seq AS seq, e.id AS event_id, e.body AS body ORDER BY e.seq LIMIT $first
-// name: events_of_items
-MATCH (e:Event)-[:TOUCHED]->(i:Item {id: $id})
-RETURN i.id AS item_id, e.id AS event_id, e.body AS body ORDER BY e.seq
+// name: all_touched
+// Which events touched which items, in commit order, for the store's in-memory index.
+MATCH (e:Event)-[:TOUCHED]->(i:Item) RETURN e.id AS event_id, i.id AS item_id ORDER BY e.seq
 // name: findings_page
 MATCH (f:Finding) WHERE f.id > $after RETURN f ORDER BY f.id LIMIT $first
 // name: event_seqs
