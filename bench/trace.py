@@ -40,6 +40,7 @@ from genealogy import Genealogy, master_data  # noqa: E402
 
 from tracegraph.services.exports import Exports  # noqa: E402
 from tracegraph.services.ledger import Ledger  # noqa: E402
+from tracegraph.cli import tune_gc  # noqa: E402
 from tracegraph.services.recall import Recalls  # noqa: E402
 from tracegraph.store.ladybug import LadybugStore  # noqa: E402
 from tracegraph.store.port import Direction  # noqa: E402
@@ -145,7 +146,12 @@ async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list
                          adj: dict[Direction, Adjacency], budget: float, timeout: float,
                          timed_out: set[tuple[Direction, int]]) -> dict[tuple[Direction, int], list[float]]:
     store = LadybugStore(data_dir)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
     await store.open()
+    print(f"open      the store in {time.perf_counter() - t:.1f} s, its in-memory index of "
+          f"{store._links.count:,} links and {len(store._links.touched):,} items' events: peak memory "
+          f"+{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024:,.0f} MiB")
     ledger = Ledger(store)
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
@@ -294,6 +300,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
+    tune_gc()  # as `tracegraph serve` does
     print(f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
           f"{args.roots} roots per direction and closure")
     results = [run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout)
