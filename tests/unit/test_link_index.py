@@ -24,10 +24,10 @@ def _stored_links(store: LadybugStore) -> list[tuple[Any, ...]]:
                    r["voided_at"]) for r in rows)
 
 
-def _stored_touches(store: LadybugStore) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _stored_touches(store: LadybugStore) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
     for r in store._exec("all_touched"):
-        out.setdefault(r["item_id"], []).append(r["event_id"])
+        out[r["item_id"]] = out.get(r["item_id"], ()) + (r["event_id"],)
     return out
 
 
@@ -133,3 +133,22 @@ async def test_bulk_loaded_links_are_indexed(tmp_path: Path) -> None:
     finally:
         await store.close()
 
+
+def test_the_index_holds_nothing_the_garbage_collector_tracks() -> None:
+    """Millions of links must not lengthen the collector's passes (store/linkindex.py)."""
+    import gc
+
+    from tracegraph.store.linkindex import LinkIndex
+
+    index = LinkIndex()
+    for n in range(50):
+        index.add_one(f"A{n}", f"B{n}", "CONSUMED", 1.5, f"e{n}", "2024-01-01T00:00:00Z", None, False, None)
+        index.touch_one(f"e{n}", f"A{n}")
+    index.void("e3", ["A3"], "2024-01-02T00:00:00Z")
+    gc.collect()
+    gc.collect()  # a tuple is untracked once what it holds is: nested ones take a pass each
+    held = [*index.out.values(), *index.into.values(), *index.touched.values(),
+            *(link for links in index.out.values() for link in links)]
+    assert not any(gc.is_tracked(x) for x in held)
+    [voided] = index.links(["A3"], Direction.FORWARD)
+    assert voided.voided and voided.voided_at is not None and index.into["B3"][0][7]

@@ -162,22 +162,15 @@ class LadybugStore(GraphStore):
         self._after_commit.append(index)
 
     def _load_links(self) -> None:
+        """Read every link, and which events touched which items, into a new index."""
         assert self._conn is not None
         self._links = LinkIndex()
-        result = self._conn.execute(self.q["all_links"])
-        assert not isinstance(result, list)
-        columns = result.get_column_names()
-        add = self._links.add
-        while result.has_next():
-            add((dict(zip(columns, result.get_next(), strict=True)),))
-        result.close()
-        result = self._conn.execute(self.q["all_touched"])
-        assert not isinstance(result, list)
-        touch = self._links.touch
-        while result.has_next():
-            event_id, item_id = result.get_next()
-            touch(({"event_id": event_id, "item_id": item_id},))
-        result.close()
+        for name, add in (("all_links", self._links.add_one), ("all_touched", self._links.touch_one)):
+            result = self._conn.execute(self.q[name])
+            assert not isinstance(result, list)
+            while result.has_next():
+                add(*result.get_next())
+            result.close()
 
     # -- lifecycle --------------------------------------------------------------------------
 
