@@ -107,5 +107,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.bus = bus
     app.state.store = store
     app.state.auth = auth
+    app.state.graphql = graphql
     return app
 
