@@ -124,6 +124,24 @@ async def test_an_epcis_capture_over_the_cap_is_a_413_and_nothing_is_stored(admi
         "epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
 
 
+async def test_an_epcis_event_with_too_many_epcs_is_a_413_naming_the_count_and_the_cap(admin: Api) -> None:
+    context = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+    epcs = [f"urn:epc:id:sgtin:4012345.022222.{n}" for n in range(1001)]
+    event = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+             "epcList": epcs, "action": "ADD", "bizStep": "commissioning"}
+    single = await admin.client.post("/epcis/events", json={"@context": context, **event})
+    document = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2024-03-04T08:00:00Z", "epcisBody": {"eventList": [event]}}
+    whole = await admin.client.post("/epcis/capture", json=document)
+    for r in (single, whole):
+        assert r.status_code == 413, r.text
+        [error] = r.json()["errors"]
+        assert error["index"] == 0 and error["field"] == "epcList"
+        assert error["message"].startswith("1001 EPCs and quantities in epcList; at most 1000 per event")
+    found = await admin.client.get("/epcis/events", params={"MATCH_epc": epcs[0]})
+    assert found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
+
+
 async def test_an_event_with_too_many_lines_is_refused_naming_the_cap(admin: Api) -> None:
     query = f"mutation($input: [EventInput!]!) {{ recordEvents(input: $input) {{ events {{ id }} {ERRORS} }} }}"
     lines = [{"itemId": f"LINE-{n}", "quantity": 1} for n in range(1001)]
