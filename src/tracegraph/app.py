@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from .bus import Notice, make_bus
 from .config import Settings, settings as default_settings
-from .authn import Authenticate
+from .authn import Authenticate, RateLimiter
 from .limits import BodySizeLimit
 from .services.auth import Auth
 from .services.ledger import Ledger
@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     from .epcis.routes import routes as epcis_routes
     from .epcis.service import Epcis
 
-    graphql = build_graphql_app(ledger, bus, settings, auth)
+    # One token bucket per key for its HTTP requests and its WebSocket operations together.
+    limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit > 0 else None
+    graphql = build_graphql_app(ledger, bus, settings, auth, limiter)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -98,13 +100,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(Authenticate, auth=auth, rate_limit=settings.rate_limit,
-                               rate_burst=settings.rate_burst),
+        middleware=[Middleware(Authenticate, auth=auth, limiter=limiter),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger
     app.state.bus = bus
     app.state.store = store
     app.state.auth = auth
+    app.state.graphql = graphql
     return app
 

@@ -77,10 +77,12 @@ class RateLimiter:
 
 
 class Authenticate:
-    def __init__(self, app: ASGIApp, auth: Auth, rate_limit: float = 0.0, rate_burst: int = 50):
+    def __init__(self, app: ASGIApp, auth: Auth, rate_limit: float = 0.0, rate_burst: int = 50,
+                 limiter: RateLimiter | None = None):
         self.app = app
         self.auth = auth
-        self.limiter = RateLimiter(rate_limit, rate_burst) if rate_limit > 0 else None
+        # `limiter`: one shared with the WebSocket operations (api/wslimits.py).
+        self.limiter = limiter or (RateLimiter(rate_limit, rate_burst) if rate_limit > 0 else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

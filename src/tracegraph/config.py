@@ -34,9 +34,16 @@ class Settings(BaseSettings):
     # The admin key is never limited.
     rate_limit: float = Field(default=0.0, ge=0)
     rate_burst: int = Field(default=50, ge=1)
+    # The estimated cost of a GraphQL operation (api/cost.py) beyond which it is refused; 0: no limit.
+    max_query_cost: int = Field(default=50_000, ge=0)
+    # WebSocket operations in flight at once, per connection and per key (on this instance).
+    ws_max_operations: int = Field(default=100, ge=1)
+    ws_max_operations_per_key: int = Field(default=1_000, ge=1)
     introspection: bool = True  # GraphQL introspection (and so GraphiQL's docs); turn off in production
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Events per recordEvents batch; more: refused whole (BATCH_TOO_LARGE) before any is read.
+    max_batch_events: int = Field(default=10_000, ge=1, le=10_000)
     epcis_max_events: int = Field(default=10_000, ge=1, le=10_000)  # per EPCIS capture; more: 413
 
     @property

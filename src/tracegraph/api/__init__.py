@@ -14,7 +14,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from ..bus import Bus
-from ..authn import PRINCIPAL
+from ..authn import PRINCIPAL, RateLimiter
 from ..config import Settings
 from ..domain.auth import bearer
 from ..services.auth import Auth
@@ -23,13 +23,21 @@ from .context import Context
 from .fanout import SharedSubscriptions
 from .loaders import Loaders
 from .schema import make_schema, schema
+from .wslimits import LimitedTransportWSHandler, SocketLimits
 
 
 class TracegraphGraphQL(GraphQL[Context, None]):
     """GraphQL over HTTP (GraphiQL on GET) and WebSocket, on one ledger and bus."""
 
-    def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None):
-        super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
+    # Operations a socket sends are limited per connection and per key (api/wslimits.py).
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler  # type: ignore[assignment]
+
+    def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
+                 limiter: RateLimiter | None = None):
+        # SocketLimits counts operations instead of strawberry, with a code and the limit.
+        super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+                         max_subscriptions_per_connection=None)
+        self.socket_limits = SocketLimits(settings.ws_max_operations, settings.ws_max_operations_per_key, limiter)
         # Identical subscriptions run once and fan out (api/fanout.py).
         served = schema if settings.introspection else make_schema(introspection=False)
         self.schema = SharedSubscriptions(served, settings.subscriber_queue)  # type: ignore[assignment]
@@ -73,8 +81,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
 
 
 def build_graphql_app(ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
-                      ) -> GraphQL[Context, None]:
-    return TracegraphGraphQL(ledger, bus, settings, auth)
+                      limiter: RateLimiter | None = None) -> GraphQL[Context, None]:
+    return TracegraphGraphQL(ledger, bus, settings, auth, limiter)
 
 
 __all__ = ["build_graphql_app", "schema"]

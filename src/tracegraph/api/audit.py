@@ -9,7 +9,16 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 import strawberry
-from graphql import FieldNode, OperationDefinitionNode, OperationType
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
 from strawberry.extensions import SchemaExtension
 
 from ..domain import audit as DA
@@ -60,6 +69,24 @@ class AuditQueries:
         return await paginate("audit", first, after, fetch, lambda e: e.id, AuditEntry.from_model)
 
 
+def _root_fields(selection_set: SelectionSetNode, document: DocumentNode, seen: frozenset[str] = frozenset(),
+                 ) -> list[str]:
+    """The names of an operation's root fields, those in fragments (`{ ...F }`, `{ ... on Query
+    { trace } }`) too: a trace asked for through a fragment is audited as well."""
+    names: list[str] = []
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            names.append(sel.name.value)
+        elif isinstance(sel, InlineFragmentNode):
+            names += _root_fields(sel.selection_set, document, seen)
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+            fragment = next((d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+                             and d.name.value == sel.name.value), None)
+            if fragment is not None:
+                names += _root_fields(fragment.selection_set, document, seen | {sel.name.value})
+    return names
+
+
 class AuditOperations(SchemaExtension):
     """Append an entry per audited root field of each operation, once it has run."""
 
@@ -74,7 +101,7 @@ class AuditOperations(SchemaExtension):
                        and (ec.operation_name is None or (d.name and d.name.value == ec.operation_name))), None)
             if op is None or op.operation is OperationType.SUBSCRIPTION:
                 return
-            names = [s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)]
+            names = _root_fields(op.selection_set, ec.graphql_document)
             kind = "mutation" if op.operation is OperationType.MUTATION else "query"
             audited = [n for n in names if kind == "mutation" or n in AUDITED_QUERIES]
             if not audited:

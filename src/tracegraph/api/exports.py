@@ -2,20 +2,28 @@
 
     GET /exports/trace?id=LOT-1&direction=FORWARD&format=csv
     GET /exports/recalls/{id}?format=xlsx
+    GET /exports/audit?format=csv|json&since=…&until=…&organizationId=…   (ADMIN keys, the admin key)
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..domain import audit as DA
+from ..domain.auth import Right
 from ..domain.errors import DomainError
 from ..authn import audit, principal_of
-from ..services.exports import FORMATS, Exports
+from ..services.exports import FORMATS, Exports, audit_entries
 from ..services.visibility import Visibility
 from ..services.ledger import Ledger
 from ..services.recall import Recalls
@@ -86,7 +94,64 @@ def export_routes(ledger: Ledger) -> list[Route]:
                 "items": [a.model_dump(mode="json") for a in found.affected]}
         return _file(exports.encode(fmt, rows, meta), fmt, f"recall-{found.id}")  # type: ignore[arg-type]
 
+    async def audit_log(request: Request) -> Response:
+        """The audit log as a file, streamed a page at a time: CSV (a header row, then one row per
+        entry) or JSON (an array of entries). An ADMIN key gets its organization's entries; the
+        admin key everyone's, or one organization's with `organizationId`."""
+        fmt = request.query_params.get("format", "csv").lower()
+        if fmt not in ("csv", "json"):
+            return _refuse(400, f"format must be csv or json, not {fmt[:20]!r}", "format")
+        times: dict[str, datetime | None] = {}
+        for name in ("since", "until"):
+            raw = request.query_params.get(name)
+            try:
+                at = datetime.fromisoformat(raw) if raw else None
+            except ValueError:
+                return _refuse(400, f"`{name}` must be an ISO-8601 time (2026-11-23T10:00:00Z), not {raw[:40]!r}",
+                               name)
+            times[name] = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+        since, until = times["since"], times["until"]
+        if since is not None and until is not None and since >= until:
+            return _refuse(400, "`since` must be before `until`", "since")
+        caller = principal_of(request)
+        org = request.query_params.get("organizationId") or None if caller.is_admin else caller.organization_id
+        try:
+            caller.require(Right.KEYS, org)
+        except DomainError as e:
+            return _refuse(403, f"{e.problems[0].message}: the audit log is for ADMIN keys", None)
+        await audit(ledger.store, request, "export:audit", {"format": fmt, "organizationId": org,
+                                                            "since": since, "until": until})
+        entries = audit_entries(ledger.store, org, since, until)
+
+        async def as_csv() -> AsyncIterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(DA.COLUMNS)
+            async for e in entries:
+                writer.writerow(DA.csv_cells(e))
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        async def as_json() -> AsyncIterator[str]:
+            chunk, sep = ["["], ""
+            async for e in entries:
+                chunk.append(sep + json.dumps(DA.record(e), separators=(",", ":")))
+                sep = ",\n"
+                if len(chunk) >= 500:
+                    yield "".join(chunk)
+                    chunk = []
+            chunk.append("]\n")
+            yield "".join(chunk)
+
+        name = f"audit-{org or 'all'}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        return StreamingResponse(as_csv() if fmt == "csv" else as_json(), media_type=FORMATS[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{_SAFE.sub("_", name)[:100]}.{fmt}"'})
+
     return [
+        Route("/exports/audit", audit_log, methods=["GET"]),
         Route("/exports/trace", trace, methods=["GET"]),
         Route("/exports/recalls/{recall_id}", recall, methods=["GET"]),
     ]

@@ -75,6 +75,8 @@ from .types import (
     UnpackPayload,
 )
 
+BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+
 M = TypeVar("M")
 R = TypeVar("R")
 P = TypeVar("P", bound=EventPayload)
@@ -214,8 +216,15 @@ class Mutation(AuthMutations, RecallMutations):
 
     @strawberry.mutation(description="Record events of any type in one transaction, in order, each seeing the "
                          "ones before it: all of them, or none. Errors name the event by its index: "
-                         "`input[3].inputs[0].quantity`.")
+                         "`input[3].inputs[0].quantity`. At most TRACEGRAPH_MAX_BATCH_EVENTS events "
+                         "(10,000 by default): more are refused whole with code BATCH_TOO_LARGE.")
     async def record_events(self, info: Info, input: list[EventInput]) -> RecordEventsPayload:
+        cap = info.context.settings.max_batch_events
+        if len(input) > cap:
+            return RecordEventsPayload(events=None, errors=[UserError(
+                field="input", code=BATCH_TOO_LARGE,
+                message=f"{len(input)} events in one batch; at most {cap} (TRACEGRAPH_MAX_BATCH_EVENTS): "
+                        "send them in smaller batches")])
         commands: list[EventCommand] = []
         errors: list[UserError] = []
         for n, event in enumerate(input):

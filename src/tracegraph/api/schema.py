@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from .audit import AuditOperations
 from .auth import guard_mutations
 from .context import Context
+from .cost import QueryCostLimiter
 from .visibility import RestrictFields
 from .errors import should_mask_error
 from .mutations import Mutation
@@ -71,6 +72,8 @@ _EXTENSIONS = [
     partial(ValidationCache, maxsize=256),
     # The limits' rules are built once, so validation results stay cacheable.
     lambda: AddValidationRules(_LIMITS),
+    # After validation (ValidationCache): the cost of the operation with its variables.
+    QueryCostLimiter,
     LoadersPerOperation,
     RestrictFields,
     AuditOperations,

@@ -29,3 +29,25 @@ def entry(key_id: str | None, organization_id: str | None, action: str, detail: 
     text = "" if detail is None else json.dumps(detail, default=str, separators=(",", ":"), sort_keys=True)
     return AuditEntry(id=f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}", at=at, key_id=key_id,
                       organization_id=organization_id, action=action[:200], detail=text[:MAX_DETAIL])
+
+
+# -- export ----------------------------------------------------------------------------------
+
+COLUMNS = ("id", "at", "keyId", "organizationId", "action", "detail")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so
+
+
+def record(e: AuditEntry) -> dict[str, str | None]:
+    """An entry as the export writes it (camelCase, as GraphQL's `auditLog` names it)."""
+    return {"id": e.id, "at": e.at.isoformat(), "keyId": e.key_id, "organizationId": e.organization_id,
+            "action": e.action, "detail": e.detail}
+
+
+def csv_cells(e: AuditEntry) -> list[str]:
+    """A CSV row; a text that a spreadsheet would read as a formula is quoted with a leading `'`."""
+    return [("'" + v if v.startswith(_FORMULA) else v) for v in (record(e)[c] or "" for c in COLUMNS)]
+
+
+def id_at(at: datetime) -> str:
+    """The smallest id an entry made at `at` (UTC) or later may have: ids sort by time."""
+    return f"{at.astimezone(UTC):%Y%m%dT%H%M%S%f}"

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..domain.auth import Principal
 from ..domain.errors import DomainError
-from ..domain.events import EventCommand, EventRecord, Source
+from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
 from ..services.visibility import Visibility
 from ..store.port import CaptureJob, Direction, EventFilter
@@ -54,6 +56,29 @@ def events_of_document(doc: dict[str, Any]) -> list[Any]:
     return body.get("eventList") or []
 
 
+# The lists of an event that become the lines of one side of a ledger event (mapping.py).
+_SIDES = (("epcList", "quantityList", "childEPCs", "childQuantityList"),
+          ("inputEPCList", "inputQuantityList"), ("outputEPCList", "outputQuantityList"))
+
+
+def line_errors(events: Sequence[Any]) -> dict[int, list[EpcisError]]:
+    """Events with more EPCs and quantities on one side than a ledger event holds (MAX_LINES),
+    by index: refused with the count and the cap rather than failing later."""
+    out: dict[int, list[EpcisError]] = {}
+    for i, e in enumerate(events):
+        if not isinstance(e, dict):
+            continue
+        for side in _SIDES:
+            count = sum(len(e[k]) for k in side if isinstance(e.get(k), list))
+            if count > MAX_LINES:
+                present = [k for k in side if isinstance(e.get(k), list) and e[k]]
+                out.setdefault(i, []).append(EpcisError(
+                    "/".join(present), f"{count} EPCs and quantities in {' and '.join(present)}; at most {MAX_LINES} "
+                    "per event: split it into several events", i,
+                    e.get("eventID") if isinstance(e.get("eventID"), str) else None))
+    return out
+
+
 class Epcis:
     def __init__(self, ledger: Ledger, max_events: int = MAX_BATCH):
         self.ledger = ledger
@@ -73,9 +98,15 @@ class Epcis:
             raise Refused(413, [EpcisError("epcisBody.eventList",
                                            f"{len(events)} events; at most {self.max_events} per capture "
                                            "(TRACEGRAPH_EPCIS_MAX_EVENTS)")], "too many events")
+        oversized = line_errors(events) if isinstance(events, list) else {}
+        if oversized and behaviour == "rollback":
+            raise Refused(413, [e for i in sorted(oversized) for e in oversized[i]],
+                          f"{len(oversized)} events with too many EPCs or quantities: nothing was captured")
         doc_errors, per_event = await asyncio.to_thread(check_document, doc)  # CPU: off the event loop
         if doc_errors:
             raise Refused(400, doc_errors, "the document is not valid EPCIS 2.0")
+        for i, errs in oversized.items():
+            per_event[i] = [*per_event.get(i, []), *errs]
         errors = [e for i in sorted(per_event) for e in per_event[i]]
         if errors and behaviour == "rollback":
             raise Refused(400, errors, f"{len(per_event)} of {len(events)} events are not valid EPCIS 2.0: "
@@ -90,6 +121,9 @@ class Epcis:
         return CaptureResult(job, ids)
 
     async def capture_event(self, event: Any, by: Principal | None = None) -> str:
+        oversized = line_errors([event]).get(0)
+        if oversized:
+            raise Refused(413, oversized, "the event has too many EPCs or quantities")
         errors = check_single_event(event)
         if errors:
             raise Refused(400, errors, "the event is not valid EPCIS 2.0")
@@ -111,7 +145,15 @@ class Epcis:
             key = keys.get(identifier) or canonical(identifier)
             return known.get(key) or fresh.get(key) or identifier
 
-        cmds = [M.to_command(e, context, resolve) for e in events]
+        cmds = []
+        for e in events:
+            try:
+                cmds.append(M.to_command(e, context, resolve))
+            except ValidationError as exc:  # a form the checks above let through: a 400, never a 500
+                err = exc.errors(include_url=False)[0]
+                raise Refused(400, [EpcisError(".".join(str(p) for p in err["loc"]), err["msg"], None,
+                                               e.get("eventID") if isinstance(e.get("eventID"), str) else None)],
+                              "an event cannot be recorded: nothing was captured") from exc
         if fresh:  # before the events: an alias never names an item no event created
             await self.store.add_aliases(fresh)
         await self._record_facts(cmds, by)

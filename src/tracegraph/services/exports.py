@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from .visibility import Visibility
+from ..domain.audit import AuditEntry, id_at
 from ..domain.fsma import COLUMNS, cte_rows
 from .ledger import Ledger
 
@@ -85,3 +86,19 @@ def _xlsx(rows: list[dict[str, str | float]], meta: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+async def audit_entries(store: Any, organization_id: str | None, since: datetime | None = None,
+                        until: datetime | None = None, page: int = 500) -> AsyncIterator[AuditEntry]:
+    """The audit log in time order, a page at a time (never all of it in memory): of one
+    organization or of all (None), made at or after `since` and before `until`."""
+    after = id_at(since) if since is not None else None
+    while True:
+        rows = await store.audit_page(organization_id, after, page)
+        for e in rows:
+            if until is not None and e.at >= until:
+                return
+            yield e
+        if len(rows) < page:
+            return
+        after = rows[-1].id
