@@ -381,6 +381,10 @@ class RecallNotices:
         self.store = store
         self.by = by
 
+    def check(self, organization_id: str | None, field: str) -> None:
+        """Refuse (DomainError FORBIDDEN) a caller who may not read those notices."""
+        self._organization(organization_id, field)
+
     def _organization(self, organization_id: str | None, field: str) -> str | None:
         """The organization whose notices are asked for: the caller's own (the admin key: the one
         named, or every one: None)."""
