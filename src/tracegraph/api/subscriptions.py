@@ -21,6 +21,7 @@ from ..domain import errors as E
 from ..domain.events import EventRecord, EventType, LedgerEntry
 from ..domain.models import Status
 from ..domain.errors import DomainError
+from ..domain import recall as DR
 from ..domain.recall import RecallStatus
 from ..services import recall as SR
 from ..services.recall import RecallView
@@ -383,11 +384,10 @@ class Subscription:
         try:
             async for message in sub:
                 assert isinstance(message, Notice)
-                found = (await info.context.ledger.store.recall_notices([message.payload["notice_id"]])).get(
-                    message.payload["notice_id"])
-                if found is not None and (org is None or found.organization_id == org):
+                notice = DR.RecallNotice.model_validate(message.payload["notice"])
+                if org is None or notice.organization_id == org:
                     info.context.fresh_loaders()
-                    yield RecallNotice.from_model(found)
+                    yield RecallNotice.from_model(notice)
         except Overflowed:
             await _overflowed(info)
         finally:

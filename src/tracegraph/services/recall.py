@@ -146,8 +146,9 @@ class Recalls:
         notices = await self._notices(recall, report)
         await self._announce(recall, "OPENED")
         for n in notices:
-            await self.ledger.notify("recall_notice", {"notice_id": n.id, "organization_id": n.organization_id,
-                                                       "recall_id": n.recall_id})
+            # The whole notice travels (through Redis too): a subscriber's instance need not read it back.
+            await self.ledger.notify("recall_notice", {"organization_id": n.organization_id,
+                                                       "notice": n.model_dump(mode="json")})
         return recall
 
     async def _notices(self, recall: Recall, report: RecallReport) -> list[RecallNotice]:
