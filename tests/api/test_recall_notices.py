@@ -301,3 +301,13 @@ async def test_a_viewer_may_not_subscribe_to_notices(world: dict[str, Any], serv
         assert got["payload"].get("data") is None
     finally:
         await ws.close()
+
+
+async def test_the_admin_key_sees_the_whole_recall(world: dict[str, Any]) -> None:
+    recall = (await gql_admin(world, RECALL, {"id": "RC-1"}))["data"]["recall"]
+    assert {e["node"]["id"] for e in recall["affected"]["edges"]} == {"A-RAW", "A-LOT"} | B_ITEMS
+    assert recall["hidden"] == [] and recall["affectedCount"] == 4
+    # the snapshot taken when A opened it is the whole recall's: the suspect's fate, shipments included
+    assert recall["suspects"][0]["itemId"] == "A-RAW" and recall["suspects"][0]["quantity"] == 100
+    notices = (await gql_admin(world, NOTICES))["data"]["recallNotices"]["edges"]
+    assert {e["node"]["organizationId"] for e in notices} == {world["orgs"]["B"]}

@@ -134,7 +134,7 @@ class Recalls:
             through_containers=through_containers,
             status=RecallStatus.CLOSED if mock else RecallStatus.OPEN, status_changed_at=now,
         )
-        report = await self._report(recall, result)
+        report = await self._report(recall, result, filtered=False)  # the snapshot is the whole recall's
         recall = recall.model_copy(update={
             "affected": _affected(result, report),
             "suspects": [_figures(s, report) for s in suspects],
@@ -253,14 +253,15 @@ class Recalls:
                              roots=list(recall.suspect_ids),
                              depth={a.id: a.depth for a in recall.affected if a.depth > 0},
                              items=[a.id for a in recall.affected if a.depth > 0])
-        return await self._report(recall, result)
+        return await self._report(recall, result, filtered=self.restricted)
 
-    async def _report(self, recall: Recall, result: TraceResult) -> RecallReport:
+    async def _report(self, recall: Recall, result: TraceResult, filtered: bool) -> RecallReport:
+        """The figures over `result`; `filtered`: from the events the caller may see (redacted)."""
         started = time.perf_counter()
         ids = result.nodes
         items = await self.ledger.items(ids)
         events = await self.store.events_of_items(ids)
-        if self.restricted:  # a report over what the caller may see: its events, redacted
+        if filtered:  # a report over what the caller may see: its events, redacted
             records = {e.id: e for evs in events.values() for e in evs}
             shown = {e.id: e for e in await self.visibility.events(list(records.values()))}
             events = {i: [shown[e.id] for e in evs if e.id in shown] for i, evs in events.items()}
