@@ -51,3 +51,55 @@ async def test_hold_is_one_transaction_and_idempotent(store: GraphStore) -> None
     closed = await recalls.set_status("RC-H", RecallStatus.CLOSED, note="destroyed")
     assert closed.status is RecallStatus.CLOSED and closed.notes[-1].text == "destroyed"
     assert (await store.recalls(["RC-H"]))["RC-H"].status is RecallStatus.CLOSED
+
+
+async def two_companies(store: GraphStore) -> list[str]:
+    """ACME receives lot A (400 kg) and splits it into U-0..U-9 (40 kg each); the shop splits
+    U-1 into 40 units of its own, with long identifiers (a notice longer than one FalkorDB
+    message). Returns the shop's unit ids."""
+    await bakery(store)
+    await record(store, cmd("RECEIVE", id="rcv-A", location_id="WH", organization_id="ACME",
+                            new_items=[lot("A", "FLOUR")], outputs=[L("A", 400)]))
+    await record(store, cmd("SPLIT", id="split-acme", location_id="WH", inputs=[L("A", 400)], organization_id="ACME",
+                            new_items=[lot(f"U-{k}", "FLOUR", kind=ItemKind.SUBLOT) for k in range(10)],
+                            outputs=[L(f"U-{k}", 40) for k in range(10)]))
+    shop = [f"V-{'s' * 120}-{k:02d}" for k in range(40)]
+    await record(store, cmd("SPLIT", id="split-shop", location_id="WH", inputs=[L("U-1", 40)], organization_id="SHOP",
+                            new_items=[lot(v, "FLOUR", kind=ItemKind.SUBLOT) for v in shop],
+                            outputs=[L(v, 1) for v in shop]))
+    return shop
+
+
+async def test_a_recall_notifies_each_other_owner_of_its_own_items(store: GraphStore) -> None:
+    from tracegraph.domain.auth import Principal, Role
+    from tracegraph.domain.recall import notice_id
+    from tracegraph.services.recall import RecallNotices
+    from tracegraph.services.visibility import Visibility
+
+    shop_units = await two_companies(store)
+    acme = Principal(organization_id="ACME", role=Role.QUALITY)
+    shop = Principal(organization_id="SHOP", role=Role.QUALITY)
+    recall = await Recalls(Ledger(store), acme).open(["A"], Direction.FORWARD, "metal fragments", recall_id="RC-X")
+    assert recall.organization_id == "ACME"
+    notice = (await store.recall_notices([notice_id("RC-X", "SHOP")]))[notice_id("RC-X", "SHOP")]
+    assert sorted(notice.item_ids) == sorted(shop_units), "the shop is told exactly its own items"
+    assert (notice.opened_by_organization_id, notice.opened_by_organization) == ("ACME", "Acme Foods")
+    assert (notice.reason, notice.direction, notice.recall_id) == ("metal fragments", "FORWARD", "RC-X")
+    assert await store.recall_notices([notice_id("RC-X", "ACME")]) == {}, "the opener is not notified"
+    assert [n.id for n in await store.recall_notice_page("SHOP", None, 10)] == [notice.id]
+    assert await store.recall_notice_page("ACME", None, 10) == []
+    # the mock recall notifies no one; a second real one is paged newest first
+    await Recalls(Ledger(store), acme).open(["A"], Direction.FORWARD, "drill", mock=True, recall_id="RC-M")
+    await Recalls(Ledger(store), acme).open(["U-1"], Direction.FORWARD, "again", recall_id="RC-Y")
+    page = await store.recall_notice_page(None, None, 10)
+    assert [n.recall_id for n in page] == ["RC-Y", "RC-X"]
+    assert [n.recall_id for n in await store.recall_notice_page("SHOP", page[0], 10)] == ["RC-X"]
+    # the shop sees the recall it was told of, not the mock; it acknowledges once
+    assert await Visibility(store, shop).recall(recall)
+    mock = (await store.recalls(["RC-M"]))["RC-M"]
+    assert not await Visibility(store, shop).recall(mock)
+    done = await RecallNotices(store, shop).acknowledge(notice.id)
+    assert done.acknowledged_at is not None
+    again = (await store.recall_notices([notice.id]))[notice.id]
+    assert again == done and again.item_ids == notice.item_ids
+    assert (await RecallNotices(store, shop).acknowledge(notice.id)).acknowledged_at == done.acknowledged_at

@@ -105,3 +105,48 @@ async def test_every_event_reaches_every_subscriber_on_both_instances_once(clust
     for listener in listeners:
         await listener.stop()
         assert listener.ids("LIVE") == recorded  # all, once each, in commit order
+
+
+async def test_a_recall_notice_reaches_a_subscriber_on_the_other_instance(cluster: tuple[Server, Server]) -> None:
+    """A recall opened on instance A notifies the owner of what it reached; the notice travels
+    whole through Redis to a `recallNoticeReceived` subscriber on instance B (each instance has
+    its own store here, so B could not read it back from its own)."""
+    a, b = cluster
+    got: list[dict[str, Any]] = []
+
+    async def listen() -> None:
+        transport = WebsocketsTransport(url=b.url.replace("http://", "ws://") + "/graphql",
+                                        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], init_payload=AUTH)
+        async with Client(transport=transport) as session:
+            async for data in session.subscribe(gql(
+                    "subscription { recallNoticeReceived { recallId organizationId itemIds openedByOrganization } }")):
+                got.append(data["recallNoticeReceived"])
+
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=10) as http:
+        org = (await http.post(f"{a.url}/graphql", json={"query": 'mutation { createOrganization(name: "Owner") '
+                                                          '{ organization { id } } }'})).json()
+        org_id = org["data"]["createOrganization"]["organization"]["id"]
+        key = (await http.post(f"{a.url}/graphql", json={"query": 'mutation($o: ID!) { createApiKey('
+                                                         'organizationId: $o, role: OPERATOR) { key } }',
+                                                         "variables": {"o": org_id}})).json()
+        owner = {"Authorization": f"Bearer {key['data']['createApiKey']['key']}"}
+        r = await http.post(f"{a.url}/graphql", headers=owner, json={"query": RECEIVE, "variables": {"lot": "OWNED-1"}})
+        assert r.json()["data"]["receive"]["errors"] == [], r.text
+        task = asyncio.create_task(listen())
+        try:
+            for n in range(100):  # the subscription listens once the server has read its `subscribe`
+                opened = (await http.post(f"{a.url}/graphql", json={"query": (
+                    'mutation($id: String!) { openRecall(input: {id: $id, itemIds: ["OWNED-1"], reason: "test"}) '
+                    '{ errors { message } } }'), "variables": {"id": f"RC-REDIS-{n}"}})).json()
+                assert opened["data"]["openRecall"]["errors"] == [], opened
+                await asyncio.sleep(0.1)
+                if got:
+                    break
+            else:
+                raise AssertionError("no recall notice reached instance B")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert got[0]["recallId"].startswith("RC-REDIS-") and got[0]["organizationId"] == org_id
+    assert got[0]["itemIds"] == ["OWNED-1"] and got[0]["openedByOrganization"] is None

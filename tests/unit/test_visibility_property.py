@@ -3,11 +3,15 @@ shares ITEM / UPSTREAM / DOWNSTREAM),
 recorded in a real embedded store by each owner's key, every answer the visibility service
 gives an organization — items, events (redacted), traces both ways from every item it sees —
 holds no identifier of an item or event it may not see, and the hidden counts add up. The
+same for a recall opened forward from the first item by its owner: each organization that may
+see it (the opener, and those notified) gets its contents, figures and report without a foreign
+identifier; every other owner of an item it reached is notified of exactly its own items. The
 expected visible sets come from an independent oracle over the generated structure."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +24,9 @@ from hypothesis import strategies as st
 from tracegraph.domain.auth import Principal, Role, ShareScope
 from tracegraph.domain.events import EventCommand, EventType, Line, NewItem
 from tracegraph.domain.models import Location, Material, Organization
+from tracegraph.domain.recall import notice_id
 from tracegraph.services.ledger import Ledger
+from tracegraph.services.recall import Recalls
 from tracegraph.services.visibility import Visibility, share_item
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import Direction
@@ -131,6 +137,19 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
                     todo.append(x)
         return out
 
+    opener = Principal(organization_id=owners[0], role=Role.QUALITY)
+    recall = await Recalls(ledger, opener).open([ids[0]], Direction.FORWARD, "property", recall_id=f"{prefix}-rc")
+    reached = {a.id for a in recall.affected}
+    assert reached == {ids[0], *(ids[j] for j in closure(0, up=False))}
+    notices = await ledger.store.recall_notices([notice_id(recall.id, org) for org in ORGS])
+    for org in ORGS:
+        own = {i for i in reached if owner[i] == org}
+        n = notices.get(notice_id(recall.id, org))
+        if org == owners[0] or not own:
+            assert n is None, (org, n)
+        else:
+            assert n is not None and set(n.item_ids) == own and len(n.item_ids) == len(own)
+
     for org in ORGS:
         # The oracle.
         shared_with = set()
@@ -161,6 +180,20 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
                 assert sum(hidden.values()) == len([i for i in full.items if i not in expected])
                 answers.append({"items": seen.items, "edges": seen.edges, "depth": seen.depth,
                                 "hidden": {str(k): v for k, v in hidden.items()}})
+        recalls = Recalls(ledger, Principal(organization_id=org, role=Role.VIEWER))
+        told = org == owners[0] or notice_id(recall.id, org) in notices
+        assert bool(await recalls.get_many([recall.id])) is told
+        if told:
+            view = await recalls.view(recall)
+            report = await recalls.report_of(view)
+            assert {a.id for a in view.recall.affected} == reached & expected
+            assert sum(view.hidden.values()) == len(reached - expected)
+            answers.append({"recall": view.recall.model_dump(mode="json"),
+                            "hidden": {str(k): v for k, v in view.hidden.items()},
+                            "stock": [vars(x) for x in report.stock],
+                            "deliveries": [d.model_dump(mode="json") for d in report.deliveries],
+                            "totals": [t.item_id for t in report.totals], "items": sorted(report.items),
+                            "balances": {k: dataclasses.asdict(v) for k, v in report.balances.items()}})
         for root in sorted(set(ids) - expected):  # a root it may not see: nothing, not even counts
             seen, hidden = await vis.trace(await ledger.trace(root, Direction.FORWARD))
             assert seen.items == [] and seen.edges == [] and hidden == {}

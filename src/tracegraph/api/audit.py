@@ -30,7 +30,7 @@ from .types import After, Connection, DEFAULT_FIRST, First, paginate
 
 log = logging.getLogger("tracegraph.audit")
 
-AUDITED_QUERIES = {"trace", "recall", "recalls", "completeness", "auditLog"}
+AUDITED_QUERIES = {"trace", "recall", "recalls", "recallNotices", "completeness", "auditLog"}
 
 
 @strawberry.type(description="An entry of the audit log.")

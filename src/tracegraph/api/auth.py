@@ -193,7 +193,7 @@ MUTATION_RIGHTS: dict[str, Right | None] = {
     "create_material": Right.MASTER_DATA, "create_location": Right.MASTER_DATA, "create_order": Right.MASTER_DATA,
     "reclassify": Right.HOLD,
     "open_recall": Right.RECALL, "hold_recall": Right.RECALL, "set_recall_status": Right.RECALL,
-    "add_recall_note": Right.RECALL,
+    "add_recall_note": Right.RECALL, "acknowledge_recall_notice": Right.RECALL,
     "share_item": Right.SHARE,
     **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "clean_container", "move", "ship",
                      "return_items", "adjust", "scrap", "set_characteristics", "correct", "record_events"],

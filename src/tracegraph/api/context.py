@@ -52,7 +52,7 @@ class Context:
 
     @property
     def recalls(self) -> Recalls:
-        return Recalls(self.ledger, self.caller)
+        return Recalls(self.ledger, self.caller, self.visibility)
 
     @property
     def visibility(self) -> Visibility:

@@ -83,15 +83,21 @@ def export_routes(ledger: Ledger) -> list[Route]:
         fmt = _format(request)
         if isinstance(fmt, Response):
             return fmt
+        recalls = Recalls(ledger, principal_of(request))
         try:
-            found = await Recalls(ledger).get(request.path_params["recall_id"])
+            found = await recalls.get(request.path_params["recall_id"])
         except DomainError as e:
             return _refuse(404, e.problems[0].message, "id")
         await audit(ledger.store, request, "export:recall", {"id": found.id, "format": fmt})
-        ids = [a.id for a in found.affected] or list(found.suspect_ids)
-        rows = await exports.rows(ids)
-        meta = {"recall": found.model_dump(mode="json", exclude={"affected"}),
-                "items": [a.model_dump(mode="json") for a in found.affected]}
+        view = await recalls.view(found)  # what the caller may see of it (services/recall.py)
+        seen = view.recall
+        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
+        rows = await exports.rows(ids, None if recalls.visibility.unrestricted else recalls.visibility)
+        meta: dict[str, Any] = {"recall": seen.model_dump(mode="json", exclude={"affected"}),
+                                "items": [a.model_dump(mode="json") for a in seen.affected]}
+        if view.hidden:
+            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
+                view.hidden.items(), key=lambda x: x[0] or "")]
         return _file(exports.encode(fmt, rows, meta), fmt, f"recall-{found.id}")  # type: ignore[arg-type]
 
     async def audit_log(request: Request) -> Response:

@@ -15,16 +15,18 @@ from ..domain.recall import RecallStatus
 from ..services import recall as SR
 from ..store.port import Direction
 from .context import Info
-from .errors import UserError, from_domain, from_validation
+from .errors import ApiError, UserError, from_domain, from_validation
 from .types import (
     DEFAULT_FIRST,
     After,
     Connection,
     Delivery,
     First,
+    HiddenItems,
     Item,
     Location,
     MassBalance,
+    _id,
     _one,
     page_of_list,
     paginate,
@@ -150,7 +152,14 @@ class Recall:
     trace_ms: float = strawberry.field(description="How long the trace took when the recall was opened.")
     report_ms: float = strawberry.field(description="How long its figures took.")
     hold_event_ids: list[str] = strawberry.field(description="The events that put affected stock on hold.")
+    organization_id: strawberry.ID | None = strawberry.field(
+        description="The organization that opened it (null: the server's admin key).")
+    hidden: list[HiddenItems] = strawberry.field(
+        description="What the recall reached that the caller may not see: a count per owning organization, no "
+        "identifiers. Those items are in no other field (affected, report, figures); each organization was sent "
+        "a recall notice of its own items.")
     model: strawberry.Private[DR.Recall]
+    view: strawberry.Private[SR.RecallView]
 
     @strawberry.field(description="The items reached (suspects at depth 0 first), a page at a time.")
     def affected(self, first: First = DEFAULT_FIRST, after: After = None) -> Connection[AffectedItem]:
@@ -159,10 +168,12 @@ class Recall:
     @strawberry.field(description="The figures from the ledger as it is now: stock to quarantine, shipments to "
                       "notify, consumed, scrapped and lost quantities, the share accounted for.")
     async def report(self, info: Info) -> RecallReport:
-        return RecallReport.from_model(await info.context.recalls.report(self.model))
+        return RecallReport.from_model(await info.context.recalls.report_of(self.view))
 
     @classmethod
-    def from_model(cls, r: DR.Recall) -> Recall:
+    def from_view(cls, view: SR.RecallView) -> Recall:
+        """The recall as the caller may see it (services/recall.py, Recalls.view)."""
+        r = view.recall
         return cls(
             id=r.id, reason=r.reason, direction=Direction(r.direction), suspect_ids=list(r.suspect_ids),
             opened_by=r.opened_by, opened_at=r.opened_at, mock=r.mock, through_containers=r.through_containers,
@@ -172,8 +183,65 @@ class Recall:
                                      shipped=s.shipped, scrapped=s.scrapped, lost=s.lost, accounted=s.accounted,
                                      gaps=list(s.gaps)) for s in r.suspects],
             affected_count=sum(1 for a in r.affected if a.depth > 0), accounted=r.accounted,
-            trace_ms=r.trace_ms, report_ms=r.report_ms, hold_event_ids=list(r.hold_event_ids), model=r,
+            trace_ms=r.trace_ms, report_ms=r.report_ms, hold_event_ids=list(r.hold_event_ids),
+            organization_id=_id(r.organization_id), model=r, view=view,
+            hidden=[HiddenItems(organization_id=_id(org), count=n)
+                    for org, n in sorted(view.hidden.items(), key=lambda x: (x[0] or "", x[1]))],
         )
+
+
+async def shown(info: Info, recall: DR.Recall) -> Recall:
+    """A recall as the caller of `info` may see it."""
+    return Recall.from_view(await info.context.recalls.view(recall))
+
+
+@strawberry.type(description="A recall another organization opened that reached items your organization owns: "
+                 "who opened it, why, which way, and which of your own items it reached (nothing of anyone "
+                 "else's), so that you can run the trace on your side. One per recall and organization.")
+class RecallNotice:
+    id: str
+    recall_id: str = strawberry.field(description="The recall (readable with `recall(id)`, filtered to what you "
+                                      "may see).")
+    organization_id: strawberry.ID = strawberry.field(description="The organization notified.")
+    opened_by_organization_id: strawberry.ID | None = strawberry.field(
+        description="The organization that opened the recall (null: the server's admin key).")
+    opened_by_organization: str | None = strawberry.field(description="Its name when the recall was opened.")
+    reason: str
+    direction: Direction
+    opened_at: datetime = strawberry.field(description="When the recall was opened.")
+    created_at: datetime = strawberry.field(description="When the notice was sent.")
+    item_ids: list[str] = strawberry.field(description="Your organization's own items the recall reached.")
+    acknowledged_at: datetime | None
+    acknowledged_by: strawberry.ID | None = strawberry.field(
+        description="The key that acknowledged it (null: the admin key).")
+
+    @strawberry.field(description="Whether it was acknowledged.")
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @strawberry.field(description="The recall, as you may see it.")
+    async def recall(self, info: Info) -> Recall | None:
+        found = await info.context.recalls.get_many([self.recall_id])
+        return await shown(info, found[self.recall_id]) if self.recall_id in found else None
+
+    @classmethod
+    def from_model(cls, n: DR.RecallNotice) -> RecallNotice:
+        return cls(id=n.id, recall_id=n.recall_id, organization_id=strawberry.ID(n.organization_id),
+                   opened_by_organization_id=_id(n.opened_by_organization_id),
+                   opened_by_organization=n.opened_by_organization, reason=n.reason,
+                   direction=Direction(n.direction), opened_at=n.opened_at, created_at=n.created_at,
+                   item_ids=list(n.item_ids), acknowledged_at=n.acknowledged_at,
+                   acknowledged_by=_id(n.acknowledged_by))
+
+
+@strawberry.type(description="The result of acknowledgeRecallNotice.")
+class RecallNoticePayload:
+    notice: RecallNotice | None
+    errors: list[UserError]
+
+
+def notices(info: Info) -> SR.RecallNotices:
+    return SR.RecallNotices(info.context.ledger.store, info.context.caller)
 
 
 # -- queries and mutations -------------------------------------------------------------------
@@ -226,17 +294,32 @@ class RecallQueries:
     @strawberry.field(description="A recall case by its identifier.")
     async def recall(self, info: Info, id: str) -> Recall | None:
         found = await info.context.recalls.get_many([id])
-        return Recall.from_model(found[id]) if id in found else None
+        return await shown(info, found[id]) if id in found else None
 
     @strawberry.field(description="Recall cases, newest first, optionally of one status.")
     async def recalls(self, info: Info, first: First = DEFAULT_FIRST, after: After = None,
                       status: RecallStatus | None = None) -> Connection[Recall]:
         recalls = info.context.recalls
 
-        async def fetch(after_id: str | None, n: int) -> list[DR.Recall]:
-            return await recalls.page(after_id, n, status)
+        async def fetch(after_id: str | None, n: int) -> list[SR.RecallView]:
+            return [await recalls.view(r) for r in await recalls.page(after_id, n, status)]
 
-        return await paginate("recall", first, after, fetch, lambda r: r.id, Recall.from_model)
+        return await paginate("recall", first, after, fetch, lambda v: v.recall.id, Recall.from_view)
+
+    @strawberry.field(description="Recall notices, newest first: those sent to the caller's organization (the "
+                      "admin key: to every organization, or to the one named). ADMIN and QUALITY keys.")
+    async def recall_notices(self, info: Info, first: First = DEFAULT_FIRST, after: After = None,
+                             organization_id: strawberry.ID | None = None) -> Connection[RecallNotice]:
+        service = notices(info)
+        try:
+            service.check(organization_id, "organizationId")
+        except DomainError as e:
+            raise ApiError(e.problems[0].message, code=e.problems[0].code, field="organizationId") from e
+
+        async def fetch(after_id: str | None, n: int) -> list[DR.RecallNotice]:
+            return await service.page(after_id, n, organization_id)
+
+        return await paginate("notice", first, after, fetch, lambda n: n.id, RecallNotice.from_model)
 
 
 @strawberry.type
@@ -255,7 +338,7 @@ class RecallMutations:
             return OpenRecallPayload(recall=None, errors=from_domain(e))
         except ValidationError as e:  # the recall's own fields (an id that is no identifier)
             return OpenRecallPayload(recall=None, errors=from_validation(e, input))
-        return OpenRecallPayload(recall=Recall.from_model(recall), errors=[])
+        return OpenRecallPayload(recall=await shown(info, recall), errors=[])
 
     @strawberry.mutation(description="Put every affected item still on hand on HOLD, in one transaction, and mark "
                          "the recall CONTAINED. Held items can no longer be issued or shipped. Calling it again "
@@ -266,7 +349,7 @@ class RecallMutations:
             done = await info.context.recalls.hold(id, by=by, note=note)
         except DomainError as e:
             return HoldRecallPayload(recall=None, held_item_ids=[], errors=from_domain(e))
-        return HoldRecallPayload(recall=Recall.from_model(done.recall), held_item_ids=done.held, errors=[])
+        return HoldRecallPayload(recall=await shown(info, done.recall), held_item_ids=done.held, errors=[])
 
     @strawberry.mutation(description="Move a recall on: OPEN to CONTAINED (holding what is on hand) or CLOSED, "
                          "CONTAINED to CLOSED; with a note.")
@@ -278,7 +361,16 @@ class RecallMutations:
             recall = await info.context.recalls.set_status(id, status, by=by, note=note)
         except DomainError as e:
             return RecallPayload(recall=None, errors=from_domain(e))
-        return RecallPayload(recall=Recall.from_model(recall), errors=[])
+        return RecallPayload(recall=await shown(info, recall), errors=[])
+
+    @strawberry.mutation(description="Acknowledge a recall notice sent to your organization: when and by which "
+                         "key is kept. Acknowledging it again changes nothing.")
+    async def acknowledge_recall_notice(self, info: Info, id: str) -> RecallNoticePayload:
+        try:
+            notice = await notices(info).acknowledge(id)
+        except DomainError as e:
+            return RecallNoticePayload(notice=None, errors=from_domain(e))
+        return RecallNoticePayload(notice=RecallNotice.from_model(notice), errors=[])
 
     @strawberry.mutation(description="Add a note to a recall.")
     async def add_recall_note(self, info: Info, id: str, text: str, by: str | None = None) -> RecallPayload:
@@ -288,4 +380,4 @@ class RecallMutations:
             recall = await info.context.recalls.add_note(id, text, by=by)
         except DomainError as e:
             return RecallPayload(recall=None, errors=from_domain(e))
-        return RecallPayload(recall=Recall.from_model(recall), errors=[])
+        return RecallPayload(recall=await shown(info, recall), errors=[])

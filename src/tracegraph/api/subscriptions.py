@@ -20,12 +20,17 @@ from ..bus import EventRecorded, Message, Notice, Overflowed, StatusChanged, Sto
 from ..domain import errors as E
 from ..domain.events import EventRecord, EventType, LedgerEntry
 from ..domain.models import Status
+from ..domain.errors import DomainError
+from ..domain import recall as DR
 from ..domain.recall import RecallStatus
+from ..services import recall as SR
+from ..services.recall import RecallView
 from ..services.ledger import MAX_PAGE, Ledger
 from ..store.port import BalanceFilter, Direction, EventFilter
 from .context import Context, Info
 from .errors import ApiError
-from .recalls import Recall
+from .recalls import Recall, RecallNotice
+from .recalls import shown as recall_shown
 from .types import RecordedEvent
 
 OVERFLOW_CLOSE_CODE = 4029
@@ -37,11 +42,13 @@ def _restricted(context: Context) -> bool:
     return p is not None and not p.is_admin
 
 
-def visible(context: Context, message: Message | EventRecord) -> bool:
-    """Whether the subscriber of `context` may see a recall notice. Those are not filtered by
-    partner visibility yet, so an organization's key sees none (events: `shown`; stock and
-    status changes: `item_shown`)."""
-    return not _restricted(context)
+async def recall_view(context: Context, recall_id: str) -> RecallView | None:
+    """A recall as the subscriber of `context` may see it (services/recall.py), or None when it
+    may not see it at all (its organization neither opened it nor was notified of it)."""
+    context.fresh_loaders()
+    recalls = context.recalls
+    found = (await recalls.get_many([recall_id])).get(recall_id)
+    return None if found is None else await recalls.view(found)
 
 
 async def item_shown(context: Context, item_id: str, event_id: str) -> bool:
@@ -66,9 +73,11 @@ async def shown(context: Context, entry: LedgerEntry) -> LedgerEntry | None:
 
 
 def visibility_key(context: Context) -> object:
-    """What decides what a subscriber may see: its organization (None: the admin, everything).
-    Subscribers with the same key and the same subscription share one execution (api/fanout.py)."""
-    return context.principal.organization_id if _restricted(context) else None  # type: ignore[union-attr]
+    """What decides what a subscriber may see: its organization and role (None: the admin,
+    everything). Subscribers with the same key and the same subscription share one execution
+    (api/fanout.py)."""
+    p = context.principal
+    return (p.organization_id, p.role.value) if p is not None and _restricted(context) else None
 
 
 # -- filters ----------------------------------------------------------------------------------
@@ -336,8 +345,49 @@ class Subscription:
         try:
             async for message in sub:
                 assert isinstance(message, Notice)
-                if visible(info.context, message):
-                    yield RecallProgress.from_payload(message.payload)
+                progress = RecallProgress.from_payload(message.payload)
+                if _restricted(info.context):
+                    # Only a recall its organization opened or was told of, with its counts
+                    # and share over what it may see.
+                    view = await recall_view(info.context, progress.recall_id)
+                    if view is None:
+                        continue
+                    progress.affected_count = sum(1 for a in view.recall.affected if a.depth > 0)
+                    progress.accounted = view.recall.accounted
+                yield progress
+        except Overflowed:
+            await _overflowed(info)
+        finally:
+            info.context.bus.unsubscribe(sub)
+
+    @strawberry.subscription(description="Recall notices as they are sent: to the caller's organization (the "
+                             "admin key: to every organization, or to the one named), after the recall is saved. "
+                             "ADMIN and QUALITY keys.")
+    async def recall_notice_received(
+        self, info: Info,
+        organization_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The admin key: only notices to this organization.")] = None,
+    ) -> AsyncGenerator[RecallNotice, None]:
+        service = SR.RecallNotices(info.context.ledger.store, info.context.caller)
+        try:
+            service.check(organization_id, "organizationId")
+        except DomainError as e:
+            raise ApiError(e.problems[0].message, code=e.problems[0].code, field="organizationId") from e
+        caller = info.context.caller
+        org = organization_id if caller.is_admin else caller.organization_id
+
+        def accept(m: Message) -> bool:
+            return isinstance(m, Notice) and m.subject == "recall_notice" and (
+                org is None or m.payload.get("organization_id") == org)
+
+        sub = _listen(info, {"notice"}, accept)
+        try:
+            async for message in sub:
+                assert isinstance(message, Notice)
+                notice = DR.RecallNotice.model_validate(message.payload["notice"])
+                if org is None or notice.organization_id == org:
+                    info.context.fresh_loaders()
+                    yield RecallNotice.from_model(notice)
         except Overflowed:
             await _overflowed(info)
         finally:
@@ -358,7 +408,7 @@ class RecallProgress:
     @strawberry.field(description="The whole recall.")
     async def recall(self, info: Info) -> Recall | None:
         found = await info.context.recalls.get_many([self.recall_id])
-        return Recall.from_model(found[self.recall_id]) if self.recall_id in found else None
+        return await recall_shown(info, found[self.recall_id]) if self.recall_id in found else None
 
     @classmethod
     def from_payload(cls, p: dict[str, Any]) -> RecallProgress:

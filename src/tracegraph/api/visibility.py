@@ -31,12 +31,12 @@ _PAYLOAD = {"errors", "event", "events", "duplicate", "key", "apiKey", "organiza
 # Type -> the fields a restricted caller may read; a type not named here is refused whole.
 READABLE: dict[str, set[str] | None] = {  # None: every field
     "Query": {"viewer", "apiKeys", "trace", "item", "items", "event", "events", "organization", "organizations",
-              "stock", "auditLog"},
+              "stock", "auditLog", "recall", "recalls", "recallNotices"},
     "AuditEntry": None, "AuditEntryConnection": _PAGE, "AuditEntryEdge": _PAGE,
     "Balance": {"itemId", "locationId", "materialId", "quantity", "unit", "virtual", "item"}, "BalanceConnection": _PAGE,
     "BalanceEdge": _PAGE,
     "Mutation": None,
-    "Subscription": {"eventRecorded", "stockChanged", "itemStatusChanged"},
+    "Subscription": {"eventRecorded", "stockChanged", "itemStatusChanged", "recallProgress", "recallNoticeReceived"},
     "StockChange": None, "ItemStatusChange": None,
     "Viewer": None, "ApiKey": None, "Organization": None, "UserError": None, "PageInfo": None,
     "Conversion": None, "StatusChange": None, "TraceEdge": None, "HiddenItems": None,
@@ -52,9 +52,19 @@ READABLE: dict[str, set[str] | None] = {  # None: every field
     "CreateApiKeyPayload": None, "RevokeApiKeyPayload": None, "RenameOrganizationPayload": None,
     "CreateOrganizationPayload": None, "RecordEventsPayload": _PAYLOAD,
     "CreateMaterialPayload": {"errors"}, "CreateLocationPayload": {"errors"}, "CreateOrderPayload": {"errors"},
-    "OpenRecallPayload": {"errors", "recall"}, "HoldRecallPayload": {"errors"}, "RecallPayload": {"errors", "recall"},
-    "Recall": {"id", "status"},
-    "ShareItemPayload": None, "ItemShare": None,  # what a recall reached is not filtered yet
+    "OpenRecallPayload": {"errors", "recall"}, "HoldRecallPayload": {"errors", "recall", "heldItemIds"},
+    "RecallPayload": {"errors", "recall"},
+    "ShareItemPayload": None, "ItemShare": None,
+    # A recall as the caller may see it (services/recall.py, Recalls.view): its items, figures,
+    # report and progress over what the caller may see, the rest counted in `hidden`.
+    "Recall": None, "RecallConnection": _PAGE, "RecallEdge": _PAGE, "RecallNote": None, "SuspectFigures": None,
+    "AffectedItem": None, "AffectedItemConnection": _PAGE, "AffectedItemEdge": _PAGE,
+    "RecallReport": None, "RecallItemTotals": None, "MassBalance": None, "TraceGap": None,
+    "RecallStock": {"itemId", "locationId", "quantity", "unit", "status", "partnerId"},  # not `location`
+    "Delivery": {"itemId", "quantity", "eventId", "eventTime", "shipmentId", "partnerId", "destinationId"},
+    "RecallProgress": None,
+    "RecallNotice": None, "RecallNoticeConnection": _PAGE, "RecallNoticeEdge": _PAGE,
+    "RecallNoticePayload": {"errors", "notice"},
 }
 
 

@@ -5,6 +5,7 @@ no status, and keeps how long they took and the share of the suspect quantity ac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 
@@ -70,6 +71,7 @@ class Recall(Model):
     direction: str  # FORWARD or BACKWARD
     suspect_ids: list[Identifier] = Field(min_length=1, max_length=MAX_SUSPECTS)
     opened_by: Name | None = None
+    organization_id: str | None = None  # the organization whose key opened it (None: the admin key)
     opened_at: datetime
     mock: bool = False
     through_containers: bool = False
@@ -98,3 +100,53 @@ class Recall(Model):
     def with_note(self, at: datetime, by: str | None, text: str) -> Recall:
         return self.model_copy(update={"notes": [*self.notes, RecallNote(at=at, by=by, text=text)]})
 
+
+
+class RecallNotice(Model):
+    """What an organization is told when another organization's recall reached items it owns:
+    who opened it, why, which way, and the identifiers of the notified organization's own items
+    the recall reached; nothing of anyone else's. One per recall and notified organization."""
+
+    id: str
+    recall_id: str
+    organization_id: str  # the organization notified
+    opened_by_organization_id: str | None = None
+    opened_by_organization: str | None = None  # its name when the recall was opened
+    reason: str
+    direction: str
+    opened_at: datetime  # when the recall was opened
+    created_at: datetime
+    item_ids: list[str] = Field(default_factory=list)  # its own items the recall reached (suspects included)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None  # the key that acknowledged it (None: the admin key)
+
+    def acknowledged(self, at: datetime, by: str | None) -> RecallNotice:
+        """Acknowledged once: a second acknowledgement changes nothing."""
+        if self.acknowledged_at is not None:
+            return self
+        return self.model_copy(update={"acknowledged_at": at, "acknowledged_by": by})
+
+
+def notice_id(recall_id: str, organization_id: str) -> str:
+    return f"{recall_id}@{organization_id}"
+
+
+def notices_for(recall: Recall, owners: Mapping[str, str | None], opener_name: str | None,
+                at: datetime) -> list[RecallNotice]:
+    """The notices a recall sends: one to each organization, other than the opener's, owning an
+    item the recall reached (`owners`: each reached item's owner), listing only its own items.
+    A mock recall is an exercise: it notifies no one."""
+    if recall.mock:
+        return []
+    mine: dict[str, list[str]] = {}
+    for a in recall.affected:
+        owner = owners.get(a.id)
+        if owner is not None and owner != recall.organization_id:
+            mine.setdefault(owner, [])
+            if a.id not in mine[owner]:
+                mine[owner].append(a.id)
+    return [RecallNotice(id=notice_id(recall.id, org), recall_id=recall.id, organization_id=org,
+                         opened_by_organization_id=recall.organization_id, opened_by_organization=opener_name,
+                         reason=recall.reason, direction=recall.direction, opened_at=recall.opened_at,
+                         created_at=at, item_ids=ids)
+            for org, ids in sorted(mine.items())]

@@ -114,14 +114,16 @@ def routes(epcis: Epcis) -> list[Route]:
                             media_type=JSONLD)
 
     async def recall(request: Request) -> Response:
-        found = await Recalls(epcis.ledger).get_many([request.path_params["recall_id"]])
+        recalls = Recalls(epcis.ledger, principal_of(request))
+        found = await recalls.get_many([request.path_params["recall_id"]])
         recall = found.get(request.path_params["recall_id"])
         if recall is None:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "status": 404,
                                  "title": f"unknown recall {request.path_params['recall_id'][:200]}"}, status_code=404)
-        ids = [a.id for a in recall.affected] or list(recall.suspect_ids)
+        seen = (await recalls.view(recall)).recall  # what the caller may see of it
+        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
         await audit(epcis.ledger.store, request, "epcis:recall", {"id": recall.id})
-        return JSONResponse(await epcis.export_items(ids), media_type=JSONLD)
+        return JSONResponse(await epcis.export_items(ids, _visibility(epcis, request)), media_type=JSONLD)
 
     return [
         Route("/capture", capture, methods=["POST"]),

@@ -18,11 +18,21 @@ from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
 from ..domain.events import MAX_LINES, EventCommand, EventType, Line, LedgerEntry
 from ..domain.models import Item, Location, Status
-from ..domain.recall import MAX_SUSPECTS, AffectedItem, Recall, RecallStatus, SuspectFigures
+from ..domain.auth import FORBIDDEN, Right
+from ..domain.recall import (
+    MAX_SUSPECTS,
+    AffectedItem,
+    Recall,
+    RecallNotice,
+    RecallStatus,
+    SuspectFigures,
+    notices_for,
+)
 from ..domain.trace import Delivery, Fate, MassBalance, deliveries
-from ..store.port import BalanceFilter, Direction
+from ..store.port import BalanceFilter, Direction, GraphStore
 from .ledger import Ledger
 from .trace import TraceOptions, TraceResult, fates_of
+from .visibility import Visibility
 
 TOLERANCE = 1e-9
 
@@ -61,6 +71,18 @@ class RecallReport:
 
 
 @dataclass
+class RecallView:
+    """A recall as one caller may see it (services/visibility.py decides): the items it
+    reached that the caller may see, suspects included; the suspects' figures and the report
+    computed over those alone; and per owning organization how many it reached that the caller
+    may not see (no identifiers). Notes are the opening organization's: others see none."""
+
+    recall: Recall
+    hidden: dict[str | None, int] = field(default_factory=dict)
+    report: RecallReport | None = None  # computed for a restricted caller; else on demand
+
+
+@dataclass
 class HoldResult:
     recall: Recall
     held: list[str]  # items put on hold now
@@ -68,10 +90,15 @@ class HoldResult:
 
 
 class Recalls:
-    def __init__(self, ledger: Ledger, by: Principal | None = None):
+    def __init__(self, ledger: Ledger, by: Principal | None = None, visibility: Visibility | None = None):
         self.ledger = ledger
         self.by = by  # who acts: the hold events belong to its organization
         self.store = ledger.store
+        self.visibility = visibility or Visibility(ledger.store, by)
+
+    @property
+    def restricted(self) -> bool:
+        return not self.visibility.unrestricted
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -85,6 +112,9 @@ class Recalls:
         if len(suspects) > MAX_SUSPECTS:
             problems.append(Problem("itemIds", f"at most {MAX_SUSPECTS} suspect items, got {len(suspects)}", E.INVALID))
         known = await self.ledger.items(suspects) if suspects and len(suspects) <= MAX_SUSPECTS else {}
+        if known and self.restricted:  # what the caller may not see is unknown to it
+            seen = await self.visibility.items(known)
+            known = {i: x for i, x in known.items() if i in seen}
         for n, s in enumerate(suspects[:MAX_SUSPECTS]):
             if s not in known:
                 problems.append(Problem(f"itemIds[{n}]", f"unknown item {s}", E.NOT_FOUND))
@@ -100,10 +130,11 @@ class Recalls:
         recall = Recall(
             id=recall_id or f"RC-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}", reason=reason,
             direction=direction.value, suspect_ids=suspects, opened_by=opened_by, opened_at=now, mock=mock,
+            organization_id=self.by.organization_id if self.by is not None and not self.by.is_admin else None,
             through_containers=through_containers,
             status=RecallStatus.CLOSED if mock else RecallStatus.OPEN, status_changed_at=now,
         )
-        report = await self._report(recall, result)
+        report = await self._report(recall, result, filtered=False)  # the snapshot is the whole recall's
         recall = recall.model_copy(update={
             "affected": _affected(result, report),
             "suspects": [_figures(s, report) for s in suspects],
@@ -112,8 +143,31 @@ class Recalls:
             "report_ms": (time.perf_counter() - traced) * 1000,
         })
         await self.store.save_recall(recall)
+        notices = await self._notices(recall, report)
         await self._announce(recall, "OPENED")
+        for n in notices:
+            # The whole notice travels (through Redis too): a subscriber's instance need not read it back.
+            await self.ledger.notify("recall_notice", {"organization_id": n.organization_id,
+                                                       "notice": n.model_dump(mode="json")})
         return recall
+
+    async def _notices(self, recall: Recall, report: RecallReport) -> list[RecallNotice]:
+        """Tell every other organization owning an item the recall reached (not for a mock)."""
+        if recall.mock:
+            return []
+        items = report.items
+        missing = [a.id for a in recall.affected if a.id not in items]
+        if missing:
+            items = {**items, **await self.ledger.items(missing)}
+        owners = {i: getattr(x, "organization_id", None) for i, x in items.items()}
+        opener = None
+        if recall.organization_id is not None:
+            org = (await self.store.get("Organization", [recall.organization_id])).get(recall.organization_id)
+            opener = getattr(org, "name", None)
+        notices = notices_for(recall, owners, opener, datetime.now(UTC))
+        for n in notices:
+            await self.store.save_recall_notice(n)
+        return notices
 
     async def _announce(self, recall: Recall, what: str, held: int = 0) -> None:
         """A recall's progress, for subscribers (`recallProgress`)."""
@@ -126,31 +180,91 @@ class Recalls:
     # -- reading ----------------------------------------------------------------------------
 
     async def get(self, recall_id: str) -> Recall:
-        found = (await self.store.recalls([recall_id])).get(recall_id)
+        """A recall the caller may see: one its organization opened or was notified of (the
+        admin key: any). Another is unknown to it: its existence is not told."""
+        found = (await self.get_many([recall_id])).get(recall_id)
         if found is None:
-            raise DomainError(Problem("id", f"unknown recall {recall_id}", E.NOT_FOUND))
+            raise DomainError(Problem("id", f"unknown recall {recall_id[:200]}", E.NOT_FOUND))
         return found
 
     async def get_many(self, ids: Sequence[str]) -> dict[str, Recall]:
-        return await self.store.recalls(ids)
+        found = await self.store.recalls(ids)
+        if not self.restricted:
+            return found
+        return {i: r for i, r in found.items() if await self.visibility.recall(r)}
+
+    async def _own(self, recall_id: str) -> Recall:
+        """A recall the caller may change: one its organization opened (the admin key: any)."""
+        recall = await self.get(recall_id)
+        if self.restricted and recall.organization_id != self.visibility.org:
+            raise DomainError(Problem("id", f"recall {recall_id[:200]} was opened by another organization: only "
+                                      "it may change it (open a recall of your own from the notice)", FORBIDDEN))
+        return recall
 
     async def page(self, after_id: str | None, first: int, status: RecallStatus | None = None) -> list[Recall]:
         after = (await self.store.recalls([after_id])).get(after_id) if after_id else None
-        return await self.store.recall_page(after, first, status.value if status else None)
+        if after is not None and not (await self.get_many([after.id])):
+            after = None
+        out: list[Recall] = []
+        while len(out) < first:
+            want = first - len(out) if not self.restricted else max(first, 50)
+            page = await self.store.recall_page(after, want, status.value if status else None)
+            if not page:
+                break
+            seen = await self.get_many([r.id for r in page])
+            out += [r for r in page if r.id in seen]
+            after = page[-1]
+            if len(page) < want:
+                break
+        return out[:first]
+
+    async def view(self, recall: Recall) -> RecallView:
+        """The recall as the caller may see it (see RecallView)."""
+        if not self.restricted:
+            return RecallView(recall=recall)
+        vis = self.visibility
+        ids = [a.id for a in recall.affected] or list(recall.suspect_ids)
+        visible = await vis.items(ids)
+        hidden = await vis.hidden_by_owner([i for i in ids if i not in visible])
+        suspects = [s for s in recall.suspect_ids if s in visible]
+        affected = [a for a in recall.affected if a.id in visible]
+        holds = await self.ledger.events_by_id(recall.hold_event_ids) if recall.hold_event_ids else {}
+        shown_holds = {e.id for e in await vis.events(list(holds.values()))}
+        seen = recall.model_copy(update={
+            "suspect_ids": suspects, "affected": affected,
+            "notes": recall.notes if recall.organization_id == vis.org else [],
+            "hold_event_ids": [e for e in recall.hold_event_ids if e in shown_holds],
+        })
+        report = await self.report(seen)
+        seen = seen.model_copy(update={"suspects": [_figures(s, report) for s in suspects],
+                                       "accounted": _mean_accounted(report)})
+        report.recall = seen
+        return RecallView(recall=seen, hidden=hidden, report=report)
+
+    async def report_of(self, view: RecallView) -> RecallReport:
+        if view.report is None:
+            view.report = await self.report(view.recall)
+        return view.report
 
     async def report(self, recall: Recall) -> RecallReport:
         """The recall's figures from the ledger as it is now, over the items it snapshotted."""
-        result = TraceResult(root=recall.suspect_ids[0], direction=Direction(recall.direction),
+        result = TraceResult(root=recall.suspect_ids[0] if recall.suspect_ids else "",
+                             direction=Direction(recall.direction),
                              roots=list(recall.suspect_ids),
                              depth={a.id: a.depth for a in recall.affected if a.depth > 0},
                              items=[a.id for a in recall.affected if a.depth > 0])
-        return await self._report(recall, result)
+        return await self._report(recall, result, filtered=self.restricted)
 
-    async def _report(self, recall: Recall, result: TraceResult) -> RecallReport:
+    async def _report(self, recall: Recall, result: TraceResult, filtered: bool) -> RecallReport:
+        """The figures over `result`; `filtered`: from the events the caller may see (redacted)."""
         started = time.perf_counter()
         ids = result.nodes
         items = await self.ledger.items(ids)
         events = await self.store.events_of_items(ids)
+        if filtered:  # a report over what the caller may see: its events, redacted
+            records = {e.id: e for evs in events.values() for e in evs}
+            shown = {e.id: e for e in await self.visibility.events(list(records.values()))}
+            events = {i: [shown[e.id] for e in evs if e.id in shown] for i, evs in events.items()}
         balances = await self.store.balances(BalanceFilter(item_ids=ids))
         real = [b for b in balances if not b.virtual]
         locations = await self.ledger.locations(sorted({b.location_id for b in real}))
@@ -175,8 +289,10 @@ class Recalls:
 
     async def hold(self, recall_id: str, *, by: str | None = None, note: str | None = None) -> HoldResult:
         """Put every affected item still on hand on HOLD, in one transaction, and mark the recall
-        CONTAINED. Idempotent: a second call holds nothing more and records nothing."""
-        recall = await self.get(recall_id)
+        CONTAINED. Idempotent: a second call holds nothing more and records nothing. An
+        organization's key holds only its organization's items: the other owners were notified
+        and hold theirs themselves."""
+        recall = await self._own(recall_id)
         if recall.mock:
             raise DomainError(Problem("id", f"recall {recall_id} is a mock recall: it changes no status", E.INVALID))
         if recall.status is RecallStatus.CLOSED:
@@ -188,6 +304,8 @@ class Recalls:
         on_hand = sorted({b.item_id for b in balances if b.quantity > TOLERANCE})
         # FAIL blocks issue and shipping already, and says more than HOLD: it stays.
         to_hold = [i for i in on_hand if i in items and items[i].status not in (Status.HOLD, Status.FAIL)]
+        if self.restricted:
+            to_hold = [i for i in to_hold if items[i].organization_id == self.visibility.org]
         commands = [
             EventCommand(type=EventType.RECLASSIFY, id=f"{recall.id}:hold:{n}", status=Status.HOLD,
                          inputs=[Line(item_id=i) for i in to_hold[k:k + MAX_LINES]],
@@ -208,7 +326,7 @@ class Recalls:
 
     async def set_status(self, recall_id: str, status: RecallStatus, *, by: str | None = None,
                          note: str | None = None) -> Recall:
-        recall = await self.get(recall_id)
+        recall = await self._own(recall_id)
         if status is RecallStatus.CONTAINED:
             return (await self.hold(recall_id, by=by, note=note)).recall
         updated = recall.moved_to(status, datetime.now(UTC), by, note)
@@ -218,7 +336,7 @@ class Recalls:
         return updated
 
     async def add_note(self, recall_id: str, text: str, *, by: str | None = None) -> Recall:
-        recall = await self.get(recall_id)
+        recall = await self._own(recall_id)
         updated = recall.with_note(datetime.now(UTC), by, text)
         await self.store.save_recall(updated)
         await self._announce(updated, "NOTE")
@@ -255,3 +373,50 @@ def _figures(suspect: str, report: RecallReport) -> SuspectFigures:
 def _mean_accounted(report: RecallReport) -> float | None:
     shares = [mb.accounted for mb in report.balances.values() if mb.accounted is not None]
     return sum(shares) / len(shares) if shares else None
+
+
+class RecallNotices:
+    """Recall notices of the caller's organization (the admin key: of every organization).
+    Reading and acknowledging them needs the RECALL right (ADMIN and QUALITY keys)."""
+
+    def __init__(self, store: GraphStore, by: Principal):
+        self.store = store
+        self.by = by
+
+    def check(self, organization_id: str | None, field: str) -> None:
+        """Refuse (DomainError FORBIDDEN) a caller who may not read those notices."""
+        self._organization(organization_id, field)
+
+    def _organization(self, organization_id: str | None, field: str) -> str | None:
+        """The organization whose notices are asked for: the caller's own (the admin key: the one
+        named, or every one: None)."""
+        self.by.require(Right.RECALL, field=field)
+        if self.by.is_admin:
+            return organization_id
+        if organization_id is not None and organization_id != self.by.organization_id:
+            raise DomainError(Problem(field, "an organization's key reads its own organization's notices only",
+                                      FORBIDDEN))
+        return self.by.organization_id
+
+    async def page(self, after_id: str | None, first: int, organization_id: str | None = None,
+                   ) -> list[RecallNotice]:
+        org = self._organization(organization_id, "organizationId")
+        after = (await self.store.recall_notices([after_id])).get(after_id) if after_id else None
+        if after is not None and org is not None and after.organization_id != org:
+            after = None
+        return await self.store.recall_notice_page(org, after, first)
+
+    async def get(self, notice_id: str, field: str = "id") -> RecallNotice:
+        org = self._organization(None, field)
+        found = (await self.store.recall_notices([notice_id])).get(notice_id)
+        if found is None or (org is not None and found.organization_id != org):
+            raise DomainError(Problem(field, f"unknown recall notice {notice_id[:200]}", E.NOT_FOUND))
+        return found
+
+    async def acknowledge(self, notice_id: str) -> RecallNotice:
+        """Mark a notice read: when and by which key. A second acknowledgement changes nothing."""
+        notice = await self.get(notice_id)
+        done = notice.acknowledged(datetime.now(UTC), self.by.key_id)
+        if done != notice:
+            await self.store.save_recall_notice(done)
+        return done

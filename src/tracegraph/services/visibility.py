@@ -12,6 +12,7 @@ from ..domain import errors as E
 from ..domain.auth import Principal, Right, Share, ShareScope
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventRecord
+from ..domain.recall import Recall, notice_id
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
 from ..store.port import Direction, GraphStore
 from .trace import Tracer, TraceResult
@@ -113,6 +114,13 @@ class Visibility:
         visible = await self.items(ids)
         owners = await self.owners(ids)
         return dict(Counter(owners.get(i) for i in ids if i not in visible))
+
+    async def recall(self, recall: Recall) -> bool:
+        """Whether the caller may see a recall at all: its organization opened it or was
+        notified of it (what it may see of its contents: services/recall.py, RecallView)."""
+        if self.unrestricted or recall.organization_id == self.org:
+            return True
+        return bool(await self.store.recall_notices([notice_id(recall.id, self.org)]))
 
     def key(self) -> object:
         """What decides what this caller sees: callers with equal keys see the same."""

@@ -24,7 +24,7 @@ from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
-from ..domain.recall import Recall
+from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
@@ -542,6 +542,21 @@ class LadybugStore(GraphStore):
             name, params["organization_id"] = "audit_page_of_organization", organization_id
         rows = await self._run(self._exec, name, params)
         return [M.audit(r) for r in rows]
+
+    async def save_recall_notice(self, notice: RecallNotice) -> None:
+        await self._run(self._exec, "save_recall_notice", M.recall_notice_props(notice))
+
+    async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]:
+        if not ids:
+            return {}
+        rows = await self._run(self._exec, "get_recall_notices", {"ids": list(ids)})
+        return {n.id: n for n in map(M.recall_notice, rows)}
+
+    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
+                                 first: int) -> list[RecallNotice]:
+        rows = await self._run(self._exec, "page_recall_notices",
+                               M.recall_notice_page_params(organization_id, after, first))
+        return [M.recall_notice(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:
         await self._run(self._exec, "save_share", M.share_props(share))

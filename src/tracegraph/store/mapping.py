@@ -14,7 +14,7 @@ from typing import Any
 from ..domain.events import EventRecord, Finding, LedgerEntry
 from ..domain.ledger import LedgerState
 from ..domain.trace import LineageLink
-from ..domain.recall import Recall
+from ..domain.recall import Recall, RecallNotice
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -369,6 +369,21 @@ def recall(row: dict[str, Any]) -> Recall:
 
 def recall_page_params(after: Recall | None, first: int, status: str | None) -> dict[str, Any]:
     return {"status": status or "", "after_time": time_key(after.opened_at) if after else "",
+            "after_id": after.id if after else "", "first": first}
+
+
+def recall_notice_props(n: RecallNotice) -> dict[str, Any]:
+    return {"id": n.id, "recall_id": n.recall_id, "organization_id": n.organization_id,
+            "created_at": time_key(n.created_at), "body": ascii_json(n.model_dump_json())}
+
+
+def recall_notice(row: dict[str, Any]) -> RecallNotice:
+    return RecallNotice.model_validate_json(row["body"])
+
+
+def recall_notice_page_params(organization_id: str | None, after: RecallNotice | None, first: int,
+                              ) -> dict[str, Any]:
+    return {"organization_id": organization_id or "", "after_time": time_key(after.created_at) if after else "",
             "after_id": after.id if after else "", "first": first}
 
 

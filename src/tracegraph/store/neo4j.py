@@ -33,7 +33,7 @@ from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
-from ..domain.recall import Recall
+from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
@@ -83,6 +83,7 @@ _LONG_TEXT = {  # statement -> (label, text properties that may be long), each r
     "create_material": ("material", ("conversions",)),
     "create_order": ("order", ("reference",)),
     "save_recall": ("recall", ("body",)),
+    "save_recall_notice": ("recall_notice", ("body",)),
     "create_capture_job": ("capture_job", ("errors",)),
 }
 
@@ -591,6 +592,24 @@ class Neo4jStore(GraphStore):
             name, params["organization_id"] = "audit_page_of_organization", organization_id
         rows = await self._read(name, params)
         return [M.audit(r) for r in rows]
+
+    async def save_recall_notice(self, notice: RecallNotice) -> None:
+        props = M.recall_notice_props(notice)
+        await self._write_tx(lambda tx: self._run(tx, "save_recall_notice", props))
+
+    async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]:
+        if not ids:
+            return {}
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, "get_recall_notices", {"ids": list(ids)},
+                                                               "falkordb_recall_notice_body_piece"))
+        return {n.id: n for n in map(M.recall_notice, rows)}
+
+    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
+                                 first: int) -> list[RecallNotice]:
+        params = M.recall_notice_page_params(organization_id, after, first)
+        rows = await self._read_tx(lambda tx: self._event_rows(tx, "page_recall_notices", params,
+                                                               "falkordb_recall_notice_body_piece"))
+        return [M.recall_notice(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:
         props = M.share_props(share)

@@ -16,7 +16,7 @@ from ..domain.auth import ApiKey, Share
 from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys
 from ..domain.models import Balance
-from ..domain.recall import Recall
+from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from .bulk import BulkReport
 
@@ -280,6 +280,19 @@ class GraphStore(ABC):
     @abstractmethod
     async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
         """Audit entries by id (time order) after `after`; of one organization, or all (None)."""
+
+    @abstractmethod
+    async def save_recall_notice(self, notice: RecallNotice) -> None:
+        """Create or replace a recall notice."""
+
+    @abstractmethod
+    async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]: ...
+
+    @abstractmethod
+    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
+                                 first: int) -> list[RecallNotice]:
+        """Notices newest first (by creation time, then id), of one organization or of all
+        (None), the first `first` after `after`."""
 
     @abstractmethod
     async def save_share(self, share: Share) -> None:
