@@ -4,6 +4,7 @@ README send stays well under the default limit."""
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ def _readme_queries() -> list[str]:
     text = (ROOT / "README.md").read_text()
     out = []
     for block in re.findall(r"```graphql\n(.*?)```", text, re.S):
+        block = textwrap.dedent(block)  # a block in a list item is indented
         out += [q for q in re.split(r"\n(?=mutation|query|subscription|\{)", block) if q.strip()]
     return out
 

@@ -36,10 +36,10 @@ SOURCE, TARGET, EVENT_ID, VOIDED = 0, 1, 4, 7
 def _lineage(link: _Link) -> LineageLink:
     # Built from stored values, already checked when they were written.
     source, target, kind, quantity, event_id, event_time, recorded_at, voided, voided_at = link
-    return LineageLink.model_construct(
+    return LineageLink(
         source_id=source, target_id=target, kind=_KINDS[kind], quantity=quantity, event_id=event_id,
         event_time=parse_time(event_time), recorded_at=parse_time(recorded_at), voided=voided,
-        voided_at=parse_time(voided_at), via=None)
+        voided_at=parse_time(voided_at))
 
 
 class LinkIndex:

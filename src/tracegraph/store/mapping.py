@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.events import EventRecord, Finding, LedgerEntry
+from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
 from ..domain.trace import LineageLink
 from ..domain.recall import Recall, RecallNotice
@@ -351,7 +351,7 @@ def event_page_query(filt: Any, after: int | None, first: int) -> tuple[str, dic
 
 def lineage_link(row: dict[str, Any]) -> LineageLink:
     return LineageLink(
-        source_id=row["source"], target_id=row["target"], kind=row["kind"], quantity=row.get("quantity"),
+        source_id=row["source"], target_id=row["target"], kind=LinkKind(row["kind"]), quantity=row.get("quantity"),
         event_id=row.get("event_id"), event_time=parse_time(row.get("event_time")),
         recorded_at=parse_time(row.get("recorded_at")), voided=bool(row.get("voided")),
         voided_at=parse_time(row.get("voided_at")),
