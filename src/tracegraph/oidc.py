@@ -81,6 +81,7 @@ class OidcVerifier:
         self._keys: list[dict[str, Any]] | None = None  # the signing keys (JWKs) fetched last
         self._fetched_at = 0.0  # when they were (monotonic)
         self._attempted_at: float | None = None  # the last fetch, successful or not
+        self._attempts = 0  # fetches begun
         self._error: str | None = None  # why the last fetch failed; None when it did not
         self._lock = asyncio.Lock()
         self._prepared: dict[tuple[int, str], jwt.PyJWK] = {}
@@ -174,11 +175,14 @@ class OidcVerifier:
     async def _refresh(self) -> None:
         """Fetch the keys again, unless another request did while this one waited, or the last
         fetch is less than `refresh_interval` old."""
-        asked = time.monotonic()
+        seen = self._attempts
         async with self._lock:
-            last = self._attempted_at
-            if last is not None and (last >= asked or asked - last < self.config.refresh_interval):
+            if self._attempts != seen:  # fetched while this request waited for the lock
                 return
+            last = self._attempted_at
+            if last is not None and time.monotonic() - last < self.config.refresh_interval:
+                return
+            self._attempts += 1
             self._attempted_at = time.monotonic()
             try:
                 keys = await self._fetch()
