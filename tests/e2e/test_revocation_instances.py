@@ -65,4 +65,4 @@ def test_a_key_revoked_on_one_instance_is_refused_by_the_other_at_once(cluster: 
             time.sleep(0.02)
         took = time.monotonic() - done
         assert "revoked" in r.json()["error"]
-        assert took < 1.0, f"the other instance accepted the revoked key for {took:.2f} s"
+        assert took < 1.5, f"the other instance accepted the revoked key for {took:.2f} s"
