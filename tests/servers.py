@@ -309,3 +309,97 @@ async def uvicorn_in_loop(settings: Any) -> AsyncIterator[tuple[str, Any]]:
     finally:
         server.should_exit = True
         await task
+
+
+class Issuer:
+    """A test OpenID Connect issuer on 127.0.0.1 (`oidc_issuer()`): a discovery document and a
+    JWKS of RSA keys made by `cryptography`, served by http.server in a thread. `rotate()` adds
+    a key (a new kid) and drops the old ones; `delay` slows every answer; `token()` signs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.keys: dict[str, Any] = {}  # kid -> private key, the ones published
+        self.fetches = 0  # JWKS fetches served
+        self.delay = 0.0
+        self.rotate()
+
+    @staticmethod
+    def new_key() -> Any:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def rotate(self) -> str:
+        kid = f"key-{len(self.keys) + self.fetches}-{random.randrange(1 << 30)}"
+        self.keys = {kid: self.new_key()}
+        return kid
+
+    @property
+    def kid(self) -> str:
+        return next(iter(self.keys))
+
+    def jwks(self) -> dict[str, Any]:
+        from jwt.algorithms import RSAAlgorithm
+
+        return {"keys": [{**RSAAlgorithm.to_jwk(k.public_key(), as_dict=True), "kid": kid, "alg": "RS256",
+                          "use": "sig"} for kid, k in self.keys.items()]}
+
+    def token(self, claims: Mapping[str, Any] | None = None, *, kid: str | None = None, key: Any = None,
+              algorithm: str = "RS256", headers: Mapping[str, Any] | None = None, **more: Any) -> str:
+        """A token of this issuer: iss, aud "tracegraph-test", sub, iat, exp (+10 min), then `claims`
+        (a value None drops that claim), signed by `key` (default: the key of `kid`, the current one)."""
+        import jwt
+
+        now = int(time.time())
+        payload = {"iss": self.url, "aud": "tracegraph-test", "sub": "user-1", "iat": now, "exp": now + 600,
+                   **(claims or {}), **more}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        kid = kid or self.kid
+        signer = key if key is not None else self.keys[kid]
+        return jwt.encode(payload, signer, algorithm=algorithm, headers={"kid": kid, **(headers or {})})
+
+
+@contextmanager
+def oidc_issuer() -> Iterator[Issuer]:
+    """Start a test OpenID Connect issuer (see `Issuer`); yield it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    port = free_port()
+    issuer = Issuer(f"http://{HOST}:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if issuer.delay:
+                time.sleep(issuer.delay)
+            if self.path == "/.well-known/openid-configuration":
+                body = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"}
+            elif self.path == "/jwks":
+                issuer.fetches += 1
+                body = issuer.jwks()
+            else:
+                self.send_error(404)
+                return
+            data = json.dumps(body).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((HOST, port), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="oidc-issuer", daemon=True)
+    thread.start()
+    try:
+        yield issuer
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -15,10 +15,11 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from .bus import Notice, make_bus
+from .bus import AuthChanged, Message, Notice, make_bus
 from .config import Settings, settings as default_settings
 from .authn import Authenticate, RateLimiter
 from .limits import BodySizeLimit
+from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
 from .services.ledger import Ledger
 from .store.factory import make_store
@@ -37,8 +38,21 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     store = store or make_store(settings)
     bus = make_bus(settings.redis_url, settings.subscriber_queue)
     ledger = Ledger(store)
-    auth = Auth(store, settings.admin_key)
+    oidc = OidcConfig.from_settings(settings)
+    tokens = OidcVerifier(oidc) if oidc is not None else None
+    auth = Auth(store, settings.admin_key, tokens)
     ledger.on_recorded(bus.publish_entry)
+
+    # A change that affects authentication reaches every instance's Auth (through Redis when set).
+    async def publish_auth_change(kind: str, id: str) -> None:
+        await bus.publish([AuthChanged(kind, id)])
+
+    def on_message(message: Message) -> None:
+        if isinstance(message, AuthChanged):
+            auth.forget(message.kind, message.id)
+
+    auth.on_change(publish_auth_change)
+    bus.add_listener(on_message)
 
     async def publish_notice(subject: str, payload: dict) -> None:  # type: ignore[type-arg]
         await bus.publish([Notice(subject, payload)])
@@ -69,6 +83,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         finally:
             state["ready"] = False
             await bus.stop()
+            if tokens is not None:
+                await tokens.aclose()
             await store.close()
 
     async def health(request: Request) -> JSONResponse:

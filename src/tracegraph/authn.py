@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .domain.auth import Principal, Right, bearer
+from .domain.auth import Principal, Right, Unauthenticated, bearer
 from .services.auth import Auth
 
 PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
@@ -94,11 +94,13 @@ class Authenticate:
             await self.app(scope, receive, send)
             return
         header = dict(scope.get("headers", [])).get(b"authorization")
-        principal = await self.auth.authenticate(bearer(header.decode("latin-1") if header else None))
-        if principal is None:
-            message = "missing API key: send Authorization: Bearer <key>" if header is None else \
-                "invalid, revoked or expired API key"
-            await _answer(send, 401, message, [(b"www-authenticate", b'Bearer realm="tracegraph"')])
+        token = bearer(header.decode("latin-1") if header else None)
+        try:
+            if header is not None and token is None:
+                raise Unauthenticated("the Authorization header is not of the form `Bearer <key>`")
+            principal = await self.auth.identify(token)
+        except Unauthenticated as e:
+            await _answer(send, 401, e.message, [(b"www-authenticate", b'Bearer realm="tracegraph"')])
             return
         if self.limiter is not None and not principal.is_admin and principal.key_id is not None:
             wait = self.limiter.wait(principal.key_id)

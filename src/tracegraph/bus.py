@@ -24,7 +24,7 @@ log = logging.getLogger("tracegraph.bus")
 QUEUE_SIZE = 10_000  # the default bound; as large as the largest batch (services.ledger.MAX_BATCH)
 CHANNEL = "tracegraph:bus"
 
-Topic = Literal["event", "stock", "status", "notice"]
+Topic = Literal["event", "stock", "status", "notice", "auth"]
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -70,7 +70,17 @@ class Notice:
     topic: ClassVar[Topic] = "notice"
 
 
-Message = EventRecorded | StockChanged | StatusChanged | Notice
+@dataclass(frozen=True)
+class AuthChanged:
+    """Something that affects authentication changed (`kind` "key": a key revoked;
+    "organization": one created or renamed): every instance drops its cached lookups."""
+
+    kind: str
+    id: str
+    topic: ClassVar[Topic] = "auth"
+
+
+Message = EventRecorded | StockChanged | StatusChanged | Notice | AuthChanged
 
 
 def messages_of(entry: LedgerEntry) -> list[Message]:
@@ -93,6 +103,8 @@ def encode(message: Message) -> str:
     if isinstance(message, StatusChanged):
         return json.dumps({"t": "status", "e": message.event_id, "i": message.item_id,
                            "f": message.from_status, "s": message.to_status})
+    if isinstance(message, AuthChanged):
+        return json.dumps({"t": "auth", "k": message.kind, "i": message.id})
     return json.dumps({"t": "notice", "s": message.subject, "p": message.payload})
 
 
@@ -107,6 +119,8 @@ def decode(data: str | bytes) -> Message:
             return StatusChanged(m["e"], m["i"], m["f"], m["s"])
         case "notice":
             return Notice(m["s"], m["p"])
+        case "auth":
+            return AuthChanged(m["k"], m["i"])
     raise ValueError(f"unknown bus message type {m['t']!r}")
 
 
@@ -167,6 +181,12 @@ class Bus:
     def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
         self.queue_size = queue_size
         self._subscribers: set[Subscriber] = set()
+        self._listeners: list[Callable[[Message], None]] = []
+
+    def add_listener(self, listener: Callable[[Message], None]) -> None:
+        """Call `listener` (synchronous, cheap) with every message this process delivers, before
+        the subscribers get it: with Redis, what any instance published."""
+        self._listeners.append(listener)
 
     @property
     def subscriber_count(self) -> int:
@@ -188,6 +208,11 @@ class Bus:
 
     def deliver(self, messages: Iterable[Message]) -> None:
         for message in messages:
+            for listener in self._listeners:
+                try:
+                    listener(message)
+                except Exception:  # noqa: BLE001 - a listener's fault never stops delivery
+                    log.exception("a bus listener failed")
             for sub in list(self._subscribers):
                 if not sub.offer(message):
                     self._subscribers.discard(sub)

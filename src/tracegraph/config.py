@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,14 +41,63 @@ class Settings(BaseSettings):
     ws_max_operations_per_key: int = Field(default=1_000, ge=1)
     introspection: bool = True  # GraphQL introspection (and so GraphiQL's docs); turn off in production
 
+    # OpenID Connect: JWT bearer tokens from this issuer are accepted besides API keys (unset: keys only).
+    oidc_issuer: str | None = None  # the `iss` tokens must carry, e.g. https://login.example.com/realms/acme
+    oidc_jwks_url: str | None = None  # unset: `jwks_uri` of <issuer>/.well-known/openid-configuration
+    oidc_audience: str | None = None  # the `aud` tokens must carry (comma-separated: any of them); required
+    oidc_organization_claim: str = "org"  # the claim holding the caller's organization id
+    oidc_role_claim: str = "role"  # the claim holding the caller's role (ADMIN, QUALITY, ...)
+    oidc_default_role: str = "VIEWER"  # the role of a token without the role claim; "": such tokens are refused
+    oidc_algorithms: str = "RS256"  # comma-separated; asymmetric only (RS*, PS*, ES*, EdDSA)
+    oidc_required_claims: str = "exp,iat,sub"  # besides iss, aud and the organization claim
+    oidc_leeway: float = Field(default=30.0, ge=0, le=300)  # seconds of clock skew allowed for exp, nbf, iat
+    oidc_timeout: float = Field(default=5.0, gt=0, le=60)  # seconds for one fetch from the issuer
+    oidc_refresh_interval: float = Field(default=30.0, ge=0)  # least seconds between two JWKS fetches
+    oidc_jwks_max_age: float = Field(default=3600.0, gt=0)  # keys older than this are fetched again
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Events per recordEvents batch; more: refused whole (BATCH_TOO_LARGE) before any is read.
     max_batch_events: int = Field(default=10_000, ge=1, le=10_000)
     epcis_max_events: int = Field(default=10_000, ge=1, le=10_000)  # per EPCIS capture; more: 413
 
+    @model_validator(mode="after")
+    def _oidc(self) -> Settings:
+        if not self.oidc_issuer:
+            return self
+        if not self.oidc_audience_list:
+            raise ValueError("TRACEGRAPH_OIDC_AUDIENCE is required with TRACEGRAPH_OIDC_ISSUER: the audience "
+                             "tokens must be issued for (this API's client id or resource)")
+        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES256K", "ES384", "ES512",
+                   "EdDSA"}
+        bad = [a for a in self.oidc_algorithm_list if a not in allowed]
+        if bad or not self.oidc_algorithm_list:
+            raise ValueError(f"TRACEGRAPH_OIDC_ALGORITHMS: {', '.join(bad) or 'none given'}; "
+                             f"allowed: {', '.join(sorted(allowed))}")
+        if self.oidc_default_role.strip() and self.oidc_default_role.strip().upper() not in (
+                "ADMIN", "QUALITY", "OPERATOR", "PARTNER", "VIEWER"):
+            raise ValueError(f"TRACEGRAPH_OIDC_DEFAULT_ROLE: {self.oidc_default_role!r} is no role "
+                             "(ADMIN, QUALITY, OPERATOR, PARTNER, VIEWER, or empty)")
+        return self
+
+    @property
+    def oidc_audience_list(self) -> list[str]:
+        return _split(self.oidc_audience)
+
+    @property
+    def oidc_algorithm_list(self) -> list[str]:
+        return _split(self.oidc_algorithms)
+
+    @property
+    def oidc_required_claim_list(self) -> list[str]:
+        return _split(self.oidc_required_claims)
+
     @property
     def store_name(self) -> str:
         return "neo4j" if self.neo4j_uri else "ladybug"
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 @cache

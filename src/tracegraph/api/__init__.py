@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import OrderedDict
 
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from ..bus import Bus
 from ..authn import PRINCIPAL, RateLimiter
 from ..config import Settings
-from ..domain.auth import bearer
+from ..domain.auth import Unauthenticated, bearer
 from ..services.auth import Auth
 from ..services.ledger import Ledger
 from .context import Context
@@ -24,6 +25,9 @@ from .fanout import SharedSubscriptions
 from .loaders import Loaders
 from .schema import make_schema, schema
 from .wslimits import LimitedTransportWSHandler, SocketLimits
+
+
+log = logging.getLogger("tracegraph.auth")
 
 
 class TracegraphGraphQL(GraphQL[Context, None]):
@@ -68,14 +72,18 @@ class TracegraphGraphQL(GraphQL[Context, None]):
                        auth=self.auth, principal=request.scope.get(PRINCIPAL), request=request, response=response)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
-        """Authenticate a WebSocket in `connection_init`: `{"Authorization": "Bearer <key>"}`.
-        A missing or wrong key closes it with 4403 (strawberry's rejection code)."""
+        """Authenticate a WebSocket in `connection_init`: `{"Authorization": "Bearer <key or JWT>"}`.
+        A missing or wrong key or token closes it with 4403 (strawberry's rejection code); why is
+        logged."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         value = params.get("Authorization", params.get("authorization"))
-        principal = await self.auth.authenticate(bearer(value if isinstance(value, str) else None)) \
-            if self.auth is not None else None
-        if principal is None:
-            raise ConnectionRejectionError({"error": "missing, invalid, revoked or expired API key"})
+        if self.auth is None:
+            raise ConnectionRejectionError({"error": "authentication is not configured"})
+        try:
+            principal = await self.auth.identify(bearer(value if isinstance(value, str) else None))
+        except Unauthenticated as e:
+            log.info("WebSocket connection refused: %s", e.message)
+            raise ConnectionRejectionError({"error": e.message}) from None
         context.principal = principal
         return UNSET
 

@@ -128,6 +128,54 @@ def new_key_id() -> str:
     return f"key-{uuid.uuid4().hex[:16]}"
 
 
+class Unauthenticated(Exception):
+    """A bearer token was refused; the message says why, readably, without revealing secrets."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def looks_like_jwt(token: str) -> bool:
+    """Whether a bearer value has the form of a JWS compact JWT (three base64url parts; the
+    header starts `eyJ`, a JSON object). API keys (`tg_…`) never do."""
+    return token.startswith("eyJ") and token.count(".") == 2
+
+
+def role_of(value: object) -> Role:
+    """The role a token's role claim names (case-insensitive), or Unauthenticated."""
+    if isinstance(value, str):
+        try:
+            return Role(value.strip().upper())
+        except ValueError:
+            pass
+    shown = value if isinstance(value, str) and len(value) <= 40 else type(value).__name__
+    raise Unauthenticated(f"the token's role claim names no role of tracegraph ({shown!r}); "
+                          f"known: {', '.join(r.value for r in Role)}")
+
+
+def principal_from_claims(claims: dict[str, object], organization_claim: str, role_claim: str,
+                          default_role: Role | None) -> Principal:
+    """The principal of a verified JWT: its organization (by id) and role from the named claims,
+    and `jwt:<iss>#<sub>` as its key id (audit, rate limits). Never the server's admin. A
+    missing role claim takes `default_role` (None: refused); an unknown one is refused."""
+    org = claims.get(organization_claim)
+    if org is None:
+        raise Unauthenticated(f"the token has no {organization_claim!r} claim naming the organization")
+    if not isinstance(org, str) or not org or len(org) > 200:
+        raise Unauthenticated(f"the token's {organization_claim!r} claim is not an organization id (a string)")
+    raw_role = claims.get(role_claim)
+    if raw_role is None:
+        if default_role is None:
+            raise Unauthenticated(f"the token has no {role_claim!r} claim naming its role")
+        role = default_role
+    else:
+        role = role_of(raw_role)
+    sub = claims.get("sub")
+    subject = sub if isinstance(sub, str) and sub else "?"
+    return Principal(organization_id=org, role=role, is_admin=False, key_id=f"jwt:{claims.get('iss')}#{subject}")
+
+
 def bearer(header: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` value, or None."""
     if not header:
@@ -137,5 +185,5 @@ def bearer(header: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-__all__ = ["ADMIN", "ApiKey", "Share", "ShareScope", "FORBIDDEN", "Principal", "Right", "Role", "bearer", "key_hash", "new_key",
-           "new_key_id", "E"]
+__all__ = ["ADMIN", "ApiKey", "Share", "ShareScope", "FORBIDDEN", "Principal", "Right", "Role", "Unauthenticated",
+           "bearer", "key_hash", "looks_like_jwt", "new_key", "new_key_id", "principal_from_claims", "role_of", "E"]
