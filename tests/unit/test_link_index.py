@@ -152,3 +152,22 @@ def test_the_index_holds_nothing_the_garbage_collector_tracks() -> None:
     assert not any(gc.is_tracked(x) for x in held)
     [voided] = index.links(["A3"], Direction.FORWARD)
     assert voided.voided and voided.voided_at is not None and index.into["B3"][0][7]
+
+
+async def test_an_item_read_then_changed_is_read_anew(tmp_path: Path) -> None:
+    """The store's item cache forgets an item once a write that changes it commits."""
+    from tracegraph.domain.models import Status
+
+    store = LadybugStore(tmp_path / "db")
+    await store.open()
+    try:
+        await bakery(store)
+        await receive(store, "FL-1", "FLOUR", 100)
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.RELEASED  # type: ignore[attr-defined]
+        await record(store, cmd("RECLASSIFY", id="hold", inputs=[L("FL-1")], status=Status.HOLD))
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.HOLD  # type: ignore[attr-defined]
+        await record(store, cmd("CORRECTION", id="unhold", reverses="hold"))
+        assert (await store.get("Item", ["FL-1", "nothing"])).keys() == {"FL-1"}
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.RELEASED  # type: ignore[attr-defined]
+    finally:
+        await store.close()

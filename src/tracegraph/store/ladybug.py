@@ -26,7 +26,7 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Sou
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from . import mapping as M
 from .bulk import BulkReport, BulkRows
 from .cypher import catalog
@@ -86,6 +86,7 @@ class LadybugStore(GraphStore):
         self._conn: ladybug.Connection | None = None
         self._seq = 0  # the last event's commit sequence number; one process owns the database
         self._events = M.EventCache()
+        self._items: M.Cache[Item] = M.Cache(200_000)  # items read, forgotten when a write changes them
         # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
@@ -142,15 +143,16 @@ class LadybugStore(GraphStore):
             step()
         return out
 
-    def _index_links(self, created: list[dict[str, Any]], voided: list[dict[str, Any]],
-                     touched: list[dict[str, Any]], balances: int) -> None:
-        """Once the transaction commits, put the links it created and voided, and which events
-        touched which items, in the index; count the balances it created."""
-        if not created and not voided and not touched and not balances:
-            return
+    def _after_write(self, created: list[dict[str, Any]], voided: list[dict[str, Any]],
+                     touched: list[dict[str, Any]], balances: int, updated_items: list[dict[str, Any]]) -> None:
+        """Once the transaction commits: put the links it created and voided, and which events
+        touched which items, in the index; count the balances it created; forget the items it
+        changed from the cache."""
 
-        def index() -> None:
+        def after() -> None:
             self._balance_rows += balances
+            for r in updated_items:
+                self._items.pop(r["id"], None)
             self._links.add({"source": r["source_id"], "target": r["target_id"], **r} for r in created)
             self._links.touch(touched)
             if voided:
@@ -159,7 +161,7 @@ class LadybugStore(GraphStore):
                     if (e := events.get(r["reversed_id"])) is not None:
                         self._links.void(e.id, e.item_ids, r["voided_at"])
 
-        self._after_commit.append(index)
+        self._after_commit.append(after)
 
     def _load_links(self) -> None:
         """Read every link, and which events touched which items, into a new index."""
@@ -266,7 +268,8 @@ class LadybugStore(GraphStore):
         if not entries:
             return outcomes
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
-        self._index_links(rows["create_links"], rows["void_links"], rows["touch"], len(rows["create_balances"]))
+        self._after_write(rows["create_links"], rows["void_links"], rows["touch"], len(rows["create_balances"]),
+                          rows["update_items"])
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
             if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:
@@ -362,7 +365,8 @@ class LadybugStore(GraphStore):
                 for row in final["merge_shipments"]:
                     if row["id"] in known:
                         self._exec("merge_shipments_row", row)
-                self._index_links(created, statements["void_links"], touched, len(final["create_balances"]))
+                self._after_write(created, statements["void_links"], touched, len(final["create_balances"]),
+                                  final["update_items"])
 
             try:
                 self._transaction(write)
@@ -387,8 +391,30 @@ class LadybugStore(GraphStore):
     # -- reads ------------------------------------------------------------------------------
 
     async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
+        if kind == "Item":
+            return await self._get_items(ids)
         rows = await self._run(self._nodes, f"get_{_PLURAL[kind]}", {"ids": list(ids)})
         return {r["id"]: M.READERS[kind](r) for r in rows}
+
+    async def _get_items(self, ids: Sequence[str]) -> dict[str, BaseModel]:
+        """Items from the cache, the others read and cached on the store's thread: in order with
+        the writes, whose commit forgets the items they change (`_after_write`)."""
+        found: dict[str, BaseModel] = {}
+        missing = []
+        for i in ids:
+            if (hit := self._items.get(i)) is not None:
+                found[i] = hit
+            else:
+                missing.append(i)
+        if missing:
+            found.update(await self._run(self._read_items, missing))
+        return found
+
+    def _read_items(self, ids: list[str]) -> dict[str, BaseModel]:
+        out = {}
+        for r in self._nodes("get_items", {"ids": ids}):
+            out[r["id"]] = self._items.put(r["id"], M.item(r))
+        return out
 
     async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
                    ) -> list[BaseModel]:

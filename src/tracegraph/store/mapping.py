@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
@@ -256,6 +256,29 @@ def shipment(row: dict[str, Any]) -> Shipment:
 
 def event(row: dict[str, Any]) -> EventRecord:
     return EventRecord.model_validate_json(row["body"])
+
+
+T = TypeVar("T")
+
+
+class Cache(Generic[T]):
+    """At most `size` values by key; the oldest go first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict[str, T] = {}
+
+    def get(self, key: str) -> T | None:
+        return self._values.get(key)
+
+    def put(self, key: str, value: T) -> T:
+        self._values[key] = value
+        if len(self._values) > self.size:
+            self._values.pop(next(iter(self._values)), None)
+        return value
+
+    def pop(self, key: str, default: T | None = None) -> T | None:
+        return self._values.pop(key, default)
 
 
 class EventCache:
