@@ -31,6 +31,16 @@ def _stored_touches(store: LadybugStore) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _stored_balances(store: LadybugStore) -> list[tuple[Any, ...]]:
+    return sorted((r["item_id"], r["location_id"], r["quantity"], r["material_id"], r["unit"], bool(r["virtual"]))
+                  for r in store._exec("all_balances"))
+
+
+def _indexed_balances(store: LadybugStore) -> list[tuple[Any, ...]]:
+    return sorted((r["item_id"], r["location_id"], r["quantity"], r["material_id"], r["unit"], r["virtual"])
+                  for r in store._links.balances_of(list(store._links.balances)))
+
+
 def _indexed_links(store: LadybugStore) -> list[tuple[Any, ...]]:
     return sorted((x.source_id, x.target_id, x.kind.value, x.quantity, x.event_id, x.voided,
                    x.voided_at.isoformat().replace("+00:00", "Z") if x.voided_at else None)
@@ -63,6 +73,7 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
         assert len(voided) == 1 and voided[0].voided and voided[0].voided_at is not None
         assert _indexed_links(store) == _stored_links(store)
         assert store._links.touched == _stored_touches(store)
+        assert _indexed_balances(store) == _stored_balances(store)
         events = await store.events_of_items(["FL-1", "D-2", "nothing"])
         assert {i: [e.id for e in es] for i, es in events.items()} == {
             "FL-1": ["rcv-FL-1", "mix", "oops", "undo-oops"], "D-2": ["oops", "undo-oops"], "nothing": []}
@@ -75,6 +86,7 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
     try:
         assert _indexed_links(again) == before
         assert again._links.touched == _stored_touches(again)
+        assert _indexed_balances(again) == _stored_balances(again)
         assert [e.id for e in (await again.events_of_items(["D-1"]))["D-1"]] == ["mix", "bake"]
         assert set((await again.walk(["B-1"], Direction.BACKWARD)).reached) == {"D-1", "FL-1", "SU-1"}
     finally:
@@ -109,6 +121,7 @@ async def test_a_rolled_back_group_leaves_nothing_in_the_index(tmp_path: Path, m
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
         assert _indexed_links(store) == _stored_links(store)
         assert store._links.touched == _stored_touches(store)
+        assert _indexed_balances(store) == _stored_balances(store)
     finally:
         await store.close()
 
@@ -130,6 +143,7 @@ async def test_bulk_loaded_links_are_indexed(tmp_path: Path) -> None:
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
         assert _indexed_links(store) == _stored_links(store)
         assert store._links.touched == _stored_touches(store)
+        assert _indexed_balances(store) == _stored_balances(store)
     finally:
         await store.close()
 

@@ -91,7 +91,6 @@ class LadybugStore(GraphStore):
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._links = LinkIndex()  # every FLOWS_TO link, in memory (store/linkindex.py)
-        self._balance_rows = 0  # how many balances (AT relationships), about
         self._after_commit: list[Callable[[], None]] = []  # what the open transaction does once committed
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -113,11 +112,7 @@ class LadybugStore(GraphStore):
         return [row for i in dict.fromkeys(ids) for row in self._exec(name, {"id": i})]
 
     def _balances_of_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """One statement per item (about 0.06 ms each), or one for all when there are so many
-        that a join over every balance costs less (about 0.3 µs a balance, measured)."""
-        if len(ids) > max(_ROW_BY_ROW, self._balance_rows // 200):
-            return self._exec("balances_of_items", {"ids": list(ids)})
-        return [row for item_id in ids for row in self._exec("balances_of_item", {"id": item_id})]
+        return self._links.balances_of(ids)
 
     def _nodes(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [M.clean(row["n"]) for row in self._exec(name, params)]
@@ -144,13 +139,18 @@ class LadybugStore(GraphStore):
         return out
 
     def _after_write(self, created: list[dict[str, Any]], voided: list[dict[str, Any]],
-                     touched: list[dict[str, Any]], balances: int, updated_items: list[dict[str, Any]]) -> None:
-        """Once the transaction commits: put the links it created and voided, and which events
-        touched which items, in the index; count the balances it created; forget the items it
-        changed from the cache."""
+                     touched: list[dict[str, Any]], new_balances: list[dict[str, Any]],
+                     changed_balances: list[dict[str, Any]], updated_items: list[dict[str, Any]]) -> None:
+        """Once the transaction commits: put the links it created and voided, which events
+        touched which items and the balances it created and changed in the index; forget the
+        items it changed from the cache."""
 
         def after() -> None:
-            self._balance_rows += balances
+            for r in new_balances:
+                self._links.add_balance(r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"],
+                                        r["virtual"])
+            for r in changed_balances:
+                self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
             for r in updated_items:
                 self._items.pop(r["id"], None)
             self._links.add({"source": r["source_id"], "target": r["target_id"], **r} for r in created)
@@ -164,10 +164,11 @@ class LadybugStore(GraphStore):
         self._after_commit.append(after)
 
     def _load_links(self) -> None:
-        """Read every link, and which events touched which items, into a new index."""
+        """Read every link, which events touched which items, and every balance into a new index."""
         assert self._conn is not None
         self._links = LinkIndex()
-        for name, add in (("all_links", self._links.add_one), ("all_touched", self._links.touch_one)):
+        for name, add in (("all_links", self._links.add_one), ("all_touched", self._links.touch_one),
+                          ("all_balances", self._links.add_balance)):
             result = self._conn.execute(self.q[name])
             assert not isinstance(result, list)
             while result.has_next():
@@ -191,7 +192,6 @@ class LadybugStore(GraphStore):
                            virtual=kind)
             self._exec("merge_locations", {"rows": [M.location_props(loc)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
-        self._balance_rows = self._exec("count_balances")[0]["value"]
         self._load_links()
 
     async def close(self) -> None:
@@ -268,8 +268,8 @@ class LadybugStore(GraphStore):
         if not entries:
             return outcomes
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
-        self._after_write(rows["create_links"], rows["void_links"], rows["touch"], len(rows["create_balances"]),
-                          rows["update_items"])
+        self._after_write(rows["create_links"], rows["void_links"], rows["touch"], rows["create_balances"],
+                          rows["update_balances"], rows["update_items"])
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
             if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:
@@ -289,7 +289,7 @@ class LadybugStore(GraphStore):
         state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
         state.locations = {r["id"]: M.location(r)
                            for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})}
-        for row in self._balances_of_items(known):
+        for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the command did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
@@ -365,8 +365,8 @@ class LadybugStore(GraphStore):
                 for row in final["merge_shipments"]:
                     if row["id"] in known:
                         self._exec("merge_shipments_row", row)
-                self._after_write(created, statements["void_links"], touched, len(final["create_balances"]),
-                                  final["update_items"])
+                self._after_write(created, statements["void_links"], touched, final["create_balances"],
+                                  final["update_balances"], final["update_items"])
 
             try:
                 self._transaction(write)

@@ -1,5 +1,6 @@
-"""Every lineage link in memory, by source and by target, and the events of every item: the
-walk of a trace and the reads of its figures without a query per item.
+"""Every lineage link in memory, by source and by target, the events and the balances of every
+item: the walk of a trace, the reads of its figures and the state a write plans on, without a
+query per item.
 
 The embedded store's process is the only writer of its database, so it can hold all of its
 `FLOWS_TO` links in memory: loaded once when the store opens, extended after each commit with
@@ -11,7 +12,8 @@ Everything is kept in tuples of text and numbers, whose text (ids, times) is sha
 garbage collector stops tracking such tuples, so millions of links add nothing to its passes (with
 lists or objects, a full collection took 850 ms at 1M lots). A `LineageLink` is built only for what
 a caller asks. Events are kept as ids, in commit order per item; their bodies stay in the store
-(and in its cache of parsed events).
+(and in its cache of parsed events). Balances are kept as (location, quantity, material, unit,
+virtual) per item, changed by the same deltas the store adds (the same floating-point sums).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ _KINDS = {k.value: k for k in LinkKind}
 # A plain tuple, not a named one: the collector untracks only exact tuples.
 _Link = tuple[str, str, str, float | None, str | None, str | None, str | None, bool, str | None]
 SOURCE, TARGET, EVENT_ID, VOIDED = 0, 1, 4, 7
+# A balance of an item: (location_id, quantity, material_id, unit, virtual).
+_Balance = tuple[str, float, str | None, str | None, bool]
 
 
 def _lineage(link: _Link) -> LineageLink:
@@ -50,6 +54,7 @@ class LinkIndex:
         self.out: dict[str, tuple[_Link, ...]] = {}
         self.into: dict[str, tuple[_Link, ...]] = {}
         self.touched: dict[str, tuple[str, ...]] = {}
+        self.balances: dict[str, tuple[_Balance, ...]] = {}
         self._text: dict[str, str] = {}  # one copy of each id and time
         self.count = 0
 
@@ -87,6 +92,24 @@ class LinkIndex:
 
     def events_of(self, item_id: str) -> tuple[str, ...]:
         return self.touched.get(item_id, ())
+
+    def add_balance(self, item_id: str, location_id: str, quantity: float, material_id: str | None,
+                    unit: str | None, virtual: bool | None) -> None:
+        shared = self._shared
+        item_id = shared(item_id)  # type: ignore[assignment]
+        row: _Balance = (shared(location_id), quantity, shared(material_id), shared(unit), bool(virtual))  # type: ignore[assignment]
+        self.balances[item_id] = self.balances.get(item_id, ()) + (row,)
+
+    def change_balance(self, item_id: str, location_id: str, delta: float) -> None:
+        """Add `delta` to a balance, as the store's `update_balance` statement does."""
+        rows = self.balances.get(item_id, ())
+        self.balances[item_id] = tuple((loc, q + delta, *rest) if loc == location_id else (loc, q, *rest)
+                                       for loc, q, *rest in rows)  # type: ignore[misc]
+
+    def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Every balance of each item, as the store's rows."""
+        return [{"item_id": i, "location_id": loc, "quantity": q, "material_id": m, "unit": u, "virtual": v}
+                for i in dict.fromkeys(ids) for loc, q, m, u, v in self.balances.get(i, ())]
 
     def void(self, event_id: str, sources: Iterable[str], voided_at: str | None) -> None:
         """Mark voided the links of `event_id` out of `sources` (the items its event touched),

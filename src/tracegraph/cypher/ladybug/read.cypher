@@ -37,19 +37,11 @@ MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
 RETURN n ORDER BY n.id LIMIT $first
-// name: balances_of_item
-// One item per statement: the UNWIND form below is planned as a join over every balance,
-// which costs less only for many items (LadybugStore._balances_of_items).
-MATCH (i:Item {id: $id})-[a:AT]->(l:Location)
+// name: all_balances
+// Every balance, for the store's in-memory index (store/linkindex.py).
+MATCH (i:Item)-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
-// name: balances_of_items
-UNWIND $ids AS id
-MATCH (i:Item {id: id})-[a:AT]->(l:Location)
-RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
-  a.unit AS unit, a.virtual AS virtual
-// name: count_balances
-MATCH ()-[a:AT]->() RETURN count(*) AS value
 // name: balances_page
 // One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
