@@ -41,6 +41,12 @@ def _indexed_balances(store: LadybugStore) -> list[tuple[Any, ...]]:
                   for r in store._links.balances_of(list(store._links.balances)))
 
 
+def _assert_index_is_the_database(store: LadybugStore) -> None:
+    assert _indexed_links(store) == _stored_links(store)
+    assert store._links.touched == _stored_touches(store)
+    assert _indexed_balances(store) == _stored_balances(store)
+
+
 def _indexed_links(store: LadybugStore) -> list[tuple[Any, ...]]:
     return sorted((x.source_id, x.target_id, x.kind.value, x.quantity, x.event_id, x.voided,
                    x.voided_at.isoformat().replace("+00:00", "Z") if x.voided_at else None)
@@ -71,9 +77,7 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
         assert set(await store.neighbours(["D-1"], Direction.BACKWARD)) == {("FL-1", "D-1"), ("SU-1", "D-1")}
         voided = [x for x in await store.links(["FL-1"], Direction.FORWARD) if x.target_id == "D-2"]
         assert len(voided) == 1 and voided[0].voided and voided[0].voided_at is not None
-        assert _indexed_links(store) == _stored_links(store)
-        assert store._links.touched == _stored_touches(store)
-        assert _indexed_balances(store) == _stored_balances(store)
+        _assert_index_is_the_database(store)
         events = await store.events_of_items(["FL-1", "D-2", "nothing"])
         assert {i: [e.id for e in es] for i, es in events.items()} == {
             "FL-1": ["rcv-FL-1", "mix", "oops", "undo-oops"], "D-2": ["oops", "undo-oops"], "nothing": []}
@@ -85,8 +89,7 @@ async def test_the_index_follows_writes_and_corrections_and_is_loaded_again_on_o
     await again.open()
     try:
         assert _indexed_links(again) == before
-        assert again._links.touched == _stored_touches(again)
-        assert _indexed_balances(again) == _stored_balances(again)
+        _assert_index_is_the_database(again)
         assert [e.id for e in (await again.events_of_items(["D-1"]))["D-1"]] == ["mix", "bake"]
         assert set((await again.walk(["B-1"], Direction.BACKWARD)).reached) == {"D-1", "FL-1", "SU-1"}
     finally:
@@ -119,9 +122,7 @@ async def test_a_rolled_back_group_leaves_nothing_in_the_index(tmp_path: Path, m
         await record(store, cmd("PRODUCE", id="mix", location_id="WH", inputs=[L("FL-1", 50)],
                                 new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)]))
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
-        assert _indexed_links(store) == _stored_links(store)
-        assert store._links.touched == _stored_touches(store)
-        assert _indexed_balances(store) == _stored_balances(store)
+        _assert_index_is_the_database(store)
     finally:
         await store.close()
 
@@ -141,9 +142,7 @@ async def test_bulk_loaded_links_are_indexed(tmp_path: Path) -> None:
         ]
         await Ledger(store).import_events(commands)
         assert await store.neighbours(["FL-1"], Direction.FORWARD) == [("FL-1", "D-1")]
-        assert _indexed_links(store) == _stored_links(store)
-        assert store._links.touched == _stored_touches(store)
-        assert _indexed_balances(store) == _stored_balances(store)
+        _assert_index_is_the_database(store)
     finally:
         await store.close()
 
