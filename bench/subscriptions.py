@@ -109,6 +109,12 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
 # -- the run ------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _receive(lot: str) -> dict[str, Any]:
     return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
             "outputs": [{"itemId": lot, "quantity": 1}]}
@@ -191,6 +197,9 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
         for k, (proc, _) in enumerate(procs):
             threading.Thread(target=follow, args=(k, proc), daemon=True).start()
         count = int(rate * seconds)
+        server_cpu = [cpu_seconds(s.proc.pid) for s in servers]
+        client_cpu = [cpu_seconds(p.pid) for p, _ in procs]
+        started = time.monotonic()
         ids, achieved = asyncio.run(publish(servers, "BENCH", rate, count, batch))
         # Wait until every subscriber has everything, or nothing more arrives for 5 s.
         last, still = -1, time.monotonic()
@@ -198,6 +207,10 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             if sum(received) != last:
                 last, still = sum(received), time.monotonic()
             time.sleep(0.25)
+        # CPU of the measured window: publishing and delivering (the quiet tail of at most 5 s adds little).
+        wall = time.monotonic() - started
+        server_cpu = [cpu_seconds(s.proc.pid) - c for s, c in zip(servers, server_cpu, strict=True)]
+        client_cpu = [cpu_seconds(p.pid) - c for (p, _), c in zip(procs, client_cpu, strict=True)]
         latencies: list[float] = []
         lost = repeats = 0
         closes: list[int | None] = []
@@ -221,7 +234,9 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             "events": count, "deliveries": len(latencies), "p50_ms": round(pct(50), 1), "p99_ms": round(pct(99), 1),
             "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
             "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
-            "lost": lost, "repeats": repeats, "abnormal_closes": closes}
+            "lost": lost, "repeats": repeats, "abnormal_closes": closes, "wall_s": round(wall, 1),
+            "server_cpu_s": round(sum(server_cpu), 2), "client_cpu_s": round(sum(client_cpu), 2),
+            "server_us_per_delivery": round(1e6 * sum(server_cpu) / len(latencies), 1) if latencies else None}
 
 
 def main() -> None:
@@ -243,14 +258,16 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=10, help="events per transaction (1: one mutation per event)")
     a = p.parse_args()
     print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} client processes")
-    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats")
+    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats"
+          "   wall s  server CPU s (us/delivery)  client CPU s")
     for instances in a.instances:
         for subscribers in a.subscribers:
             for rate in a.rate:
                 r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch)
                 print(f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
                       f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
-                      f"{r['repeats']:8}", flush=True)
+                      f"{r['repeats']:8} {r['wall_s']:8} {r['server_cpu_s']:8} ({r['server_us_per_delivery']})"
+                      f" {r['client_cpu_s']:13}", flush=True)
                 if r["abnormal_closes"]:
                     print("   closes:", sorted(set(r["abnormal_closes"])), flush=True)
 
