@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import json
 from collections import deque
-from collections.abc import AsyncGenerator, Coroutine, Generator
+from collections.abc import AsyncGenerator
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
@@ -40,6 +40,30 @@ from .subscriptions import OVERFLOW_CLOSE_CODE, OVERFLOW_REASON, visibility_key
 # The graphql-transport-ws operation being started in this task (TransportWSHandler.run_operation).
 _OPERATION: ContextVar[tuple[BaseGraphQLTransportWSHandler[Any, Any], Operation[Any, Any]] | None] = \
     ContextVar("tracegraph_ws_operation", default=None)
+
+
+WS_PROTOCOL = "tracegraph.ws_protocol"  # the scope key of uvicorn's protocol object for a WebSocket
+
+try:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+except ImportError:  # pragma: no cover - another server, or an older uvicorn
+    WebSocketsSansIOProtocol = None  # type: ignore[assignment, misc]
+
+
+class ExposeWebSocketProtocol:
+    """ASGI middleware, outermost: puts uvicorn's WebSocket protocol object (websockets-sansio,
+    uvicorn's default with `websockets` installed) in the scope, when that is what serves the
+    socket, so that a burst of shared results is framed and written in one system call per
+    socket (`_Member.flush`). Anything else keeps the plain ASGI path."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and WebSocketsSansIOProtocol is not None and isinstance(
+                getattr(send, "__self__", None), WebSocketsSansIOProtocol):
+            scope[WS_PROTOCOL] = send.__self__
+        await self.app(scope, receive, send)
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -100,6 +124,8 @@ class _Member:
         self.handler, self.operation = operation if operation is not None and ws is not None else (None, None)
         self.head = "" if self.operation is None else \
             f'{{"id":{json.dumps(self.operation.id)},"type":"next","payload":'
+        self.protocol = ws.scope.get(WS_PROTOCOL) if ws is not None else None  # uvicorn's, when known
+        self.pending: list[str] = []  # frames of this turn, written together by `flush`
         self.backlog: deque[str] = deque()  # frames waiting for the socket to take them
         self.writer: asyncio.Task[None] | None = None  # writing the backlog
         self.gone = False  # a send failed: the socket is closing
@@ -110,7 +136,9 @@ class _Member:
 
     @property
     def waiting(self) -> int:
-        return len(self.backlog) + (self.writer is not None) if self.direct else self.control.qsize()
+        if not self.direct:
+            return self.control.qsize()
+        return len(self.pending) + len(self.backlog) + (self.writer is not None)
 
     def live(self) -> bool:
         """The operation still runs (the client did not complete it) on an open socket."""
@@ -118,33 +146,48 @@ class _Member:
         return (not self.gone and self.handler.operations.get(self.operation.id) is self.operation
                 and self.ws.application_state is WebSocketState.CONNECTED)
 
-    def write(self, payload: str) -> None:
-        """Send a `next` message carrying `payload` (JSON text) now, or queue it behind those
-        the socket has not taken yet."""
+    def write(self, payload: str) -> bool:
+        """Queue a `next` message carrying `payload` (JSON text) for `flush`, or behind those the
+        socket has not taken yet; whether this member now needs a flush."""
         if not self.live():
-            return
+            return False
         frame = self.head + payload + "}"
         if self.writer is not None:
             self.backlog.append(frame)
-            return
-        assert self.ws is not None
-        send = self.ws.send({"type": "websocket.send", "text": frame})
-        # Run the send eagerly, in this task: with room in the socket's buffer it completes
-        # without suspending (as asyncio's eager tasks do from Python 3.12). Only a send that
-        # must wait for the client becomes a task of its own.
-        try:
-            waiting_on = send.send(None)
-        except StopIteration:
-            return
-        except Exception:  # noqa: BLE001 - the socket is gone; strawberry ends the operation
-            self.lost()
-            return
-        self.writer = asyncio.get_running_loop().create_task(self._finish(send, waiting_on))
+            return False
+        self.pending.append(frame)
+        return len(self.pending) == 1
 
-    async def _finish(self, send: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-        """Finish a send that suspended, then write the backlog."""
+    def flush(self) -> None:
+        """Send the frames of this turn: with uvicorn's protocol at hand and room in the socket's
+        buffer, framed and written in one go (one system call for all of them); otherwise through
+        ASGI, one by one as the socket takes them, by a task of their own."""
+        frames, self.pending = self.pending, []
+        if not frames or not self.live():
+            return
+        if self.writer is not None:
+            self.backlog.extend(frames)
+            return
+        p = self.protocol
+        if p is not None:
+            if p.disconnected or p.close_sent or p.transport.is_closing():
+                self.lost()
+                return
+            if p.writable.is_set() and p.handshake_complete and p.initial_response is None:
+                try:
+                    for frame in frames:
+                        p.conn.send_text(frame.encode())
+                    p.transport.write(b"".join(p.conn.data_to_send()))
+                except Exception:  # noqa: BLE001 - the connection is closing
+                    self.lost()
+                return
+            # The client reads too slowly: wait for it, as below.
+        self.backlog.extend(frames)  # any other server: through ASGI, by a task of its own
+        self.writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Write the backlog, each frame as the socket takes it."""
         try:
-            await _resume(send, waiting_on)
             while self.backlog and self.live():
                 assert self.ws is not None
                 await self.ws.send({"type": "websocket.send", "text": self.backlog.popleft()})
@@ -154,37 +197,18 @@ class _Member:
             self.writer = None
 
     def lost(self) -> None:
+        if self.gone:
+            return
         self.gone = True
+        self.pending.clear()
         self.backlog.clear()
         self.control.put_nowait(_GONE)
 
     async def flushed(self) -> None:
         """Until what was written to this member went to its socket (or failed)."""
+        self.flush()
         while self.writer is not None:
             await asyncio.wait([self.writer])  # not cancelling the writer if this is cancelled
-
-
-async def _resume(send: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-    """Drive a coroutine that suspended on `waiting_on` (a future, or None for a bare yield) to its end."""
-    try:
-        while True:
-            try:
-                if waiting_on is None:
-                    await asyncio.sleep(0)
-                else:
-                    await waiting_on
-            except BaseException as error:  # cancelled, or the future failed: the coroutine sees it
-                try:
-                    waiting_on = send.throw(error)
-                except StopIteration:
-                    return
-                continue
-            try:
-                waiting_on = send.send(None)
-            except StopIteration:
-                return
-    finally:
-        send.close()
 
 
 class _Shared:
@@ -193,6 +217,16 @@ class _Shared:
     def __init__(self) -> None:
         self.members: dict[_Member, None] = {}  # in subscription order
         self.task: asyncio.Task[None] | None = None
+        self.dirty: list[_Member] = []  # members with frames of this turn
+        self.flushing: asyncio.Handle | None = None
+
+    def flush(self) -> None:
+        """Write the frames of this turn (scheduled once per turn: a burst of results goes out
+        together, one write per socket)."""
+        self.flushing = None
+        dirty, self.dirty = self.dirty, []
+        for member in dirty:
+            member.flush()
 
 
 class SharedSubscriptions:
@@ -249,6 +283,9 @@ class SharedSubscriptions:
         finally:
             if self._shared.get(key) is shared:
                 del self._shared[key]
+            if shared.flushing is not None:
+                shared.flushing.cancel()
+            shared.flush()
             for member in list(shared.members):
                 member.control.put_nowait(_END)
 
@@ -258,16 +295,21 @@ class SharedSubscriptions:
             if member.waiting >= self._queue_size:
                 self._overflow(shared, member)
             elif member.direct:
-                member.write(payload)
+                if member.write(payload):
+                    shared.dirty.append(member)
             else:
                 member.control.put_nowait(result)
+        if shared.dirty and shared.flushing is None:
+            shared.flushing = asyncio.get_running_loop().call_soon(shared.flush)
 
     def _hand_over(self, shared: _Shared, result: Any) -> None:
+        shared.flush()  # what went before, first
         for member in list(shared.members):
             member.control.put_nowait(result)
 
     def _overflow(self, shared: _Shared, member: _Member) -> None:
         del shared.members[member]
+        member.pending.clear()
         member.backlog.clear()
         while not member.control.empty():
             member.control.get_nowait()
