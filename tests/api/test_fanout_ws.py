@@ -42,9 +42,10 @@ async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
         yield served
 
 
-@pytest.fixture(params=["framed", "asgi"])
+@pytest.fixture(params=["framed", "deflate", "asgi"])
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """How shared results are written: framed onto uvicorn's protocol, or through ASGI."""
+    """How shared results are written: framed here onto uvicorn's protocol; framed by websockets
+    there (per-message deflate negotiated); or through ASGI."""
     if request.param == "asgi":  # as if the server were not uvicorn's websockets-sansio
         init = fanout._Member.__init__
 
@@ -54,6 +55,11 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
         monkeypatch.setattr(fanout._Member, "__init__", plain)
     yield request.param
+
+
+def open_ws(base: str, path: str) -> Any:
+    return connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"],
+                   compression="deflate" if path == "deflate" else None)
 
 
 def shared_of(app: Any) -> fanout.SharedSubscriptions:
@@ -117,9 +123,7 @@ def nexts(op: str, ids: list[str], lots: list[str]) -> list[dict[str, Any]]:
 
 async def test_each_member_gets_its_own_ids_once_in_commit_order(served: tuple[str, Any], path: str) -> None:
     base, app = served
-    url = f"ws://{base}/graphql"
-    async with connect(url, subprotocols=["graphql-transport-ws"]) as one, \
-            connect(url, subprotocols=["graphql-transport-ws"]) as two:
+    async with open_ws(base, path) as one, open_ws(base, path) as two:
         await init(one)
         await init(two)
         await subscribe(one, "a")  # two operations on one socket, one on another: one execution
@@ -127,7 +131,8 @@ async def test_each_member_gets_its_own_ids_once_in_commit_order(served: tuple[s
         await subscribe(two, "x")
         await until(lambda: len(members(app)) == 3)
         assert shared_of(app).shared_count == 1
-        assert all((m.protocol is not None) == (path == "framed") for m in members(app))
+        assert all((m.protocol is not None) == (path != "asgi") for m in members(app))
+        assert all(bool(m.ws.scope[fanout.WS_PROTOCOL].conn.extensions) == (path == "deflate") for m in members(app))
 
         lots = [f"{path}-1", f"{path}-2", f"{path}-3"]
         ids = await record(base, *lots)  # one transaction: a burst, written to each socket together
@@ -150,9 +155,7 @@ async def test_each_member_gets_its_own_ids_once_in_commit_order(served: tuple[s
 
 async def test_a_member_whose_socket_stalls_is_closed_4029_alone(served: tuple[str, Any], path: str) -> None:
     base, app = served
-    url = f"ws://{base}/graphql"
-    async with connect(url, subprotocols=["graphql-transport-ws"]) as slow, \
-            connect(url, subprotocols=["graphql-transport-ws"]) as fast:
+    async with open_ws(base, path) as slow, open_ws(base, path) as fast:
         await init(slow)
         await subscribe(slow, "s")
         await until(lambda: len(members(app)) == 1)
@@ -187,7 +190,7 @@ async def test_a_member_whose_socket_stalls_is_closed_4029_alone(served: tuple[s
 
 async def test_a_failing_shared_execution_tells_every_member(served: tuple[str, Any], path: str) -> None:
     base, app = served
-    async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    async with open_ws(base, path) as ws:
         await init(ws)
         await subscribe(ws, "p")
         await subscribe(ws, "q")

@@ -46,8 +46,12 @@ WS_PROTOCOL = "tracegraph.ws_protocol"  # the scope key of uvicorn's protocol ob
 
 try:
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.protocol import State
 except ImportError:  # pragma: no cover - another server, or an older uvicorn
     WebSocketsSansIOProtocol = None  # type: ignore[assignment, misc]
+# What `_Member.flush` uses of it (uvicorn 0.35 to 0.54 at least); without any, the ASGI path.
+_PROTOCOL_ATTRIBUTES = ("conn", "transport", "writable", "disconnected", "close_sent", "handshake_complete",
+                        "initial_response")
 
 
 class ExposeWebSocketProtocol:
@@ -60,9 +64,11 @@ class ExposeWebSocketProtocol:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket" and WebSocketsSansIOProtocol is not None and isinstance(
-                getattr(send, "__self__", None), WebSocketsSansIOProtocol):
-            scope[WS_PROTOCOL] = send.__self__
+        if scope["type"] == "websocket" and WebSocketsSansIOProtocol is not None:
+            protocol = getattr(send, "__self__", None)
+            if isinstance(protocol, WebSocketsSansIOProtocol) and all(
+                    hasattr(protocol, a) for a in _PROTOCOL_ATTRIBUTES):
+                scope[WS_PROTOCOL] = protocol
         await self.app(scope, receive, send)
 
 
@@ -174,12 +180,15 @@ class _Member:
                 self.lost()
                 return
             if p.writable.is_set() and p.handshake_complete and p.initial_response is None:
-                try:
-                    for frame in frames:
-                        p.conn.send_text(frame.encode())
-                    p.transport.write(b"".join(p.conn.data_to_send()))
-                except Exception:  # noqa: BLE001 - the connection is closing
+                conn = p.conn
+                if conn.state is not State.OPEN:
                     self.lost()
+                elif conn.extensions:  # per-message deflate: websockets frames (and compresses) them
+                    for frame in frames:
+                        conn.send_text(frame.encode())
+                    p.transport.write(b"".join(conn.data_to_send()))
+                else:  # what websockets' send_text would write: unmasked, unfragmented text frames
+                    p.transport.write(b"".join(_text_frame(frame.encode()) for frame in frames))
                 return
             # The client reads too slowly: wait for it, as below.
         self.backlog.extend(frames)  # any other server: through ASGI, by a task of its own
@@ -209,6 +218,16 @@ class _Member:
         self.flush()
         while self.writer is not None:
             await asyncio.wait([self.writer])  # not cancelling the writer if this is cancelled
+
+
+def _text_frame(data: bytes) -> bytes:
+    """A final, unmasked WebSocket text frame (RFC 6455, section 5.2), as a server sends it."""
+    n = len(data)
+    if n < 126:
+        return b"\x81" + n.to_bytes(1, "big") + data
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + data
+    return b"\x81\x7f" + n.to_bytes(8, "big") + data
 
 
 class _Shared:
