@@ -205,3 +205,18 @@ async def test_a_failing_shared_execution_tells_every_member(served: tuple[str, 
             assert mine[0]["payload"]["data"] is None
             assert mine[0]["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIBER_OVERFLOW"
         await until(lambda: shared_of(app).shared_count == 0)
+
+
+async def test_a_subscription_that_does_not_validate_gets_an_error_per_operation(
+        served: tuple[str, Any], path: str) -> None:
+    base, app = served
+    async with open_ws(base, path) as ws:
+        await init(ws)
+        for op in ("v1", "v2"):  # shareable by its text, so it goes to the shared execution
+            await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {
+                "query": "subscription { eventRecorded { noSuchField } }"}}))
+        got = await frames(ws, 2)
+        assert sorted(m["id"] for m in got) == ["v1", "v2"]
+        assert all(m["type"] == "error" and "noSuchField" in m["payload"][0]["message"] for m in got), got
+        await quiet(ws)  # no `complete` after an `error`
+        await until(lambda: shared_of(app).shared_count == 0)
