@@ -128,11 +128,11 @@ class _Member:
         # for what strawberry must handle itself, such as a pre-execution error) a result.
         self.control: asyncio.Queue[Any] = asyncio.Queue()
         self.handler, self.operation = operation if operation is not None and ws is not None else (None, None)
-        self.head = "" if self.operation is None else \
-            f'{{"id":{json.dumps(self.operation.id)},"type":"next","payload":'
+        self.head = b"" if self.operation is None else \
+            f'{{"id":{json.dumps(self.operation.id)},"type":"next","payload":'.encode()
         self.protocol = ws.scope.get(WS_PROTOCOL) if ws is not None else None  # uvicorn's, when known
-        self.pending: list[str] = []  # frames of this turn, written together by `flush`
-        self.backlog: deque[str] = deque()  # frames waiting for the socket to take them
+        self.pending: list[bytes] = []  # messages (UTF-8 JSON) of this turn, written together by `flush`
+        self.backlog: deque[bytes] = deque()  # messages waiting for the socket to take them
         self.writer: asyncio.Task[None] | None = None  # writing the backlog
         self.gone = False  # a send failed: the socket is closing
 
@@ -152,12 +152,12 @@ class _Member:
         return (not self.gone and self.handler.operations.get(self.operation.id) is self.operation
                 and self.ws.application_state is WebSocketState.CONNECTED)
 
-    def write(self, payload: str) -> bool:
-        """Queue a `next` message carrying `payload` (JSON text) for `flush`, or behind those the
+    def write(self, payload: bytes) -> bool:
+        """Queue a `next` message carrying `payload` (UTF-8 JSON) for `flush`, or behind those the
         socket has not taken yet; whether this member now needs a flush."""
         if not self.live():
             return False
-        frame = self.head + payload + "}"
+        frame = self.head + payload + b"}"
         if self.writer is not None:
             self.backlog.append(frame)
             return False
@@ -185,10 +185,10 @@ class _Member:
                     self.lost()
                 elif conn.extensions:  # per-message deflate: websockets frames (and compresses) them
                     for frame in frames:
-                        conn.send_text(frame.encode())
+                        conn.send_text(frame)
                     p.transport.write(b"".join(conn.data_to_send()))
                 else:  # what websockets' send_text would write: unmasked, unfragmented text frames
-                    p.transport.write(b"".join(_text_frame(frame.encode()) for frame in frames))
+                    p.transport.write(b"".join(_text_frame(frame) for frame in frames))
                 return
             # The client reads too slowly: wait for it, as below.
         self.backlog.extend(frames)  # any other server: through ASGI, by a task of its own
@@ -199,7 +199,7 @@ class _Member:
         try:
             while self.backlog and self.live():
                 assert self.ws is not None
-                await self.ws.send({"type": "websocket.send", "text": self.backlog.popleft()})
+                await self.ws.send({"type": "websocket.send", "text": self.backlog.popleft().decode()})
         except Exception:  # noqa: BLE001 - the socket is gone
             self.lost()
         finally:
@@ -309,7 +309,7 @@ class SharedSubscriptions:
                 member.control.put_nowait(_END)
 
     def _fan_out(self, shared: _Shared, result: ExecutionResult) -> None:
-        payload = json.dumps(next_payload(result), separators=(",", ":"))  # once for every member
+        payload = json.dumps(next_payload(result), separators=(",", ":")).encode()  # once for every member
         for member in list(shared.members):
             if member.waiting >= self._queue_size:
                 self._overflow(shared, member)
