@@ -6,6 +6,10 @@ records events at a steady rate with GraphQL mutations (`--batch` events per tra
 it receives; latency is receipt time minus the event's `recordedAt` (set inside the committing
 transaction, so the figure slightly overstates commit-to-receipt). An event is lost for a
 subscriber when it never arrives; a repeat is counted too (both must be zero below the bound).
+It also reports the CPU time the server processes and the client processes spent from the first
+event recorded to the last one received, and the server's per delivery (µs): the clients share
+the machine, so a client that costs too much holds the server back. By default they use a
+minimal raw-socket graphql-transport-ws client (`--client websockets`: the websockets library).
 
     .venv/bin/python bench/subscriptions.py                           # the grid in the README
     .venv/bin/python bench/subscriptions.py --subscribers 100 --rate 100 --seconds 10
