@@ -71,8 +71,9 @@ def members(app: Any) -> list[Any]:
     return [m for s in shared_of(app)._shared.values() for m in s.members]
 
 
-async def post(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    async with httpx.AsyncClient(headers=AUTH, trust_env=False) as client:
+async def post(base: str, query: str, variables: dict[str, Any] | None = None,
+               auth: dict[str, str] = AUTH) -> dict[str, Any]:
+    async with httpx.AsyncClient(headers=auth, trust_env=False) as client:
         response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
     body = response.json()
     assert "errors" not in body, body
@@ -84,14 +85,14 @@ def receive(lot: str) -> dict[str, Any]:
             "outputs": [{"itemId": lot, "quantity": 1}]}
 
 
-async def record(base: str, *lots: str) -> list[str]:
-    answer = (await post(base, BATCH, {"input": [receive(lot) for lot in lots]}))["recordEvents"]
+async def record(base: str, *lots: str, auth: dict[str, str] = AUTH) -> list[str]:
+    answer = (await post(base, BATCH, {"input": [receive(lot) for lot in lots]}, auth))["recordEvents"]
     assert answer["errors"] == []
     return [e["id"] for e in answer["events"]]
 
 
-async def init(ws: ClientConnection) -> None:
-    await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
+async def init(ws: ClientConnection, auth: dict[str, str] = AUTH) -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": auth}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
 
 
@@ -220,3 +221,32 @@ async def test_a_subscription_that_does_not_validate_gets_an_error_per_operation
         assert all(m["type"] == "error" and "noSuchField" in m["payload"][0]["message"] for m in got), got
         await quiet(ws)  # no `complete` after an `error`
         await until(lambda: shared_of(app).shared_count == 0)
+
+
+async def org_key(base: str, name: str) -> dict[str, str]:
+    org = (await post(base, "mutation($n: String!) { createOrganization(name: $n) { organization { id } } }",
+                      {"n": name}))["createOrganization"]["organization"]["id"]
+    key = (await post(base, "mutation($o: ID!) { createApiKey(organizationId: $o, role: OPERATOR) { key } }",
+                      {"o": org}))["createApiKey"]["key"]
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def test_members_share_only_with_the_same_visibility(served: tuple[str, Any], path: str) -> None:
+    base, app = served
+    a, b = await org_key(base, f"A {path}"), await org_key(base, f"B {path}")
+    async with open_ws(base, path) as a1, open_ws(base, path) as a2, open_ws(base, path) as b1, \
+            open_ws(base, path) as admin:
+        for ws, auth, op in ((a1, a, "a1"), (a2, a, "a2"), (b1, b, "b1"), (admin, AUTH, "z")):
+            await init(ws, auth)
+            await subscribe(ws, op)
+        await until(lambda: len(members(app)) == 4)
+        assert shared_of(app).shared_count == 3  # A's two keys share; B and the admin run apart
+
+        ids = await record(base, f"{path}-A1", auth=a)  # A's event: A and the admin see it, B does not
+        assert await frames(a1, 1) == nexts("a1", ids, [f"{path}-A1"])
+        assert await frames(a2, 1) == nexts("a2", ids, [f"{path}-A1"])
+        assert await frames(admin, 1) == nexts("z", ids, [f"{path}-A1"])
+        await quiet(b1)
+        mine = await record(base, f"{path}-B1", auth=b)
+        assert await frames(b1, 1) == nexts("b1", mine, [f"{path}-B1"])
+        await quiet(a1)
