@@ -188,7 +188,8 @@ class _Member:
                         conn.send_text(frame)
                     p.transport.write(b"".join(conn.data_to_send()))
                 else:  # what websockets' send_text would write: unmasked, unfragmented text frames
-                    p.transport.write(b"".join(_text_frame(frame) for frame in frames))
+                    # (after anything websockets still holds, normally nothing: uvicorn writes at once)
+                    p.transport.write(b"".join([*conn.data_to_send(), *map(_text_frame, frames)]))
                 return
             # The client reads too slowly: wait for it, as below.
         self.backlog.extend(frames)  # any other server: through ASGI, by a task of its own
