@@ -6,6 +6,10 @@ records events at a steady rate with GraphQL mutations (`--batch` events per tra
 it receives; latency is receipt time minus the event's `recordedAt` (set inside the committing
 transaction, so the figure slightly overstates commit-to-receipt). An event is lost for a
 subscriber when it never arrives; a repeat is counted too (both must be zero below the bound).
+It also reports the CPU time the server processes and the client processes spent from the first
+event recorded to the last one received, and the server's per delivery (µs): the clients share
+the machine, so a client that costs too much holds the server back. By default they use a
+minimal raw-socket graphql-transport-ws client (`--client websockets`: the websockets library).
 
     .venv/bin/python bench/subscriptions.py                           # the grid in the README
     .venv/bin/python bench/subscriptions.py --subscribers 100 --rate 100 --seconds 10
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -27,6 +32,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -106,7 +112,134 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
     out.write_text(json.dumps({"got": got, "repeats": repeats, "closes": closes}))
 
 
+class LightSubscriber(asyncio.Protocol):
+    """A minimal graphql-transport-ws client on a raw socket, cheaper per message than the
+    `websockets` library, so that 1,000 subscribers' client side does not starve the server of
+    the machine's CPU: the HTTP upgrade, masked client frames, unmasked unfragmented server
+    frames (what uvicorn sends), ping answered with pong."""
+
+    def __init__(self, host: str, path: str, on_text: Any, on_close: Any) -> None:
+        self.host, self.path, self.on_text, self.on_close = host, path, on_text, on_close
+        self.buf = bytearray()
+        self.upgraded = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write((f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
+
+    def send(self, opcode: int, data: bytes) -> None:
+        mask = os.urandom(4)
+        n = len(data)
+        head = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        assert self.transport is not None
+        self.transport.write(head + mask + masked)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buf = self.buf
+        buf += data
+        pos = 0
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            assert buf.startswith(b"HTTP/1.1 101"), bytes(buf[:200])
+            self.upgraded = True
+            pos = end + 4
+            self.send(1, json.dumps({"type": "connection_init", "payload": AUTH}).encode())
+            self.send(1, json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}).encode())
+        size = len(buf)
+        while size - pos >= 2:
+            opcode, n = buf[pos] & 0x0F, buf[pos + 1] & 0x7F
+            start = pos + 2
+            if n == 126:
+                n, start = int.from_bytes(buf[pos + 2:pos + 4], "big"), pos + 4
+            elif n == 127:
+                n, start = int.from_bytes(buf[pos + 2:pos + 10], "big"), pos + 10
+            if size < start + n:
+                break
+            payload = bytes(buf[start:start + n])
+            pos = start + n
+            if opcode == 1:
+                self.on_text(payload, now)
+            elif opcode == 9:
+                self.send(10, payload)
+            elif opcode == 8:
+                self.on_close(int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005)
+                assert self.transport is not None
+                self.transport.close()
+        del buf[:pos]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.on_close(None)
+
+
+async def client_main_light(urls: list[str], n: int, out: Path) -> None:
+    """As `client_main`, with LightSubscriber."""
+    warm = [False] * n
+    got: list[dict[str, float]] = [{} for _ in range(n)]
+    repeats = [0] * n
+    closes: list[int | None] = [None] * n
+    loop = asyncio.get_running_loop()
+    transports = []
+
+    def receiver(k: int) -> Any:
+        def on_text(raw: bytes, now: float) -> None:
+            m = json.loads(raw)
+            if m.get("type") != "next":
+                return
+            e = m["payload"]["data"]["eventRecorded"]
+            if e["itemIds"][0].startswith("WARM"):
+                warm[k] = True
+            elif e["id"] in got[k]:
+                repeats[k] += 1
+            else:
+                got[k][e["id"]] = now - datetime.fromisoformat(e["recordedAt"]).timestamp()
+
+        def on_close(code: int | None) -> None:
+            if closes[k] is None:
+                closes[k] = code
+
+        return on_text, on_close
+
+    for k in range(n):
+        url = urlsplit(urls[k % len(urls)])
+        on_text, on_close = receiver(k)
+        transport, _ = await loop.create_connection(
+            lambda url=url, on_text=on_text, on_close=on_close: LightSubscriber(url.netloc, url.path, on_text, on_close),
+            url.hostname, url.port)
+        transports.append(transport)
+        if k % 50 == 49:
+            await asyncio.sleep(0.05)  # do not stampede the accept queue
+
+    async def report_warm() -> None:
+        while not all(warm):
+            await asyncio.sleep(0.05)
+        print("warm", flush=True)
+        while True:
+            await asyncio.sleep(0.25)
+            print(sum(len(g) for g in got), flush=True)
+
+    warmed = asyncio.create_task(report_warm())
+    await loop.run_in_executor(None, sys.stdin.read)
+    warmed.cancel()
+    for t in transports:
+        t.close()
+    out.write_text(json.dumps({"got": got, "repeats": repeats, "closes": closes}))
+
+
 # -- the run ------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _receive(lot: str) -> dict[str, Any]:
@@ -150,7 +283,7 @@ async def publish(servers: list[Server], prefix: str, rate: float, count: int, b
 
 
 def run(instances: int, subscribers: int, rate: float, seconds: float, clients: int, batch: int,
-        ) -> dict[str, Any]:
+        client: str = "light") -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         env: dict[str, str] = {"TRACEGRAPH_LOG_LEVEL": "warning"}
         if instances > 1:
@@ -164,7 +297,8 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
         per = [subscribers // clients + (1 if k < subscribers % clients else 0) for k in range(clients)]
         for k, n in enumerate(per):
             out = tmp / f"tracegraph-bench-sub-{os.getpid()}-{k}.json"
-            proc = subprocess.Popen([sys.executable, __file__, "client", "--n", str(n), "--out", str(out), *urls],
+            proc = subprocess.Popen([sys.executable, __file__, "client", "--n", str(n), "--out", str(out), "--kind", client,
+                                     *urls],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             procs.append((proc, out))
 
@@ -191,6 +325,9 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
         for k, (proc, _) in enumerate(procs):
             threading.Thread(target=follow, args=(k, proc), daemon=True).start()
         count = int(rate * seconds)
+        server_cpu = [cpu_seconds(s.proc.pid) for s in servers]
+        client_cpu = [cpu_seconds(p.pid) for p, _ in procs]
+        started = time.monotonic()
         ids, achieved = asyncio.run(publish(servers, "BENCH", rate, count, batch))
         # Wait until every subscriber has everything, or nothing more arrives for 5 s.
         last, still = -1, time.monotonic()
@@ -198,6 +335,10 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             if sum(received) != last:
                 last, still = sum(received), time.monotonic()
             time.sleep(0.25)
+        # CPU of the measured window: publishing and delivering (the quiet tail of at most 5 s adds little).
+        wall = time.monotonic() - started
+        server_cpu = [cpu_seconds(s.proc.pid) - c for s, c in zip(servers, server_cpu, strict=True)]
+        client_cpu = [cpu_seconds(p.pid) - c for (p, _), c in zip(procs, client_cpu, strict=True)]
         latencies: list[float] = []
         lost = repeats = 0
         closes: list[int | None] = []
@@ -221,7 +362,9 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
             "events": count, "deliveries": len(latencies), "p50_ms": round(pct(50), 1), "p99_ms": round(pct(99), 1),
             "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
             "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
-            "lost": lost, "repeats": repeats, "abnormal_closes": closes}
+            "lost": lost, "repeats": repeats, "abnormal_closes": closes, "wall_s": round(wall, 1),
+            "server_cpu_s": round(sum(server_cpu), 2), "client_cpu_s": round(sum(client_cpu), 2),
+            "server_us_per_delivery": round(1e6 * sum(server_cpu) / len(latencies), 1) if latencies else None}
 
 
 def main() -> None:
@@ -230,9 +373,13 @@ def main() -> None:
         p.add_argument("client")
         p.add_argument("--n", type=int, required=True)
         p.add_argument("--out", type=Path, required=True)
+        p.add_argument("--kind", choices=["light", "websockets"], default="light")
         p.add_argument("urls", nargs="+")
         a = p.parse_args()
-        asyncio.run(client_main(a.urls, a.n, a.out))
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run((client_main_light if a.kind == "light" else client_main)(a.urls, a.n, a.out))
         return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--subscribers", type=int, nargs="+", default=[100, 1000])
@@ -241,16 +388,20 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--clients", type=int, default=2, help="client processes holding the subscribers")
     p.add_argument("--batch", type=int, default=10, help="events per transaction (1: one mutation per event)")
+    p.add_argument("--client", choices=["light", "websockets"], default="light",
+                   help="the subscribers' client: a minimal raw-socket one (cheap), or the websockets library")
     a = p.parse_args()
-    print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} client processes")
-    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats")
+    print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} {a.client} client processes")
+    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats"
+          "   wall s  server CPU s (us/delivery)  client CPU s")
     for instances in a.instances:
         for subscribers in a.subscribers:
             for rate in a.rate:
-                r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch)
+                r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch, a.client)
                 print(f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
                       f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
-                      f"{r['repeats']:8}", flush=True)
+                      f"{r['repeats']:8} {r['wall_s']:8} {r['server_cpu_s']:8} ({r['server_us_per_delivery']})"
+                      f" {r['client_cpu_s']:13}", flush=True)
                 if r["abnormal_closes"]:
                     print("   closes:", sorted(set(r["abnormal_closes"])), flush=True)
 

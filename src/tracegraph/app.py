@@ -32,6 +32,7 @@ STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendo
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
     from .api import build_graphql_app
+    from .api.fanout import ExposeWebSocketProtocol
     from .api.exports import export_routes
 
     settings = settings or default_settings()
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(Authenticate, auth=auth, limiter=limiter),
+        middleware=[Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
+                    Middleware(Authenticate, auth=auth, limiter=limiter),
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger

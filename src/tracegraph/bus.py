@@ -131,6 +131,9 @@ class Overflowed(Exception):
     """The subscriber's queue overflowed: it was dropped from the bus and missed messages."""
 
 
+BURST = 16  # messages a subscriber takes from its queue per turn of the event loop, at most
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One subscription's queue. `accept` (called at publish time, so cheap and synchronous)
@@ -167,12 +170,17 @@ class Subscriber:
             self.on_overflow()
 
     async def __aiter__(self) -> AsyncIterator[Message]:
+        n = 0
         while True:
             message = await self.queue.get()
             if message is None:
                 raise Overflowed(f"more than {self.size} messages waited for this subscriber")
             yield message
-            await asyncio.sleep(0)  # a backlog is sent one message per turn, so others get theirs
+            n += 1
+            if n % BURST == 0:
+                # A backlog is sent BURST messages per turn, so others get theirs; a burst that
+                # goes out in one turn goes to each socket in one write (api/fanout.py).
+                await asyncio.sleep(0)
 
 
 class Bus:

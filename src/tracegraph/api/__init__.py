@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import OrderedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +19,7 @@ from ..domain.auth import Unauthenticated, bearer
 from ..services.auth import Auth
 from ..services.ledger import Ledger
 from .context import Context
-from .fanout import SharedSubscriptions
+from .fanout import SharedSubscriptions, TransportWSHandler
 from .loaders import Loaders
 from .schema import make_schema, schema
 from .wslimits import LimitedTransportWSHandler, SocketLimits
@@ -30,11 +28,16 @@ from .wslimits import LimitedTransportWSHandler, SocketLimits
 log = logging.getLogger("tracegraph.auth")
 
 
+class SocketHandler(LimitedTransportWSHandler, TransportWSHandler):
+    """graphql-transport-ws with the socket limits and the shared subscriptions' direct writes."""
+
+
 class TracegraphGraphQL(GraphQL[Context, None]):
     """GraphQL over HTTP (GraphiQL on GET) and WebSocket, on one ledger and bus."""
 
-    # Operations a socket sends are limited per connection and per key (api/wslimits.py).
-    graphql_transport_ws_handler_class = LimitedTransportWSHandler  # type: ignore[assignment]
+    # Operations a socket sends are limited per connection and per key (api/wslimits.py); shared
+    # results are written directly to the sockets (api/fanout.py).
+    graphql_transport_ws_handler_class = SocketHandler  # type: ignore[assignment]
 
     def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
                  limiter: RateLimiter | None = None):
@@ -45,27 +48,10 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         # Identical subscriptions run once and fan out (api/fanout.py).
         served = schema if settings.introspection else make_schema(introspection=False)
         self.schema = SharedSubscriptions(served, settings.subscriber_queue)  # type: ignore[assignment]
-        self._encoded: OrderedDict[int, tuple[object, str]] = OrderedDict()
         self.ledger = ledger
         self.bus = bus
         self.settings = settings
         self.auth = auth
-
-    def encode_json(self, data: object) -> str | bytes:
-        """JSON, encoding a shared subscription's result once for all its subscribers: their
-        `next` messages differ only in the operation id (api/fanout.py)."""
-        if isinstance(data, dict) and data.get("type") == "next" and len(data) == 3:
-            payload = data.get("payload")
-            if isinstance(payload, dict) and len(payload) == 1 and "data" in payload:
-                result = payload["data"]
-                cached = self._encoded.get(id(result))
-                if cached is None or cached[0] is not result:
-                    cached = (result, json.dumps(result, separators=(",", ":")))
-                    self._encoded[id(result)] = cached
-                    if len(self._encoded) > 64:
-                        self._encoded.popitem(last=False)
-                return f'{{"id":{json.dumps(data["id"])},"type":"next","payload":{{"data":{cached[1]}}}}}'
-        return super().encode_json(data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(ledger=self.ledger, bus=self.bus, settings=self.settings, loaders=Loaders(self.ledger),
