@@ -42,6 +42,7 @@ class TokenVerifier(Protocol):
     organization_claim: str
     role_claim: str
     default_role: Role | None
+    leeway: float  # seconds of clock skew allowed past `exp`
 
     async def verify(self, token: str) -> dict[str, Any]: ...
 
@@ -62,6 +63,12 @@ class Auth:
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener(kind, id)` after a change that affects authentication."""
         self._listeners.append(listener)
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every change that affects authentication (here or on another instance): a
+        check begun before it may have missed the change."""
+        return self._generation
 
     def forget(self, kind: str = "", id: str = "") -> None:
         """Drop what this instance cached about keys and organizations (a change was made,
@@ -124,7 +131,28 @@ class Auth:
         if not key.usable():
             raise Unauthenticated("the API key has expired")
         return Principal(organization_id=key.organization_id, role=key.role,
-                         is_admin=key.organization_id is None, key_id=key.id)
+                         is_admin=key.organization_id is None, key_id=key.id, expires_at=key.expires_at)
+
+    async def refusal(self, principal: Principal) -> str | None:
+        """Why a principal authenticated earlier is no longer accepted, read from the store (not
+        the cache): its API key revoked, gone, expired or changed, a JWT's organization gone;
+        None while it still is. (A JWT's own expiry is the principal's `expires_at`.)"""
+        if principal.key_id is None:  # TRACEGRAPH_ADMIN_KEY
+            return None
+        if principal.key_id.startswith("jwt:"):
+            if not await self.store.get("Organization", [principal.organization_id or ""]):
+                return "the token's organization no longer exists"
+            return None
+        key = await self.store.api_key(principal.key_id)
+        if key is None:
+            return "API key unknown"
+        if key.revoked:
+            return "API key revoked"
+        if not key.usable():
+            return "API key expired"
+        if key.organization_id != principal.organization_id or key.role != principal.role:
+            return "API key changed"
+        return None
 
     async def _from_jwt(self, token: str) -> Principal:
         if self.tokens is None:
@@ -132,7 +160,7 @@ class Auth:
                                   "(TRACEGRAPH_OIDC_ISSUER): send an API key")
         claims = await self.tokens.verify(token)
         principal = principal_from_claims(claims, self.tokens.organization_claim, self.tokens.role_claim,
-                                          self.tokens.default_role)
+                                          self.tokens.default_role, getattr(self.tokens, "leeway", 0.0))
         org = principal.organization_id or ""
         if not await self._organization_exists(org):
             raise Unauthenticated(f"unknown organization {org[:80]!r} in the token's "
