@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             yield
         finally:
             state["ready"] = False
+            await sessions.stop()
             await bus.stop()
             if tokens is not None:
                 await tokens.aclose()

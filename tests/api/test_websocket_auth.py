@@ -49,6 +49,9 @@ async def served(tmp_path_factory: pytest.TempPathFactory, issuer: Issuer) -> As
     settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False,
                         oidc_issuer=issuer.url, oidc_audience=AUDIENCE, oidc_leeway=0.0)
     async with uvicorn_in_loop(settings) as served:
+        # No periodic check here (tests/unit/test_socket_sessions.py has it): each close below
+        # comes from what it tests.
+        sessions_of(served[1]).sweep_seconds = 3600
         yield served
 
 
@@ -246,7 +249,7 @@ async def test_an_organization_changed_has_its_sockets_checked_again(served: tup
         # other key's socket alone.
         rename = 'mutation($i: ID!) { renameOrganization(id: $i, name: "Sockets SA") { errors { message } } }'
         assert (await post(base, rename, {"i": org["id"]}))["renameOrganization"]["errors"] == []
-        assert await until_closed(doomed) == []
+        assert await until_closed(doomed, timeout=1) == []  # at once, not by the 5 s sweep
         assert (doomed.close_code, doomed.close_reason) == (4403, "API key revoked")
         lot = await record(base, org, "ORG-1")
         assert await next_id(other) == ("o", lot)

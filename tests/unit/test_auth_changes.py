@@ -42,6 +42,9 @@ class SlowStore:
     async def api_key(self, key_id: str) -> ApiKey | None:
         return self.key if key_id == self.key.id else None
 
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        return [self.key] if organization_id == self.key.organization_id else []
+
     async def revoke_api_key(self, key_id: str) -> bool:
         self.key = self.key.model_copy(update={"revoked": True})
         return True

@@ -16,12 +16,22 @@ from tracegraph.services.auth import Auth
 class Store:
     def __init__(self, *keys: ApiKey) -> None:
         self.keys = {k.id: k for k in keys}
+        self.organizations = {"acme"}
+        self.reads = 0
 
     async def api_key_by_hash(self, digest: str) -> ApiKey | None:
         return next((k for k in self.keys.values() if k.hash == digest), None)
 
     async def api_key(self, key_id: str) -> ApiKey | None:
         return self.keys.get(key_id)
+
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        self.reads += 1
+        return [k for k in self.keys.values() if k.organization_id == organization_id]
+
+    async def get(self, kind: str, ids: list[str]) -> dict[str, Any]:
+        assert kind == "Organization"
+        return {i: object() for i in ids if i in self.organizations}
 
     def revoke(self, key_id: str) -> None:
         self.keys[key_id] = self.keys[key_id].model_copy(update={"revoked": True})
@@ -109,3 +119,21 @@ def test_a_close_reason_fits_a_close_frame() -> None:
     assert close_reason("API key revoked") == "API key revoked"
     cut = close_reason("é" * 100)
     assert len(cut.encode()) <= 123 and cut.endswith("…")
+
+
+async def test_every_open_socket_is_checked_again_periodically_one_read_per_organization() -> None:
+    store = Store(key(1), key(2), key(3))
+    auth = Auth(store)  # type: ignore[arg-type]
+    sessions = SocketSessions(auth, sweep_seconds=0.05)
+    handlers = [opened(sessions, await auth.identify(f"tg_{n}")) for n in (1, 2, 3)]
+    jwt = opened(sessions, Principal("acme", Role.VIEWER, key_id="jwt:https://id#u"))
+    store.revoke("key-2")  # on another instance, without Redis: no message
+    store.reads = 0
+    await asyncio.sleep(0.08)
+    assert [h.ended for h in handlers] == [None, (4403, "API key revoked"), None] and jwt.ended is None
+    assert store.reads == 1  # the organization's keys, once for its three sockets
+    store.organizations.clear()  # the token's organization is gone
+    await asyncio.sleep(0.06)
+    assert jwt.ended == (4403, "the token's organization no longer exists")
+    await sessions.stop()
+    assert len(sessions) == 0

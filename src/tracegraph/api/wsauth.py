@@ -8,12 +8,15 @@ closed with AUTH_CLOSE_CODE (4403) and a reason saying why:
   revoked it directly, on every other instance when the `AuthChanged` message arrives on the bus
   (through Redis);
 - when its organization changes (`changed("organization", id)`): the organization's sockets are
-  checked against the store again (`Auth.refusal`, one read per key) and those whose key or
-  token no longer holds are closed;
+  checked against the store again (`Auth.refusals`, one read of the organization's keys) and
+  those whose key or token no longer holds are closed;
+- and every SWEEP_SECONDS (5 s, the age of the auth cache) all open sockets are checked so:
+  without Redis (instances sharing a Neo4j store), or should a message be lost, a revoked key's
+  sockets close within 5 s, as its HTTP requests are refused;
 - at its expiry, an API key's `expiresAt` or a JWT's `exp` plus the allowed clock skew (the
   instant a new `connection_init` with it would be refused): one timer per socket
-  (`loop.call_later`), exact to the event loop's resolution, cancelled when the socket closes.
-  (A sweep would cost every socket a look each period; a timer costs one heap entry.)
+  (`loop.call_later`), exact to the event loop's resolution, cancelled when the socket closes
+  (the sweep would be up to 5 s late, and expiry needs no store: the principal carries it).
 
 Closing ends the socket's operations first, synchronously: shared fan-out (api/fanout.py) writes
 only to members whose operation is still registered, so nothing reaches the socket past that
@@ -38,12 +41,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
 from ..domain.auth import Principal
-from ..services.auth import Auth
+from ..services.auth import CACHE_SECONDS, Auth
 from .context import Context
 
 log = logging.getLogger("tracegraph.auth")
 
 AUTH_CLOSE_CODE = 4403
+SWEEP_SECONDS = CACHE_SECONDS
 REVOKED = "API key revoked"
 MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 125 bytes with its code
 
@@ -96,11 +100,13 @@ class Session:
 class SocketSessions:
     """The open WebSockets of this server instance, by key and by organization."""
 
-    def __init__(self, auth: Auth | None) -> None:
+    def __init__(self, auth: Auth | None, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.auth = auth
+        self.sweep_seconds = sweep_seconds
         self._by_key: dict[str, set[Session]] = {}
         self._by_organization: dict[str, set[Session]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None  # while sockets are open
 
     def __len__(self) -> int:
         return sum(len(s) for s in self._by_key.values())
@@ -123,6 +129,8 @@ class SocketSessions:
                 max(0.0, delay), self.end, session, expired_reason(principal))
         if generation is not None and generation != self.generation():
             self._spawn(self._recheck([session]))  # a change arrived while its key was checked
+        if self.auth is not None and (self._sweeper is None or self._sweeper.done()):
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="websocket-auth-sweep")
         return session
 
     def remove(self, session: Session) -> None:
@@ -158,22 +166,34 @@ class SocketSessions:
                 self._spawn(self._recheck(sessions))
 
     async def _recheck(self, sessions: list[Session]) -> None:
+        """Close those of `sessions` whose key or token the store no longer accepts."""
         if self.auth is None:
             return
-        verdicts: dict[Principal, str | None] = {}
+        try:
+            refused = await self.auth.refusals(s.principal for s in sessions)
+        except Exception:  # noqa: BLE001 - the store did not answer: leave them open, check again later
+            log.exception("checking the keys of open WebSockets failed")
+            return
         for session in sessions:
-            p = session.principal
-            if session.handler.session is not session:
-                continue
-            if p not in verdicts:
-                try:
-                    verdicts[p] = await self.auth.refusal(p)
-                except Exception:  # noqa: BLE001 - the store did not answer: leave it open (checked at expiry)
-                    log.exception("checking the key of an open WebSocket failed")
-                    verdicts[p] = None
-            reason = verdicts[p]
+            reason = refused.get(session.principal)
             if reason is not None:
                 self.end(session, reason)
+
+    async def _sweep(self) -> None:
+        """Every `sweep_seconds` while sockets are open: check them all."""
+        while self._by_key:
+            await asyncio.sleep(self.sweep_seconds)
+            await self._recheck([s for members in list(self._by_key.values()) for s in members])
+
+    async def stop(self) -> None:
+        """Stop checking (the server stops); the sockets close with the server."""
+        tasks = [t for t in (self._sweeper, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for members in list(self._by_key.values()):
+            for session in list(members):
+                self.remove(session)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -134,25 +134,42 @@ class Auth:
                          is_admin=key.organization_id is None, key_id=key.id, expires_at=key.expires_at)
 
     async def refusal(self, principal: Principal) -> str | None:
-        """Why a principal authenticated earlier is no longer accepted, read from the store (not
-        the cache): its API key revoked, gone, expired or changed, a JWT's organization gone;
-        None while it still is. (A JWT's own expiry is the principal's `expires_at`.)"""
-        if principal.key_id is None:  # TRACEGRAPH_ADMIN_KEY
-            return None
-        if principal.key_id.startswith("jwt:"):
-            if not await self.store.get("Organization", [principal.organization_id or ""]):
-                return "the token's organization no longer exists"
-            return None
-        key = await self.store.api_key(principal.key_id)
-        if key is None:
-            return "API key unknown"
-        if key.revoked:
-            return "API key revoked"
-        if not key.usable():
-            return "API key expired"
-        if key.organization_id != principal.organization_id or key.role != principal.role:
-            return "API key changed"
-        return None
+        """Why a principal authenticated earlier is no longer accepted (`refusals`), or None."""
+        return (await self.refusals([principal])).get(principal)
+
+    async def refusals(self, principals: Iterable[Principal]) -> dict[Principal, str]:
+        """Why principals authenticated earlier are no longer accepted, read from the store (not
+        the cache), for those that are not: an API key revoked, gone, expired or changed; a JWT's
+        organization gone. (A JWT's own expiry is the principal's `expires_at`.) One read per
+        organization: its keys."""
+        by_organization: dict[str | None, list[Principal]] = {}
+        tokens: list[Principal] = []
+        for p in set(principals):
+            if p.key_id is None:  # TRACEGRAPH_ADMIN_KEY
+                continue
+            if p.key_id.startswith("jwt:"):
+                tokens.append(p)
+            else:
+                by_organization.setdefault(p.organization_id, []).append(p)
+        refused: dict[Principal, str] = {}
+        if tokens:
+            known = await self.store.get("Organization", sorted({p.organization_id or "" for p in tokens}))
+            refused |= {p: "the token's organization no longer exists" for p in tokens
+                        if (p.organization_id or "") not in known}
+        now = datetime.now(UTC)
+        for organization_id, members in by_organization.items():
+            keys = {k.id: k for k in await self.store.api_keys(organization_id)}
+            for p in members:
+                key = keys.get(p.key_id or "")
+                if key is None:
+                    refused[p] = "API key unknown"
+                elif key.revoked:
+                    refused[p] = "API key revoked"
+                elif not key.usable(now):
+                    refused[p] = "API key expired"
+                elif key.role != p.role:
+                    refused[p] = "API key changed"
+        return refused
 
     async def _from_jwt(self, token: str) -> Principal:
         if self.tokens is None:
