@@ -6,7 +6,8 @@ checked on every request, so a revoked or expired key is refused from the next r
 Several server instances: every change that affects authentication (a key revoked, an
 organization created or renamed) goes to the `on_change` listeners, which the app sends over
 the bus, and every instance `forget`s its cached entries when it arrives (at once with Redis;
-`CACHE_SECONDS` remains the bound should a message be lost).
+`CACHE_SECONDS` remains the bound should a message be lost). Open WebSockets are closed when
+their key is revoked or expires (api/wsauth.py), checked again through `refusals`.
 
 With a `TokenVerifier` (an OpenID Connect issuer, `tracegraph.oidc`), a bearer value that is a
 JWT is verified by it; its organization claim must name an existing organization by id, its
