@@ -278,3 +278,26 @@ async def test_a_long_reason_is_cut_to_fit_the_close_frame(served: tuple[str, An
         reason = ws.close_reason or ""
         assert ws.close_code == 4403 and reason.startswith("unknown organization 'xxx") and reason.endswith("…")
         assert len(reason.encode()) <= 123
+
+
+async def test_a_key_revoking_itself_over_its_socket_is_closed_the_revocation_done_and_audited(
+        served: tuple[str, Any], org: dict[str, Any]) -> None:
+    base, app = served
+    admin = await new_key(base, org["id"], "ADMIN")
+    async with open_ws(base) as ws:
+        await init(ws, admin["key"])
+        await subscribe(ws, "s")
+        await until(lambda: members(app) >= 1)
+        await subscribe(ws, "m", REVOKE, {"i": admin["id"]})  # the mutation, on the socket it closes
+        got = await until_closed(ws)
+        assert all(m["id"] == "m" for m in got), got  # at most its own answer, nothing of `s`
+        assert (ws.close_code, ws.close_reason) == (4403, "API key revoked")
+    async with httpx.AsyncClient(trust_env=False) as client:
+        refused = await client.post(f"http://{base}/graphql", json={"query": "{ viewer { role } }"},
+                                    headers={"Authorization": f"Bearer {admin['key']}"})
+    assert refused.status_code == 401 and "revoked" in refused.json()["error"]
+    log = await post(base, "query($o: ID) { auditLog(first: 500, organizationId: $o) { edges { node "
+                     "{ action keyId } } } }", {"o": org["id"]})
+    assert {"action": "mutation:revokeApiKey", "keyId": admin["id"]} in [
+        e["node"] for e in log["auditLog"]["edges"]]
+    await until(lambda: len(sessions_of(app)) == 0)

@@ -121,6 +121,7 @@ def test_a_principal_expires_with_its_key_or_token() -> None:
     assert principal_from_claims(claims, "org", "role", Role.VIEWER, leeway=30).expires_at == \
         datetime.fromtimestamp(2_000_000_030, UTC)
     assert principal_from_claims({**claims, "exp": None}, "org", "role", Role.VIEWER).expires_at is None
+    assert principal_from_claims({**claims, "exp": 10**15}, "org", "role", Role.VIEWER).expires_at is None
 
 
 async def test_an_api_key_principal_carries_its_expiry_and_is_refused_once_revoked_or_expired() -> None:

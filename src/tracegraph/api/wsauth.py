@@ -124,7 +124,10 @@ class SocketSessions:
         if principal.organization_id is not None:
             self._by_organization.setdefault(principal.organization_id, set()).add(session)
         if principal.expires_at is not None:
-            delay = (principal.expires_at - datetime.now(UTC)).total_seconds()
+            expires_at = principal.expires_at
+            if expires_at.tzinfo is None:
+                expires_at = expires_at.replace(tzinfo=UTC)
+            delay = (expires_at - datetime.now(UTC)).total_seconds()
             session.timer = asyncio.get_running_loop().call_later(
                 max(0.0, delay), self.end, session, expired_reason(principal))
         if generation is not None and generation != self.generation():
@@ -236,15 +239,21 @@ class SessionTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.session = None
         self.ended = reason
         tasks = []
+        current = asyncio.current_task()
         for operation_id in list(self.operations):
             operation = self.operations.pop(operation_id)  # as strawberry's cleanup_operation
-            if operation.task is not None:
+            # Not the operation running this (a key revoking itself over this socket): it
+            # finishes what it does, its answer dropped with the socket closed.
+            if operation.task is not None and operation.task is not current:
                 operation.task.cancel()
                 tasks.append(operation.task)
         self._ended_tasks = tasks
         task = asyncio.get_running_loop().create_task(self.websocket.close(code=code, reason=reason))
         _closing.add(task)
         task.add_done_callback(_closing.discard)
+
+    def forget_id(self, id: str) -> None:
+        self.operations.pop(id, None)  # an operation `end` let finish is no longer registered
 
     async def shutdown(self) -> None:
         sessions = self._sessions()

@@ -180,7 +180,10 @@ def principal_from_claims(claims: dict[str, object], organization_claim: str, ro
     exp = claims.get("exp")
     expires_at = None
     if isinstance(exp, int | float) and not isinstance(exp, bool):
-        expires_at = datetime.fromtimestamp(float(exp) + leeway, UTC)
+        try:
+            expires_at = datetime.fromtimestamp(float(exp) + leeway, UTC)
+        except (OverflowError, OSError, ValueError):  # past the year 9999: never, in effect
+            expires_at = None
     return Principal(organization_id=org, role=role, is_admin=False, key_id=f"jwt:{claims.get('iss')}#{subject}",
                      expires_at=expires_at)
 
