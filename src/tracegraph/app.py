@@ -44,13 +44,23 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     auth = Auth(store, settings.admin_key, tokens)
     ledger.on_recorded(bus.publish_entry)
 
-    # A change that affects authentication reaches every instance's Auth (through Redis when set).
+    # One token bucket per key for its HTTP requests and its WebSocket operations together.
+    limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit > 0 else None
+    graphql = build_graphql_app(ledger, bus, settings, auth, limiter)
+    sessions = graphql.sessions
+
+    # A change that affects authentication reaches every instance's Auth and open WebSockets
+    # (through Redis when set: there this instance's own change comes back from Redis too, but
+    # its sockets are closed at once, before the mutation answers).
     async def publish_auth_change(kind: str, id: str) -> None:
+        if settings.redis_url:
+            sessions.changed(kind, id)
         await bus.publish([AuthChanged(kind, id)])
 
     def on_message(message: Message) -> None:
         if isinstance(message, AuthChanged):
             auth.forget(message.kind, message.id)
+            sessions.changed(message.kind, message.id)
 
     auth.on_change(publish_auth_change)
     bus.add_listener(on_message)
@@ -83,6 +93,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             yield
         finally:
             state["ready"] = False
+            await sessions.stop()
             await bus.stop()
             if tokens is not None:
                 await tokens.aclose()
@@ -103,9 +114,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     from .epcis.routes import routes as epcis_routes
     from .epcis.service import Epcis
 
-    # One token bucket per key for its HTTP requests and its WebSocket operations together.
-    limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit > 0 else None
-    graphql = build_graphql_app(ledger, bus, settings, auth, limiter)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),

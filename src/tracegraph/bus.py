@@ -73,7 +73,8 @@ class Notice:
 @dataclass(frozen=True)
 class AuthChanged:
     """Something that affects authentication changed (`kind` "key": a key revoked;
-    "organization": one created or renamed): every instance drops its cached lookups."""
+    "organization": one created or renamed): every instance drops its cached lookups, closes the
+    WebSockets of a revoked key and checks an organization's again (api/wsauth.py)."""
 
     kind: str
     id: str

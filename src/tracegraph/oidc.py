@@ -75,6 +75,7 @@ class OidcVerifier:
         self.organization_claim = config.organization_claim
         self.role_claim = config.role_claim
         self.default_role = config.default_role
+        self.leeway = config.leeway
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._jwks_url = config.jwks_url

@@ -42,6 +42,9 @@ class SlowStore:
     async def api_key(self, key_id: str) -> ApiKey | None:
         return self.key if key_id == self.key.id else None
 
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]:
+        return [self.key] if organization_id == self.key.organization_id else []
+
     async def revoke_api_key(self, key_id: str) -> bool:
         self.key = self.key.model_copy(update={"revoked": True})
         return True
@@ -108,3 +111,29 @@ def test_principal_from_claims() -> None:
     with pytest.raises(Unauthenticated, match="not an organization id"):
         principal_from_claims({**claims, "org": ["acme"]}, "org", "role", Role.VIEWER)
     assert looks_like_jwt("eyJhbGciOiJSUzI1NiJ9.e30.c2ln") and not looks_like_jwt("tg_abc.def.ghi")
+
+
+def test_a_principal_expires_with_its_key_or_token() -> None:
+    claims = {"iss": "https://id.example", "sub": "u1", "org": "acme", "exp": 2_000_000_000}
+    assert principal_from_claims(claims, "org", "role", Role.VIEWER).expires_at == \
+        datetime.fromtimestamp(2_000_000_000, UTC)
+    # With a leeway for clock skew: when the token stops being accepted.
+    assert principal_from_claims(claims, "org", "role", Role.VIEWER, leeway=30).expires_at == \
+        datetime.fromtimestamp(2_000_000_030, UTC)
+    assert principal_from_claims({**claims, "exp": None}, "org", "role", Role.VIEWER).expires_at is None
+    assert principal_from_claims({**claims, "exp": 10**15}, "org", "role", Role.VIEWER).expires_at is None
+
+
+async def test_an_api_key_principal_carries_its_expiry_and_is_refused_once_revoked_or_expired() -> None:
+    expiry = datetime(2100, 1, 1, tzinfo=UTC)
+    store = SlowStore(_key().model_copy(update={"expires_at": expiry}))
+    auth = Auth(store)  # type: ignore[arg-type]
+    principal = await auth.identify("tg_plain")
+    assert principal.expires_at == expiry
+    assert await auth.refusal(principal) is None
+    store.key = store.key.model_copy(update={"expires_at": datetime(2000, 1, 1, tzinfo=UTC)})
+    assert await auth.refusal(principal) == "API key expired"
+    await store.revoke_api_key("key-1")
+    assert await auth.refusal(principal) == "API key revoked"  # read from the store, not the cache
+    assert await auth.refusal(principal.__class__("acme", Role.VIEWER, key_id="key-gone")) == "API key unknown"
+    assert await auth.refusal(principal.__class__(None, Role.ADMIN, is_admin=True)) is None  # the server's key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,14 +23,16 @@ from .context import Context
 from .fanout import SharedSubscriptions, TransportWSHandler
 from .loaders import Loaders
 from .schema import make_schema, schema
+from .wsauth import AUTH_CLOSE_CODE, ClosingWebSocketAdapter, SessionTransportWSHandler, SocketSessions
 from .wslimits import LimitedTransportWSHandler, SocketLimits
 
 
 log = logging.getLogger("tracegraph.auth")
 
 
-class SocketHandler(LimitedTransportWSHandler, TransportWSHandler):
-    """graphql-transport-ws with the socket limits and the shared subscriptions' direct writes."""
+class SocketHandler(SessionTransportWSHandler, LimitedTransportWSHandler, TransportWSHandler):
+    """graphql-transport-ws closed when its key or token stops being accepted, with the socket
+    limits and the shared subscriptions' direct writes."""
 
 
 class TracegraphGraphQL(GraphQL[Context, None]):
@@ -38,6 +41,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
     # Operations a socket sends are limited per connection and per key (api/wslimits.py); shared
     # results are written directly to the sockets (api/fanout.py).
     graphql_transport_ws_handler_class = SocketHandler  # type: ignore[assignment]
+    # Sockets the server closes itself (api/wsauth.py) take no further close or message.
+    websocket_adapter_class = ClosingWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
                  limiter: RateLimiter | None = None):
@@ -52,6 +57,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         self.bus = bus
         self.settings = settings
         self.auth = auth
+        # Open sockets by key and organization: closed when their key or token stops being accepted.
+        self.sessions = SocketSessions(auth)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(ledger=self.ledger, bus=self.bus, settings=self.settings, loaders=Loaders(self.ledger),
@@ -59,23 +66,31 @@ class TracegraphGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticate a WebSocket in `connection_init`: `{"Authorization": "Bearer <key or JWT>"}`.
-        A missing or wrong key or token closes it with 4403 (strawberry's rejection code); why is
-        logged."""
+        A missing or wrong key or token closes it with 4403 (strawberry's rejection code) and the
+        reason (as the HTTP 401 says it); it is logged too."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         value = params.get("Authorization", params.get("authorization"))
         if self.auth is None:
-            raise ConnectionRejectionError({"error": "authentication is not configured"})
+            await self._refuse(context, "authentication is not configured")
         try:
             principal = await self.auth.identify(bearer(value if isinstance(value, str) else None))
         except Unauthenticated as e:
             log.info("WebSocket connection refused: %s", e.message)
-            raise ConnectionRejectionError({"error": e.message}) from None
+            await self._refuse(context, e.message)
         context.principal = principal
         return UNSET
 
+    @staticmethod
+    async def _refuse(context: Context, reason: str) -> NoReturn:
+        """Close the socket with 4403 and `reason`, then let strawberry refuse the connection (its
+        own close, 4403 "Forbidden", finds the socket closed: ClosingWebSocketAdapter)."""
+        if isinstance(context.response, WebSocket):
+            await ClosingWebSocketAdapter.close_socket(context.response, AUTH_CLOSE_CODE, reason)
+        raise ConnectionRejectionError({"error": reason})
+
 
 def build_graphql_app(ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
-                      limiter: RateLimiter | None = None) -> GraphQL[Context, None]:
+                      limiter: RateLimiter | None = None) -> TracegraphGraphQL:
     return TracegraphGraphQL(ledger, bus, settings, auth, limiter)
 
 

@@ -176,7 +176,8 @@ class AuthMutations:
         return ShareItemPayload(share=ItemShare(item_id=share.item_id, organization_id=strawberry.ID(
             share.organization_id), scope=share.scope))
 
-    @strawberry.mutation(description="Revoke an API key: it is refused from the next request on.")
+    @strawberry.mutation(description="Revoke an API key: it is refused from the next request on, and "
+                         "its open WebSockets are closed (4403).")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload:
         try:
             key = await _auth(info).revoke_key(info.context.caller, id)

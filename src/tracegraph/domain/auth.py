@@ -91,12 +91,15 @@ class Share(BaseModel):
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: its organization and role, or the server's admin (`is_admin`)."""
+    """The caller: its organization and role, or the server's admin (`is_admin`); the id of the
+    key it used (`jwt:<iss>#<sub>` for a JWT; None for TRACEGRAPH_ADMIN_KEY) and when that key or
+    token stops being accepted (None: never), which ends its open WebSockets."""
 
     organization_id: str | None
     role: Role
     is_admin: bool = False
     key_id: str | None = None
+    expires_at: datetime | None = None
 
     def can(self, right: Right, organization_id: str | None = None) -> bool:
         """Whether the caller holds `right` (over `organization_id`, when one is named)."""
@@ -155,10 +158,11 @@ def role_of(value: object) -> Role:
 
 
 def principal_from_claims(claims: dict[str, object], organization_claim: str, role_claim: str,
-                          default_role: Role | None) -> Principal:
+                          default_role: Role | None, leeway: float = 0.0) -> Principal:
     """The principal of a verified JWT: its organization (by id) and role from the named claims,
     and `jwt:<iss>#<sub>` as its key id (audit, rate limits). Never the server's admin. A
-    missing role claim takes `default_role` (None: refused); an unknown one is refused."""
+    missing role claim takes `default_role` (None: refused); an unknown one is refused. It
+    expires when the token stops being accepted: `exp` plus the `leeway` allowed for clock skew."""
     org = claims.get(organization_claim)
     if org is None:
         raise Unauthenticated(f"the token has no {organization_claim!r} claim naming the organization")
@@ -173,7 +177,15 @@ def principal_from_claims(claims: dict[str, object], organization_claim: str, ro
         role = role_of(raw_role)
     sub = claims.get("sub")
     subject = sub if isinstance(sub, str) and sub else "?"
-    return Principal(organization_id=org, role=role, is_admin=False, key_id=f"jwt:{claims.get('iss')}#{subject}")
+    exp = claims.get("exp")
+    expires_at = None
+    if isinstance(exp, int | float) and not isinstance(exp, bool):
+        try:
+            expires_at = datetime.fromtimestamp(float(exp) + leeway, UTC)
+        except (OverflowError, OSError, ValueError):  # past the year 9999: never, in effect
+            expires_at = None
+    return Principal(organization_id=org, role=role, is_admin=False, key_id=f"jwt:{claims.get('iss')}#{subject}",
+                     expires_at=expires_at)
 
 
 def bearer(header: str | None) -> str | None:

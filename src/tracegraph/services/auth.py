@@ -6,7 +6,8 @@ checked on every request, so a revoked or expired key is refused from the next r
 Several server instances: every change that affects authentication (a key revoked, an
 organization created or renamed) goes to the `on_change` listeners, which the app sends over
 the bus, and every instance `forget`s its cached entries when it arrives (at once with Redis;
-`CACHE_SECONDS` remains the bound should a message be lost).
+`CACHE_SECONDS` remains the bound should a message be lost). Open WebSockets are closed when
+their key is revoked or expires (api/wsauth.py), checked again through `refusals`.
 
 With a `TokenVerifier` (an OpenID Connect issuer, `tracegraph.oidc`), a bearer value that is a
 JWT is verified by it; its organization claim must name an existing organization by id, its
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -42,6 +43,7 @@ class TokenVerifier(Protocol):
     organization_claim: str
     role_claim: str
     default_role: Role | None
+    leeway: float  # seconds of clock skew allowed past `exp`
 
     async def verify(self, token: str) -> dict[str, Any]: ...
 
@@ -62,6 +64,12 @@ class Auth:
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener(kind, id)` after a change that affects authentication."""
         self._listeners.append(listener)
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every change that affects authentication (here or on another instance): a
+        check begun before it may have missed the change."""
+        return self._generation
 
     def forget(self, kind: str = "", id: str = "") -> None:
         """Drop what this instance cached about keys and organizations (a change was made,
@@ -124,7 +132,45 @@ class Auth:
         if not key.usable():
             raise Unauthenticated("the API key has expired")
         return Principal(organization_id=key.organization_id, role=key.role,
-                         is_admin=key.organization_id is None, key_id=key.id)
+                         is_admin=key.organization_id is None, key_id=key.id, expires_at=key.expires_at)
+
+    async def refusal(self, principal: Principal) -> str | None:
+        """Why a principal authenticated earlier is no longer accepted (`refusals`), or None."""
+        return (await self.refusals([principal])).get(principal)
+
+    async def refusals(self, principals: Iterable[Principal]) -> dict[Principal, str]:
+        """Why principals authenticated earlier are no longer accepted, read from the store (not
+        the cache), for those that are not: an API key revoked, gone, expired or changed; a JWT's
+        organization gone. (A JWT's own expiry is the principal's `expires_at`.) One read per
+        organization: its keys."""
+        by_organization: dict[str | None, list[Principal]] = {}
+        tokens: list[Principal] = []
+        for p in set(principals):
+            if p.key_id is None:  # TRACEGRAPH_ADMIN_KEY
+                continue
+            if p.key_id.startswith("jwt:"):
+                tokens.append(p)
+            else:
+                by_organization.setdefault(p.organization_id, []).append(p)
+        refused: dict[Principal, str] = {}
+        if tokens:
+            known = await self.store.get("Organization", sorted({p.organization_id or "" for p in tokens}))
+            refused |= {p: "the token's organization no longer exists" for p in tokens
+                        if (p.organization_id or "") not in known}
+        now = datetime.now(UTC)
+        for organization_id, members in by_organization.items():
+            keys = {k.id: k for k in await self.store.api_keys(organization_id)}
+            for p in members:
+                key = keys.get(p.key_id or "")
+                if key is None:
+                    refused[p] = "API key unknown"
+                elif key.revoked:
+                    refused[p] = "API key revoked"
+                elif not key.usable(now):
+                    refused[p] = "API key expired"
+                elif key.role != p.role:
+                    refused[p] = "API key changed"
+        return refused
 
     async def _from_jwt(self, token: str) -> Principal:
         if self.tokens is None:
@@ -132,7 +178,7 @@ class Auth:
                                   "(TRACEGRAPH_OIDC_ISSUER): send an API key")
         claims = await self.tokens.verify(token)
         principal = principal_from_claims(claims, self.tokens.organization_claim, self.tokens.role_claim,
-                                          self.tokens.default_role)
+                                          self.tokens.default_role, getattr(self.tokens, "leeway", 0.0))
         org = principal.organization_id or ""
         if not await self._organization_exists(org):
             raise Unauthenticated(f"unknown organization {org[:80]!r} in the token's "
