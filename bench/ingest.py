@@ -199,7 +199,7 @@ async def _concurrent_singles(url: str, cmds: list[EventCommand], clients: int) 
             else:
                 raise RuntimeError(f"event refused 50 times: {r.text[:500]}")
 
-    async with httpx.AsyncClient(timeout=120, trust_env=False) as http:
+    async with httpx.AsyncClient(headers=AUTH, timeout=120, trust_env=False) as http:
         t = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         rate = _rate(len(cmds), time.perf_counter() - t)
