@@ -290,6 +290,16 @@ def redis_server(timeout: float = 20.0) -> Iterator[str]:
         yield f"redis://{HOST}:{port}/0"
 
 
+async def graphql_data(base: str, query: str, variables: dict[str, Any] | None = None,
+                       auth: Mapping[str, str] = AUTH) -> dict[str, Any]:
+    """POST a GraphQL operation to the server at `base` (host:port); its `data`, asserting no error."""
+    async with httpx.AsyncClient(headers=dict(auth), trust_env=False) as client:
+        response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
 @asynccontextmanager
 async def uvicorn_in_loop(settings: Any) -> AsyncIterator[tuple[str, Any]]:
     """The app on uvicorn in this event loop, at a free port: its `host:port`, and the app."""

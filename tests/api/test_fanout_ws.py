@@ -12,14 +12,13 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
+from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from tracegraph.api import fanout
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
 from tracegraph.config import Settings
@@ -71,13 +70,7 @@ def members(app: Any) -> list[Any]:
     return [m for s in shared_of(app)._shared.values() for m in s.members]
 
 
-async def post(base: str, query: str, variables: dict[str, Any] | None = None,
-               auth: dict[str, str] = AUTH) -> dict[str, Any]:
-    async with httpx.AsyncClient(headers=auth, trust_env=False) as client:
-        response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
+post = graphql_data
 
 
 def receive(lot: str) -> dict[str, Any]:

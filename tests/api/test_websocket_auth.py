@@ -21,7 +21,7 @@ from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, Issuer, oidc_issuer, uvicorn_in_loop
+from servers import ADMIN_KEY, Issuer, graphql_data, oidc_issuer, uvicorn_in_loop
 from tracegraph.api.fanout import SharedSubscriptions
 from tracegraph.api.wsauth import SocketSessions
 from tracegraph.config import Settings
@@ -70,13 +70,7 @@ async def org(served: tuple[str, Any]) -> dict[str, Any]:
     return {"id": org_id, "operator": auth}
 
 
-async def post(base: str, query: str, variables: dict[str, Any] | None = None,
-               auth: dict[str, str] = AUTH) -> dict[str, Any]:
-    async with httpx.AsyncClient(headers=auth, trust_env=False) as client:
-        response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
+post = graphql_data
 
 
 async def new_key(base: str, org_id: str, role: str = "VIEWER", expires_at: datetime | None = None

@@ -8,13 +8,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
+from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
 from tracegraph.config import Settings
 
@@ -32,12 +31,7 @@ async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tupl
         yield served
 
 
-async def post(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    async with httpx.AsyncClient(headers=AUTH, trust_env=False) as client:
-        response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
+post = graphql_data
 
 
 async def subscribe(ws: ClientConnection, app: Any, after: str | None = None) -> None:
