@@ -162,7 +162,7 @@ class LadybugStore(GraphStore):
                 self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
             for r in updated_items:
                 self._items.pop(r["id"], None)
-            self._links.add({"source": r["source_id"], "target": r["target_id"], **r} for r in created)
+            self._links.add(created)
             self._links.touch(touched)
             if voided:
                 events = self._events_by_id(sorted({r["reversed_id"] for r in voided}))

@@ -64,11 +64,11 @@ class LinkIndex:
         return self._text.setdefault(value, value)
 
     def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Add links given as rows of the store: source, target, kind, quantity, event_id,
-        event_time, recorded_at and, when loaded from the store, voided and voided_at."""
+        """Add the links a transaction created, as the store's write rows: source_id, target_id,
+        kind, quantity, event_id, event_time, recorded_at (a new link is in force)."""
         for r in rows:
-            self.add_one(r["source"], r["target"], r["kind"], r.get("quantity"), r.get("event_id"),
-                         r.get("event_time"), r.get("recorded_at"), bool(r.get("voided")), r.get("voided_at"))
+            self.add_one(r["source_id"], r["target_id"], r["kind"], r["quantity"], r["event_id"], r["event_time"],
+                         r["recorded_at"], False, None)
 
     def add_one(self, source: str, target: str, kind: str, quantity: float | None, event_id: str | None,
                 event_time: str | None, recorded_at: str | None, voided: bool | None, voided_at: str | None) -> None:

@@ -282,28 +282,20 @@ class Cache(Generic[T]):
         return self._values.pop(key, default)
 
 
-class EventCache:
+class EventCache(Cache[EventRecord]):
     """Events parsed from their stored bodies, by id. An event never changes once recorded
     (a correction is another event), so a body need be parsed once; parsing is most of what a
     trace's figures cost. The oldest go first past `size`."""
 
     def __init__(self, size: int = 100_000):
-        self.size = size
-        self._events: dict[str, EventRecord] = {}
-
-    def get(self, event_id: str) -> EventRecord | None:
-        return self._events.get(event_id)
+        super().__init__(size)
 
     def event(self, row: dict[str, Any]) -> EventRecord:
         key = row.get("event_id")
         if key is None:
             return event(row)
-        found = self._events.get(key)
-        if found is None:
-            found = self._events[key] = event(row)
-            if len(self._events) > self.size:
-                del self._events[next(iter(self._events))]
-        return found
+        found = self.get(key)
+        return found if found is not None else self.put(key, event(row))
 
 
 def finding(row: dict[str, Any]) -> Finding:
