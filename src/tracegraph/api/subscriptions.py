@@ -72,6 +72,17 @@ async def shown(context: Context, entry: LedgerEntry) -> LedgerEntry | None:
     return LedgerEntry(event=kept[0]) if kept else None
 
 
+async def _change_shown(context: Context, material_id: str | None, item_id: str, event_id: str) -> bool:
+    """Whether a stock or status change of `item_id` goes to the subscriber: of the material it
+    asked for, and visible to it; if so, its nested fields will read the ledger as it is now."""
+    if material_id is not None and (await context.ledger.materials_of([item_id])).get(item_id) != material_id:
+        return False
+    if not await item_shown(context, item_id, event_id):
+        return False
+    context.fresh_loaders()
+    return True
+
+
 def visibility_key(context: Context) -> object:
     """What decides what a subscriber may see: its organization and role (None: the admin,
     everything). Subscribers with the same key and the same subscription share one execution
@@ -291,11 +302,7 @@ class Subscription:
         try:
             async for message in sub:
                 assert isinstance(message, StockChanged)
-                if material_id is not None and (
-                        await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
-                    continue
-                if await item_shown(info.context, message.item_id, message.event_id):
-                    info.context.fresh_loaders()
+                if await _change_shown(info.context, material_id, message.item_id, message.event_id):
                     yield StockChange(event_id=message.event_id, item_id=message.item_id,
                                       location_id=strawberry.ID(message.location_id), delta=message.delta)
         except Overflowed:
@@ -318,11 +325,7 @@ class Subscription:
         try:
             async for message in sub:
                 assert isinstance(message, StatusChanged)
-                if material_id is not None and (
-                        await info.context.ledger.materials_of([message.item_id])).get(message.item_id) != material_id:
-                    continue
-                if await item_shown(info.context, message.item_id, message.event_id):
-                    info.context.fresh_loaders()
+                if await _change_shown(info.context, material_id, message.item_id, message.event_id):
                     yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
                                            from_status=Status(message.from_status),
                                            to_status=Status(message.to_status))
