@@ -270,7 +270,8 @@ class OpenRecallPayload:
 @strawberry.type(description="The result of holdRecall.")
 class HoldRecallPayload:
     recall: Recall | None
-    held_item_ids: list[str] = strawberry.field(description="The items put on HOLD by this call.")
+    held_item_ids: list[str] = strawberry.field(default_factory=list,
+                                                description="The items put on HOLD by this call.")
     errors: list[UserError]
 
 

@@ -34,3 +34,8 @@ STATUS_FORBIDS = "STATUS_FORBIDS"
 DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
 CONFLICT = "CONFLICT"
+
+
+class AccessDenied(DomainError):
+    """A command or fact its caller may not record (FORBIDDEN, or NOT_FOUND for what it may
+    not see): refused whole whatever its source, never turned into something else."""

@@ -64,7 +64,7 @@ def routes(epcis: Epcis) -> list[Route]:
                             headers={"Location": f"/epcis/capture/{result.job.id}"})
 
     async def capture_job(request: Request) -> Response:
-        job = await epcis.capture_job(request.path_params["capture_id"])
+        job = await epcis.capture_job(request.path_params["capture_id"], principal_of(request))
         if job is None:
             return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": "no such capture job",
                                  "status": 404}, status_code=404)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.auth import Principal
-from ..domain.errors import DomainError
+from ..domain.errors import AccessDenied, DomainError
 from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
 from ..services.visibility import Visibility
@@ -37,9 +37,9 @@ class Refused(Exception):
         super().__init__(title)
 
     def as_json(self) -> dict[str, Any]:
-        return {"type": "epcisException:ValidationException" if self.status == 400 else
-                "epcisException:CaptureLimitExceededException" if self.status == 413 else
-                "epcisException:ImplementationException",
+        kinds = {400: "ValidationException", 403: "SecurityException", 404: "NoSuchResourceException",
+                 413: "CaptureLimitExceededException"}
+        return {"type": f"epcisException:{kinds.get(self.status, 'ImplementationException')}",
                 "title": self.title, "status": self.status, "errors": [e.as_json() for e in self.errors]}
 
 
@@ -79,6 +79,18 @@ def line_errors(events: Sequence[Any]) -> dict[int, list[EpcisError]]:
     return out
 
 
+def _denied(e: AccessDenied, cmds: Sequence[EventCommand]) -> Refused:
+    """Events the caller may not record, each named: 404 when it names what the caller may not
+    see, 403 when what it may see but not change."""
+    errors = []
+    for p in e.problems:
+        m = re.match(r"events\[(\d+)\]\.(.*)", p.field or "")
+        n, field = (int(m.group(1)), m.group(2)) if m else (0, p.field or "")
+        errors.append(EpcisError(field, p.message, None, cmds[n].id if n < len(cmds) else None))
+    status = 404 if any(p.code == "NOT_FOUND" for p in e.problems) else 403
+    return Refused(status, errors, "events the caller may not record: nothing was captured")
+
+
 class Epcis:
     def __init__(self, ledger: Ledger, max_events: int = MAX_BATCH):
         self.ledger = ledger
@@ -116,7 +128,8 @@ class Epcis:
         ids = await self._record(good, doc.get("@context"), by)
         job = CaptureJob(id=uuid.uuid4().hex, running=False, success=not errors, created_at=created,
                          finished_at=datetime.now(UTC), errors=[e.as_json() for e in errors[:MAX_JOB_ERRORS]],
-                         event_count=len(good))
+                         event_count=len(good),
+                         organization_id=by.organization_id if by is not None and not by.is_admin else None)
         await self.store.save_capture(job)
         return CaptureResult(job, ids)
 
@@ -166,6 +179,8 @@ class Epcis:
             try:
                 await self.ledger.record_many(cmds, Source.FACT, by)
                 return
+            except AccessDenied as e:
+                raise _denied(e, cmds) from e
             except DomainError as e:
                 bad = set()
                 for p in e.problems:
@@ -177,8 +192,12 @@ class Epcis:
                 cmds = [M.as_observation(c) if i in bad else c for i, c in enumerate(cmds)]
         raise Refused(422, [], "the events cannot be recorded")
 
-    async def capture_job(self, capture_id: str) -> CaptureJob | None:
-        return await self.store.capture(capture_id)
+    async def capture_job(self, capture_id: str, by: Principal | None = None) -> CaptureJob | None:
+        """A capture job of the caller's organization (the admin key: any); another's is unknown."""
+        job = await self.store.capture(capture_id)
+        if job is None or by is None or by.is_admin or job.organization_id == by.organization_id:
+            return job
+        return None
 
     # -- query ------------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import batch_keys, event_id_for
 from ..domain.auth import Principal
+from ..domain.rights import operation_of, require
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
 from .trace import TraceOptions, TraceResult, Tracer
+from .writes import check_writes
 from ..store.bulk import BulkReport
 from ..store.port import (
     BalanceFilter,
@@ -113,10 +115,15 @@ class Ledger:
                           by: Principal | None = None) -> list[LedgerEntry]:
         """Record events in one transaction: all, or none with every problem named. Each event,
         and each item it creates, belongs to the organization of `by` (see `owned`)."""
+        if by is not None:
+            for op in sorted({operation_of(c.type) for c in cmds}):
+                require(by, op)
         cmds = [owned(c, by) for c in cmds]
         if len(cmds) > MAX_BATCH:
             raise DomainError(Problem("events", f"at most {MAX_BATCH} events per batch, got {len(cmds)}",
                                       E.INVALID))
+        if by is not None:
+            await check_writes(self.store, by, cmds, source)
         if cmds and source is Source.COMMAND:
             await self._check_references(cmds)
         entries = await self.store.record(cmds, source)

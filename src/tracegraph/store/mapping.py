@@ -131,7 +131,7 @@ def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
 def capture_props(job: Any) -> dict[str, Any]:
     return {"id": job.id, "running": job.running, "success": job.success, "errors": _json(job.errors),
             "created_at": time_key(job.created_at), "finished_at": time_key(job.finished_at),
-            "event_count": job.event_count}
+            "event_count": job.event_count, "organization_id": job.organization_id}
 
 
 def capture(row: dict[str, Any]) -> Any:
@@ -139,7 +139,8 @@ def capture(row: dict[str, Any]) -> Any:
 
     return CaptureJob(id=row["id"], running=bool(row["running"]), success=bool(row["success"]),
                       errors=json.loads(row.get("errors") or "[]"), created_at=parse_time(row["created_at"]),
-                      finished_at=parse_time(row.get("finished_at")), event_count=row.get("event_count") or 0)
+                      finished_at=parse_time(row.get("finished_at")), event_count=row.get("event_count") or 0,
+                      organization_id=row.get("organization_id"))
 
 
 # The statements that write a batch of planned events, in the order they run.

@@ -90,6 +90,7 @@ class CaptureJob:
     finished_at: datetime | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     event_count: int = 0
+    organization_id: str | None = None  # the organization that captured; only it (and the admin) reads the job
 
 
 @dataclass

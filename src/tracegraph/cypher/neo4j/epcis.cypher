@@ -2,7 +2,7 @@
 // captured under it, so a URN and its Digital Link name one item).
 // name: create_capture_job
 CREATE (:CaptureJob {id: $id, running: $running, success: $success, errors: $errors, created_at: $created_at,
-  finished_at: $finished_at, event_count: $event_count})
+  finished_at: $finished_at, event_count: $event_count, organization_id: $organization_id})
 // name: get_capture_job
 MATCH (n:CaptureJob {id: $id}) RETURN n
 // name: get_aliases

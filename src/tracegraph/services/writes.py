@@ -1,0 +1,48 @@
+"""Who may change what, applied: the facts the write rule (domain/writability.py) needs, read
+for one batch of one caller, and the refusal it gives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..domain.auth import Principal
+from ..domain.errors import AccessDenied
+from ..domain.events import EventCommand, Source
+from ..domain.ledger import event_id_for
+from ..domain.models import Item, Location
+from ..domain.writability import WriteFacts, named_items, named_locations, write_problems, writers
+from ..store.port import GraphStore
+from .visibility import Visibility
+
+
+async def check_writes(store: GraphStore, principal: Principal, cmds: Sequence[EventCommand], source: Source,
+                       visibility: Visibility | None = None) -> None:
+    """Refuse (AccessDenied, every problem named) a batch its caller may not record; nothing is
+    read for the server's admin key, which may change anything."""
+    if principal.is_admin or not cmds:
+        return
+    org = principal.organization_id
+    assert org is not None
+    vis = visibility or Visibility(store, principal)
+    item_ids = sorted({i for c in cmds for _, i in named_items(c)})
+    location_ids = sorted({x for c in cmds for _, x in named_locations(c)})
+    event_ids = sorted({event_id_for(c) for c in cmds} | {c.reverses for c in cmds if c.reverses})
+    items: dict[str, Item] = await store.get("Item", item_ids) if item_ids else {}  # type: ignore[assignment]
+    foreign = [i for i, x in items.items() if x.organization_id != org]
+    history = await store.events_of_items(foreign) if foreign else {}
+    locations: dict[str, Location] = (await store.get("Location", location_ids)  # type: ignore[assignment]
+                                      if location_ids else {})
+    events = await store.events_by_id(event_ids) if event_ids else {}
+    foreign_events = [e for e in events.values() if e.organization_id != org]
+    facts = WriteFacts(
+        items=items,
+        writers={i: writers(items[i].organization_id, history.get(i, [])) for i in foreign},
+        visible_items=set(await vis.items(items)),
+        locations=locations,
+        events=events,
+        visible_events={e.id for e in events.values() if e.organization_id == org}
+        | {e.id for e in await vis.events(foreign_events)},
+    )
+    problems = write_problems(org, cmds, facts, source)
+    if problems:
+        raise AccessDenied(problems)
