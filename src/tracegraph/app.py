@@ -23,7 +23,8 @@ from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
 from .services.ledger import Ledger
 from .store.factory import make_store
-from .store.port import EventFilter, GraphStore
+from .domain.query import EventFilter
+from .store.port import GraphStore
 
 log = logging.getLogger("tracegraph")
 

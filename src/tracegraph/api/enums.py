@@ -15,7 +15,7 @@ from ..domain.models import (
     Tracking,
     VirtualKind,
 )
-from ..store.port import Direction
+from ..domain.query import Direction
 
 strawberry.enum(Direction, name="TraceDirection",
                 description="FORWARD: where material of an item went. BACKWARD: where it came from.")

@@ -28,7 +28,7 @@ from ..services.visibility import Visibility
 from ..services.ledger import Ledger
 from ..services.recall import Recalls
 from ..services.trace import TraceOptions
-from ..store.port import Direction
+from ..domain.query import Direction
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

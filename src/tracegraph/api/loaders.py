@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from ..domain.events import EventRecord
 from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
 from ..services.ledger import Ledger
-from ..store.port import BalanceFilter, Direction
+from ..domain.query import BalanceFilter, Direction
 
 V = TypeVar("V")
 

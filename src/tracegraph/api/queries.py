@@ -13,7 +13,7 @@ from ..domain.models import Balance as DBalance
 from ..domain.models import ItemKind, Status
 from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
-from ..store.port import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
 from .errors import ApiError
 from .audit import AuditQueries

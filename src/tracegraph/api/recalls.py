@@ -13,7 +13,7 @@ from ..domain.errors import DomainError
 from ..domain.models import Status
 from ..domain.recall import RecallStatus
 from ..services import recall as SR
-from ..store.port import Direction
+from ..domain.query import Direction
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
 from .types import (

@@ -26,7 +26,7 @@ from ..domain.recall import RecallStatus
 from ..services import recall as SR
 from ..services.recall import RecallView
 from ..services.ledger import MAX_PAGE, Ledger
-from ..store.port import BalanceFilter, Direction, EventFilter
+from ..domain.query import BalanceFilter, Direction, EventFilter
 from .context import Context, Info
 from .errors import ApiError
 from .recalls import Recall, RecallNotice

@@ -29,7 +29,8 @@ from ..domain.models import (
 )
 from ..services.ledger import MAX_PAGE
 from ..services.trace import TraceResult
-from ..store.port import Direction, EventFilter, IntegrityReport as DIntegrityReport
+from ..domain.integrity import IntegrityReport as DIntegrityReport
+from ..domain.query import Direction, EventFilter
 from . import enums as _enums  # noqa: F401 - registers the domain enums
 from .context import Info
 from .errors import ApiError, UserError

@@ -15,7 +15,8 @@ from ..authn import audit, principal_of
 from ..services.recall import Recalls
 from ..services.visibility import Visibility
 
-from ..store.port import CaptureJob, Direction
+from ..domain.capture import CaptureJob
+from ..domain.query import Direction
 from . import query as Q
 from .service import Epcis, Refused, document, query_document
 from .validate import EpcisError

@@ -17,7 +17,8 @@ from ..domain.errors import AccessDenied, DomainError
 from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
 from ..services.ledger import MAX_BATCH, Ledger
 from ..services.visibility import Visibility
-from ..store.port import CaptureJob, Direction, EventFilter
+from ..domain.capture import CaptureJob
+from ..domain.query import Direction, EventFilter
 from . import mapping as M
 from . import query as Q
 from .identifiers import canonical

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..domain.completeness import Assessor, Completeness
 from ..domain.models import Item
-from ..store.port import EventFilter
+from ..domain.query import EventFilter
 from .ledger import MAX_PAGE, Ledger
 
 

@@ -16,18 +16,14 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Sou
 from ..domain.ledger import batch_keys, event_id_for
 from ..domain.auth import Principal
 from ..domain.rights import operation_of, require
+from ..domain.writability import location_usable
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
 from .trace import TraceOptions, TraceResult, Tracer
 from .writes import check_writes
 from ..store.bulk import BulkReport
-from ..store.port import (
-    BalanceFilter,
-    Direction,
-    EventFilter,
-    GraphStore,
-    IntegrityReport,
-    ItemFilter,
-)
+from ..domain.integrity import IntegrityReport
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
+from ..store.port import GraphStore
 
 Listener = Callable[[LedgerEntry], Awaitable[None]]
 NoticeListener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -89,8 +85,12 @@ class Ledger:
         if location.parent_id is not None:
             if location.parent_id == location.id:
                 problems.append(Problem("parentId", "a location cannot be its own parent", E.INVALID))
-            elif not await self.store.get("Location", [location.parent_id]):
-                problems.append(Problem("parentId", f"unknown location {location.parent_id}", E.NOT_FOUND))
+            else:
+                parent = (await self.store.get("Location", [location.parent_id])).get(location.parent_id)
+                usable = parent is not None and (by is None or by.is_admin or location_usable(
+                    by.organization_id or "", parent))  # type: ignore[arg-type]
+                if not usable:  # another organization's location is unknown to the caller
+                    problems.append(Problem("parentId", f"unknown location {location.parent_id}", E.NOT_FOUND))
         if location.partner_id is not None and not await self.store.get("Organization", [location.partner_id]):
             problems.append(Problem("partnerId", f"unknown organization {location.partner_id}", E.NOT_FOUND))
         if problems:

@@ -29,7 +29,8 @@ from ..domain.recall import (
     notices_for,
 )
 from ..domain.trace import Delivery, Fate, MassBalance, deliveries
-from ..store.port import BalanceFilter, Direction, GraphStore
+from ..domain.query import BalanceFilter, Direction
+from ..store.port import GraphStore
 from .ledger import Ledger
 from .trace import TraceOptions, TraceResult, fates_of
 from .visibility import Visibility

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ..domain.events import EventRecord, LinkKind
 from ..domain.models import Balance, ContainerType, Item, ItemKind
 from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
-from ..store.port import BalanceFilter, Direction, GraphStore, Walk
+from ..domain.query import BalanceFilter, Direction
+from ..store.port import GraphStore, Walk
 
 TOLERANCE = 1e-9
 

@@ -14,7 +14,8 @@ from ..domain.errors import DomainError, Problem
 from ..domain.events import EventRecord
 from ..domain.recall import Recall, notice_id
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
-from ..store.port import Direction, GraphStore
+from ..domain.query import Direction
+from ..store.port import GraphStore
 from .trace import Tracer, TraceResult
 
 

@@ -20,77 +20,12 @@ from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from .bulk import BulkReport
 
-# Master-data kinds a store keeps, by node label.
-MasterKind = Literal["Organization", "Material", "Location", "Order"]
-ReadKind = Literal["Organization", "Material", "Location", "Order", "Item", "Shipment"]
+from ..domain.capture import CaptureJob
+from ..domain.integrity import Imbalance, IntegrityReport
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, MasterKind, ReadKind
 
-
-class Direction(str, Enum):
-    FORWARD = "FORWARD"  # along `->`: where material went
-    BACKWARD = "BACKWARD"  # against it: where it came from
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    types: Sequence[EventType] = ()
-    item_id: str | None = None
-    location_id: str | None = None
-    order_id: str | None = None
-    shipment_id: str | None = None
-    source: Source | None = None
-    since: datetime | None = None  # event time, inclusive
-    until: datetime | None = None  # event time, exclusive
-
-
-@dataclass(frozen=True)
-class BalanceFilter:
-    item_ids: Sequence[str] | None = None
-    location_ids: Sequence[str] | None = None
-    material_ids: Sequence[str] | None = None
-    include_virtual: bool = True
-    include_zero: bool = False
-
-
-@dataclass(frozen=True)
-class ItemFilter:
-    material_id: str | None = None
-    kind: str | None = None
-    status: str | None = None
-
-
-@dataclass
-class Imbalance:
-    item_id: str
-    total: float
-
-
-@dataclass
-class IntegrityReport:
-    """What `tracegraph check` reports: conservation, dangling references, findings."""
-
-    items: int = 0
-    events: int = 0
-    imbalances: list[Imbalance] = field(default_factory=list)
-    dangling: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.imbalances and not self.dangling
-
-
-@dataclass
-class CaptureJob:
-    """An EPCIS capture job (the GS1 REST binding's `/capture/{captureID}`), kept in the store."""
-
-    id: str
-    running: bool
-    success: bool
-    created_at: datetime
-    finished_at: datetime | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    event_count: int = 0
-    organization_id: str | None = None  # the organization that captured; only it (and the admin) reads the job
+__all__ = ["BalanceFilter", "CaptureJob", "Direction", "EventFilter", "GraphStore", "Imbalance", "IntegrityReport",
+           "ItemFilter", "MasterKind", "ReadKind", "Walk", "breadth_first"]
 
 
 @dataclass
