@@ -24,6 +24,7 @@ from tracegraph.domain.models import (
 )
 from servers import falkordb_settle
 from tracegraph.store.ladybug import LadybugStore
+from tracegraph.store.memory import MemoryStore
 from tracegraph.store.neo4j import Neo4jStore
 from tracegraph.store.port import BalanceFilter, EventFilter, GraphStore
 
@@ -175,6 +176,8 @@ class Backend:
         return self.kind == "neo4j-falkordb"
 
     def make(self) -> GraphStore:
+        if self.kind == "memory":
+            return MemoryStore()  # a new, empty one each time: nothing outlives a store
         if self.kind == "ladybug":
             assert self.path is not None
             return LadybugStore(self.path)
@@ -200,6 +203,8 @@ class Backend:
 
     async def raw(self, store: GraphStore, query: str) -> None:
         """Run a write statement behind the port's back (to break the data on purpose)."""
+        if isinstance(store, MemoryStore):
+            raise NotImplementedError("the memory store runs no Cypher")
         if isinstance(store, LadybugStore):
             assert store._conn is not None
             await store._run(store._conn.execute, query)

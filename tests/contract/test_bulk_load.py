@@ -88,6 +88,9 @@ async def traces(store: GraphStore, item_ids: list[str]) -> dict[tuple[str, str]
 
 async def fresh(backend: Backend, store: GraphStore, name: str) -> GraphStore:
     """An empty store of the same kind."""
+    if backend.kind == "memory":  # a new one starts empty
+        await backend.close(store)
+        return await backend.open()
     if backend.kind == "ladybug":
         await backend.close(store)
         assert backend.path is not None
