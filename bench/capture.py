@@ -26,8 +26,8 @@ import httpx
 
 from tracegraph.app import create_app
 from tracegraph.config import Settings
-from tracegraph.epcis import service as S
-from tracegraph.epcis import validate as V
+from tracegraph.services import epcis as S
+from tracegraph.gs1 import epcis_validate as V
 
 ADMIN_KEY = "tg_bench-admin-key"  # the admin key of the benchmark's own app
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -82,7 +82,7 @@ async def run(n: int) -> None:
     V.check_document(doc)
     t_check = time.perf_counter() - t
     t = time.perf_counter()
-    from tracegraph.epcis import mapping as M
+    from tracegraph.gs1 import epcis_events as M
 
     for e in S.events_of_document(doc):
         M.to_command(e, doc["@context"])

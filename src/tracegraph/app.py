@@ -21,7 +21,7 @@ from .authn import Authenticate, RateLimiter
 from .limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
-from .services.ledger import Ledger
+from .services.session import Services
 from .store.factory import make_store
 from .domain.query import EventFilter
 from .store.port import GraphStore
@@ -39,15 +39,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     settings = settings or default_settings()
     store = store or make_store(settings)
     bus = make_bus(settings.redis_url, settings.subscriber_queue)
-    ledger = Ledger(store)
     oidc = OidcConfig.from_settings(settings)
     tokens = OidcVerifier(oidc) if oidc is not None else None
     auth = Auth(store, settings.admin_key, tokens)
+    services = Services(store, auth, settings.epcis_max_events)
+    ledger = services.ledger
     ledger.on_recorded(bus.publish_entry)
 
     # One token bucket per key for its HTTP requests and its WebSocket operations together.
     limiter = RateLimiter(settings.rate_limit, settings.rate_burst) if settings.rate_limit > 0 else None
-    graphql = build_graphql_app(ledger, bus, settings, auth, limiter)
+    graphql = build_graphql_app(services, bus, settings, auth, limiter)
     sessions = graphql.sessions
 
     # A change that affects authentication reaches every instance's Auth and open WebSockets
@@ -113,17 +114,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
     from .epcis.routes import routes as epcis_routes
-    from .epcis.service import Epcis
 
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            *export_routes(ledger),
+            *export_routes(services),
             Route("/dashboard", dashboard, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
-            Mount("/epcis", routes=epcis_routes(Epcis(ledger, settings.epcis_max_events))),
+            Mount("/epcis", routes=epcis_routes(services)),
         ],
         lifespan=lifespan,
         middleware=[Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                     Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
     )
     app.state.ledger = ledger
+    app.state.services = services
     app.state.bus = bus
     app.state.store = store
     app.state.auth = auth

@@ -22,7 +22,7 @@ QUERY = "subscription($t: EventType) { eventRecorded(type: $t) { id } }"
 
 def context(app: Any) -> Context:
     ledger = app.state.ledger
-    return Context(ledger=ledger, bus=app.state.bus, settings=Settings(demo=False), loaders=Loaders(ledger))
+    return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False))
 
 
 async def test_what_is_shared() -> None:

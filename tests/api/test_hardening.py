@@ -204,7 +204,7 @@ async def test_the_audit_log_exports_as_csv_and_json_for_admins_only(app: Starle
     async with client(app, other_keys["OPERATOR"]) as c:
         await Api(c).receive("ELSEWHERE-LOT", "FLOUR", 1)
     async with client(app, keys["ADMIN"]) as c:
-        await Api(c).data('{ trace(id: "NOTHING", direction: FORWARD) { count } }')
+        await Api(c).raw('{ trace(id: "NOTHING", direction: FORWARD) { count } }')
         r = await c.get("/exports/audit", params={"format": "csv"})
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         assert r.headers["content-disposition"].startswith('attachment; filename="audit-')

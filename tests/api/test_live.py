@@ -22,7 +22,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 def context(app: Any, bus: Bus | None = None) -> Context:
     ledger = app.state.ledger
-    return Context(ledger=ledger, bus=bus or app.state.bus, settings=Settings(demo=False), loaders=Loaders(ledger))
+    return Context(services=app.state.services, bus=bus or app.state.bus, settings=Settings(demo=False))
 
 
 class Stream:

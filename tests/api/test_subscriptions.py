@@ -23,7 +23,7 @@ SUBSCRIPTION = """subscription($itemId: String, $type: EventType) {
 
 def context(app: Any) -> Context:
     ledger = app.state.ledger
-    return Context(ledger=ledger, bus=app.state.bus, settings=Settings(demo=False), loaders=Loaders(ledger))
+    return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False))
 
 
 async def subscribers(app: Any, n: int) -> None:

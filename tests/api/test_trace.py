@@ -69,10 +69,12 @@ async def test_depth_edges_items_and_max_depth(genealogy: Api) -> None:
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
 
 
-async def test_an_unknown_root_reaches_nothing(genealogy: Api) -> None:
-    data = await genealogy.data('{ trace(id: "urn:epc:id:sgtin:0614141.107346.2017", direction: BACKWARD) '
-                                "{ root { id } items { id } } }")
-    assert data["trace"] == {"root": None, "items": []}
+async def test_an_unknown_root_is_not_found(genealogy: Api) -> None:
+    """A misspelled lot is an error, never "nothing affected" (shared/CONTRACT.md)."""
+    body = await genealogy.raw('{ trace(id: "urn:epc:id:sgtin:0614141.107346.2017", direction: BACKWARD) '
+                               "{ root { id } items { id } } }")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 DELIVERIES = """query($id: String!) { trace(id: $id, direction: FORWARD) {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tracegraph.epcis import query as Q
-from tracegraph.epcis.mapping import event_id
-from tracegraph.epcis.service import Epcis, events_of_document
+from tracegraph.gs1 import epcis_query as Q
+from tracegraph.gs1.epcis_events import event_id
+from tracegraph.services.epcis import Epcis, events_of_document
 from tracegraph.services.ledger import Ledger
 from tracegraph.store.port import Direction, GraphStore
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tracegraph.epcis.hashing import event_hash
+from tracegraph.gs1.hashing import event_hash
 
 from epcis_kit import example_paths, load, need_examples
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from epcis_kit import events_of, example_paths, load, need_examples, query
-from tracegraph.epcis.mapping import event_id
+from tracegraph.gs1.epcis_events import event_id
 
 
 def normalised(event: dict) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from epcis_kit import doc, events_of, query
-from tracegraph.epcis.validate import check_document
+from tracegraph.gs1.epcis_validate import check_document
 
 IN1, IN2 = "urn:epc:class:lgtin:4012345.011111.A", "urn:epc:id:sgtin:4012345.011111.7"
 OUT = "urn:epc:class:lgtin:4012345.022222.B"

@@ -18,7 +18,7 @@ from ..authn import PRINCIPAL, RateLimiter
 from ..config import Settings
 from ..domain.auth import Unauthenticated, bearer
 from ..services.auth import Auth
-from ..services.ledger import Ledger
+from ..services.session import Services
 from .context import Context
 from .fanout import SharedSubscriptions, TransportWSHandler
 from .loaders import Loaders
@@ -44,7 +44,7 @@ class TracegraphGraphQL(GraphQL[Context, None]):
     # Sockets the server closes itself (api/wsauth.py) take no further close or message.
     websocket_adapter_class = ClosingWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
+    def __init__(self, services: Services, bus: Bus, settings: Settings, auth: Auth | None = None,
                  limiter: RateLimiter | None = None):
         # SocketLimits counts operations instead of strawberry, with a code and the limit.
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -53,7 +53,7 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         # Identical subscriptions run once and fan out (api/fanout.py).
         served = schema if settings.introspection else make_schema(introspection=False)
         self.schema = SharedSubscriptions(served, settings.subscriber_queue)  # type: ignore[assignment]
-        self.ledger = ledger
+        self.services = services
         self.bus = bus
         self.settings = settings
         self.auth = auth
@@ -61,8 +61,8 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         self.sessions = SocketSessions(auth)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return Context(ledger=self.ledger, bus=self.bus, settings=self.settings, loaders=Loaders(self.ledger),
-                       auth=self.auth, principal=request.scope.get(PRINCIPAL), request=request, response=response)
+        return Context(services=self.services, bus=self.bus, settings=self.settings, auth=self.auth,
+                       principal=request.scope.get(PRINCIPAL), request=request, response=response)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticate a WebSocket in `connection_init`: `{"Authorization": "Bearer <key or JWT>"}`.
@@ -89,9 +89,9 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         raise ConnectionRejectionError({"error": reason})
 
 
-def build_graphql_app(ledger: Ledger, bus: Bus, settings: Settings, auth: Auth | None = None,
+def build_graphql_app(services: Services, bus: Bus, settings: Settings, auth: Auth | None = None,
                       limiter: RateLimiter | None = None) -> TracegraphGraphQL:
-    return TracegraphGraphQL(ledger, bus, settings, auth, limiter)
+    return TracegraphGraphQL(services, bus, settings, auth, limiter)
 
 
 __all__ = ["build_graphql_app", "schema"]

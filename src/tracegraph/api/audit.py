@@ -22,7 +22,6 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from ..domain import audit as DA
-from ..domain.auth import Right
 from ..domain.errors import DomainError
 from .context import Context, Info
 from .errors import ApiError
@@ -55,16 +54,13 @@ class AuditQueries:
                       "of every organization or one (the admin key).")
     async def audit_log(self, info: Info, first: First = DEFAULT_FIRST, after: After = None,
                         organization_id: strawberry.ID | None = None) -> Connection[AuditEntry]:
-        caller = info.context.caller
-        org = organization_id if caller.is_admin else caller.organization_id
-        try:
-            caller.require(Right.KEYS, org)
-        except DomainError as e:
-            raise ApiError(e.problems[0].message, code=e.problems[0].code) from e
-        store = info.context.ledger.store
+        session = info.context.session
 
         async def fetch(after_id: str | None, n: int) -> list[DA.AuditEntry]:
-            return await store.audit_page(org, after_id, n)
+            try:
+                return await session.audit_page(organization_id, after_id, n)
+            except DomainError as e:
+                raise ApiError(e.problems[0].message, code=e.problems[0].code) from e
 
         return await paginate("audit", first, after, fetch, lambda e: e.id, AuditEntry.from_model)
 
@@ -106,9 +102,7 @@ class AuditOperations(SchemaExtension):
             audited = [n for n in names if kind == "mutation" or n in AUDITED_QUERIES]
             if not audited:
                 return
-            caller = context.caller
             for name in audited:
-                await context.ledger.store.append_audit(DA.entry(
-                    caller.key_id, caller.organization_id, f"{kind}:{name}", ec.variables or None))
+                await context.session.audit(f"{kind}:{name}", ec.variables or None)
         except Exception:  # noqa: BLE001 - an audit failure is logged, the answer is not lost
             log.exception("audit entry not written")

@@ -12,10 +12,10 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from ..domain import auth as DA
-from ..domain.auth import FORBIDDEN, Right
+from ..domain.auth import FORBIDDEN
+from ..domain.rights import Operation, allowed, refusal
 from ..domain.errors import DomainError
 from ..domain.models import Organization as DOrganization
-from ..services.auth import Auth
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
 from .types import CreateOrganizationPayload, Organization
@@ -92,12 +92,6 @@ class ShareItemPayload:
                                                description="Why nothing was shared; empty on success.")
 
 
-def _auth(info: Info) -> Auth:
-    if info.context.auth is None:
-        info.context.auth = Auth(info.context.ledger.store)
-    return info.context.auth
-
-
 @strawberry.type
 class AuthQueries:
     @strawberry.field(description="The caller: its organization and role.")
@@ -110,7 +104,7 @@ class AuthQueries:
                       "For an ADMIN key of that organization, or the server's admin key.")
     async def api_keys(self, info: Info, organization_id: strawberry.ID) -> list[ApiKey]:
         try:
-            keys = await _auth(info).keys(info.context.caller, organization_id)
+            keys = await info.context.session.keys(organization_id)
         except DomainError as e:
             raise ApiError(e.problems[0].message, code=e.problems[0].code, field="organizationId") from e
         return [ApiKey.from_model(k) for k in keys]
@@ -128,7 +122,7 @@ class AuthMutations:
         except ValidationError as e:
             return CreateOrganizationPayload(organization=None, errors=from_validation(e, None))
         try:
-            await _auth(info).create_organization(info.context.caller, org)
+            await info.context.session.create_organization(org)
         except DomainError as e:
             return CreateOrganizationPayload(organization=None, errors=from_domain(e))
         return CreateOrganizationPayload(organization=Organization.from_model(org), errors=[])
@@ -139,7 +133,7 @@ class AuthMutations:
             return RenameOrganizationPayload(organization=None, errors=[
                 UserError(field="name", message="a name is 1 to 300 characters", code="INVALID")])
         try:
-            org = await _auth(info).rename_organization(info.context.caller, id, name)
+            org = await info.context.session.rename_organization(id, name)
         except DomainError as e:
             return RenameOrganizationPayload(organization=None, errors=from_domain(e))
         return RenameOrganizationPayload(organization=Organization.from_model(org))
@@ -154,8 +148,7 @@ class AuthMutations:
             description="When the key stops working; never when left out.")] = None,
     ) -> CreateApiKeyPayload:
         try:
-            key, plain = await _auth(info).create_key(info.context.caller, organization_id, DA.Role(role), name,
-                                                      expires_at)
+            key, plain = await info.context.session.create_key(organization_id, DA.Role(role), name, expires_at)
         except DomainError as e:
             return CreateApiKeyPayload(key=None, errors=from_domain(e))
         return CreateApiKeyPayload(key=plain, api_key=ApiKey.from_model(key))
@@ -166,11 +159,8 @@ class AuthMutations:
     async def share_item(self, info: Info, item_id: str, with_organization_id: strawberry.ID,
                          scope: ShareScope = DA.ShareScope.ITEM,  # type: ignore[valid-type, assignment]
                          ) -> ShareItemPayload:
-        from ..services.visibility import share_item
-
         try:
-            share = await share_item(info.context.ledger.store, info.context.caller, item_id, with_organization_id,
-                                     DA.ShareScope(scope))
+            share = await info.context.session.share_item(item_id, with_organization_id, DA.ShareScope(scope))
         except DomainError as e:
             return ShareItemPayload(share=None, errors=from_domain(e))
         return ShareItemPayload(share=ItemShare(item_id=share.item_id, organization_id=strawberry.ID(
@@ -180,26 +170,30 @@ class AuthMutations:
                          "its open WebSockets are closed (4403).")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload:
         try:
-            key = await _auth(info).revoke_key(info.context.caller, id)
+            key = await info.context.session.revoke_key(id)
         except DomainError as e:
             return RevokeApiKeyPayload(api_key=None, errors=from_domain(e))
         return RevokeApiKeyPayload(api_key=ApiKey.from_model(key))
 
 
-# -- rights of the other mutations ------------------------------------------------------------
+# -- the operation of each mutation (domain/rights.py: the right it needs) -----------------------
 
-# The right each mutation needs (of the caller's role); the auth mutations check their own.
-MUTATION_RIGHTS: dict[str, Right | None] = {
-    "create_organization": None, "rename_organization": None, "create_api_key": None, "revoke_api_key": None,
-    "create_material": Right.MASTER_DATA, "create_location": Right.MASTER_DATA, "create_order": Right.MASTER_DATA,
-    "reclassify": Right.HOLD,
-    "open_recall": Right.RECALL, "hold_recall": Right.RECALL, "set_recall_status": Right.RECALL,
-    "add_recall_note": Right.RECALL, "acknowledge_recall_notice": Right.RECALL,
-    "share_item": Right.SHARE,
-    **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "clean_container", "move", "ship",
-                     "return_items", "adjust", "scrap", "set_characteristics", "correct", "record_events"],
-                    Right.RECORD),
+# The services check the same right again: this refuses before any input is parsed.
+MUTATION_OPERATIONS: dict[str, Operation] = {
+    "create_organization": Operation.CREATE_ORGANIZATION,
+    "rename_organization": Operation.KEYS, "create_api_key": Operation.KEYS, "revoke_api_key": Operation.KEYS,
+    "create_material": Operation.MASTER_DATA, "create_location": Operation.MASTER_DATA,
+    "create_order": Operation.MASTER_DATA,
+    "reclassify": Operation.RECLASSIFY,
+    "open_recall": Operation.RECALL, "hold_recall": Operation.RECALL, "set_recall_status": Operation.RECALL,
+    "add_recall_note": Operation.RECALL, "acknowledge_recall_notice": Operation.RECALL,
+    "share_item": Operation.SHARE,
+    **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "clean_container", "move",
+                     "ship", "return_items", "adjust", "scrap", "set_characteristics", "correct", "record_events"],
+                    Operation.RECORD),
 }
+# Checked by the service itself against the organization named (an ADMIN key of that organization).
+_CHECKED_BY_SERVICE = {"create_organization", "rename_organization", "create_api_key", "revoke_api_key"}
 
 
 def _refused(payload: Any, message: str) -> Any:
@@ -218,8 +212,8 @@ def _refused(payload: Any, message: str) -> Any:
 class RequireRight(FieldExtension):
     """Refuse a mutation the caller's role has no right to: a FORBIDDEN UserError, nothing run."""
 
-    def __init__(self, right: Right, payload: Any):
-        self.right = right
+    def __init__(self, operation: Operation, payload: Any):
+        self.operation = operation
         self.payload = payload
 
     def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:  # pragma: no cover - async
@@ -227,16 +221,18 @@ class RequireRight(FieldExtension):
 
     async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
         caller = info.context.caller
-        if not caller.can(self.right):
-            return _refused(self.payload, f"a key with role {caller.role.value} may not do this ({self.right.value})")
+        if not allowed(caller, self.operation):
+            return _refused(self.payload, refusal(caller, self.operation))
         return await next_(source, info, **kwargs)
 
 
 def guard_mutations(mutation_type: type) -> None:
     """Put `RequireRight` on every mutation of the type; a mutation missing from
-    MUTATION_RIGHTS is for ADMIN keys only."""
+    MUTATION_OPERATIONS is for the server's admin key only."""
     fields: list[StrawberryField] = mutation_type.__strawberry_definition__.fields  # type: ignore[attr-defined]
     for f in fields:
-        right = MUTATION_RIGHTS.get(f.python_name, Right.KEYS)
-        if right is not None and not any(isinstance(x, RequireRight) for x in f.extensions):
-            f.extensions.append(RequireRight(right, f.type))
+        if f.python_name in _CHECKED_BY_SERVICE:
+            continue
+        operation = MUTATION_OPERATIONS.get(f.python_name, Operation.CREATE_ORGANIZATION)
+        if not any(isinstance(x, RequireRight) for x in f.extensions):
+            f.extensions.append(RequireRight(operation, f.type))

@@ -8,9 +8,9 @@ from typing import Annotated
 import strawberry
 
 from ..domain import completeness as DC
-from ..services.completeness import completeness
+from ..domain.errors import DomainError
 from .context import Info
-from .errors import ApiError
+from .errors import ApiError, api_error
 from .types import DEFAULT_FIRST, After, Connection, First, page_of_list
 
 
@@ -71,7 +71,10 @@ class CompletenessQueries:
     ) -> CompletenessReport:
         if since is not None and until is not None and since >= until:
             raise ApiError("`since` must be before `until`", field="since")
-        r = await completeness(info.context.ledger, since, until, material_id)
+        try:
+            r = await info.context.session.completeness(since, until, material_id)
+        except DomainError as e:
+            raise api_error(e) from e
         return CompletenessReport(score=r.score, item_count=r.items, complete_count=r.complete,
                                   by_material=_scores(r.by_material), by_period=_scores(r.by_period),
                                   issue_list=r.issues)

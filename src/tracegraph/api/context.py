@@ -1,4 +1,5 @@
-"""What every resolver gets: the ledger, the bus and the DataLoaders of its request."""
+"""What every resolver gets: the caller's session (the one door to the services), the bus and the
+DataLoaders of its request."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from ..bus import Bus
 from ..config import Settings
 from ..domain.auth import Principal
 from ..services.auth import Auth
-from ..services.ledger import Ledger
 from ..services.recall import Recalls
-from ..services.visibility import Visibility
+from ..services.session import Services, Session
 from .loaders import Loaders
 
 
@@ -25,10 +25,10 @@ class Context:
     """The request context. `loaders` are replaced at the start of every operation, so a
     WebSocket connection (one context for all its operations) never reads stale data."""
 
-    ledger: Ledger
+    services: Services
     bus: Bus
     settings: Settings
-    loaders: Loaders
+    _loaders: Loaders | None = field(default=None, repr=False)
     auth: Auth | None = None
     # Who calls: set from the request's key (HTTP) or the connection_init payload (WebSocket).
     principal: Principal | None = None
@@ -36,7 +36,7 @@ class Context:
     response: Response | WebSocket | None = None
     # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
     connection_params: dict[str, Any] | None = field(default=None)
-    _visibility: Visibility | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
 
     @property
     def caller(self) -> Principal:
@@ -51,20 +51,27 @@ class Context:
         raise PermissionError("unauthenticated request")
 
     @property
-    def recalls(self) -> Recalls:
-        return Recalls(self.ledger, self.caller, self.visibility)
+    def session(self) -> Session:
+        """The caller's session: every use case, bound to the caller (services/session.py)."""
+        caller = self.caller
+        if self._session is None or self._session.principal != caller:
+            self._session = self.services.session(caller)
+        return self._session
 
     @property
-    def visibility(self) -> Visibility:
-        """What the caller may see (services/visibility.py), cached for one operation."""
-        if self._visibility is None:
-            self._visibility = Visibility(self.ledger.store, self.caller)
-        return self._visibility
+    def recalls(self) -> Recalls:
+        return self.session.recalls
 
     def fresh_loaders(self) -> Loaders:
-        self._visibility = None
-        self.loaders = Loaders(self.ledger)
-        return self.loaders
+        self._loaders = Loaders(self.session.fresh())
+        return self._loaders
+
+    @property
+    def loaders(self) -> Loaders:
+        """The operation's loaders, over the caller's session (made on first use)."""
+        if self._loaders is None or self._loaders.session is not self.session:
+            self._loaders = Loaders(self.session)
+        return self._loaders
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -41,6 +41,12 @@ class ApiError(Exception):
         self.extensions = {"code": code, **({"field": field} if field else {})}
 
 
+def api_error(e: DomainError) -> ApiError:
+    """A use case's refusal of a read, as a GraphQL error with its code (the first problem)."""
+    p = e.problems[0]
+    return ApiError(p.message, code=p.code, field=p.field)
+
+
 def should_mask_error(error: GraphQLError) -> bool:
     """Mask what the resolvers raised unexpectedly; keep validation errors and `ApiError`s."""
     original = error.original_error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,16 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..authn import principal_of
 from ..domain import audit as DA
-from ..domain.auth import Right
 from ..domain.errors import DomainError
-from ..authn import audit, principal_of
-from ..services.exports import FORMATS, Exports, audit_entries
-from ..services.visibility import Visibility
-from ..services.ledger import Ledger
-from ..services.recall import Recalls
-from ..services.trace import TraceOptions
 from ..domain.query import Direction
+from ..services.exports import FORMATS, Exports
+from ..services.session import Services, Session
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -50,9 +47,14 @@ def _file(body: bytes, fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def export_routes(ledger: Ledger) -> list[Route]:
-    exports = Exports(ledger)
+async def _audit(session: Session, action: str, detail: Any) -> None:
+    try:
+        await session.audit(action, detail)
+    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
+        logging.getLogger("tracegraph.audit").exception("audit entry not written")
 
+
+def export_routes(services: Services) -> list[Route]:
     async def trace(request: Request) -> Response:
         fmt = _format(request)
         if isinstance(fmt, Response):
@@ -63,42 +65,27 @@ def export_routes(ledger: Ledger) -> list[Route]:
         raw_direction = request.query_params.get("direction", "FORWARD").upper()
         if raw_direction not in Direction.__members__:
             return _refuse(400, f"direction must be FORWARD or BACKWARD, not {raw_direction[:20]!r}", "direction")
-        visibility = Visibility(ledger.store, principal_of(request))
-        if not await ledger.items([item_id]) or not await visibility.item(item_id):
-            return _refuse(404, f"unknown item {item_id[:200]}", "id")
         contact = request.query_params.get("throughContainers", "false").lower() == "true"
-        result = await ledger.trace(item_id, Direction(raw_direction),
-                                    options=TraceOptions(through_containers=contact))
-        result, hidden = await visibility.trace(result)
-        await audit(ledger.store, request, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
-        rows = await exports.rows(result.nodes, None if visibility.unrestricted else visibility)
-        meta: dict[str, Any] = {"trace": {"id": item_id, "direction": raw_direction, "count": len(result.items)},
-                                "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
-        if hidden:
-            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
-                hidden.items(), key=lambda x: x[0] or "")]
-        return _file(exports.encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
+        session = services.session(principal_of(request))
+        try:
+            rows, meta = await session.export_trace(item_id, Direction(raw_direction), contact)
+        except DomainError as e:
+            return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
+        await _audit(session, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
+        return _file(Exports.encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
 
     async def recall(request: Request) -> Response:
         fmt = _format(request)
         if isinstance(fmt, Response):
             return fmt
-        recalls = Recalls(ledger, principal_of(request))
+        session = services.session(principal_of(request))
+        recall_id = request.path_params["recall_id"]
         try:
-            found = await recalls.get(request.path_params["recall_id"])
+            rows, meta = await session.export_recall(recall_id)
         except DomainError as e:
-            return _refuse(404, e.problems[0].message, "id")
-        await audit(ledger.store, request, "export:recall", {"id": found.id, "format": fmt})
-        view = await recalls.view(found)  # what the caller may see of it (services/recall.py)
-        seen = view.recall
-        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
-        rows = await exports.rows(ids, None if recalls.visibility.unrestricted else recalls.visibility)
-        meta: dict[str, Any] = {"recall": seen.model_dump(mode="json", exclude={"affected"}),
-                                "items": [a.model_dump(mode="json") for a in seen.affected]}
-        if view.hidden:
-            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
-                view.hidden.items(), key=lambda x: x[0] or "")]
-        return _file(exports.encode(fmt, rows, meta), fmt, f"recall-{found.id}")  # type: ignore[arg-type]
+            return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
+        await _audit(session, "export:recall", {"id": recall_id, "format": fmt})
+        return _file(Exports.encode(fmt, rows, meta), fmt, f"recall-{recall_id}")  # type: ignore[arg-type]
 
     async def audit_log(request: Request) -> Response:
         """The audit log as a file, streamed a page at a time: CSV (a header row, then one row per
@@ -119,15 +106,12 @@ def export_routes(ledger: Ledger) -> list[Route]:
         since, until = times["since"], times["until"]
         if since is not None and until is not None and since >= until:
             return _refuse(400, "`since` must be before `until`", "since")
-        caller = principal_of(request)
-        org = request.query_params.get("organizationId") or None if caller.is_admin else caller.organization_id
+        session = services.session(principal_of(request))
         try:
-            caller.require(Right.KEYS, org)
+            org, entries = session.audit_entries(request.query_params.get("organizationId") or None, since, until)
         except DomainError as e:
             return _refuse(403, f"{e.problems[0].message}: the audit log is for ADMIN keys", None)
-        await audit(ledger.store, request, "export:audit", {"format": fmt, "organizationId": org,
-                                                            "since": since, "until": until})
-        entries = audit_entries(ledger.store, org, since, until)
+        await _audit(session, "export:audit", {"format": fmt, "organizationId": org, "since": since, "until": until})
 
         async def as_csv() -> AsyncIterator[str]:
             buffer = io.StringIO()

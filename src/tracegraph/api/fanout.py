@@ -278,8 +278,7 @@ class SharedSubscriptions:
         if shared is None:
             shared = self._shared[key] = _Shared()
             # The execution's own context: not tied to any member's socket.
-            ctx = dataclasses.replace(context_value, request=None, response=None,
-                                      loaders=Loaders(context_value.ledger))
+            ctx = dataclasses.replace(context_value, request=None, response=None, _loaders=None, _session=None)
             shared.task = asyncio.create_task(self._produce(key, shared, query, variable_values, ctx,
                                                             root_value, operation_name, kwargs))
         ws = context_value.request if isinstance(context_value.request, WebSocket) else None

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from ..domain.events import EventRecord
 from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
-from ..services.ledger import Ledger
+from ..services.session import Session
 from ..domain.query import BalanceFilter, Direction
 
 V = TypeVar("V")
@@ -30,15 +31,15 @@ def _by_id(fetch: Callable[[Sequence[str]], Awaitable[dict[str, V]]]) -> DataLoa
 class Loaders:
     """Loaders by id (None when absent) and per item (balances, events, one hop of lineage)."""
 
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
-        self.items: DataLoader[str, Item | None] = _by_id(ledger.items)
-        self.materials: DataLoader[str, Material | None] = _by_id(ledger.materials)
-        self.locations: DataLoader[str, Location | None] = _by_id(ledger.locations)
-        self.organizations: DataLoader[str, Organization | None] = _by_id(ledger.organizations)
-        self.orders: DataLoader[str, Order | None] = _by_id(ledger.orders)
-        self.shipments: DataLoader[str, Shipment | None] = _by_id(ledger.shipments)
-        self.events: DataLoader[str, EventRecord | None] = _by_id(ledger.events_by_id)
+    def __init__(self, session: Session):
+        self.session = session
+        self.items: DataLoader[str, Item | None] = _by_id(session.items)
+        self.materials: DataLoader[str, Material | None] = _by_id(partial(session.master, "Material"))
+        self.locations: DataLoader[str, Location | None] = _by_id(partial(session.master, "Location"))
+        self.organizations: DataLoader[str, Organization | None] = _by_id(partial(session.master, "Organization"))
+        self.orders: DataLoader[str, Order | None] = _by_id(partial(session.master, "Order"))
+        self.shipments: DataLoader[str, Shipment | None] = _by_id(partial(session.master, "Shipment"))
+        self.events: DataLoader[str, EventRecord | None] = _by_id(session.events_by_id)
         self.balances: DataLoader[str, list[Balance]] = DataLoader(load_fn=self._balances)
         self.events_of_items: DataLoader[str, list[EventRecord]] = DataLoader(load_fn=self._events_of_items)
         self.outputs: DataLoader[str, list[str]] = DataLoader(load_fn=self._hop(Direction.FORWARD))
@@ -47,18 +48,18 @@ class Loaders:
     async def _balances(self, item_ids: list[str]) -> list[list[Balance]]:
         """Every non-zero balance of each item, virtual locations included."""
         grouped: dict[str, list[Balance]] = defaultdict(list)
-        for b in await self.ledger.balances(BalanceFilter(item_ids=item_ids, include_virtual=True)):
+        for b in await self.session.balances(BalanceFilter(item_ids=item_ids, include_virtual=True)):
             grouped[b.item_id].append(b)
         return [grouped[i] for i in item_ids]
 
     async def _events_of_items(self, item_ids: list[str]) -> list[list[EventRecord]]:
-        found = await self.ledger.events_of_items(item_ids)
+        found = await self.session.events_of_items(item_ids)
         return [found.get(i, []) for i in item_ids]
 
     def _hop(self, direction: Direction) -> Callable[[list[str]], Awaitable[list[list[str]]]]:
         async def load(ids: list[str]) -> list[list[str]]:
             grouped: dict[str, list[str]] = defaultdict(list)
-            for source, target in await self.ledger.neighbours(ids, direction):
+            for source, target in await self.session.neighbours(ids, direction):
                 start, end = (source, target) if direction is Direction.FORWARD else (target, source)
                 if end not in grouped[start]:
                     grouped[start].append(end)

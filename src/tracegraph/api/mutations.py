@@ -106,12 +106,7 @@ def command(event_type: EventType, source: Any) -> EventCommand:
 
 
 async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
-    caller = info.context.caller
-    entry, errors = await _attempt(source, lambda: command(event_type, source),
-                                   lambda cmd: info.context.ledger.record(cmd, by=caller))
-    if entry is not None and entry.duplicate and not (await info.context.visibility.events([entry.event])):
-        # The same id as another organization's event: say so, show nothing of it.
-        return payload.of(None, [UserError(field="id", message="an event with this id exists", code="CONFLICT")])  # type: ignore[return-value]
+    entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.session.record)
     return payload.of(entry, errors)  # type: ignore[return-value]
 
 
@@ -129,19 +124,19 @@ class Mutation(AuthMutations, RecallMutations):
     @strawberry.mutation(description="Create a material.")
     async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:
         material, errors = await _attempt(input, lambda: DMaterial.model_validate(as_data(input)),
-                                          lambda m: info.context.ledger.create_material(m, info.context.caller))
+                                          info.context.session.create_material)
         return CreateMaterialPayload(material=material and Material.from_model(material), errors=errors)
 
     @strawberry.mutation(description="Create a location, real or virtual.")
     async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationPayload:
         location, errors = await _attempt(input, lambda: DLocation.model_validate(as_data(input)),
-                                          lambda m: info.context.ledger.create_location(m, info.context.caller))
+                                          info.context.session.create_location)
         return CreateLocationPayload(location=location and Location.from_model(location), errors=errors)
 
     @strawberry.mutation(description="Create a purchase, production or sales order.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderPayload:
         order, errors = await _attempt(input, lambda: DOrder.model_validate(as_data(input)),
-                                       lambda m: info.context.ledger.create_order(m, info.context.caller))
+                                       info.context.session.create_order)
         return CreateOrderPayload(order=order and Order.from_model(order), errors=errors)
 
     # -- events, one mutation per type ------------------------------------------------------
@@ -235,7 +230,7 @@ class Mutation(AuthMutations, RecallMutations):
         if errors:
             return RecordEventsPayload(events=None, errors=errors)
         try:
-            entries: list[LedgerEntry] = await info.context.ledger.record_many(commands, by=info.context.caller)
+            entries: list[LedgerEntry] = await info.context.session.record_many(commands)
         except DomainError as e:
             # A batch of one is refused with the problems of its event, unnumbered.
             errors = from_domain(e, rename={"events": "input"})

@@ -15,7 +15,8 @@ from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from .context import Info
-from .errors import ApiError
+from ..domain.errors import DomainError
+from .errors import ApiError, api_error
 from .audit import AuditQueries
 from .auth import AuthQueries
 from .completeness import CompletenessQueries
@@ -37,8 +38,6 @@ from .types import (
     Trace,
     DEFAULT_FIRST,
     event_connection,
-    visible_pages,
-    page_of_list,
     paginate,
 )
 
@@ -58,23 +57,15 @@ def trace_options(max_depth: int | None, since: datetime | None, until: datetime
 
 async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap: Callable[[Any], T],
                  filt: ItemFilter | None = None) -> Connection[T]:
-    """Nodes of a kind, ordered by id; the cursor is the id."""
-    ledger = info.context.ledger
+    """Nodes of a kind the caller may see, ordered by id; the cursor is the id."""
+    session = info.context.session
 
     async def fetch(after_id: str | None, n: int) -> Sequence[Any]:
-        rows = await ledger.page(kind, after_id, n, filt)
         if kind == "Item":
+            rows = await session.item_page(after_id, n, filt)
             info.context.loaders.prime_items(rows)
-        return rows
-
-    if kind == "Item":
-        visibility = info.context.visibility
-
-        async def keep(rows: Sequence[Any]) -> list[Any]:
-            shown = await visibility.items([r.id for r in rows])
-            return [r for r in rows if r.id in shown]
-
-        fetch = visible_pages(fetch, keep, lambda m: m.id) if not visibility.unrestricted else fetch
+            return rows
+        return await session.master_page(kind, after_id, n)
 
     return await paginate(kind.lower(), first, after, fetch, lambda m: m.id, wrap)
 
@@ -107,19 +98,19 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
             "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
             "occupants since its last cleaning).")] = False,
     ) -> Trace:
-        result = await info.context.ledger.trace(
-            id, direction, options=trace_options(max_depth, since, until, as_of, kinds, through_containers))
-        result, hidden = await info.context.visibility.trace(result)
+        options = trace_options(max_depth, since, until, as_of, kinds, through_containers)
+        try:
+            result, hidden = await info.context.session.trace(id, direction, options)
+        except DomainError as e:
+            raise api_error(e) from e
         return Trace.from_result(result, hidden)
 
     # -- items and stock --------------------------------------------------------------------
 
     @strawberry.field(description="An item by its identifier.")
     async def item(self, info: Info, id: str) -> Item | None:
-        found = await info.context.loaders.items.load(id)
-        if found is None or not await info.context.visibility.item(found.id):
-            return None
-        return Item.from_model(found)
+        found = await info.context.loaders.items.load(id)  # only what the caller may see
+        return None if found is None else Item.from_model(found)
 
     @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
     async def items(
@@ -146,18 +137,10 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         filt = BalanceFilter(location_ids=[location_id] if location_id else None,
                              material_ids=[material_id] if material_id else None,
                              include_virtual=include_virtual)
-        ledger = info.context.ledger
+        session = info.context.session
 
         async def fetch(after_key: str | None, n: int) -> list[DBalance]:
-            return await ledger.balances(filt, after_key, n)
-
-        visibility = info.context.visibility
-        if not visibility.unrestricted:
-            async def keep(rows: Sequence[DBalance]) -> list[DBalance]:
-                shown = await visibility.items([b.item_id for b in rows])
-                return [b for b in rows if b.item_id in shown]
-
-            fetch = visible_pages(fetch, keep, balance_key)  # type: ignore[assignment]
+            return await session.balances(filt, after_key, n)
 
         return await paginate("balance", first, after, fetch, balance_key, Balance.from_model)
 
@@ -165,9 +148,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="An event by its identifier.")
     async def event(self, info: Info, id: str) -> Event | None:
-        found = await info.context.loaders.events.load(id)
-        shown = await info.context.visibility.events([found]) if found is not None else []
-        return Event.from_model(shown[0]) if shown else None
+        found = await info.context.loaders.events.load(id)  # as the caller may see it
+        return None if found is None else Event.from_model(found)
 
     @strawberry.field(description="Events in the order they were recorded, optionally filtered.")
     async def events(
@@ -216,9 +198,7 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="An organization by its identifier.")
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
-        if not info.context.visibility.unrestricted and id != info.context.visibility.org:
-            return None  # an organization's key sees its own organization only
-        found = await info.context.loaders.organizations.load(id)
+        found = await info.context.loaders.organizations.load(id)  # an organization's key: its own only
         return None if found is None else Organization.from_model(found)
 
     @strawberry.field(description="Organizations ordered by identifier.")
@@ -227,9 +207,6 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Organization]:
-        if not info.context.visibility.unrestricted:  # its own organization only
-            own = await info.context.loaders.organizations.load(info.context.visibility.org)
-            return page_of_list("organization", [own] if own else [], first, after, Organization.from_model)
         return await _by_id(info, "Organization", first, after, Organization.from_model)
 
     @strawberry.field(description="An order by its identifier.")
@@ -266,10 +243,20 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Finding]:
-        ledger = info.context.ledger
-        return await paginate("finding", first, after, ledger.findings, lambda f: f.id, Finding.from_model)
+        session = info.context.session
+
+        async def fetch(after_id: str | None, n: int) -> list[Any]:
+            try:
+                return await session.findings(after_id, n)
+            except DomainError as e:
+                raise api_error(e) from e
+
+        return await paginate("finding", first, after, fetch, lambda f: f.id, Finding.from_model)
 
     @strawberry.field(description="The integrity check: balances of every item sum to zero, no reference "
                       "dangles; and how many findings are kept.")
     async def check(self, info: Info) -> IntegrityReport:
-        return IntegrityReport.from_model(await info.context.ledger.check())
+        try:
+            return IntegrityReport.from_model(await info.context.session.check())
+        except DomainError as e:
+            raise api_error(e) from e

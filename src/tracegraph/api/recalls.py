@@ -241,7 +241,7 @@ class RecallNoticePayload:
 
 
 def notices(info: Info) -> SR.RecallNotices:
-    return SR.RecallNotices(info.context.ledger.store, info.context.caller)
+    return info.context.session.notices
 
 
 # -- queries and mutations -------------------------------------------------------------------

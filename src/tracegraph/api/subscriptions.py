@@ -25,7 +25,8 @@ from ..domain import recall as DR
 from ..domain.recall import RecallStatus
 from ..services import recall as SR
 from ..services.recall import RecallView
-from ..services.ledger import MAX_PAGE, Ledger
+from ..services.ledger import MAX_PAGE
+from ..services.session import Session
 from ..domain.query import BalanceFilter, Direction, EventFilter
 from .context import Context, Info
 from .errors import ApiError
@@ -52,30 +53,23 @@ async def recall_view(context: Context, recall_id: str) -> RecallView | None:
 
 
 async def item_shown(context: Context, item_id: str, event_id: str) -> bool:
-    """Whether the subscriber may see a change of `item_id` by `event_id`: both the item and the
-    event must be visible to it (services/visibility.py)."""
-    if not _restricted(context):
-        return True
+    """Whether the subscriber may see a change of `item_id` by `event_id` (services/session.py)."""
+    shown_ = await context.session.change_shown(item_id, event_id)
     context.fresh_loaders()
-    if not await context.visibility.item(item_id):
-        return False
-    record = (await context.ledger.events_by_id([event_id])).get(event_id)
-    return record is not None and bool(await context.visibility.events([record]))
+    return shown_
 
 
 async def shown(context: Context, entry: LedgerEntry) -> LedgerEntry | None:
-    """The event as the subscriber of `context` may see it (services/visibility.py), or None."""
-    if not _restricted(context):
-        return entry
-    context.fresh_loaders()  # a fresh view of visibility for each event
-    kept = await context.visibility.events([entry.event])
-    return LedgerEntry(event=kept[0]) if kept else None
+    """The event as the subscriber of `context` may see it (services/session.py), or None."""
+    kept = await context.session.shown_entry(entry)
+    context.fresh_loaders()
+    return kept
 
 
 async def _change_shown(context: Context, material_id: str | None, item_id: str, event_id: str) -> bool:
     """Whether a stock or status change of `item_id` goes to the subscriber: of the material it
     asked for, and visible to it; if so, its nested fields will read the ledger as it is now."""
-    if material_id is not None and (await context.ledger.materials_of([item_id])).get(item_id) != material_id:
+    if material_id is not None and (await context.session.materials_of([item_id])).get(item_id) != material_id:
         return False
     if not await item_shown(context, item_id, event_id):
         return False
@@ -126,7 +120,7 @@ class EventSieve:
             return None
         return lambda m: isinstance(m, EventRecorded) and self.static(m.entry.event)
 
-    async def matches(self, ledger: Ledger, entry: LedgerEntry) -> bool:
+    async def matches(self, ledger: Session, entry: LedgerEntry) -> bool:
         e = entry.event
         if self.downstream and self.item_id is not None:
             grew = True
@@ -199,7 +193,7 @@ class StockChange:
 
     @strawberry.field(description="The quantity of the item at the location now (in the item's unit).")
     async def quantity(self, info: Info) -> float:
-        found = await info.context.ledger.balances(BalanceFilter(
+        found = await info.context.session.balances(BalanceFilter(
             item_ids=[self.item_id], location_ids=[self.location_id], include_zero=True))
         return sum(b.quantity for b in found)
 
@@ -210,7 +204,7 @@ class StockChange:
 
     @strawberry.field(description="The item's material.")
     async def material_id(self, info: Info) -> strawberry.ID | None:
-        m = (await info.context.ledger.materials_of([self.item_id])).get(self.item_id)
+        m = (await info.context.session.materials_of([self.item_id])).get(self.item_id)
         return None if m is None else strawberry.ID(m)
 
 
@@ -222,11 +216,19 @@ class ItemStatusChange:
     to_status: Status = strawberry.field(description="Its status after.")
 
 
-async def _seq_after(ledger: Ledger, after: str) -> int:
-    seqs = await ledger.event_seqs([after])
+async def _seq_after(session: Session, after: str) -> int:
+    seqs = await session.event_seqs([after])
     if after not in seqs:
         raise ApiError(f"`after` names no recorded event: {after[:80]!r}", code=E.NOT_FOUND, field="after")
     return seqs[after]
+
+
+async def _reach(session: Session, item_id: str) -> list[str]:
+    """What the subscriber may see downstream of an item (nothing: an unknown or invisible one)."""
+    try:
+        return (await session.trace(item_id, Direction.FORWARD))[0].items
+    except DomainError as e:
+        raise ApiError(e.problems[0].message, code=e.problems[0].code, field="itemId") from e
 
 
 @strawberry.type(description="Live messages, over WebSocket (graphql-transport-ws) at /graphql. A client "
@@ -252,13 +254,13 @@ class Subscription:
             description="Resume: first replay, from the ledger, the events committed after this event id "
             "(the last one received), then continue live, without gaps or repeats.")] = None,
     ) -> AsyncGenerator[RecordedEvent, None]:
-        ctx, ledger = info.context, info.context.ledger
+        ctx, ledger = info.context, info.context.session
         sieve = EventSieve(item_id=item_id, downstream=downstream, material_id=material_id,
                            location_id=location_id, type=type, biz_step=biz_step)
         sub = _listen(info, {"event"}, sieve.prefilter())  # queueing from here on: nothing is missed
         try:
             if downstream and item_id is not None:
-                sieve.reach = {item_id, *(await ledger.trace(item_id, Direction.FORWARD)).items}
+                sieve.reach = {item_id, *(await _reach(ledger, item_id))}
             replayed: set[str] = set()
             if after is not None:
                 seq = await _seq_after(ledger, after)
@@ -371,7 +373,7 @@ class Subscription:
         organization_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="The admin key: only notices to this organization.")] = None,
     ) -> AsyncGenerator[RecallNotice, None]:
-        service = SR.RecallNotices(info.context.ledger.store, info.context.caller)
+        service = info.context.session.notices
         try:
             service.check(organization_id, "organizationId")
         except DomainError as e:

@@ -159,7 +159,7 @@ class Item:
 
     @strawberry.field(description="The lot a sub-lot or serial belongs to.")
     async def parent(self, info: Info) -> Item | None:
-        if self.parent_id is None or not await info.context.visibility.item(self.parent_id):
+        if self.parent_id is None:
             return None
         return await _one(info.context.loaders.items, self.parent_id, Item.from_model)
 
@@ -178,28 +178,25 @@ class Item:
 
     @strawberry.field(description="Every event that touched it, in the order they were recorded.")
     async def events(self, info: Info) -> list[Event]:
-        records = await info.context.loaders.events_of_items.load(self.id)
-        return [Event.from_model(e) for e in await info.context.visibility.events(records)]
+        records = await info.context.loaders.events_of_items.load(self.id)  # as the caller may see them
+        return [Event.from_model(e) for e in records]
 
     @strawberry.field(description="Items one step back: material of each is in this one.")
     async def inputs(self, info: Info) -> list[Item]:
-        ids = await info.context.loaders.inputs.load(self.id)
-        shown = await info.context.visibility.items(ids)
-        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
+        ids = await info.context.loaders.inputs.load(self.id)  # between items the caller may see
+        return await _many(info.context.loaders.items, ids, Item.from_model)
 
     @strawberry.field(description="Items one step forward: material of this one is in each.")
     async def outputs(self, info: Info) -> list[Item]:
-        ids = await info.context.loaders.outputs.load(self.id)
-        shown = await info.context.visibility.items(ids)
-        return await _many(info.context.loaders.items, [i for i in ids if i in shown], Item.from_model)
+        ids = await info.context.loaders.outputs.load(self.id)  # between items the caller may see
+        return await _many(info.context.loaders.items, ids, Item.from_model)
 
     @strawberry.field(description="The event that created it.")
     async def created_by_event(self, info: Info) -> Event | None:
         if self.created_by_event_id is None:
             return None
-        found = await info.context.loaders.events.load(self.created_by_event_id)
-        shown = await info.context.visibility.events([found]) if found is not None else []
-        return Event.from_model(shown[0]) if shown else None
+        found = await info.context.loaders.events.load(self.created_by_event_id)  # as the caller may see it
+        return None if found is None else Event.from_model(found)
 
     @classmethod
     def from_model(cls, m: D.Item) -> Item:
@@ -539,14 +536,14 @@ class TraceState:
     async def links(self, info: Info) -> list[DT.LineageLink]:
         async with self._lock:
             if self._links is None:
-                self._links = await info.context.ledger.tracer.closure_links(self.result)
+                self._links = await info.context.session.closure_links(self.result)
             return self._links
 
     async def balances(self, info: Info) -> dict[str, DT.MassBalance]:
         links = await self.links(info)
         async with self._lock:
             if self._balances is None:
-                self._balances = await info.context.ledger.tracer.mass_balance(self.result, links=links)
+                self._balances = await info.context.session.mass_balance(self.result, links=links)
             return self._balances
 
 
@@ -784,27 +781,6 @@ def check_first(first: int) -> int:
 R = TypeVar("R")
 
 
-def visible_pages(fetch: Callable[[str | None, int], Awaitable[Sequence[R]]],
-                  keep: Callable[[Sequence[R]], Awaitable[list[R]]], key: Callable[[R], object],
-                  ) -> Callable[[str | None, int], Awaitable[list[R]]]:
-    """`fetch` keeping only the rows `keep` keeps, reading on until `n` are kept or none are left,
-    so a filtered page is as full as an unfiltered one."""
-
-    async def kept(after_key: str | None, n: int) -> list[R]:
-        out: list[R] = []
-        while len(out) < n:
-            rows = list(await fetch(after_key, n))
-            if not rows:
-                break
-            out += await keep(rows)
-            after_key = str(key(rows[-1]))
-            if len(rows) < n:
-                break
-        return out[:n]
-
-    return kept
-
-
 async def paginate(
     kind: str,
     first: int,
@@ -842,21 +818,14 @@ def page_of_list(kind: str, rows: Sequence[M], first: int, after: str | None, wr
 
 
 async def event_connection(info: Info, filt: EventFilter, first: int, after: str | None) -> Connection[Event]:
-    """Events matching a filter in commit order; the cursor is the event's sequence number."""
-    ledger = info.context.ledger
+    """Events matching a filter in commit order, as the caller may see them; the cursor is the
+    event's sequence number."""
+    session = info.context.session
 
     async def fetch(after_key: str | None, n: int) -> list[tuple[int, DE.EventRecord]]:
         if after_key is not None and not after_key.isdigit():
             raise ApiError("`after` is not a cursor of this list", field="after")
-        return await ledger.events(filt, int(after_key) if after_key else None, n)
-
-    visibility = info.context.visibility
-    if not visibility.unrestricted:
-        async def keep(rows: Sequence[tuple[int, DE.EventRecord]]) -> list[tuple[int, DE.EventRecord]]:
-            shown = {e.id: e for e in await visibility.events([r for _, r in rows])}
-            return [(seq, shown[r.id]) for seq, r in rows if r.id in shown]
-
-        fetch = visible_pages(fetch, keep, lambda row: row[0])  # type: ignore[assignment]
+        return await session.events(filt, int(after_key) if after_key else None, n)
 
     return await paginate("event", first, after, fetch, lambda row: row[0], lambda row: Event.from_model(row[1]))
 

@@ -1,4 +1,5 @@
-"""The EPCIS 2.0 REST binding under /epcis: thin Starlette handlers over `Epcis`."""
+"""The EPCIS 2.0 REST binding under /epcis: thin Starlette handlers, each parsing its request,
+calling one use case of the caller's session (services/epcis.py) and mapping the answer."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..authn import audit, principal_of
-from ..services.recall import Recalls
-from ..services.visibility import Visibility
-
+from ..authn import principal_of
 from ..domain.capture import CaptureJob
+from ..domain.errors import DomainError
 from ..domain.query import Direction
-from . import query as Q
-from .service import Epcis, Refused, document, query_document
-from .validate import EpcisError
+from ..gs1 import epcis_query as Q
+from ..gs1.epcis_validate import EpcisError
+from ..services.epcis import EpcisSession, Refused, document, query_document
+from ..services.session import Services, Session
 
 log = logging.getLogger(__name__)
 JSONLD = "application/ld+json"
@@ -48,43 +48,56 @@ async def _json_body(request: Request) -> Any:
         raise Refused(400, [EpcisError("", f"the body is not JSON: {str(e)[:200]}")], "the body is not JSON") from e
 
 
-def _visibility(epcis: Epcis, request: Request) -> Visibility:
-    return Visibility(epcis.ledger.store, principal_of(request))
+def _not_found(title: str) -> JSONResponse:
+    return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": title, "status": 404},
+                        status_code=404)
 
 
-def routes(epcis: Epcis) -> list[Route]:
+async def _audit(session: Session, action: str, detail: Any) -> None:
+    try:
+        await session.audit(action, detail)
+    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
+        log.exception("audit entry not written")
+
+
+def routes(services: Services) -> list[Route]:
+    def session(request: Request) -> Session:
+        return services.session(principal_of(request))
+
+    def epcis(request: Request) -> EpcisSession:
+        return session(request).epcis
+
     async def capture(request: Request) -> Response:
         behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip().lower()
+        caller = session(request)
         try:
-            result = await epcis.capture_document(await _json_body(request), behaviour, by=principal_of(request))
+            result = await caller.epcis.capture_document(await _json_body(request), behaviour)
         except Refused as e:
             return _refusal(e)
-        await audit(epcis.ledger.store, request, "epcis:capture", {"captureID": result.job.id,
-                                                                   "events": result.job.event_count})
+        await _audit(caller, "epcis:capture", {"captureID": result.job.id, "events": result.job.event_count})
         return JSONResponse(_job_json(result.job, behaviour), status_code=202,
                             headers={"Location": f"/epcis/capture/{result.job.id}"})
 
     async def capture_job(request: Request) -> Response:
-        job = await epcis.capture_job(request.path_params["capture_id"], principal_of(request))
+        job = await epcis(request).capture_job(request.path_params["capture_id"])
         if job is None:
-            return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": "no such capture job",
-                                 "status": 404}, status_code=404)
+            return _not_found("no such capture job")
         return JSONResponse(_job_json(job))
 
     async def capture_event(request: Request) -> Response:
+        caller = session(request)
         try:
-            event_id = await epcis.capture_event(await _json_body(request), by=principal_of(request))
+            event_id = await caller.epcis.capture_event(await _json_body(request))
         except Refused as e:
             return _refusal(e)
-        await audit(epcis.ledger.store, request, "epcis:event", {"eventID": event_id})
+        await _audit(caller, "epcis:event", {"eventID": event_id})
         return JSONResponse({"eventID": event_id}, status_code=201,
                             headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"})
 
     async def one_event(request: Request) -> Response:
-        event = await epcis.event(request.path_params["event_id"], _visibility(epcis, request))
+        event = await epcis(request).event(request.path_params["event_id"])
         if event is None:
-            return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": "no such event",
-                                 "status": 404}, status_code=404)
+            return _not_found("no such event")
         return JSONResponse({"@context": document([]).get("@context"), **event}, media_type=JSONLD)
 
     async def events(request: Request) -> Response:
@@ -95,7 +108,7 @@ def routes(epcis: Epcis) -> list[Route]:
                                  "title": "unknown or malformed query parameters: "
                                           + ", ".join(e.field for e in errors),
                                  "status": 400, "errors": [e.as_json() for e in errors]}, status_code=400)
-        found, contexts, next_token = await epcis.query(params, per_page, token, _visibility(epcis, request))
+        found, contexts, next_token = await epcis(request).query(params, per_page, token)
         headers = {}
         if next_token:
             rest = [(k, v) for k in query if k != "nextPageToken" for v in query[k]]
@@ -110,21 +123,22 @@ def routes(epcis: Epcis) -> list[Route]:
             return JSONResponse({"type": "epcisException:QueryParameterException", "status": 400,
                                  "title": "id (an item) and direction (FORWARD or BACKWARD) are required"},
                                 status_code=400)
-        await audit(epcis.ledger.store, request, "epcis:trace", {"id": root, "direction": direction})
-        return JSONResponse(await epcis.export_trace(root, Direction(direction), _visibility(epcis, request)),
-                            media_type=JSONLD)
+        caller = session(request)
+        await _audit(caller, "epcis:trace", {"id": root, "direction": direction})
+        try:
+            doc = await caller.epcis.export_trace(root, Direction(direction))
+        except DomainError as e:
+            return _not_found(e.problems[0].message)
+        return JSONResponse(doc, media_type=JSONLD)
 
     async def recall(request: Request) -> Response:
-        recalls = Recalls(epcis.ledger, principal_of(request))
-        found = await recalls.get_many([request.path_params["recall_id"]])
-        recall = found.get(request.path_params["recall_id"])
-        if recall is None:
-            return JSONResponse({"type": "epcisException:NoSuchResourceException", "status": 404,
-                                 "title": f"unknown recall {request.path_params['recall_id'][:200]}"}, status_code=404)
-        seen = (await recalls.view(recall)).recall  # what the caller may see of it
-        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
-        await audit(epcis.ledger.store, request, "epcis:recall", {"id": recall.id})
-        return JSONResponse(await epcis.export_items(ids, _visibility(epcis, request)), media_type=JSONLD)
+        caller = session(request)
+        recall_id = request.path_params["recall_id"]
+        doc = await caller.epcis.export_recall(recall_id)
+        if doc is None:
+            return _not_found(f"unknown recall {recall_id[:200]}")
+        await _audit(caller, "epcis:recall", {"id": recall_id})
+        return JSONResponse(doc, media_type=JSONLD)
 
     return [
         Route("/capture", capture, methods=["POST"]),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..domain import errors as E
-from ..epcis.identifiers import canonical
+from ..gs1.identifiers import canonical
 from ..domain.bulk import BulkPlanner
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source

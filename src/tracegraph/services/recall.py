@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..domain.rights import Operation, require
 from ..domain.auth import Principal
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
@@ -101,11 +102,16 @@ class Recalls:
     def restricted(self) -> bool:
         return not self.visibility.unrestricted
 
+    def _require(self, operation: Operation) -> None:
+        if self.by is not None:
+            require(self.by, operation)
+
     # -- opening ----------------------------------------------------------------------------
 
     async def open(self, suspect_ids: Sequence[str], direction: Direction, reason: str, *,
                    opened_by: str | None = None, mock: bool = False, through_containers: bool = False,
                    recall_id: str | None = None) -> Recall:
+        self._require(Operation.RECALL)
         suspects = list(dict.fromkeys(suspect_ids))
         problems = []
         if not suspects:
@@ -293,6 +299,7 @@ class Recalls:
         CONTAINED. Idempotent: a second call holds nothing more and records nothing. An
         organization's key holds only its organization's items: the other owners were notified
         and hold theirs themselves."""
+        self._require(Operation.RECALL)
         recall = await self._own(recall_id)
         if recall.mock:
             raise DomainError(Problem("id", f"recall {recall_id} is a mock recall: it changes no status", E.INVALID))
@@ -327,6 +334,7 @@ class Recalls:
 
     async def set_status(self, recall_id: str, status: RecallStatus, *, by: str | None = None,
                          note: str | None = None) -> Recall:
+        self._require(Operation.RECALL)
         recall = await self._own(recall_id)
         if status is RecallStatus.CONTAINED:
             return (await self.hold(recall_id, by=by, note=note)).recall
@@ -337,6 +345,7 @@ class Recalls:
         return updated
 
     async def add_note(self, recall_id: str, text: str, *, by: str | None = None) -> Recall:
+        self._require(Operation.RECALL)
         recall = await self._own(recall_id)
         updated = recall.with_note(datetime.now(UTC), by, text)
         await self.store.save_recall(updated)

@@ -36,7 +36,7 @@ from ..domain.models import Status
 from ..domain.units import normalize_unit
 from . import vocab
 from .hashing import event_hash
-from .validate import parse_time
+from .epcis_validate import parse_time
 
 EXT_KEY = "epcis"  # the event as captured, in EventCommand.extensions
 CONTEXT_KEY = "context"

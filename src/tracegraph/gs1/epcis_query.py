@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.events import EventRecord
 from . import vocab
 from .identifiers import canonical
-from .validate import EpcisError, parse_time
+from .epcis_validate import EpcisError, parse_time
 
 SCAN_PAGE = 500
 MAX_SCAN = 20_000  # events walked per request at most; a page may come back short, with a token

@@ -38,7 +38,7 @@ class EpcisError:
 
 @cache
 def schema() -> dict[str, Any]:
-    text = (resources.files("tracegraph") / "epcis" / "schema" / "EPCIS-JSON-Schema.json").read_text("utf-8")
+    text = (resources.files("tracegraph") / "gs1" / "schema" / "EPCIS-JSON-Schema.json").read_text("utf-8")
     return json.loads(text)
 
 

@@ -1,0 +1,418 @@
+"""The one door: every use case as a method of a session bound to its caller.
+
+`Services` is built once per process around the store; `Services.session(principal)` gives
+the caller's `Session`. Each method checks the operation's right first (domain/rights.py),
+decides what the caller may change (services/writes.py) and see (services/visibility.py), and
+returns only that. Entrypoints (GraphQL resolvers, REST routes, WebSocket handlers) parse,
+call one method and map: they hold no store and apply no filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..domain import errors as E
+from ..domain.audit import AuditEntry, entry
+from ..domain.auth import ApiKey, Principal, Right, Role, Share, ShareScope
+from ..domain.completeness import Completeness
+from ..domain.errors import DomainError, Problem
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.integrity import IntegrityReport
+from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
+from ..domain.rights import Operation, allowed, require
+from ..domain.trace import LineageLink
+from ..store.port import GraphStore
+from .auth import Auth
+from .completeness import completeness
+from .exports import Exports, audit_entries
+from .ledger import MAX_BATCH, MAX_PAGE, Ledger
+from .recall import RecallNotices, Recalls
+from .trace import TraceOptions, TraceResult
+from .visibility import Visibility, share_item
+
+if TYPE_CHECKING:
+    from .epcis import EpcisSession
+
+R = TypeVar("R")
+
+
+async def fill(fetch: Callable[[Any, int], Awaitable[Sequence[R]]], keep: Callable[[Sequence[R]], Awaitable[list[R]]],
+               key: Callable[[R], Any], after: Any, n: int) -> list[R]:
+    """Up to `n` rows after `after` that `keep` keeps, reading on past the rows it drops, so a
+    filtered page is as full as an unfiltered one."""
+    out: list[R] = []
+    while len(out) < n:
+        rows = list(await fetch(after, n))
+        if not rows:
+            break
+        out += await keep(rows)
+        after = key(rows[-1])
+        if len(rows) < n:
+            break
+    return out[:n]
+
+
+class Services:
+    """What a process holds once: the store (private to the services), the ledger, the keys."""
+
+    def __init__(self, store: GraphStore, auth: Auth | None = None, epcis_max_events: int = MAX_BATCH):
+        self._store = store
+        self.ledger = Ledger(store)
+        self.auth = auth or Auth(store)
+        self.epcis_max_events = epcis_max_events
+
+    @property
+    def store_name(self) -> str:
+        return self._store.name
+
+    async def ping(self) -> None:
+        await self._store.ping()
+
+    def session(self, principal: Principal) -> Session:
+        return Session(self, principal)
+
+
+class Session:
+    """The use cases of one caller. Its visibility answers are cached until `fresh()` (one
+    GraphQL operation, one REST request, one subscription message)."""
+
+    def __init__(self, services: Services, principal: Principal):
+        self._services = services
+        self._store = services._store
+        self._ledger = services.ledger
+        self.principal = principal
+        self._visibility = Visibility(self._store, principal)
+
+    def fresh(self) -> Session:
+        """Forget what was decided of visibility: the ledger may have changed since."""
+        self._visibility = Visibility(self._store, self.principal)
+        return self
+
+    # -- who -------------------------------------------------------------------------------
+
+    @property
+    def restricted(self) -> bool:
+        """An organization's key (not the server's admin): sees and changes only what it may."""
+        return not self.principal.is_admin
+
+    @property
+    def organization_id(self) -> str | None:
+        return self.principal.organization_id
+
+    def may(self, operation: Operation) -> bool:
+        return allowed(self.principal, operation)
+
+    def _require(self, operation: Operation, field: str | None = None) -> None:
+        require(self.principal, operation, field)
+
+    def visibility_key(self) -> object:
+        """Callers with equal keys see the same (shared subscriptions)."""
+        return self._visibility.key()
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def record(self, cmd: EventCommand) -> LedgerEntry:
+        return (await self.record_many([cmd]))[0]
+
+    async def record_many(self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND) -> list[LedgerEntry]:
+        """Record events in one transaction (rights, what the caller may change: Ledger.record_many)."""
+        return await self._ledger.record_many(cmds, source, by=self.principal)
+
+    # -- master data -----------------------------------------------------------------------
+
+    async def create_material(self, material: Material) -> Material:
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.create_material(material, self.principal)
+
+    async def create_location(self, location: Location) -> Location:
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.create_location(location, self.principal)
+
+    async def create_order(self, order: Order) -> Order:
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.create_order(order, self.principal)
+
+    def _master_visible(self, model: Any) -> bool:
+        """Master data an organization sees: its own, what has no organization (the well-known
+        virtual locations), and what names it as partner."""
+        if not self.restricted:
+            return True
+        org = self.organization_id
+        if isinstance(model, Organization):
+            return model.id == org
+        return getattr(model, "organization_id", None) in (None, org) or getattr(model, "partner_id", None) == org
+
+    async def master(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, Any]:
+        """Materials, locations, organizations, orders or shipments by id, those the caller may see."""
+        self._require(Operation.READ)
+        if kind == "Item":
+            return await self.items(ids)
+        found = await self._store.get(kind, ids)
+        return {i: m for i, m in found.items() if self._master_visible(m)}
+
+    async def master_page(self, kind: ReadKind, after: str | None, first: int) -> list[Any]:
+        self._require(Operation.READ)
+
+        async def keep(rows: Sequence[Any]) -> list[Any]:
+            return [r for r in rows if self._master_visible(r)]
+
+        return await fill(lambda a, n: self._ledger.page(kind, a, n), keep, lambda m: m.id, after,
+                          min(first, MAX_PAGE))
+
+    # -- items, stock, events --------------------------------------------------------------
+
+    async def items(self, ids: Sequence[str]) -> dict[str, Item]:
+        self._require(Operation.READ)
+        found = await self._ledger.items(ids)
+        if not self.restricted or not found:
+            return found
+        shown = await self._visibility.items(found)
+        return {i: x for i, x in found.items() if i in shown}
+
+    async def visible_items(self, ids: Sequence[str]) -> set[str]:
+        """Of `ids`, those the caller may see."""
+        return set(await self._visibility.items(ids))
+
+    async def item_page(self, after: str | None, first: int, filt: ItemFilter | None = None) -> list[Item]:
+        self._require(Operation.READ)
+
+        async def keep(rows: Sequence[Item]) -> list[Item]:
+            shown = await self._visibility.items([r.id for r in rows])
+            return [r for r in rows if r.id in shown]
+
+        fetch = lambda a, n: self._ledger.page("Item", a, n, filt)  # noqa: E731
+        if not self.restricted:
+            return list(await fetch(after, min(first, MAX_PAGE)))
+        return await fill(fetch, keep, lambda m: m.id, after, min(first, MAX_PAGE))
+
+    async def materials_of(self, item_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each visible item's material."""
+        shown = await self._visibility.items(item_ids)
+        return await self._ledger.materials_of([i for i in item_ids if i in shown])
+
+    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
+                       ) -> list[Balance]:
+        """Balances ordered by (item, location), of the items the caller may see."""
+        self._require(Operation.READ)
+        if not self.restricted:
+            return await self._ledger.balances(filt, after, first)
+
+        async def keep(rows: Sequence[Balance]) -> list[Balance]:
+            shown = await self._visibility.items([b.item_id for b in rows])
+            return [b for b in rows if b.item_id in shown]
+
+        if first is None:
+            return await keep(await self._ledger.balances(filt, after, None))
+        return await fill(lambda a, n: self._ledger.balances(filt, a, n), keep,
+                          lambda b: f"{b.item_id} {b.location_id}", after, first)
+
+    async def shown_events(self, records: Sequence[EventRecord]) -> list[EventRecord]:
+        """The events the caller may see, each redacted to the items it may see."""
+        return await self._visibility.events(records)
+
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
+        """Events in commit order with their sequence number, as the caller may see them."""
+        self._require(Operation.READ)
+        if not self.restricted:
+            return await self._ledger.events(filt, after, first)
+
+        async def keep(rows: Sequence[tuple[int, EventRecord]]) -> list[tuple[int, EventRecord]]:
+            shown = {e.id: e for e in await self._visibility.events([r for _, r in rows])}
+            return [(seq, shown[r.id]) for seq, r in rows if r.id in shown]
+
+        return await fill(lambda a, n: self._ledger.events(filt, a, n), keep, lambda row: row[0], after,
+                          min(first, MAX_PAGE))
+
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
+        self._require(Operation.READ)
+        found = await self._ledger.events_by_id(ids)
+        return {e.id: e for e in await self._visibility.events(list(found.values()))}
+
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
+        """The sequence number of each event the caller may see."""
+        shown = await self.events_by_id(ids)
+        return {i: s for i, s in (await self._ledger.event_seqs(list(shown))).items()}
+
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+        """Every event of each visible item that the caller may see, redacted, in commit order."""
+        self._require(Operation.READ)
+        shown = await self._visibility.items(item_ids)
+        found = await self._ledger.events_of_items([i for i in item_ids if i in shown])
+        return {i: await self._visibility.events(records) for i, records in found.items()}
+
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
+        """One hop of lineage, between items the caller may see."""
+        self._require(Operation.READ)
+        pairs = await self._ledger.neighbours(ids, direction)
+        if not self.restricted:
+            return pairs
+        shown = await self._visibility.items({i for p in pairs for i in p})
+        return [(a, b) for a, b in pairs if a in shown and b in shown]
+
+    # -- feeds: what a subscriber is sent ------------------------------------------------
+
+    async def shown_entry(self, entry: LedgerEntry) -> LedgerEntry | None:
+        """A recorded event as the subscriber may see it (redacted), or None: not for it."""
+        if not self.restricted:
+            return entry
+        self.fresh()  # a fresh view for each event: the ledger changed
+        kept = await self._visibility.events([entry.event])
+        return LedgerEntry(event=kept[0]) if kept else None
+
+    async def change_shown(self, item_id: str, event_id: str) -> bool:
+        """Whether a stock or status change of `item_id` by `event_id` is for the subscriber:
+        both the item and the event must be visible to it."""
+        if not self.restricted:
+            return True
+        self.fresh()
+        if not await self._visibility.item(item_id):
+            return False
+        return bool(await self.events_by_id([event_id]))
+
+    # -- trace -----------------------------------------------------------------------------
+
+    async def trace(self, root: str | Sequence[str], direction: Direction, options: TraceOptions | None = None,
+                    ) -> tuple[TraceResult, dict[str | None, int]]:
+        """The trace as the caller may see it, and a count per owner of what it reached and may
+        not see. A root that does not exist, or that the caller may not see, is NOT_FOUND:
+        the same answer for both."""
+        self._require(Operation.READ)
+        roots = [root] if isinstance(root, str) else list(root)
+        resolved = [await self._ledger.resolve_item(r) for r in roots]
+        known = await self._ledger.items(resolved)
+        shown = await self._visibility.items(known) if known else set()
+        for given, r in zip(roots, resolved, strict=True):
+            if r not in shown:
+                raise DomainError(Problem("id", f"unknown item {given[:200]}", E.NOT_FOUND))
+        result = await self._ledger.trace(resolved, direction, options=options)
+        return await self._visibility.trace(result)
+
+    async def closure_links(self, result: TraceResult) -> list[LineageLink]:
+        """The links among a trace's items (a trace this session gave: what the caller may see)."""
+        return await self._ledger.tracer.closure_links(result)
+
+    async def mass_balance(self, result: TraceResult, links: list[LineageLink] | None = None) -> Any:
+        return await self._ledger.tracer.mass_balance(result, links=links)
+
+    # -- the whole ledger: the server's admin ----------------------------------------------
+
+    async def findings(self, after: str | None, first: int) -> list[Finding]:
+        self._require(Operation.INTEGRITY)
+        return await self._ledger.findings(after, first)
+
+    async def check(self) -> IntegrityReport:
+        self._require(Operation.INTEGRITY)
+        return await self._ledger.check()
+
+    async def completeness(self, since: datetime | None, until: datetime | None,
+                           material_id: str | None) -> Completeness:
+        self._require(Operation.INTEGRITY)
+        return await completeness(self._ledger, since, until, material_id)
+
+    # -- recalls ---------------------------------------------------------------------------
+
+    @property
+    def recalls(self) -> Recalls:
+        """Recalls as the caller may see and change them (rights checked by each use case)."""
+        return Recalls(self._ledger, self.principal, self._visibility)
+
+    @property
+    def notices(self) -> RecallNotices:
+        return RecallNotices(self._store, self.principal)
+
+    # -- organizations, keys, shares -------------------------------------------------------
+
+    async def create_organization(self, org: Organization) -> Organization:
+        self._require(Operation.CREATE_ORGANIZATION)
+        return await self._services.auth.create_organization(self.principal, org)
+
+    async def rename_organization(self, organization_id: str, name: str) -> Organization:
+        return await self._services.auth.rename_organization(self.principal, organization_id, name)
+
+    async def create_key(self, organization_id: str, role: Role, name: str | None = None,
+                         expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+        return await self._services.auth.create_key(self.principal, organization_id, role, name, expires_at)
+
+    async def keys(self, organization_id: str) -> list[ApiKey]:
+        return await self._services.auth.keys(self.principal, organization_id)
+
+    async def revoke_key(self, key_id: str) -> ApiKey:
+        return await self._services.auth.revoke_key(self.principal, key_id)
+
+    async def share_item(self, item_id: str, organization_id: str, scope: ShareScope) -> Share:
+        self._require(Operation.SHARE, "itemId")
+        return await share_item(self._store, self.principal, item_id, organization_id, scope)
+
+    # -- audit -----------------------------------------------------------------------------
+
+    async def audit(self, action: str, detail: Any = None) -> None:
+        """Append to the audit log what the caller did."""
+        p = self.principal
+        await self._store.append_audit(entry(p.key_id, p.organization_id, action, detail))
+
+    def _audit_scope(self, organization_id: str | None) -> str | None:
+        """The organization whose audit log the caller reads: its own (an ADMIN key), any or all
+        (the server's admin key)."""
+        org = organization_id if self.principal.is_admin else self.principal.organization_id
+        require(self.principal, Operation.KEYS)
+        if not self.principal.can(Right.KEYS, org):
+            raise DomainError(Problem("organizationId", "the audit log of another organization is not yours",
+                                      "FORBIDDEN"))
+        return org
+
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
+        org = self._audit_scope(organization_id)
+        return await self._store.audit_page(org, after, first)
+
+    def audit_entries(self, organization_id: str | None, since: datetime | None, until: datetime | None,
+                      ) -> tuple[str | None, AsyncIterator[AuditEntry]]:
+        """The organization read, and its audit entries in [since, until), a page at a time."""
+        org = self._audit_scope(organization_id)
+        return org, audit_entries(self._store, org, since, until)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    async def export_trace(self, item_id: str, direction: Direction, through_containers: bool = False,
+                           ) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
+        """The FSMA 204 rows of a trace the caller may see, and what describes it (NOT_FOUND: an
+        unknown or invisible item)."""
+        self._require(Operation.EXPORT)
+        result, hidden = await self.trace(item_id, direction, TraceOptions(through_containers=through_containers))
+        rows = await Exports(self._ledger).rows(result.nodes, self._visibility if self.restricted else None)
+        meta: dict[str, Any] = {"trace": {"id": item_id, "direction": direction.value, "count": len(result.items)},
+                                "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
+        if hidden:
+            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
+                hidden.items(), key=lambda x: x[0] or "")]
+        return rows, meta
+
+    async def export_recall(self, recall_id: str) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
+        """The FSMA 204 rows of what the caller may see of a recall (NOT_FOUND: no such recall for it)."""
+        self._require(Operation.EXPORT)
+        recalls = self.recalls
+        view = await recalls.view(await recalls.get(recall_id))
+        seen = view.recall
+        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
+        rows = await Exports(self._ledger).rows(ids, self._visibility if self.restricted else None)
+        meta: dict[str, Any] = {"recall": seen.model_dump(mode="json", exclude={"affected"}),
+                                "items": [a.model_dump(mode="json") for a in seen.affected]}
+        if view.hidden:
+            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
+                view.hidden.items(), key=lambda x: x[0] or "")]
+        return rows, meta
+
+    # -- EPCIS -----------------------------------------------------------------------------
+
+    @property
+    def epcis(self) -> EpcisSession:
+        """The EPCIS use cases of this caller (services/epcis.py)."""
+        from .epcis import EpcisSession
+
+        return EpcisSession(self, self._services.epcis_max_events)
+
+    def _internal(self) -> tuple[GraphStore, Ledger, Visibility]:
+        """For the services bound to this session only (EPCIS, exports): never an entrypoint."""
+        return self._store, self._ledger, self._visibility
