@@ -71,3 +71,23 @@ class Api:
             "locationId": location, "newItems": [{"id": lot, "materialId": material, "lotCode": lot, **new_item}],
             "outputs": [line],
         })
+
+
+# -- several organizations on one server ------------------------------------------------------
+
+ORG = f"mutation($n: String!) {{ createOrganization(name: $n) {{ organization {{ id }} {ERRORS} }} }}"
+KEY = f"mutation($o: ID!, $r: Role!) {{ createApiKey(organizationId: $o, role: $r) {{ key {ERRORS} }} }}"
+BATCH = f"mutation($i: [EventInput!]!) {{ recordEvents(input: $i) {{ events {{ id }} {ERRORS} }} }}"
+
+
+def key_client(app: Any, key: str) -> httpx.AsyncClient:
+    """An HTTP client of the ASGI `app` that sends `key`."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                             headers={"Authorization": f"Bearer {key}"})
+
+
+async def new_organization(admin: Api, name: str, roles: tuple[str, ...] = ("OPERATOR",)) -> tuple[str, dict[str, str]]:
+    """A new organization (through the admin's `Api`): its id, and a key per role."""
+    org = (await admin.data(ORG, {"n": name}))["createOrganization"]["organization"]["id"]
+    keys = {role: (await admin.data(KEY, {"o": org, "r": role}))["createApiKey"]["key"] for role in roles}
+    return org, keys
