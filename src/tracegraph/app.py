@@ -17,8 +17,8 @@ from starlette.staticfiles import StaticFiles
 
 from .bus import AuthChanged, Message, Notice, make_bus
 from .config import Settings, settings as default_settings
-from .authn import Authenticate, RateLimiter
-from .limits import BodySizeLimit
+from .http.authn import Authenticate, RateLimiter
+from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
 from .services.session import Services
@@ -34,7 +34,7 @@ STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendo
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
     from .api import build_graphql_app
     from .api.fanout import ExposeWebSocketProtocol
-    from .api.exports import export_routes
+    from .http.exports import export_routes
 
     settings = settings or default_settings()
     store = store or make_store(settings)

@@ -14,7 +14,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from ..bus import Bus
-from ..authn import PRINCIPAL, RateLimiter
+from ..http.authn import PRINCIPAL, RateLimiter
 from ..config import Settings
 from ..domain.auth import Unauthenticated, bearer
 from ..services.auth import Auth

@@ -16,7 +16,7 @@ from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
-from ..authn import RateLimiter
+from ..http.authn import RateLimiter
 from ..domain.auth import Principal
 from .context import Context
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..authn import principal_of
+from ..http.authn import principal_of
 from ..domain.capture import CaptureJob
 from ..domain.errors import DomainError
 from ..domain.query import Direction

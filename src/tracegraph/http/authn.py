@@ -18,8 +18,9 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .domain.auth import Principal, Right, Unauthenticated, bearer
-from .services.auth import Auth
+from ..domain.auth import Principal, Unauthenticated, bearer
+from ..domain.rights import Operation, allowed, refusal
+from ..services.auth import Auth
 
 PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
 
@@ -47,12 +48,15 @@ def _open(method: str, path: str, scope: Scope) -> bool:
 _NOT_FILTERED: tuple[str, ...] = ()
 
 
-def _right(method: str, path: str) -> Right:
+def _operation(method: str, path: str) -> Operation:
+    """The operation a REST door is (domain/rights.py); the service checks it again."""
+    if path.startswith("/exports/audit"):
+        return Operation.READ  # the service decides: the KEYS right over the organization read
     if path.startswith("/exports/") or path.startswith("/epcis/recalls/"):
-        return Right.EXPORT
+        return Operation.EXPORT
     if method == "POST" and path.startswith("/epcis/"):
-        return Right.RECORD
-    return Right.READ
+        return Operation.RECORD
+    return Operation.READ
 
 
 class RateLimiter:
@@ -108,9 +112,9 @@ class Authenticate:
                 await _answer(send, 429, f"rate limit of this key exceeded ({self.limiter.rate:g} requests a second): "
                               f"retry in {wait:.1f} s", [(b"retry-after", str(math.ceil(wait)).encode())])
                 return
-        right = _right(method, path)
-        if not principal.can(right):
-            await _answer(send, 403, f"a key with role {principal.role.value} may not do this ({right.value})", [])
+        operation = _operation(method, path)
+        if not allowed(principal, operation):
+            await _answer(send, 403, refusal(principal, operation), [])
             return
         if not principal.is_admin and _NOT_FILTERED and path.startswith(_NOT_FILTERED):
             await _answer(send, 403, "not available to an organization's key yet: its answer is not filtered "
@@ -126,14 +130,3 @@ async def _answer(send: Send, status: int, message: str, headers: list[tuple[byt
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *headers]})
     await send({"type": "http.response.body", "body": body})
-
-
-async def audit(store: Any, request: object, action: str, detail: Any = None) -> None:
-    """Append to the audit log what the caller of `request` did (see domain/audit.py)."""
-    from .domain.audit import entry
-
-    p = principal_of(request)
-    try:
-        await store.append_audit(entry(p.key_id, p.organization_id, action, detail))
-    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
-        logging.getLogger("tracegraph.audit").exception("audit entry not written")

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..authn import principal_of
+from .authn import principal_of
 from ..domain import audit as DA
 from ..domain.errors import DomainError
 from ..domain.query import Direction
