@@ -62,8 +62,9 @@ class Genealogy:
         def event(kind: EventType, **fields: object) -> EventCommand:
             nonlocal n_event
             n_event += 1
-            return EventCommand(type=kind, id=f"ev-{n_event}", event_time=t0 + timedelta(seconds=n_event),
-                                location_id=SITE, **fields)  # type: ignore[arg-type]
+            return EventCommand(
+                type=kind, id=f"ev-{n_event}", event_time=t0 + timedelta(seconds=n_event), location_id=SITE, **fields
+            )  # type: ignore[arg-type]
 
         def new(item_id: str, material: str | None, qty: float | None, **spec: object) -> NewItem:
             self.items.append(item_id)
@@ -92,8 +93,11 @@ class Genealogy:
             nonlocal n
             n += 1
             lot = f"{material}-L{n}"
-            return event(EventType.RECEIVE, new_items=[new(lot, material, qty, lot_code=str(n))],
-                         outputs=[Line(item_id=lot, quantity=qty)])
+            return event(
+                EventType.RECEIVE,
+                new_items=[new(lot, material, qty, lot_code=str(n))],
+                outputs=[Line(item_id=lot, quantity=qty)],
+            )
 
         while len(self.items) < self.lots:
             # Raw receipts keep the window of fresh lots full.
@@ -126,8 +130,12 @@ class Genealogy:
                     inputs.append(take(r, rng.uniform(1, 5)))
             n += 1
             out = f"INT-L{n}"
-            c = event(EventType.PRODUCE, inputs=inputs, outputs=[Line(item_id=out)],
-                      new_items=[new(out, rng.choice(INTERMEDIATE), None)])
+            c = event(
+                EventType.PRODUCE,
+                inputs=inputs,
+                outputs=[Line(item_id=out)],
+                new_items=[new(out, rng.choice(INTERMEDIATE), None)],
+            )
             on_hand[out] = sum(i.quantity or 0 for i in inputs)
             link(inputs, [out])
             yield c
@@ -136,16 +144,23 @@ class Genealogy:
                 whole = on_hand[out]
                 parts = [f"{out}-S{j}" for j in range(k)]
                 split_in = [take(out, whole)]
-                yield event(EventType.SPLIT, inputs=split_in,
-                            new_items=[new(p, material_of[out], None, kind=ItemKind.SUBLOT, parent_id=out) for p in parts],
-                            outputs=[Line(item_id=p, quantity=round(whole / k, 3)) for p in parts])
+                yield event(
+                    EventType.SPLIT,
+                    inputs=split_in,
+                    new_items=[new(p, material_of[out], None, kind=ItemKind.SUBLOT, parent_id=out) for p in parts],
+                    outputs=[Line(item_id=p, quantity=round(whole / k, 3)) for p in parts],
+                )
                 for p in parts:
                     on_hand[p] = round(whole / k, 3)
                 link(split_in, parts)
                 merged = f"{out}-M"
                 merge_in = [take(p, on_hand[p]) for p in parts]
-                yield event(EventType.MERGE, inputs=merge_in, outputs=[Line(item_id=merged)],
-                            new_items=[new(merged, rng.choice(INTERMEDIATE), None)])
+                yield event(
+                    EventType.MERGE,
+                    inputs=merge_in,
+                    outputs=[Line(item_id=merged)],
+                    new_items=[new(merged, rng.choice(INTERMEDIATE), None)],
+                )
                 on_hand[merged] = sum(i.quantity or 0 for i in merge_in)
                 link(merge_in, [merged])
                 out = merged
@@ -153,8 +168,11 @@ class Genealogy:
                 reuse[line] = out
             if rng.random() < 0.3:  # into a permanent tank, reused for ever
                 tank = f"TANK-{rng.randrange(n_tanks)}"
-                spec = [] if tank in tanks_made else [new(tank, None, None, kind=ItemKind.CONTAINER,
-                                                          container_type=ContainerType.PERMANENT)]
+                spec = (
+                    []
+                    if tank in tanks_made
+                    else [new(tank, None, None, kind=ItemKind.CONTAINER, container_type=ContainerType.PERMANENT)]
+                )
                 tanks_made.add(tank)
                 pack_in = [Line(item_id=out, quantity=round(on_hand[out], 3))]
                 yield event(EventType.PACK, inputs=pack_in, container_id=tank, new_items=spec)
@@ -169,21 +187,35 @@ class Genealogy:
                 n += 1
                 prod = f"PRD-L{n}"
                 units = rng.randint(4, 12)
-                yield event(EventType.PRODUCE, inputs=prod_in, outputs=[Line(item_id=prod, quantity=float(units))],
-                            new_items=[new(prod, rng.choice(PRODUCT), float(units))])
+                yield event(
+                    EventType.PRODUCE,
+                    inputs=prod_in,
+                    outputs=[Line(item_id=prod, quantity=float(units))],
+                    new_items=[new(prod, rng.choice(PRODUCT), float(units))],
+                )
                 link(prod_in, [prod])
                 unit_ids = [f"{prod}-U{j}" for j in range(units)]
                 split_in = [take(prod, float(units))]
-                yield event(EventType.SPLIT, inputs=split_in,
-                            new_items=[new(u, material_of[prod], None, kind=ItemKind.SUBLOT, parent_id=prod) for u in unit_ids],
-                            outputs=[Line(item_id=u, quantity=1.0) for u in unit_ids])
+                yield event(
+                    EventType.SPLIT,
+                    inputs=split_in,
+                    new_items=[new(u, material_of[prod], None, kind=ItemKind.SUBLOT, parent_id=prod) for u in unit_ids],
+                    outputs=[Line(item_id=u, quantity=1.0) for u in unit_ids],
+                )
                 link(split_in, unit_ids)
                 pallet = f"PAL-{n}"
                 pack_in = [Line(item_id=u, quantity=1.0) for u in unit_ids]
-                yield event(EventType.PACK, inputs=pack_in, container_id=pallet,
-                            new_items=[new(pallet, None, None, kind=ItemKind.CONTAINER,
-                                           container_type=ContainerType.LOGISTIC)])
+                yield event(
+                    EventType.PACK,
+                    inputs=pack_in,
+                    container_id=pallet,
+                    new_items=[new(pallet, None, None, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
+                )
                 link(pack_in, [pallet])
-                yield event(EventType.SHIP, inputs=[Line(item_id=u, quantity=1.0) for u in unit_ids],
-                            shipment_id=f"SH-{n}", partner_id=rng.choice(CUSTOMERS))
+                yield event(
+                    EventType.SHIP,
+                    inputs=[Line(item_id=u, quantity=1.0) for u in unit_ids],
+                    shipment_id=f"SH-{n}",
+                    partner_id=rng.choice(CUSTOMERS),
+                )
         self.events = n_event

@@ -32,19 +32,22 @@ import ladybug
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from servers import AUTH  # noqa: E402
 from workload import events, master_data  # noqa: E402
 
 from tracegraph.domain.events import EventCommand, EventType  # noqa: E402
 from tracegraph.services.ledger import Ledger  # noqa: E402
 from tracegraph.store.ladybug import LadybugStore  # noqa: E402
-from servers import AUTH  # noqa: E402
 
 AIM_SINGLE_HTTP = 500.0
 AIM_BATCH = 5000.0
-MUTATION = {EventType.RECEIVE: "receive", EventType.PRODUCE: "produce", EventType.MOVE: "move",
-            EventType.SHIP: "ship"}
-INPUT = {EventType.RECEIVE: "ReceiveInput", EventType.PRODUCE: "ProduceInput", EventType.MOVE: "MoveInput",
-         EventType.SHIP: "ShipInput"}
+MUTATION = {EventType.RECEIVE: "receive", EventType.PRODUCE: "produce", EventType.MOVE: "move", EventType.SHIP: "ship"}
+INPUT = {
+    EventType.RECEIVE: "ReceiveInput",
+    EventType.PRODUCE: "ProduceInput",
+    EventType.MOVE: "MoveInput",
+    EventType.SHIP: "ShipInput",
+}
 
 
 def _camel(name: str) -> str:
@@ -73,6 +76,7 @@ def _rate(n: int, seconds: float) -> float:
 
 # -- baseline -------------------------------------------------------------------------------
 
+
 def baseline(n_single: int, n_batch: int, body_size: int) -> tuple[float, float]:
     """Ladybug alone: one event node per transaction, and a thousand per transaction."""
     with tempfile.TemporaryDirectory() as d:
@@ -100,6 +104,7 @@ def baseline(n_single: int, n_batch: int, body_size: int) -> tuple[float, float]
 
 # -- service layer --------------------------------------------------------------------------
 
+
 async def service(n_events: int, n_single: int, batch: int) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as d:
         store = LadybugStore(d)
@@ -113,10 +118,9 @@ async def service(n_events: int, n_single: int, batch: int) -> tuple[float, floa
         cmds = list(events(n_events, seed=1, prefix="B"))
         t = time.perf_counter()
         for start in range(0, len(cmds), batch):
-            await ledger.record_many(cmds[start:start + batch])
+            await ledger.record_many(cmds[start : start + batch])
             if start and start % (20 * batch) == 0:
-                print(f"  ... {start} events loaded, {_rate(start, time.perf_counter() - t):.0f} events/s",
-                      flush=True)
+                print(f"  ... {start} events loaded, {_rate(start, time.perf_counter() - t):.0f} events/s", flush=True)
         batch_rate = _rate(len(cmds), time.perf_counter() - t)
         singles = list(events(n_single, seed=2, prefix="S"))
         t = time.perf_counter()
@@ -131,6 +135,7 @@ async def service(n_events: int, n_single: int, batch: int) -> tuple[float, floa
 
 # -- GraphQL over HTTP ----------------------------------------------------------------------
 
+
 def _post(client: httpx.Client, url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     r = client.post(url, json={"query": query, "variables": variables})
     r.raise_for_status()
@@ -143,21 +148,33 @@ def _post(client: httpx.Client, url: str, query: str, variables: dict[str, Any])
 def http(n_single: int, n_batches: int, batch: int, clients: int) -> tuple[float, float, float]:
     from servers import run_server
 
-    with run_server(env={"TRACEGRAPH_LOG_LEVEL": "warning"}) as server, httpx.Client(headers=AUTH, timeout=120,
-                                                                                   trust_env=False) as client:
+    with (
+        run_server(env={"TRACEGRAPH_LOG_LEVEL": "warning"}) as server,
+        httpx.Client(headers=AUTH, timeout=120, trust_env=False) as client,
+    ):
         url = f"{server.url}/graphql"
         materials, locations = master_data()
         for m in materials:
-            _post(client, url, "mutation($i: CreateMaterialInput!) { createMaterial(input: $i) { errors { message } } }",
-                  {"i": {"id": m.id, "name": m.name, "baseUnit": m.base_unit, "kind": m.kind.value}})
+            _post(
+                client,
+                url,
+                "mutation($i: CreateMaterialInput!) { createMaterial(input: $i) { errors { message } } }",
+                {"i": {"id": m.id, "name": m.name, "baseUnit": m.base_unit, "kind": m.kind.value}},
+            )
         for loc in locations:
-            _post(client, url, "mutation($i: CreateLocationInput!) { createLocation(input: $i) { errors { message } } }",
-                  {"i": {"id": loc.id, "name": loc.name}})
+            _post(
+                client,
+                url,
+                "mutation($i: CreateLocationInput!) { createLocation(input: $i) { errors { message } } }",
+                {"i": {"id": loc.id, "name": loc.name}},
+            )
         query = "mutation($i: [EventInput!]!) { recordEvents(input: $i) { events { id } errors { field message } } }"
         cmds = list(events(n_batches * batch, seed=3, prefix="HB"))
         t = time.perf_counter()
         for start in range(0, len(cmds), batch):
-            data = _post(client, url, query, {"i": [graphql_input(c, with_type=True) for c in cmds[start:start + batch]]})
+            data = _post(
+                client, url, query, {"i": [graphql_input(c, with_type=True) for c in cmds[start : start + batch]]}
+            )
             assert not data["recordEvents"]["errors"], data["recordEvents"]["errors"][:3]
         batch_rate = _rate(len(cmds), time.perf_counter() - t)
         singles = list(events(n_single, seed=4, prefix="HS"))
@@ -219,26 +236,38 @@ def main() -> None:
 
     sample = next(events(1, seed=1))
     body_size = 2 * len(sample.model_dump_json())  # an event record holds its command and its moves
-    print(f"tracegraph ingest benchmark: {os.cpu_count()} cores, Ladybug {ladybug.__version__ if hasattr(ladybug, '__version__') else ''}".rstrip())
+    print(
+        f"tracegraph ingest benchmark: {os.cpu_count()} cores, Ladybug {ladybug.__version__ if hasattr(ladybug, '__version__') else ''}".rstrip()
+    )
     base_single, base_batch = baseline(args.singles, max(args.batch * 10, 10_000), body_size)
     print(f"baseline  Ladybug alone, one {body_size}-byte event node per transaction : {base_single:8.0f} events/s")
     print(f"baseline  Ladybug alone, {args.batch} event nodes per transaction          : {base_batch:8.0f} events/s")
 
     batch_rate, single_rate, total = asyncio.run(service(args.events, args.singles, args.batch))
-    print(f"service   batch path, {args.events} events in batches of {args.batch}: {batch_rate:8.0f} events/s"
-          f"  ({batch_rate / base_batch:.2f} x baseline, {batch_rate / AIM_BATCH:.2f} x aim {AIM_BATCH:.0f})")
-    print(f"service   single events on a {total}-event ledger       : {single_rate:8.0f} events/s"
-          f"  ({single_rate / base_single:.2f} x baseline)")
+    print(
+        f"service   batch path, {args.events} events in batches of {args.batch}: {batch_rate:8.0f} events/s"
+        f"  ({batch_rate / base_batch:.2f} x baseline, {batch_rate / AIM_BATCH:.2f} x aim {AIM_BATCH:.0f})"
+    )
+    print(
+        f"service   single events on a {total}-event ledger       : {single_rate:8.0f} events/s"
+        f"  ({single_rate / base_single:.2f} x baseline)"
+    )
 
     http_single, http_batch, http_concurrent = http(args.singles, args.http_batches, args.batch, args.clients)
-    print(f"graphql   single mutations over HTTP, one event each      : {http_single:8.0f} events/s"
-          f"  ({http_single / base_single:.2f} x baseline, {http_single / AIM_SINGLE_HTTP:.2f} x aim "
-          f"{AIM_SINGLE_HTTP:.0f})")
-    print(f"graphql   single mutations over HTTP, {args.clients} clients at once  : {http_concurrent:8.0f} events/s"
-          f"  ({http_concurrent / base_single:.2f} x baseline, {http_concurrent / AIM_SINGLE_HTTP:.2f} x aim "
-          f"{AIM_SINGLE_HTTP:.0f})")
-    print(f"graphql   recordEvents over HTTP, {args.batch} per request         : {http_batch:8.0f} events/s"
-          f"  ({http_batch / base_batch:.2f} x baseline, {http_batch / AIM_BATCH:.2f} x aim {AIM_BATCH:.0f})")
+    print(
+        f"graphql   single mutations over HTTP, one event each      : {http_single:8.0f} events/s"
+        f"  ({http_single / base_single:.2f} x baseline, {http_single / AIM_SINGLE_HTTP:.2f} x aim "
+        f"{AIM_SINGLE_HTTP:.0f})"
+    )
+    print(
+        f"graphql   single mutations over HTTP, {args.clients} clients at once  : {http_concurrent:8.0f} events/s"
+        f"  ({http_concurrent / base_single:.2f} x baseline, {http_concurrent / AIM_SINGLE_HTTP:.2f} x aim "
+        f"{AIM_SINGLE_HTTP:.0f})"
+    )
+    print(
+        f"graphql   recordEvents over HTTP, {args.batch} per request         : {http_batch:8.0f} events/s"
+        f"  ({http_batch / base_batch:.2f} x baseline, {http_batch / AIM_BATCH:.2f} x aim {AIM_BATCH:.0f})"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the benchmark process: {peak:.0f} MiB")
 

@@ -66,8 +66,13 @@ async def client_main(urls: list[str], n: int, out: Path) -> None:
     closes: list[int | None] = [None] * n
 
     async def one(k: int) -> None:
-        async with connect(urls[k % len(urls)], subprotocols=["graphql-transport-ws"], max_size=None,
-                           ping_interval=None, max_queue=None) as ws:
+        async with connect(
+            urls[k % len(urls)],
+            subprotocols=["graphql-transport-ws"],
+            max_size=None,
+            ping_interval=None,
+            max_queue=None,
+        ) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
             await ws.recv()
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
@@ -127,9 +132,13 @@ class LightSubscriber(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
-                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                         "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
+        transport.write(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+            ).encode()
+        )
 
     def send(self, opcode: int, data: bytes) -> None:
         mask = os.urandom(4)
@@ -158,12 +167,12 @@ class LightSubscriber(asyncio.Protocol):
             opcode, n = buf[pos] & 0x0F, buf[pos + 1] & 0x7F
             start = pos + 2
             if n == 126:
-                n, start = int.from_bytes(buf[pos + 2:pos + 4], "big"), pos + 4
+                n, start = int.from_bytes(buf[pos + 2 : pos + 4], "big"), pos + 4
             elif n == 127:
-                n, start = int.from_bytes(buf[pos + 2:pos + 10], "big"), pos + 10
+                n, start = int.from_bytes(buf[pos + 2 : pos + 10], "big"), pos + 10
             if size < start + n:
                 break
-            payload = bytes(buf[start:start + n])
+            payload = bytes(buf[start : start + n])
             pos = start + n
             if opcode == 1:
                 self.on_text(payload, now)
@@ -211,8 +220,12 @@ async def client_main_light(urls: list[str], n: int, out: Path) -> None:
         url = urlsplit(urls[k % len(urls)])
         on_text, on_close = receiver(k)
         transport, _ = await loop.create_connection(
-            lambda url=url, on_text=on_text, on_close=on_close: LightSubscriber(url.netloc, url.path, on_text, on_close),
-            url.hostname, url.port)
+            lambda url=url, on_text=on_text, on_close=on_close: LightSubscriber(
+                url.netloc, url.path, on_text, on_close
+            ),
+            url.hostname,
+            url.port,
+        )
         transports.append(transport)
         if k % 50 == 49:
             await asyncio.sleep(0.05)  # do not stampede the accept queue
@@ -243,23 +256,35 @@ def cpu_seconds(pid: int) -> float:
 
 
 def _receive(lot: str) -> dict[str, Any]:
-    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-            "outputs": [{"itemId": lot, "quantity": 1}]}
+    return {
+        "type": "RECEIVE",
+        "locationId": "WH",
+        "newItems": [{"id": lot, "materialId": "FLOUR"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
 
 
-async def publish(servers: list[Server], prefix: str, rate: float, count: int, batch: int,
-                  ) -> tuple[list[str], float]:
+async def publish(
+    servers: list[Server],
+    prefix: str,
+    rate: float,
+    count: int,
+    batch: int,
+) -> tuple[list[str], float]:
     """Record `count` events at `rate` per second, `batch` per transaction (1: a `receive`
     mutation each, else `recordEvents`), round-robin over the servers; their ids, and the rate
     achieved."""
     ids: list[str] = []
-    async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=30,
-                                 limits=httpx.Limits(max_connections=32)) as http:
+    async with httpx.AsyncClient(
+        headers=AUTH, trust_env=False, timeout=30, limits=httpx.Limits(max_connections=32)
+    ) as http:
+
         async def one(n: int) -> None:
             server = servers[n // batch % len(servers)]
             if batch == 1:
-                r = await http.post(f"{server.url}/graphql",
-                                    json={"query": RECEIVE, "variables": {"lot": f"{prefix}-{n}"}})
+                r = await http.post(
+                    f"{server.url}/graphql", json={"query": RECEIVE, "variables": {"lot": f"{prefix}-{n}"}}
+                )
                 payload = r.json()["data"]["receive"]
                 assert payload["errors"] == [], payload
                 ids.append(payload["event"]["id"])
@@ -282,24 +307,31 @@ async def publish(servers: list[Server], prefix: str, rate: float, count: int, b
     return ids, count / elapsed
 
 
-def run(instances: int, subscribers: int, rate: float, seconds: float, clients: int, batch: int,
-        client: str = "light") -> dict[str, Any]:
+def run(
+    instances: int, subscribers: int, rate: float, seconds: float, clients: int, batch: int, client: str = "light"
+) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         env: dict[str, str] = {"TRACEGRAPH_LOG_LEVEL": "warning"}
         if instances > 1:
             env["TRACEGRAPH_REDIS_URL"] = stack.enter_context(redis_server())
         servers = [stack.enter_context(run_server(env)) for _ in range(instances)]
         for s in servers:
-            assert "errors" not in httpx.post(f"{s.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False).json()
+            assert (
+                "errors"
+                not in httpx.post(f"{s.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False).json()
+            )
         urls = [s.url.replace("http://", "ws://") + "/graphql" for s in servers]
         tmp = Path(stack.enter_context(contextlib.nullcontext(os.environ.get("TMPDIR", "/tmp"))))
         procs = []
         per = [subscribers // clients + (1 if k < subscribers % clients else 0) for k in range(clients)]
         for k, n in enumerate(per):
             out = tmp / f"tracegraph-bench-sub-{os.getpid()}-{k}.json"
-            proc = subprocess.Popen([sys.executable, __file__, "client", "--n", str(n), "--out", str(out), "--kind", client,
-                                     *urls],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(
+                [sys.executable, __file__, "client", "--n", str(n), "--out", str(out), "--kind", client, *urls],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             procs.append((proc, out))
 
         async def warm_up() -> None:
@@ -358,13 +390,25 @@ def run(instances: int, subscribers: int, rate: float, seconds: float, clients: 
     def pct(p: float) -> float:
         return 1000 * latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
 
-    return {"instances": instances, "subscribers": subscribers, "rate": rate, "achieved_rate": round(achieved, 1),
-            "events": count, "deliveries": len(latencies), "p50_ms": round(pct(50), 1), "p99_ms": round(pct(99), 1),
-            "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
-            "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
-            "lost": lost, "repeats": repeats, "abnormal_closes": closes, "wall_s": round(wall, 1),
-            "server_cpu_s": round(sum(server_cpu), 2), "client_cpu_s": round(sum(client_cpu), 2),
-            "server_us_per_delivery": round(1e6 * sum(server_cpu) / len(latencies), 1) if latencies else None}
+    return {
+        "instances": instances,
+        "subscribers": subscribers,
+        "rate": rate,
+        "achieved_rate": round(achieved, 1),
+        "events": count,
+        "deliveries": len(latencies),
+        "p50_ms": round(pct(50), 1),
+        "p99_ms": round(pct(99), 1),
+        "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
+        "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else None,
+        "lost": lost,
+        "repeats": repeats,
+        "abnormal_closes": closes,
+        "wall_s": round(wall, 1),
+        "server_cpu_s": round(sum(server_cpu), 2),
+        "client_cpu_s": round(sum(client_cpu), 2),
+        "server_us_per_delivery": round(1e6 * sum(server_cpu) / len(latencies), 1) if latencies else None,
+    }
 
 
 def main() -> None:
@@ -388,20 +432,29 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--clients", type=int, default=2, help="client processes holding the subscribers")
     p.add_argument("--batch", type=int, default=10, help="events per transaction (1: one mutation per event)")
-    p.add_argument("--client", choices=["light", "websockets"], default="light",
-                   help="the subscribers' client: a minimal raw-socket one (cheap), or the websockets library")
+    p.add_argument(
+        "--client",
+        choices=["light", "websockets"],
+        default="light",
+        help="the subscribers' client: a minimal raw-socket one (cheap), or the websockets library",
+    )
     a = p.parse_args()
     print(f"{a.seconds:.0f} s per run, {a.batch} events per transaction, {a.clients} {a.client} client processes")
-    print("instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats"
-          "   wall s  server CPU s (us/delivery)  client CPU s")
+    print(
+        "instances subscribers rate(achieved)  p50 ms  p99 ms  max ms  delivered  lost  repeats"
+        "   wall s  server CPU s (us/delivery)  client CPU s"
+    )
     for instances in a.instances:
         for subscribers in a.subscribers:
             for rate in a.rate:
                 r = run(instances, subscribers, rate, a.seconds, a.clients, a.batch, a.client)
-                print(f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
-                      f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
-                      f"{r['repeats']:8} {r['wall_s']:8} {r['server_cpu_s']:8} ({r['server_us_per_delivery']})"
-                      f" {r['client_cpu_s']:13}", flush=True)
+                print(
+                    f"{r['instances']:9} {r['subscribers']:11} {r['rate']:5.0f}({r['achieved_rate']:6.1f}) "
+                    f"{r['p50_ms']:7} {r['p99_ms']:7} {r['max_ms']:7} {r['deliveries']:10} {r['lost']:5} "
+                    f"{r['repeats']:8} {r['wall_s']:8} {r['server_cpu_s']:8} ({r['server_us_per_delivery']})"
+                    f" {r['client_cpu_s']:13}",
+                    flush=True,
+                )
                 if r["abnormal_closes"]:
                     print("   closes:", sorted(set(r["abnormal_closes"])), flush=True)
 

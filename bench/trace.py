@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from genealogy import Genealogy, master_data  # noqa: E402
 
+from tracegraph.cli import tune_gc  # noqa: E402
 from tracegraph.services.exports import Exports  # noqa: E402
 from tracegraph.services.ledger import Ledger  # noqa: E402
-from tracegraph.cli import tune_gc  # noqa: E402
 from tracegraph.services.recall import Recalls  # noqa: E402
 from tracegraph.store.ladybug import LadybugStore  # noqa: E402
 from tracegraph.store.port import Direction  # noqa: E402
@@ -84,8 +84,9 @@ def closure(adj: Adjacency, root: str, cap: int | None = None) -> set[str]:
     return seen
 
 
-def pick_roots(g: Genealogy, adj: dict[Direction, Adjacency], per_target: int, seed: int,
-               budget_s: float = 120.0) -> dict[tuple[Direction, int], list[tuple[str, int]]]:
+def pick_roots(
+    g: Genealogy, adj: dict[Direction, Adjacency], per_target: int, seed: int, budget_s: float = 120.0
+) -> dict[tuple[Direction, int], list[tuple[str, int]]]:
     """Up to `per_target` roots per (direction, target) whose closure is within BAND of it."""
     rng = random.Random(seed)
     picked: dict[tuple[Direction, int], list[tuple[str, int]]] = {(d, t): [] for d in Direction for t in TARGETS}
@@ -142,16 +143,23 @@ def _within(budget: float, started: float, done: int) -> bool:
     return done < MIN_ROOTS or time.perf_counter() - started < budget
 
 
-async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]],
-                         adj: dict[Direction, Adjacency], budget: float, timeout: float,
-                         timed_out: set[tuple[Direction, int]]) -> dict[tuple[Direction, int], list[float]]:
+async def service_traces(
+    data_dir: Path,
+    roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    adj: dict[Direction, Adjacency],
+    budget: float,
+    timeout: float,
+    timed_out: set[tuple[Direction, int]],
+) -> dict[tuple[Direction, int], list[float]]:
     store = LadybugStore(data_dir)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     await store.open()
-    print(f"open      the store in {time.perf_counter() - t:.1f} s, its in-memory index of "
-          f"{store._links.count:,} links and {len(store._links.touched):,} items' events: peak memory "
-          f"+{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024:,.0f} MiB")
+    print(
+        f"open      the store in {time.perf_counter() - t:.1f} s, its in-memory index of "
+        f"{store._links.count:,} links and {len(store._links.touched):,} items' events: peak memory "
+        f"+{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024:,.0f} MiB"
+    )
     ledger = Ledger(store)
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
@@ -162,8 +170,7 @@ async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list
             await asyncio.wait_for(ledger.trace(picks[-1][0], direction), timeout)  # warm-up, untimed
         except TimeoutError:
             timed_out.add((direction, target))
-            print(f"  {direction.value} ~{target:,}: the warm-up trace took over {timeout:g} s; not timed",
-                  flush=True)
+            print(f"  {direction.value} ~{target:,}: the warm-up trace took over {timeout:g} s; not timed", flush=True)
             continue
         started = time.perf_counter()
         for root, size in picks:
@@ -173,19 +180,22 @@ async def service_traces(data_dir: Path, roots: dict[tuple[Direction, int], list
             try:  # cancelled between two store round trips
                 result = await asyncio.wait_for(ledger.trace(root, direction), timeout)
             except TimeoutError:
-                print(f"  {direction.value} ~{target:,}: one trace took over {timeout:g} s; cell not timed further",
-                      flush=True)
+                print(
+                    f"  {direction.value} ~{target:,}: one trace took over {timeout:g} s; cell not timed further",
+                    flush=True,
+                )
                 timed_out.add((direction, target))
                 break
             out[(direction, target)].append(time.perf_counter() - t)
             assert set(result.items) == closure(adj[direction], root), (root, direction, len(result.items), size)
-    await mock_recall(ledger, roots.get((Direction.FORWARD, 10_000), [])[:len(out[(Direction.FORWARD, 10_000)])], out)
+    await mock_recall(ledger, roots.get((Direction.FORWARD, 10_000), [])[: len(out[(Direction.FORWARD, 10_000)])], out)
     await store.close()
     return out
 
 
-async def mock_recall(ledger: Ledger, picks: list[tuple[str, int]],
-                      out: dict[tuple[Direction, int], list[float]]) -> None:
+async def mock_recall(
+    ledger: Ledger, picks: list[tuple[str, int]], out: dict[tuple[Direction, int], list[float]]
+) -> None:
     """A mock recall of each root: trace, figures (mass balance, stock, deliveries), the recall
     kept, and its FSMA 204 export as CSV; the issue's aim: under 2 s for a 10,000-item closure."""
     recalls, exports = Recalls(ledger), Exports(ledger)
@@ -197,15 +207,20 @@ async def mock_recall(ledger: Ledger, picks: list[tuple[str, int]],
         out[(Direction.FORWARD, -1)].append(time.perf_counter() - t)
 
 
-def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[str, int]]], budget: float,
-                ) -> dict[tuple[Direction, int], list[float]]:
+def http_traces(
+    data_dir: Path,
+    roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    budget: float,
+) -> dict[tuple[Direction, int], list[float]]:
     from servers import run_server
 
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     env = {"TRACEGRAPH_LOG_LEVEL": "warning", "TRACEGRAPH_ADMIN_KEY": BENCH_KEY}
     headers = {"Authorization": f"Bearer {BENCH_KEY}"}
-    with run_server(env=env, data_dir=data_dir, timeout=300) as server, \
-            httpx.Client(timeout=300, trust_env=False, headers=headers) as client:
+    with (
+        run_server(env=env, data_dir=data_dir, timeout=300) as server,
+        httpx.Client(timeout=300, trust_env=False, headers=headers) as client,
+    ):
         url = f"{server.url}/graphql"
         for (direction, target), picks in roots.items():
             started = time.perf_counter()
@@ -224,37 +239,50 @@ def http_traces(data_dir: Path, roots: dict[tuple[Direction, int], list[tuple[st
     return out
 
 
-def memory_traces(roots: dict[tuple[Direction, int], list[tuple[str, int]]], adj: dict[Direction, Adjacency],
-                  n_timed: dict[tuple[Direction, int], int]) -> dict[tuple[Direction, int], list[float]]:
+def memory_traces(
+    roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    adj: dict[Direction, Adjacency],
+    n_timed: dict[tuple[Direction, int], int],
+) -> dict[tuple[Direction, int], list[float]]:
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     for (direction, target), picks in roots.items():
-        for root, _ in picks[:n_timed[(direction, target)]]:
+        for root, _ in picks[: n_timed[(direction, target)]]:
             t = time.perf_counter()
             closure(adj[direction], root)
             out[(direction, target)].append(time.perf_counter() - t)
     return out
 
 
-def run_size(lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path | None, budget: float,
-             timeout: float) -> dict[str, object]:
+def run_size(
+    lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path | None, budget: float, timeout: float
+) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
     with tempfile.TemporaryDirectory(prefix=f"bench-trace-{lots}-", dir=tmp) as d:
         data_dir = (keep / f"lots-{lots}") if keep else Path(d) / "data"
         times = asyncio.run(load(g, data_dir))
-        loaded = ("the store kept by an earlier run (--keep)" if times["import"] != times["import"] else
-                  f"import (plan + COPY) {times['import']:.1f} s ({g.events / times['import']:,.0f} events/s), "
-                  f"check {times['check']:.1f} s")
-        print(f"load      {len(g.items):,} items, {g.events:,} events, {len(g.edges):,} links: generate "
-              f"{times['generate']:.1f} s, {loaded}", flush=True)
+        loaded = (
+            "the store kept by an earlier run (--keep)"
+            if times["import"] != times["import"]
+            else f"import (plan + COPY) {times['import']:.1f} s ({g.events / times['import']:,.0f} events/s), "
+            f"check {times['check']:.1f} s"
+        )
+        print(
+            f"load      {len(g.items):,} items, {g.events:,} events, {len(g.edges):,} links: generate "
+            f"{times['generate']:.1f} s, {loaded}",
+            flush=True,
+        )
         adj: dict[Direction, Adjacency] = {Direction.FORWARD: defaultdict(list), Direction.BACKWARD: defaultdict(list)}
         for a, b in g.edges:
             adj[Direction.FORWARD][a].append(b)
             adj[Direction.BACKWARD][b].append(a)
         t = time.perf_counter()
         roots = pick_roots(g, adj, per_target, seed)
-        print(f"roots     picked in {time.perf_counter() - t:.1f} s: " + ", ".join(
-            f"{d.value.lower()} ~{tg:,}: {len(p)}" for (d, tg), p in roots.items()), flush=True)
+        print(
+            f"roots     picked in {time.perf_counter() - t:.1f} s: "
+            + ", ".join(f"{d.value.lower()} ~{tg:,}: {len(p)}" for (d, tg), p in roots.items()),
+            flush=True,
+        )
         roots = {k: v for k, v in roots.items() if v}
         # The generator's tens of millions of objects are no part of a server: out of the
         # collector's passes, which would otherwise stall the service-layer timings.
@@ -263,54 +291,82 @@ def run_size(lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path
         timed_out: set[tuple[Direction, int]] = set()
         svc = asyncio.run(service_traces(data_dir, roots, adj, budget, timeout, timed_out))
         # Every layer times the same roots: those the service layer had time for.
-        roots = {k: v[:len(svc[k])] for k, v in roots.items() if svc.get(k)}
+        roots = {k: v[: len(svc[k])] for k, v in roots.items() if svc.get(k)}
         web = http_traces(data_dir, roots, budget)
         mem = memory_traces(roots, adj, {k: len(web[k]) for k in roots})
-        print(f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
-              f"| {'GraphQL HTTP':>16} {'x mem':>6}")
-        print(f"{'':<9} {'(mean)':>8} {'':>5} | {'median/p95 ms':>16} | {'median/p95 ms':>16} {'':>6} "
-              f"| {'median/p95 ms':>16} {'':>6}")
+        print(
+            f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
+            f"| {'GraphQL HTTP':>16} {'x mem':>6}"
+        )
+        print(
+            f"{'':<9} {'(mean)':>8} {'':>5} | {'median/p95 ms':>16} | {'median/p95 ms':>16} {'':>6} "
+            f"| {'median/p95 ms':>16} {'':>6}"
+        )
         figures: dict[str, object] = {"lots": lots, "times": times}
         for key, picks in roots.items():
             direction, target = key
             n = len(web[key])
             m, s, h = _stats(mem[key]), _stats(svc[key][:n]), _stats(web[key])
             mean = sum(size for _, size in picks[:n]) / n
-            print(f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
-                  f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}",
-                  flush=True)
+            print(
+                f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
+                f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}",
+                flush=True,
+            )
             figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
         for direction, target in sorted(timed_out, key=lambda k: (k[0].value, k[1])):
-            print(f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace (of this closure or a smaller "
-                  f"one) took over {timeout:g} s in the service layer", flush=True)
+            print(
+                f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace (of this closure or a smaller "
+                f"one) took over {timeout:g} s in the service layer",
+                flush=True,
+            )
         if svc.get((Direction.FORWARD, -1)):
             r = _stats(svc[(Direction.FORWARD, -1)])
-            print(f"recall    mock recall with figures and FSMA 204 CSV, ~10,000-item closures: median {r[0]:.0f} ms, "
-                  f"p95 {r[1]:.0f} ms (aim < {AIM_RECALL_S * 1000:.0f} ms)", flush=True)
+            print(
+                f"recall    mock recall with figures and FSMA 204 CSV, ~10,000-item closures: median {r[0]:.0f} ms, "
+                f"p95 {r[1]:.0f} ms (aim < {AIM_RECALL_S * 1000:.0f} ms)",
+                flush=True,
+            )
             figures["recall"] = r
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="lots per genealogy (default: 10k 100k 1M)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000, 1_000_000],
+        help="lots per genealogy (default: 10k 100k 1M)",
+    )
     parser.add_argument("--roots", type=int, default=30, help="roots per direction and closure size")
-    parser.add_argument("--budget", type=float, default=60.0,
-                        help="seconds per layer, direction and closure size: past it (and %d roots), fewer roots "
-                        "are timed" % 3)
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds one trace may take; past it, that closure size is not timed further")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="make the stores in KEEP/lots-<n> and keep them (for profiling)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="seconds per layer, direction and closure size: past it (and 3 roots), fewer roots are timed",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds one trace may take; past it, that closure size is not timed further",
+    )
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="make the stores in KEEP/lots-<n> and keep them (for profiling)"
+    )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
     tune_gc()  # as `tracegraph serve` does
-    print(f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
-          f"{args.roots} roots per direction and closure")
-    results = [run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout)
-               for lots in args.sizes]
+    print(
+        f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
+        f"{args.roots} roots per direction and closure"
+    )
+    results = [
+        run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout) for lots in args.sizes
+    ]
     print("\n== against the aims ==")
     for prev, cur in zip(results, results[1:], strict=False):
         for d in Direction:
@@ -318,15 +374,19 @@ def main() -> None:
             if key in prev and key in cur:
                 for layer in ("service", "http"):
                     a, b = prev[key][layer][0], cur[key][layer][0]  # type: ignore[index]
-                    print(f"growth    {d.value:<8} ~1,000 items, {layer:<7}: {prev['lots']:,} -> {cur['lots']:,} lots: "
-                          f"{a:.1f} -> {b:.1f} ms = {b / a:.2f}x (aim <= {AIM_GROWTH}x)")
+                    print(
+                        f"growth    {d.value:<8} ~1,000 items, {layer:<7}: {prev['lots']:,} -> {cur['lots']:,} lots: "
+                        f"{a:.1f} -> {b:.1f} ms = {b / a:.2f}x (aim <= {AIM_GROWTH}x)"
+                    )
     last = results[-1]
     for d in Direction:
         key = f"{d.value}-1000"
         if key in last:
             h, m = last[key]["http"][0], last[key]["mem"][0]  # type: ignore[index]
-            print(f"aim       {d.value:<8} ~1,000 items over HTTP at {last['lots']:,} lots: median {h:.1f} ms "
-                  f"(aim <= {AIM_HTTP_MS:.0f} ms), {h / m:.0f}x the in-memory walk (aim <= {AIM_VS_MEMORY:.0f}x)")
+            print(
+                f"aim       {d.value:<8} ~1,000 items over HTTP at {last['lots']:,} lots: median {h:.1f} ms "
+                f"(aim <= {AIM_HTTP_MS:.0f} ms), {h / m:.0f}x the in-memory walk (aim <= {AIM_VS_MEMORY:.0f}x)"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the benchmark process: {peak:.0f} MiB")
 

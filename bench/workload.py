@@ -35,9 +35,14 @@ def events(count: int, seed: int = 7, prefix: str = "B") -> Iterator[EventComman
             lot, loc = f"{prefix}-LOT-{n}", rng.choice(WAREHOUSES)
             qty = float(rng.randint(4, 40) * 25)
             raw.append((lot, loc, qty))
-            yield EventCommand(type=EventType.RECEIVE, id=f"{prefix}-ev-{n}", event_time=t, location_id=loc,
-                               new_items=[NewItem(id=lot, material_id=rng.choice(RAW), lot_code=str(n))],
-                               outputs=[Line(item_id=lot, quantity=qty)])
+            yield EventCommand(
+                type=EventType.RECEIVE,
+                id=f"{prefix}-ev-{n}",
+                event_time=t,
+                location_id=loc,
+                new_items=[NewItem(id=lot, material_id=rng.choice(RAW), lot_code=str(n))],
+                outputs=[Line(item_id=lot, quantity=qty)],
+            )
         elif roll < 0.7:
             picks = rng.sample(range(len(raw)), k=min(len(raw), rng.randint(2, 3)))
             loc = raw[picks[0]][1]
@@ -50,17 +55,29 @@ def events(count: int, seed: int = 7, prefix: str = "B") -> Iterator[EventComman
             out = f"{prefix}-PRD-{n}"
             qty = float(rng.randint(10, 200))
             made.append((out, loc, qty))
-            yield EventCommand(type=EventType.PRODUCE, id=f"{prefix}-ev-{n}", event_time=t, location_id=loc,
-                               inputs=inputs, new_items=[NewItem(id=out, material_id=rng.choice(PRODUCTS))],
-                               outputs=[Line(item_id=out, quantity=qty)])
+            yield EventCommand(
+                type=EventType.PRODUCE,
+                id=f"{prefix}-ev-{n}",
+                event_time=t,
+                location_id=loc,
+                inputs=inputs,
+                new_items=[NewItem(id=out, material_id=rng.choice(PRODUCTS))],
+                outputs=[Line(item_id=out, quantity=qty)],
+            )
             raw = [r for r in raw if r[2] > 1.0]
         elif roll < 0.85 and made:
             i = rng.randrange(len(made))
             item, at, on_hand = made[i]
             dst = rng.choice([w for w in WAREHOUSES if w != at])
             made[i] = (item, dst, on_hand)
-            yield EventCommand(type=EventType.MOVE, id=f"{prefix}-ev-{n}", event_time=t, from_location_id=at,
-                               to_location_id=dst, inputs=[Line(item_id=item, quantity=on_hand)])
+            yield EventCommand(
+                type=EventType.MOVE,
+                id=f"{prefix}-ev-{n}",
+                event_time=t,
+                from_location_id=at,
+                to_location_id=dst,
+                inputs=[Line(item_id=item, quantity=on_hand)],
+            )
         elif made:
             i = rng.randrange(len(made))
             item, at, on_hand = made[i]
@@ -68,8 +85,14 @@ def events(count: int, seed: int = 7, prefix: str = "B") -> Iterator[EventComman
             made[i] = (item, at, on_hand - qty)
             if made[i][2] < 1:
                 made.pop(i)
-            yield EventCommand(type=EventType.SHIP, id=f"{prefix}-ev-{n}", event_time=t, location_id=at,
-                               shipment_id=f"{prefix}-SH-{n}", inputs=[Line(item_id=item, quantity=qty)])
+            yield EventCommand(
+                type=EventType.SHIP,
+                id=f"{prefix}-ev-{n}",
+                event_time=t,
+                location_id=at,
+                shipment_id=f"{prefix}-SH-{n}",
+                inputs=[Line(item_id=item, quantity=qty)],
+            )
         else:
             continue
         n += 1

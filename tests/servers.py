@@ -92,7 +92,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-_BOLT_HANDSHAKE = bytes.fromhex("6060b017" "00000405" "00000004" "00000000" "00000000")
+_BOLT_HANDSHAKE = bytes.fromhex("6060b01700000405000000040000000000000000")
 
 
 def falkordb_settle(uri: str, attempts: int = 100) -> None:
@@ -251,9 +251,7 @@ def run_server(
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{server.url}/health not 200 after {timeout:.0f} s:\n{server.log()[-4000:]}"
-                    )
+                    raise RuntimeError(f"{server.url}/health not 200 after {timeout:.0f} s:\n{server.log()[-4000:]}")
                 time.sleep(0.1)
         yield server
 
@@ -275,9 +273,22 @@ def redis_server(timeout: float = 20.0) -> Iterator[str]:
         log_path = workdir / "server.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
-                 "--dir", str(workdir)],
-                cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    binary,
+                    "--bind",
+                    HOST,
+                    "--port",
+                    str(port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(workdir),
+                ],
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         stack.callback(_stop, proc, 5.0)
         deadline = time.monotonic() + timeout
@@ -290,8 +301,9 @@ def redis_server(timeout: float = 20.0) -> Iterator[str]:
         yield f"redis://{HOST}:{port}/0"
 
 
-async def graphql_data(base: str, query: str, variables: dict[str, Any] | None = None,
-                       auth: Mapping[str, str] = AUTH) -> dict[str, Any]:
+async def graphql_data(
+    base: str, query: str, variables: dict[str, Any] | None = None, auth: Mapping[str, str] = AUTH
+) -> dict[str, Any]:
     """POST a GraphQL operation to the server at `base` (host:port); its `data`, asserting no error."""
     async with httpx.AsyncClient(headers=dict(auth), trust_env=False) as client:
         response = await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
@@ -351,18 +363,37 @@ class Issuer:
     def jwks(self) -> dict[str, Any]:
         from jwt.algorithms import RSAAlgorithm
 
-        return {"keys": [{**RSAAlgorithm.to_jwk(k.public_key(), as_dict=True), "kid": kid, "alg": "RS256",
-                          "use": "sig"} for kid, k in self.keys.items()]}
+        return {
+            "keys": [
+                {**RSAAlgorithm.to_jwk(k.public_key(), as_dict=True), "kid": kid, "alg": "RS256", "use": "sig"}
+                for kid, k in self.keys.items()
+            ]
+        }
 
-    def token(self, claims: Mapping[str, Any] | None = None, *, kid: str | None = None, key: Any = None,
-              algorithm: str = "RS256", headers: Mapping[str, Any] | None = None, **more: Any) -> str:
+    def token(
+        self,
+        claims: Mapping[str, Any] | None = None,
+        *,
+        kid: str | None = None,
+        key: Any = None,
+        algorithm: str = "RS256",
+        headers: Mapping[str, Any] | None = None,
+        **more: Any,
+    ) -> str:
         """A token of this issuer: iss, aud "tracegraph-test", sub, iat, exp (+10 min), then `claims`
         (a value None drops that claim), signed by `key` (default: the key of `kid`, the current one)."""
         import jwt
 
         now = int(time.time())
-        payload = {"iss": self.url, "aud": "tracegraph-test", "sub": "user-1", "iat": now, "exp": now + 600,
-                   **(claims or {}), **more}
+        payload = {
+            "iss": self.url,
+            "aud": "tracegraph-test",
+            "sub": "user-1",
+            "iat": now,
+            "exp": now + 600,
+            **(claims or {}),
+            **more,
+        }
         payload = {k: v for k, v in payload.items() if v is not None}
         kid = kid or self.kid
         signer = key if key is not None else self.keys[kid]

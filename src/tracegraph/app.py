@@ -16,14 +16,15 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from .bus import AuthChanged, Message, Notice, make_bus
-from .config import Settings, settings as default_settings
+from .config import Settings
+from .config import settings as default_settings
+from .domain.query import EventFilter
 from .http.authn import Authenticate, RateLimiter
 from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
 from .services.session import Services
 from .store.factory import make_store
-from .domain.query import EventFilter
 from .store.port import GraphStore
 
 log = logging.getLogger("tracegraph")
@@ -82,10 +83,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         if key is not None:
             # Printed once, on purpose: only its hash is kept (in the store, so in the data
             # directory for the embedded store).
-            print(f"tracegraph: the admin key, shown this once (send it as `Authorization: Bearer <key>`):\n"
-                  f"    {key}", flush=True)
-        if settings.demo and (first_start or (store.name != "ladybug" and not await ledger.events(
-                EventFilter(), None, 1))):
+            print(
+                f"tracegraph: the admin key, shown this once (send it as `Authorization: Bearer <key>`):\n    {key}",
+                flush=True,
+            )
+        if settings.demo and (
+            first_start or (store.name != "ladybug" and not await ledger.events(EventFilter(), None, 1))
+        ):
             from .demo import load_demo
 
             count = await load_demo(ledger)
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
+
     from .epcis.routes import routes as epcis_routes
 
     app = Starlette(
@@ -126,9 +131,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(services)),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
-                    Middleware(Authenticate, auth=auth, limiter=limiter),
-                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
+            Middleware(Authenticate, auth=auth, limiter=limiter),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
     )
     app.state.ledger = ledger
     app.state.services = services
@@ -137,4 +144,3 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.auth = auth
     app.state.graphql = graphql
     return app
-

@@ -89,8 +89,11 @@ def messages_of(entry: LedgerEntry) -> list[Message]:
     (one per item and location, zero sums left out), its status changes."""
     e = entry.event
     out: list[Message] = [EventRecorded(entry)]
-    out += [StockChanged(e.id, item, location, delta)
-            for (item, location), delta in entry.balance_deltas().items() if delta != 0]
+    out += [
+        StockChanged(e.id, item, location, delta)
+        for (item, location), delta in entry.balance_deltas().items()
+        if delta != 0
+    ]
     out += [StatusChanged(e.id, s.item_id, s.from_status.value, s.to_status.value) for s in e.status_changes]
     return out
 
@@ -99,11 +102,19 @@ def encode(message: Message) -> str:
     if isinstance(message, EventRecorded):
         return json.dumps({"t": "event", "entry": message.entry.model_dump(mode="json")})
     if isinstance(message, StockChanged):
-        return json.dumps({"t": "stock", "e": message.event_id, "i": message.item_id,
-                           "l": message.location_id, "d": message.delta})
+        return json.dumps(
+            {"t": "stock", "e": message.event_id, "i": message.item_id, "l": message.location_id, "d": message.delta}
+        )
     if isinstance(message, StatusChanged):
-        return json.dumps({"t": "status", "e": message.event_id, "i": message.item_id,
-                           "f": message.from_status, "s": message.to_status})
+        return json.dumps(
+            {
+                "t": "status",
+                "e": message.event_id,
+                "i": message.item_id,
+                "f": message.from_status,
+                "s": message.to_status,
+            }
+        )
     if isinstance(message, AuthChanged):
         return json.dumps({"t": "auth", "k": message.kind, "i": message.id})
     return json.dumps({"t": "notice", "s": message.subject, "p": message.payload})
@@ -227,8 +238,12 @@ class Bus:
                     self._subscribers.discard(sub)
                     sub.drop()
 
-    def subscribe(self, topics: Iterable[Topic], accept: Callable[[Message], bool] | None = None,
-                  on_overflow: Callable[[], None] | None = None) -> Subscriber:
+    def subscribe(
+        self,
+        topics: Iterable[Topic],
+        accept: Callable[[Message], bool] | None = None,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> Subscriber:
         """Start queueing messages for a new subscriber now; `unsubscribe` it when done."""
         sub = Subscriber(frozenset(topics), self.queue_size, accept, on_overflow)
         self._subscribers.add(sub)
@@ -259,8 +274,10 @@ class RedisBus(Bus):
         self._redis = Redis.from_url(self.url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         await self._pubsub.subscribe(self.channel)  # listening before anything is published
-        self._tasks = [asyncio.create_task(self._send(), name="bus-send"),
-                       asyncio.create_task(self._receive(), name="bus-receive")]
+        self._tasks = [
+            asyncio.create_task(self._send(), name="bus-send"),
+            asyncio.create_task(self._receive(), name="bus-receive"),
+        ]
 
     async def stop(self) -> None:
         if self._redis is None:

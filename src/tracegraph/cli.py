@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
+import logging
 import sys
 
 from .config import settings
@@ -21,11 +21,19 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
     print(f"GraphiQL: {url}/graphql   dashboard: {url}/dashboard   health: {url}/health")
     print('First query to try:  { trace(id: "LOT-FLOUR-0001", direction: FORWARD) { items { id } } }')
-    print('Every request but /health needs `Authorization: Bearer <key>`; in GraphiQL put '
-          '{"Authorization": "Bearer <key>"} in the Headers tab.')
+    print(
+        "Every request but /health needs `Authorization: Bearer <key>`; in GraphiQL put "
+        '{"Authorization": "Bearer <key>"} in the Headers tab.'
+    )
     tune_gc()
-    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level=s.log_level, timeout_graceful_shutdown=10,
-                ws_per_message_deflate=s.ws_compression)
+    uvicorn.run(
+        create_app(s),
+        host=s.host,
+        port=s.port,
+        log_level=s.log_level,
+        timeout_graceful_shutdown=10,
+        ws_per_message_deflate=s.ws_compression,
+    )
     return 0
 
 
@@ -51,17 +59,23 @@ def _check(args: argparse.Namespace) -> int:
             await store.close()
         print(f"{report.items} items, {report.events} events")
         for imbalance in report.imbalances:
-            print(f"CONSERVATION  item {imbalance.item_id}: balances over all locations sum to "
-                  f"{imbalance.total:g}, not 0")
+            print(
+                f"CONSERVATION  item {imbalance.item_id}: balances over all locations sum to {imbalance.total:g}, not 0"
+            )
         for problem in report.dangling:
             print(f"DANGLING      {problem}")
         for f in report.findings:
-            where = " ".join(x for x in (f"item {f.item_id}" if f.item_id else "",
-                                          f"at {f.location_id}" if f.location_id else "") if x)
+            where = " ".join(
+                x
+                for x in (f"item {f.item_id}" if f.item_id else "", f"at {f.location_id}" if f.location_id else "")
+                if x
+            )
             print(f"FINDING       {f.kind.value} {where} (event {f.event_id}): {f.message}")
         verdict = "ok" if report.ok else "FAILED"
-        print(f"check {verdict}: {len(report.imbalances)} imbalances, {len(report.dangling)} dangling, "
-              f"{len(report.findings)} findings")
+        print(
+            f"check {verdict}: {len(report.imbalances)} imbalances, {len(report.dangling)} dangling, "
+            f"{len(report.findings)} findings"
+        )
         return 0 if report.ok else 1
 
     return asyncio.run(run())
@@ -94,8 +108,10 @@ def _import(args: argparse.Namespace) -> int:
             return 1
         finally:
             await store.close()
-        print(f"imported {report.events} events: {report.items} new items, {report.links} links, "
-              f"{report.balances} balances, {report.findings} findings")
+        print(
+            f"imported {report.events} events: {report.items} new items, {report.links} links, "
+            f"{report.balances} balances, {report.findings} findings"
+        )
         return 0
 
     return asyncio.run(run())
@@ -113,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve GraphQL on the configured store").set_defaults(fn=_serve)
     sub.add_parser("check", help="verify conservation and links, list the findings").set_defaults(fn=_check)
-    imp = sub.add_parser("import", help="bulk-load events (JSON lines of EventCommand) into the store, "
-                         "planned as commands (or facts); refused whole, writing nothing, on any problem")
+    imp = sub.add_parser(
+        "import",
+        help="bulk-load events (JSON lines of EventCommand) into the store, "
+        "planned as commands (or facts); refused whole, writing nothing, on any problem",
+    )
     imp.add_argument("file", help="a file of JSON lines, `-` for standard input")
     imp.add_argument("--facts", action="store_true", help="the events are reported facts, not commands")
     imp.set_defaults(fn=_import)

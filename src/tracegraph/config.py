@@ -65,18 +65,27 @@ class Settings(BaseSettings):
         if not self.oidc_issuer:
             return self
         if not self.oidc_audience_list:
-            raise ValueError("TRACEGRAPH_OIDC_AUDIENCE is required with TRACEGRAPH_OIDC_ISSUER: the audience "
-                             "tokens must be issued for (this API's client id or resource)")
-        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES256K", "ES384", "ES512",
-                   "EdDSA"}
+            raise ValueError(
+                "TRACEGRAPH_OIDC_AUDIENCE is required with TRACEGRAPH_OIDC_ISSUER: the audience "
+                "tokens must be issued for (this API's client id or resource)"
+            )
+        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES256K", "ES384", "ES512", "EdDSA"}
         bad = [a for a in self.oidc_algorithm_list if a not in allowed]
         if bad or not self.oidc_algorithm_list:
-            raise ValueError(f"TRACEGRAPH_OIDC_ALGORITHMS: {', '.join(bad) or 'none given'}; "
-                             f"allowed: {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"TRACEGRAPH_OIDC_ALGORITHMS: {', '.join(bad) or 'none given'}; allowed: {', '.join(sorted(allowed))}"
+            )
         if self.oidc_default_role.strip() and self.oidc_default_role.strip().upper() not in (
-                "ADMIN", "QUALITY", "OPERATOR", "PARTNER", "VIEWER"):
-            raise ValueError(f"TRACEGRAPH_OIDC_DEFAULT_ROLE: {self.oidc_default_role!r} is no role "
-                             "(ADMIN, QUALITY, OPERATOR, PARTNER, VIEWER, or empty)")
+            "ADMIN",
+            "QUALITY",
+            "OPERATOR",
+            "PARTNER",
+            "VIEWER",
+        ):
+            raise ValueError(
+                f"TRACEGRAPH_OIDC_DEFAULT_ROLE: {self.oidc_default_role!r} is no role "
+                "(ADMIN, QUALITY, OPERATOR, PARTNER, VIEWER, or empty)"
+            )
         return self
 
     @property

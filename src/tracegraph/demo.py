@@ -58,8 +58,12 @@ def sscc(serial_reference: int) -> str:
     return f"urn:epc:id:sscc:0614141.{serial_reference:010d}"
 
 
-def L(item_id: str, quantity: float | None = None, unit: str | None = None,  # noqa: N802
-      location_id: str | None = None) -> Line:
+def L(
+    item_id: str,
+    quantity: float | None = None,
+    unit: str | None = None,  # noqa: N802
+    location_id: str | None = None,
+) -> Line:
     return Line(item_id=item_id, quantity=quantity, unit=unit, location_id=location_id)
 
 
@@ -73,10 +77,15 @@ class _Script:
     def add(self, type: EventType, when: datetime, **fields: Any) -> None:  # noqa: A002
         if self.commands and when < self.commands[-1].event_time:  # type: ignore[operator]
             raise ValueError(f"{self.prefix}: events must be added in time order")
-        self.commands.append(EventCommand(
-            type=type, id=f"{self.prefix}-{len(self.commands) + 1:03d}", event_time=when,
-            organization_id=HOME, **fields,
-        ))
+        self.commands.append(
+            EventCommand(
+                type=type,
+                id=f"{self.prefix}-{len(self.commands) + 1:03d}",
+                event_time=when,
+                organization_id=HOME,
+                **fields,
+            )
+        )
 
 
 # -- master data ------------------------------------------------------------------------------
@@ -100,28 +109,72 @@ ORGANIZATIONS = [
 
 MATERIALS = [
     # bicycles
-    Material(id="FRAME-AL26", name='Aluminium frame 26"', tracking=Tracking.SERIAL, base_unit="EA",
-             kind=MaterialKind.RAW),
-    Material(id="WHEEL-26", name='Wheel 26", complete', tracking=Tracking.LOT, base_unit="EA",
-             kind=MaterialKind.RAW, conversions={"PAIR": 2}),
-    Material(id="BIKE-CITY26", name='City bicycle 26"', tracking=Tracking.SERIAL, base_unit="EA",
-             kind=MaterialKind.PRODUCT),
+    Material(
+        id="FRAME-AL26", name='Aluminium frame 26"', tracking=Tracking.SERIAL, base_unit="EA", kind=MaterialKind.RAW
+    ),
+    Material(
+        id="WHEEL-26",
+        name='Wheel 26", complete',
+        tracking=Tracking.LOT,
+        base_unit="EA",
+        kind=MaterialKind.RAW,
+        conversions={"PAIR": 2},
+    ),
+    Material(
+        id="BIKE-CITY26", name='City bicycle 26"', tracking=Tracking.SERIAL, base_unit="EA", kind=MaterialKind.PRODUCT
+    ),
     # bakery
-    Material(id="FLOUR-T55", name="Wheat flour T55", base_unit="KG", kind=MaterialKind.RAW,
-             shelf_life_days=180, conversions={"BAG": 25}),
-    Material(id="BUTTER-82", name="Butter 82% fat", base_unit="KG", kind=MaterialKind.RAW,
-             shelf_life_days=45, conversions={"CASE": 10}),
-    Material(id="SUGAR-FINE", name="Fine caster sugar", base_unit="KG", kind=MaterialKind.RAW,
-             shelf_life_days=720, conversions={"SACK": 50}),
-    Material(id="DOUGH-BRIOCHE", name="Brioche dough", base_unit="KG", kind=MaterialKind.INTERMEDIATE,
-             shelf_life_days=1),
-    Material(id="BRIOCHE-400", name="Brioche loaf 400 g", base_unit="EA", kind=MaterialKind.PRODUCT,
-             shelf_life_days=6, conversions={"TRAY": 12}),
+    Material(
+        id="FLOUR-T55",
+        name="Wheat flour T55",
+        base_unit="KG",
+        kind=MaterialKind.RAW,
+        shelf_life_days=180,
+        conversions={"BAG": 25},
+    ),
+    Material(
+        id="BUTTER-82",
+        name="Butter 82% fat",
+        base_unit="KG",
+        kind=MaterialKind.RAW,
+        shelf_life_days=45,
+        conversions={"CASE": 10},
+    ),
+    Material(
+        id="SUGAR-FINE",
+        name="Fine caster sugar",
+        base_unit="KG",
+        kind=MaterialKind.RAW,
+        shelf_life_days=720,
+        conversions={"SACK": 50},
+    ),
+    Material(
+        id="DOUGH-BRIOCHE", name="Brioche dough", base_unit="KG", kind=MaterialKind.INTERMEDIATE, shelf_life_days=1
+    ),
+    Material(
+        id="BRIOCHE-400",
+        name="Brioche loaf 400 g",
+        base_unit="EA",
+        kind=MaterialKind.PRODUCT,
+        shelf_life_days=6,
+        conversions={"TRAY": 12},
+    ),
     # additive manufacturing
-    Material(id="PWD-TI64", name="Ti-6Al-4V Grade 23 powder, 15-45 µm", base_unit="KG",
-             kind=MaterialKind.RAW, shelf_life_days=730, conversions={"BOTTLE": 10}),
-    Material(id="PART-BRKT-A7", name="Satellite bracket A7, Ti-6Al-4V", tracking=Tracking.SERIAL,
-             base_unit="EA", kind=MaterialKind.PRODUCT),
+    Material(
+        id="PWD-TI64",
+        name="Ti-6Al-4V Grade 23 powder, 15-45 µm",
+        base_unit="KG",
+        kind=MaterialKind.RAW,
+        shelf_life_days=730,
+        conversions={"BOTTLE": 10},
+    ),
+    Material(
+        id="PART-BRKT-A7",
+        name="Satellite bracket A7, Ti-6Al-4V",
+        tracking=Tracking.SERIAL,
+        base_unit="EA",
+        kind=MaterialKind.PRODUCT,
+    ),
 ]
 
 
@@ -129,44 +182,71 @@ def _tree(site: str, name: str, areas: Iterable[tuple[str, str, Iterable[tuple[s
     """Site → area → location, ids joined by `/` (LYON/WH/A-01)."""
     out = [Location(id=site, name=name, kind=LocationKind.SITE, organization_id=HOME)]
     for area, area_name, shelves in areas:
-        out.append(Location(id=f"{site}/{area}", name=area_name, kind=LocationKind.AREA, parent_id=site,
-                            organization_id=HOME))
-        out += [Location(id=f"{site}/{area}/{shelf}", name=shelf_name, kind=LocationKind.LOCATION,
-                         parent_id=f"{site}/{area}", organization_id=HOME) for shelf, shelf_name in shelves]
+        out.append(
+            Location(id=f"{site}/{area}", name=area_name, kind=LocationKind.AREA, parent_id=site, organization_id=HOME)
+        )
+        out += [
+            Location(
+                id=f"{site}/{area}/{shelf}",
+                name=shelf_name,
+                kind=LocationKind.LOCATION,
+                parent_id=f"{site}/{area}",
+                organization_id=HOME,
+            )
+            for shelf, shelf_name in shelves
+        ]
     return out
 
 
 def _customer(loc_id: str, name: str, partner: str) -> Location:
-    return Location(id=loc_id, name=name, kind=LocationKind.VIRTUAL, virtual=VirtualKind.CUSTOMER,
-                    partner_id=partner, organization_id=HOME)
+    return Location(
+        id=loc_id,
+        name=name,
+        kind=LocationKind.VIRTUAL,
+        virtual=VirtualKind.CUSTOMER,
+        partner_id=partner,
+        organization_id=HOME,
+    )
 
 
 LOCATIONS = [
-    *_tree("LYON", "Lyon bicycle plant", [
-        ("RECV", "Receiving dock", []),
-        ("WH", "Components warehouse", [("A-01", "Shelf A-01, frames"), ("A-02", "Shelf A-02, wheels")]),
-        ("ASSY", "Assembly line 1", []),
-        ("FG", "Finished goods", [("B-01", "Rack B-01")]),
-        ("PACK", "Packing area", []),
-        ("OUT", "Shipping dock, door A", []),
-    ]),
+    *_tree(
+        "LYON",
+        "Lyon bicycle plant",
+        [
+            ("RECV", "Receiving dock", []),
+            ("WH", "Components warehouse", [("A-01", "Shelf A-01, frames"), ("A-02", "Shelf A-02, wheels")]),
+            ("ASSY", "Assembly line 1", []),
+            ("FG", "Finished goods", [("B-01", "Rack B-01")]),
+            ("PACK", "Packing area", []),
+            ("OUT", "Shipping dock, door A", []),
+        ],
+    ),
     *_tree("PARIS", "Paris showroom", [("SHOP", "Showroom floor", [])]),
-    *_tree("BKY", "Rouen bakery", [
-        ("RECV", "Goods-in", []),
-        ("DRY", "Dry store", [("R-01", "Rack R-01, flour"), ("R-02", "Rack R-02, sugar")]),
-        ("COLD", "Cold room", [("C-01", "Cold room bay C-01")]),
-        ("MIX", "Mixing room, spiral mixers 1-2", []),
-        ("OVEN", "Oven line 1", []),
-        ("PACK", "Cooling and packing", []),
-        ("DISPATCH", "Dispatch dock", []),
-    ]),
-    *_tree("AMB", "Toulouse additive-manufacturing bureau", [
-        ("STORE", "Powder store, inert", [("S-01", "Powder cabinet S-01")]),
-        ("PRINT", "Print hall", [("M290-1", "EOS M290 #1"), ("M290-2", "EOS M290 #2")]),
-        ("POWDER", "Powder room, sieve and blend", []),
-        ("POST", "Post-processing and CT", []),
-        ("OUT", "Dispatch", []),
-    ]),
+    *_tree(
+        "BKY",
+        "Rouen bakery",
+        [
+            ("RECV", "Goods-in", []),
+            ("DRY", "Dry store", [("R-01", "Rack R-01, flour"), ("R-02", "Rack R-02, sugar")]),
+            ("COLD", "Cold room", [("C-01", "Cold room bay C-01")]),
+            ("MIX", "Mixing room, spiral mixers 1-2", []),
+            ("OVEN", "Oven line 1", []),
+            ("PACK", "Cooling and packing", []),
+            ("DISPATCH", "Dispatch dock", []),
+        ],
+    ),
+    *_tree(
+        "AMB",
+        "Toulouse additive-manufacturing bureau",
+        [
+            ("STORE", "Powder store, inert", [("S-01", "Powder cabinet S-01")]),
+            ("PRINT", "Print hall", [("M290-1", "EOS M290 #1"), ("M290-2", "EOS M290 #2")]),
+            ("POWDER", "Powder room, sieve and blend", []),
+            ("POST", "Post-processing and CT", []),
+            ("OUT", "Dispatch", []),
+        ],
+    ),
     _customer("CUST/CITYCYCLES-LYON", "City Cycles, Lyon store", "ORG-CITYCYCLES"),
     _customer("CUST/ALPINE-ANNECY", "Alpine Sports, Annecy", "ORG-ALPINE"),
     _customer("CUST/FRESHWAY-012", "FreshWay store 012, Rouen centre", "ORG-FRESHWAY"),
@@ -183,7 +263,7 @@ def _order(order_id: str, type: OrderType, partner: str | None, reference: str) 
 ORDERS = [
     _order("PO-2024-0311", OrderType.PURCHASE, "ORG-VELOFRAME", "10 frames AL26"),
     _order("PO-2024-0312", OrderType.PURCHASE, "ORG-RIMTEC", '11 pairs of 26" wheels'),
-    _order("MO-2024-0107", OrderType.PRODUCTION, None, "8 city bicycles 26\""),
+    _order("MO-2024-0107", OrderType.PRODUCTION, None, '8 city bicycles 26"'),
     _order("SO-2024-0450", OrderType.SALES, "ORG-CITYCYCLES", "3 city bicycles"),
     _order("SO-2024-0451", OrderType.SALES, "ORG-ALPINE", "3 city bicycles"),
     _order("PO-BKY-0301", OrderType.PURCHASE, "ORG-MILLSTONE", "flour T55, 40 bags"),
@@ -216,61 +296,154 @@ BIKE_PALLETS = [sscc(1000000011), sscc(1000000012)]
 def _bicycles() -> list[EventCommand]:
     s = _Script("EV-LYON")
     recv = {"biz_step": "receiving", "disposition": "in_progress", "recorded_by": "Julien Moreau"}
-    s.add(EventType.RECEIVE, at(0, 7, 40), location_id="LYON/RECV", order_id="PO-2024-0311",
-          partner_id="ORG-VELOFRAME", **recv,
-          new_items=[NewItem(id=f, kind=ItemKind.SERIAL, material_id="FRAME-AL26", lot_code=f[-6:],
-                             manufactured_at=at(-12, 9)) for f in FRAMES],
-          outputs=[L(f) for f in FRAMES])
-    s.add(EventType.RECEIVE, at(0, 8, 15), location_id="LYON/RECV", order_id="PO-2024-0312",
-          partner_id="ORG-RIMTEC", **recv,
-          new_items=[NewItem(id=WHEELS_A, material_id="WHEEL-26", lot_code="RT2402A", manufactured_at=at(-20, 6)),
-                     NewItem(id=WHEELS_B, material_id="WHEEL-26", lot_code="RT2402B", manufactured_at=at(-18, 6))],
-          outputs=[L(WHEELS_A, 6, "PAIR"), L(WHEELS_B, 5, "PAIR")])
+    s.add(
+        EventType.RECEIVE,
+        at(0, 7, 40),
+        location_id="LYON/RECV",
+        order_id="PO-2024-0311",
+        partner_id="ORG-VELOFRAME",
+        **recv,
+        new_items=[
+            NewItem(id=f, kind=ItemKind.SERIAL, material_id="FRAME-AL26", lot_code=f[-6:], manufactured_at=at(-12, 9))
+            for f in FRAMES
+        ],
+        outputs=[L(f) for f in FRAMES],
+    )
+    s.add(
+        EventType.RECEIVE,
+        at(0, 8, 15),
+        location_id="LYON/RECV",
+        order_id="PO-2024-0312",
+        partner_id="ORG-RIMTEC",
+        **recv,
+        new_items=[
+            NewItem(id=WHEELS_A, material_id="WHEEL-26", lot_code="RT2402A", manufactured_at=at(-20, 6)),
+            NewItem(id=WHEELS_B, material_id="WHEEL-26", lot_code="RT2402B", manufactured_at=at(-18, 6)),
+        ],
+        outputs=[L(WHEELS_A, 6, "PAIR"), L(WHEELS_B, 5, "PAIR")],
+    )
     store = {"biz_step": "storing", "disposition": "available", "recorded_by": "Julien Moreau"}
-    s.add(EventType.MOVE, at(0, 10), from_location_id="LYON/RECV", to_location_id="LYON/WH/A-01", **store,
-          inputs=[L(f) for f in FRAMES])
-    s.add(EventType.MOVE, at(0, 10, 20), from_location_id="LYON/RECV", to_location_id="LYON/WH/A-02", **store,
-          inputs=[L(WHEELS_A), L(WHEELS_B)])
+    s.add(
+        EventType.MOVE,
+        at(0, 10),
+        from_location_id="LYON/RECV",
+        to_location_id="LYON/WH/A-01",
+        **store,
+        inputs=[L(f) for f in FRAMES],
+    )
+    s.add(
+        EventType.MOVE,
+        at(0, 10, 20),
+        from_location_id="LYON/RECV",
+        to_location_id="LYON/WH/A-02",
+        **store,
+        inputs=[L(WHEELS_A), L(WHEELS_B)],
+    )
     # Assembly: each bicycle one frame serial and two wheels; one event per bicycle keeps the
     # genealogy exact (which frame is in which bicycle).
     for n, (bike, frame) in enumerate(zip(BIKES, FRAMES, strict=False)):
         wheels = WHEELS_A if n < 6 else WHEELS_B
-        s.add(EventType.PRODUCE, at(2 + n // 4, 7, 30 + 50 * (n % 4)), location_id="LYON/ASSY",
-              order_id="MO-2024-0107", biz_step="assembling", disposition="active",
-              recorded_by="Camille Bernard",
-              new_items=[NewItem(id=bike, kind=ItemKind.SERIAL, material_id="BIKE-CITY26", lot_code=bike[-4:])],
-              inputs=[L(frame, 1, location_id="LYON/WH/A-01"), L(wheels, 2, location_id="LYON/WH/A-02")],
-              outputs=[L(bike, location_id="LYON/FG/B-01")])
-    s.add(EventType.SCRAP, at(3, 15), location_id="LYON/FG/B-01", inputs=[L(BIKES[6])],
-          biz_step="destroying", disposition="destroyed", recorded_by="Camille Bernard",
-          reason="final inspection: frame dented at the head tube, not repairable")
-    s.add(EventType.MOVE, at(4, 8, 30), from_location_id="LYON/FG/B-01", to_location_id="LYON/PACK",
-          biz_step="picking", recorded_by="Hugo Lefèvre",
-          inputs=[L(b) for b in BIKES[:6]])
+        s.add(
+            EventType.PRODUCE,
+            at(2 + n // 4, 7, 30 + 50 * (n % 4)),
+            location_id="LYON/ASSY",
+            order_id="MO-2024-0107",
+            biz_step="assembling",
+            disposition="active",
+            recorded_by="Camille Bernard",
+            new_items=[NewItem(id=bike, kind=ItemKind.SERIAL, material_id="BIKE-CITY26", lot_code=bike[-4:])],
+            inputs=[L(frame, 1, location_id="LYON/WH/A-01"), L(wheels, 2, location_id="LYON/WH/A-02")],
+            outputs=[L(bike, location_id="LYON/FG/B-01")],
+        )
+    s.add(
+        EventType.SCRAP,
+        at(3, 15),
+        location_id="LYON/FG/B-01",
+        inputs=[L(BIKES[6])],
+        biz_step="destroying",
+        disposition="destroyed",
+        recorded_by="Camille Bernard",
+        reason="final inspection: frame dented at the head tube, not repairable",
+    )
+    s.add(
+        EventType.MOVE,
+        at(4, 8, 30),
+        from_location_id="LYON/FG/B-01",
+        to_location_id="LYON/PACK",
+        biz_step="picking",
+        recorded_by="Hugo Lefèvre",
+        inputs=[L(b) for b in BIKES[:6]],
+    )
     for pallet, bikes in ((BIKE_PALLETS[0], BIKES[:3]), (BIKE_PALLETS[1], BIKES[3:6])):
-        s.add(EventType.PACK, at(4, 9, 10 if pallet == BIKE_PALLETS[0] else 35), location_id="LYON/PACK",
-              container_id=pallet, biz_step="packing", disposition="container_closed",
-              recorded_by="Hugo Lefèvre",
-              new_items=[NewItem(id=pallet, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
-              inputs=[L(b) for b in bikes])
-    s.add(EventType.MOVE, at(4, 11), from_location_id="LYON/PACK", to_location_id="LYON/OUT",
-          biz_step="staging_outbound", recorded_by="Hugo Lefèvre", inputs=[L(b) for b in BIKES[:6]])
+        s.add(
+            EventType.PACK,
+            at(4, 9, 10 if pallet == BIKE_PALLETS[0] else 35),
+            location_id="LYON/PACK",
+            container_id=pallet,
+            biz_step="packing",
+            disposition="container_closed",
+            recorded_by="Hugo Lefèvre",
+            new_items=[NewItem(id=pallet, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
+            inputs=[L(b) for b in bikes],
+        )
+    s.add(
+        EventType.MOVE,
+        at(4, 11),
+        from_location_id="LYON/PACK",
+        to_location_id="LYON/OUT",
+        biz_step="staging_outbound",
+        recorded_by="Hugo Lefèvre",
+        inputs=[L(b) for b in BIKES[:6]],
+    )
     for day, hour, pallet, bikes, dest, partner, so in (
         (4, 14, BIKE_PALLETS[0], BIKES[:3], "CUST/CITYCYCLES-LYON", "ORG-CITYCYCLES", "SO-2024-0450"),
         (5, 8, BIKE_PALLETS[1], BIKES[3:6], "CUST/ALPINE-ANNECY", "ORG-ALPINE", "SO-2024-0451"),
     ):
-        s.add(EventType.SHIP, at(day, hour), location_id="LYON/OUT", to_location_id=dest, container_id=pallet,
-              partner_id=partner, order_id=so, shipment_id=f"SHP-{so[3:]}-1", biz_step="shipping",
-              disposition="in_transit", recorded_by="Hugo Lefèvre", inputs=[L(b) for b in bikes])
+        s.add(
+            EventType.SHIP,
+            at(day, hour),
+            location_id="LYON/OUT",
+            to_location_id=dest,
+            container_id=pallet,
+            partner_id=partner,
+            order_id=so,
+            shipment_id=f"SHP-{so[3:]}-1",
+            biz_step="shipping",
+            disposition="in_transit",
+            recorded_by="Hugo Lefèvre",
+            inputs=[L(b) for b in bikes],
+        )
     # An internal transfer through transit, as in the double-entry seed.
-    s.add(EventType.MOVE, at(8, 16), from_location_id="LYON/FG/B-01", to_location_id=TRANSIT,
-          biz_step="departing", disposition="in_transit", recorded_by="Hugo Lefèvre",
-          reason="showroom display bike", inputs=[L(BIKES[7])])
-    s.add(EventType.MOVE, at(9, 10), from_location_id=TRANSIT, to_location_id="PARIS/SHOP",
-          biz_step="arriving", disposition="available", recorded_by="Inès Garnier", inputs=[L(BIKES[7])])
-    s.add(EventType.ADJUST, at(10, 16), location_id="LYON/WH/A-02", biz_step="cycle_counting",
-          recorded_by="Julien Moreau", reason="cycle count: 5 wheels counted, 6 expected",
-          inputs=[L(WHEELS_B, 5)])
+    s.add(
+        EventType.MOVE,
+        at(8, 16),
+        from_location_id="LYON/FG/B-01",
+        to_location_id=TRANSIT,
+        biz_step="departing",
+        disposition="in_transit",
+        recorded_by="Hugo Lefèvre",
+        reason="showroom display bike",
+        inputs=[L(BIKES[7])],
+    )
+    s.add(
+        EventType.MOVE,
+        at(9, 10),
+        from_location_id=TRANSIT,
+        to_location_id="PARIS/SHOP",
+        biz_step="arriving",
+        disposition="available",
+        recorded_by="Inès Garnier",
+        inputs=[L(BIKES[7])],
+    )
+    s.add(
+        EventType.ADJUST,
+        at(10, 16),
+        location_id="LYON/WH/A-02",
+        biz_step="cycle_counting",
+        recorded_by="Julien Moreau",
+        reason="cycle count: 5 wheels counted, 6 expected",
+        inputs=[L(WHEELS_B, 5)],
+    )
     return s.commands
 
 
@@ -285,125 +458,304 @@ def _trays(lot: str, count: int) -> list[str]:
     return [f"{lot}-T{n:02d}" for n in range(1, count + 1)]
 
 
-def _bake(s: _Script, day: int, stamp: str, order: str, mixes: list[list[Line]], trays: int,
-          ) -> tuple[str, list[str]]:
+def _bake(
+    s: _Script,
+    day: int,
+    stamp: str,
+    order: str,
+    mixes: list[list[Line]],
+    trays: int,
+) -> tuple[str, list[str]]:
     """Mixer batches issued from ingredient lots, blended when more than one, baked, split into trays."""
     mix = {"biz_step": "dispensing", "recorded_by": "Lucas Petit", "order_id": order}
     batches = []
     for n, ingredients in enumerate(mixes, start=1):
         batch = f"BATCH-DOUGH-{stamp}-M{n}"
-        s.add(EventType.ISSUE, at(day, 3, 20 * n), location_id="BKY/MIX", **mix,
-              reason=f"spiral mixer {n}",
-              new_items=[NewItem(id=batch, kind=ItemKind.BATCH, material_id="DOUGH-BRIOCHE", lot_code=stamp)],
-              inputs=ingredients, outputs=[L(batch)])
+        s.add(
+            EventType.ISSUE,
+            at(day, 3, 20 * n),
+            location_id="BKY/MIX",
+            **mix,
+            reason=f"spiral mixer {n}",
+            new_items=[NewItem(id=batch, kind=ItemKind.BATCH, material_id="DOUGH-BRIOCHE", lot_code=stamp)],
+            inputs=ingredients,
+            outputs=[L(batch)],
+        )
         batches.append(batch)
     dough = batches[0]
     if len(batches) > 1:
         dough = f"BATCH-DOUGH-{stamp}"
-        s.add(EventType.MERGE, at(day, 4, 30), location_id="BKY/MIX", order_id=order, biz_step="commissioning",
-              recorded_by="Lucas Petit", reason="mixer batches blended for the divider",
-              new_items=[NewItem(id=dough, kind=ItemKind.BATCH, material_id="DOUGH-BRIOCHE", lot_code=stamp)],
-              inputs=[L(b) for b in batches], outputs=[L(dough)])
+        s.add(
+            EventType.MERGE,
+            at(day, 4, 30),
+            location_id="BKY/MIX",
+            order_id=order,
+            biz_step="commissioning",
+            recorded_by="Lucas Petit",
+            reason="mixer batches blended for the divider",
+            new_items=[NewItem(id=dough, kind=ItemKind.BATCH, material_id="DOUGH-BRIOCHE", lot_code=stamp)],
+            inputs=[L(b) for b in batches],
+            outputs=[L(dough)],
+        )
     lot = f"LOT-BRIOCHE-{stamp}"
-    s.add(EventType.PRODUCE, at(day, 6, 10), location_id="BKY/OVEN", order_id=order, biz_step="commissioning",
-          disposition="active", recorded_by="Lucas Petit",
-          new_items=[NewItem(id=lot, material_id="BRIOCHE-400", lot_code=stamp, manufactured_at=at(day, 6, 10))],
-          inputs=[L(dough, location_id="BKY/MIX")], outputs=[L(lot, trays, "TRAY", "BKY/PACK")])
+    s.add(
+        EventType.PRODUCE,
+        at(day, 6, 10),
+        location_id="BKY/OVEN",
+        order_id=order,
+        biz_step="commissioning",
+        disposition="active",
+        recorded_by="Lucas Petit",
+        new_items=[NewItem(id=lot, material_id="BRIOCHE-400", lot_code=stamp, manufactured_at=at(day, 6, 10))],
+        inputs=[L(dough, location_id="BKY/MIX")],
+        outputs=[L(lot, trays, "TRAY", "BKY/PACK")],
+    )
     tray_ids = _trays(lot, trays)
-    s.add(EventType.SPLIT, at(day, 7), location_id="BKY/PACK", biz_step="repackaging", recorded_by="Emma Dubois",
-          reason="split into trays of 12 loaves",
-          new_items=[NewItem(id=t, kind=ItemKind.SUBLOT, material_id="BRIOCHE-400", parent_id=lot,
-                             lot_code=f"{stamp}-{t[-3:]}", manufactured_at=at(day, 6, 10)) for t in tray_ids],
-          inputs=[L(lot)], outputs=[L(t, 1, "TRAY") for t in tray_ids])
+    s.add(
+        EventType.SPLIT,
+        at(day, 7),
+        location_id="BKY/PACK",
+        biz_step="repackaging",
+        recorded_by="Emma Dubois",
+        reason="split into trays of 12 loaves",
+        new_items=[
+            NewItem(
+                id=t,
+                kind=ItemKind.SUBLOT,
+                material_id="BRIOCHE-400",
+                parent_id=lot,
+                lot_code=f"{stamp}-{t[-3:]}",
+                manufactured_at=at(day, 6, 10),
+            )
+            for t in tray_ids
+        ],
+        inputs=[L(lot)],
+        outputs=[L(t, 1, "TRAY") for t in tray_ids],
+    )
     return lot, tray_ids
 
 
 def _dispatch(s: _Script, day: int, loads: list[tuple[str, list[str], str, str, str, str]]) -> None:
     """Trays packed on pallets, staged, and shipped: one pallet per store."""
     for n, (pallet, trays, *_rest) in enumerate(loads):
-        s.add(EventType.PACK, at(day, 7, 30 + 5 * n), location_id="BKY/PACK", container_id=pallet,
-              biz_step="packing", disposition="container_closed", recorded_by="Emma Dubois",
-              new_items=[NewItem(id=pallet, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
-              inputs=[L(t) for t in trays])
-    s.add(EventType.MOVE, at(day, 8), from_location_id="BKY/PACK", to_location_id="BKY/DISPATCH",
-          biz_step="staging_outbound", recorded_by="Emma Dubois",
-          inputs=[L(t) for _, trays, *_ in loads for t in trays])
+        s.add(
+            EventType.PACK,
+            at(day, 7, 30 + 5 * n),
+            location_id="BKY/PACK",
+            container_id=pallet,
+            biz_step="packing",
+            disposition="container_closed",
+            recorded_by="Emma Dubois",
+            new_items=[NewItem(id=pallet, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
+            inputs=[L(t) for t in trays],
+        )
+    s.add(
+        EventType.MOVE,
+        at(day, 8),
+        from_location_id="BKY/PACK",
+        to_location_id="BKY/DISPATCH",
+        biz_step="staging_outbound",
+        recorded_by="Emma Dubois",
+        inputs=[L(t) for _, trays, *_ in loads for t in trays],
+    )
     for n, (pallet, trays, dest, partner, order, shipment) in enumerate(loads):
-        s.add(EventType.SHIP, at(day, 8, 30 + 5 * n), location_id="BKY/DISPATCH", to_location_id=dest,
-              container_id=pallet, partner_id=partner, order_id=order, shipment_id=shipment,
-              biz_step="shipping", disposition="in_transit", recorded_by="Emma Dubois",
-              inputs=[L(t) for t in trays])
+        s.add(
+            EventType.SHIP,
+            at(day, 8, 30 + 5 * n),
+            location_id="BKY/DISPATCH",
+            to_location_id=dest,
+            container_id=pallet,
+            partner_id=partner,
+            order_id=order,
+            shipment_id=shipment,
+            biz_step="shipping",
+            disposition="in_transit",
+            recorded_by="Emma Dubois",
+            inputs=[L(t) for t in trays],
+        )
 
 
 def _bakery() -> list[EventCommand]:
     s = _Script("EV-BKY")
     recv = {"location_id": "BKY/RECV", "biz_step": "receiving", "recorded_by": "Sophie Martin"}
-    s.add(EventType.RECEIVE, at(0, 6, 30), order_id="PO-BKY-0301", partner_id="ORG-MILLSTONE", **recv,
-          disposition="in_progress",
-          new_items=[NewItem(id=FLOUR_1, material_id="FLOUR-T55", lot_code="MS240227-1", status=Status.QC,
-                             manufactured_at=at(-6, 0))],
-          outputs=[L(FLOUR_1, 40, "BAG")])
-    s.add(EventType.RECEIVE, at(0, 6, 45), order_id="PO-BKY-0302", partner_id="ORG-LAITERIE",
-          location_id="BKY/COLD/C-01", biz_step="receiving", recorded_by="Sophie Martin",
-          reason="cold chain: received straight into the cold room",
-          new_items=[NewItem(id=BUTTER_1, material_id="BUTTER-82", lot_code="LV-0912", manufactured_at=at(-3, 0))],
-          outputs=[L(BUTTER_1, 20, "CASE")])
+    s.add(
+        EventType.RECEIVE,
+        at(0, 6, 30),
+        order_id="PO-BKY-0301",
+        partner_id="ORG-MILLSTONE",
+        **recv,
+        disposition="in_progress",
+        new_items=[
+            NewItem(
+                id=FLOUR_1, material_id="FLOUR-T55", lot_code="MS240227-1", status=Status.QC, manufactured_at=at(-6, 0)
+            )
+        ],
+        outputs=[L(FLOUR_1, 40, "BAG")],
+    )
+    s.add(
+        EventType.RECEIVE,
+        at(0, 6, 45),
+        order_id="PO-BKY-0302",
+        partner_id="ORG-LAITERIE",
+        location_id="BKY/COLD/C-01",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        reason="cold chain: received straight into the cold room",
+        new_items=[NewItem(id=BUTTER_1, material_id="BUTTER-82", lot_code="LV-0912", manufactured_at=at(-3, 0))],
+        outputs=[L(BUTTER_1, 20, "CASE")],
+    )
     # The supplier shipped 25 kg sacks, not the usual 50 kg: the lot overrides the conversion.
-    s.add(EventType.RECEIVE, at(0, 7), order_id="PO-BKY-0303", partner_id="ORG-SUCRERIE", **recv,
-          new_items=[NewItem(id=SUGAR_1, material_id="SUGAR-FINE", lot_code="SN-24-0188",
-                             conversions={"SACK": 25}, manufactured_at=at(-40, 0))],
-          outputs=[L(SUGAR_1, 10, "SACK")])
-    s.add(EventType.MOVE, at(0, 7, 30), from_location_id="BKY/RECV", to_location_id="BKY/DRY/R-01",
-          biz_step="storing", recorded_by="Sophie Martin", inputs=[L(FLOUR_1)])
-    s.add(EventType.MOVE, at(0, 7, 35), from_location_id="BKY/RECV", to_location_id="BKY/DRY/R-02",
-          biz_step="storing", recorded_by="Sophie Martin", inputs=[L(SUGAR_1)])
-    s.add(EventType.CHARACTERISTICS, at(0, 10), location_id="BKY/DRY/R-01", biz_step="inspecting",
-          recorded_by="Sophie Martin", reason="incoming lab test",
-          characteristics={"moisture_pct": 14.1, "protein_pct": 11.6, "falling_number_s": 320.0,
-                           "mycotoxin_screen_pass": True},
-          inputs=[L(FLOUR_1)])
-    s.add(EventType.RECLASSIFY, at(0, 11), location_id="BKY/DRY/R-01", status=Status.RELEASED,
-          biz_step="inspecting", disposition="available", recorded_by="Sophie Martin",
-          reason="lab results within specification", inputs=[L(FLOUR_1)])
+    s.add(
+        EventType.RECEIVE,
+        at(0, 7),
+        order_id="PO-BKY-0303",
+        partner_id="ORG-SUCRERIE",
+        **recv,
+        new_items=[
+            NewItem(
+                id=SUGAR_1,
+                material_id="SUGAR-FINE",
+                lot_code="SN-24-0188",
+                conversions={"SACK": 25},
+                manufactured_at=at(-40, 0),
+            )
+        ],
+        outputs=[L(SUGAR_1, 10, "SACK")],
+    )
+    s.add(
+        EventType.MOVE,
+        at(0, 7, 30),
+        from_location_id="BKY/RECV",
+        to_location_id="BKY/DRY/R-01",
+        biz_step="storing",
+        recorded_by="Sophie Martin",
+        inputs=[L(FLOUR_1)],
+    )
+    s.add(
+        EventType.MOVE,
+        at(0, 7, 35),
+        from_location_id="BKY/RECV",
+        to_location_id="BKY/DRY/R-02",
+        biz_step="storing",
+        recorded_by="Sophie Martin",
+        inputs=[L(SUGAR_1)],
+    )
+    s.add(
+        EventType.CHARACTERISTICS,
+        at(0, 10),
+        location_id="BKY/DRY/R-01",
+        biz_step="inspecting",
+        recorded_by="Sophie Martin",
+        reason="incoming lab test",
+        characteristics={
+            "moisture_pct": 14.1,
+            "protein_pct": 11.6,
+            "falling_number_s": 320.0,
+            "mycotoxin_screen_pass": True,
+        },
+        inputs=[L(FLOUR_1)],
+    )
+    s.add(
+        EventType.RECLASSIFY,
+        at(0, 11),
+        location_id="BKY/DRY/R-01",
+        status=Status.RELEASED,
+        biz_step="inspecting",
+        disposition="available",
+        recorded_by="Sophie Martin",
+        reason="lab results within specification",
+        inputs=[L(FLOUR_1)],
+    )
 
     def ingredients(flour: list[Line]) -> list[Line]:
         return [*flour, L(BUTTER_1, 11, "KG", "BKY/COLD/C-01"), L(SUGAR_1, 4, "KG", "BKY/DRY/R-02")]
 
     # Tuesday: two mixer batches blended, 192 loaves, 16 trays to three stores.
-    lot1, trays1 = _bake(s, 1, "240305", "MO-BKY-0305", [ingredients([L(FLOUR_1, 1, "BAG", "BKY/DRY/R-01")])] * 2,
-                         16)
-    _dispatch(s, 1, [
-        (sscc(2000000101), trays1[0:6], "CUST/FRESHWAY-012", "ORG-FRESHWAY", "SO-FW-7781", "SHP-BKY-240305-01"),
-        (sscc(2000000102), trays1[6:11], "CUST/FRESHWAY-017", "ORG-FRESHWAY", "SO-FW-7781", "SHP-BKY-240305-02"),
-        (sscc(2000000103), trays1[11:14], "CUST/CORNERDELI-ROUEN", "ORG-CORNERDELI", "SO-CD-0042",
-         "SHP-BKY-240305-03"),
-    ])
+    lot1, trays1 = _bake(s, 1, "240305", "MO-BKY-0305", [ingredients([L(FLOUR_1, 1, "BAG", "BKY/DRY/R-01")])] * 2, 16)
+    _dispatch(
+        s,
+        1,
+        [
+            (sscc(2000000101), trays1[0:6], "CUST/FRESHWAY-012", "ORG-FRESHWAY", "SO-FW-7781", "SHP-BKY-240305-01"),
+            (sscc(2000000102), trays1[6:11], "CUST/FRESHWAY-017", "ORG-FRESHWAY", "SO-FW-7781", "SHP-BKY-240305-02"),
+            (
+                sscc(2000000103),
+                trays1[11:14],
+                "CUST/CORNERDELI-ROUEN",
+                "ORG-CORNERDELI",
+                "SO-CD-0042",
+                "SHP-BKY-240305-03",
+            ),
+        ],
+    )
     # Wednesday: one mixer batch, 96 loaves, 8 trays, 6 to store 012.
     lot2, trays2 = _bake(s, 2, "240306", "MO-BKY-0306", [ingredients([L(FLOUR_1, 1, "BAG", "BKY/DRY/R-01")])], 8)
-    _dispatch(s, 2, [
-        (sscc(2000000104), trays2[0:6], "CUST/FRESHWAY-012", "ORG-FRESHWAY", "SO-FW-7790", "SHP-BKY-240306-01"),
-    ])
+    _dispatch(
+        s,
+        2,
+        [
+            (sscc(2000000104), trays2[0:6], "CUST/FRESHWAY-012", "ORG-FRESHWAY", "SO-FW-7790", "SHP-BKY-240306-01"),
+        ],
+    )
     # Next Monday: a second flour lot (released on the supplier's certificate) and a butter lot
     # held after a cold-chain excursion.
-    s.add(EventType.RECEIVE, at(7, 6, 30), order_id="PO-BKY-0315", partner_id="ORG-MILLSTONE", **recv,
-          reason="released on the supplier's certificate of analysis",
-          new_items=[NewItem(id=FLOUR_2, material_id="FLOUR-T55", lot_code="MS240306-2", manufactured_at=at(2, 0))],
-          outputs=[L(FLOUR_2, 20, "BAG")])
-    s.add(EventType.RECEIVE, at(7, 6, 40), order_id="PO-BKY-0316", partner_id="ORG-LAITERIE",
-          location_id="BKY/COLD/C-01", biz_step="receiving", recorded_by="Sophie Martin",
-          new_items=[NewItem(id=BUTTER_2, material_id="BUTTER-82", lot_code="LV-0931", manufactured_at=at(4, 0))],
-          outputs=[L(BUTTER_2, 10, "CASE")])
-    s.add(EventType.MOVE, at(7, 7), from_location_id="BKY/RECV", to_location_id="BKY/DRY/R-01",
-          biz_step="storing", recorded_by="Sophie Martin", inputs=[L(FLOUR_2)])
-    s.add(EventType.RECLASSIFY, at(7, 9), location_id="BKY/COLD/C-01", status=Status.HOLD, biz_step="holding",
-          disposition="non_sellable_other", recorded_by="Sophie Martin",
-          reason="temperature logger: 9.4 °C for 3 h in transit", inputs=[L(BUTTER_2)])
+    s.add(
+        EventType.RECEIVE,
+        at(7, 6, 30),
+        order_id="PO-BKY-0315",
+        partner_id="ORG-MILLSTONE",
+        **recv,
+        reason="released on the supplier's certificate of analysis",
+        new_items=[NewItem(id=FLOUR_2, material_id="FLOUR-T55", lot_code="MS240306-2", manufactured_at=at(2, 0))],
+        outputs=[L(FLOUR_2, 20, "BAG")],
+    )
+    s.add(
+        EventType.RECEIVE,
+        at(7, 6, 40),
+        order_id="PO-BKY-0316",
+        partner_id="ORG-LAITERIE",
+        location_id="BKY/COLD/C-01",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        new_items=[NewItem(id=BUTTER_2, material_id="BUTTER-82", lot_code="LV-0931", manufactured_at=at(4, 0))],
+        outputs=[L(BUTTER_2, 10, "CASE")],
+    )
+    s.add(
+        EventType.MOVE,
+        at(7, 7),
+        from_location_id="BKY/RECV",
+        to_location_id="BKY/DRY/R-01",
+        biz_step="storing",
+        recorded_by="Sophie Martin",
+        inputs=[L(FLOUR_2)],
+    )
+    s.add(
+        EventType.RECLASSIFY,
+        at(7, 9),
+        location_id="BKY/COLD/C-01",
+        status=Status.HOLD,
+        biz_step="holding",
+        disposition="non_sellable_other",
+        recorded_by="Sophie Martin",
+        reason="temperature logger: 9.4 °C for 3 h in transit",
+        inputs=[L(BUTTER_2)],
+    )
     # Wednesday, week 2: a bag of each flour lot; 8 trays, 4 to store 017, 4 still on hand.
-    lot3, trays3 = _bake(s, 9, "240313", "MO-BKY-0313", [ingredients([
-        L(FLOUR_1, 1, "BAG", "BKY/DRY/R-01"), L(FLOUR_2, 1, "BAG", "BKY/DRY/R-01")])], 8)
-    _dispatch(s, 9, [
-        (sscc(2000000105), trays3[0:4], "CUST/FRESHWAY-017", "ORG-FRESHWAY", "SO-FW-7824", "SHP-BKY-240313-01"),
-    ])
+    lot3, trays3 = _bake(
+        s,
+        9,
+        "240313",
+        "MO-BKY-0313",
+        [ingredients([L(FLOUR_1, 1, "BAG", "BKY/DRY/R-01"), L(FLOUR_2, 1, "BAG", "BKY/DRY/R-01")])],
+        8,
+    )
+    _dispatch(
+        s,
+        9,
+        [
+            (sscc(2000000105), trays3[0:4], "CUST/FRESHWAY-017", "ORG-FRESHWAY", "SO-FW-7824", "SHP-BKY-240313-01"),
+        ],
+    )
     return s.commands
 
 
@@ -418,92 +770,296 @@ PARTS_21 = [f"BRKT-A7-{n:04d}" for n in range(5, 11)]
 def _powder() -> list[EventCommand]:
     s = _Script("EV-AMB")
     tech = {"recorded_by": "Thomas Girard"}
-    s.add(EventType.RECEIVE, at(1, 9), location_id="AMB/STORE/S-01", order_id="PO-AM-0042",
-          partner_id="ORG-POWDERTECH", biz_step="receiving", **tech,
-          new_items=[NewItem(id=lot, material_id="PWD-TI64", lot_code=code, manufactured_at=at(-60, 0),
-                             characteristics={"d50_um": d50, "oxygen_wt_pct": 0.08, "reuse_count": 0})
-                     for lot, code, d50 in ((VIRGIN_1, "PT-23-4471", 33.8), (VIRGIN_2, "PT-23-4502", 34.1))],
-          outputs=[L(VIRGIN_1, 12, "BOTTLE"), L(VIRGIN_2, 10, "BOTTLE")])
+    s.add(
+        EventType.RECEIVE,
+        at(1, 9),
+        location_id="AMB/STORE/S-01",
+        order_id="PO-AM-0042",
+        partner_id="ORG-POWDERTECH",
+        biz_step="receiving",
+        **tech,
+        new_items=[
+            NewItem(
+                id=lot,
+                material_id="PWD-TI64",
+                lot_code=code,
+                manufactured_at=at(-60, 0),
+                characteristics={"d50_um": d50, "oxygen_wt_pct": 0.08, "reuse_count": 0},
+            )
+            for lot, code, d50 in ((VIRGIN_1, "PT-23-4471", 33.8), (VIRGIN_2, "PT-23-4502", 34.1))
+        ],
+        outputs=[L(VIRGIN_1, 12, "BOTTLE"), L(VIRGIN_2, 10, "BOTTLE")],
+    )
 
     def batch(batch_id: str, **chars: float | int) -> NewItem:
         return NewItem(id=batch_id, kind=ItemKind.BATCH, material_id="PWD-TI64", characteristics=dict(chars))
 
     # Print job 17 on machine 1: a virgin batch in, four brackets and the used powder out.
-    s.add(EventType.ISSUE, at(2, 8), location_id="AMB/PRINT/M290-1", biz_step="dispensing", **tech,
-          order_id="MO-AM-2403-017", new_items=[batch("BATCH-TI64-0001", reuse_count=0)],
-          inputs=[L(VIRGIN_1, 45, "KG", "AMB/STORE/S-01")], outputs=[L("BATCH-TI64-0001")])
-    s.add(EventType.PRODUCE, at(3, 14), location_id="AMB/PRINT/M290-1", order_id="MO-AM-2403-017",
-          biz_step="commissioning", disposition="active", **tech, reason="print job 17 finished",
-          new_items=[*(NewItem(id=p, kind=ItemKind.SERIAL, material_id="PART-BRKT-A7", lot_code=p[-4:],
-                               status=Status.QC, characteristics={"build_job": "JOB-2403-017"})
-                       for p in PARTS_17),
-                     batch("BATCH-TI64-0002", reuse_count=1)],
-          inputs=[L("BATCH-TI64-0001")],
-          outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_17), L("BATCH-TI64-0002", 42.6, "KG")])
+    s.add(
+        EventType.ISSUE,
+        at(2, 8),
+        location_id="AMB/PRINT/M290-1",
+        biz_step="dispensing",
+        **tech,
+        order_id="MO-AM-2403-017",
+        new_items=[batch("BATCH-TI64-0001", reuse_count=0)],
+        inputs=[L(VIRGIN_1, 45, "KG", "AMB/STORE/S-01")],
+        outputs=[L("BATCH-TI64-0001")],
+    )
+    s.add(
+        EventType.PRODUCE,
+        at(3, 14),
+        location_id="AMB/PRINT/M290-1",
+        order_id="MO-AM-2403-017",
+        biz_step="commissioning",
+        disposition="active",
+        **tech,
+        reason="print job 17 finished",
+        new_items=[
+            *(
+                NewItem(
+                    id=p,
+                    kind=ItemKind.SERIAL,
+                    material_id="PART-BRKT-A7",
+                    lot_code=p[-4:],
+                    status=Status.QC,
+                    characteristics={"build_job": "JOB-2403-017"},
+                )
+                for p in PARTS_17
+            ),
+            batch("BATCH-TI64-0002", reuse_count=1),
+        ],
+        inputs=[L("BATCH-TI64-0001")],
+        outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_17), L("BATCH-TI64-0002", 42.6, "KG")],
+    )
     # Unloading the printer into the permanent bin, then to the sieve.
-    s.add(EventType.PACK, at(3, 15), location_id="AMB/PRINT/M290-1", container_id=BIN, biz_step="packing",
-          **tech, reason="printer unload",
-          new_items=[NewItem(id=BIN, kind=ItemKind.CONTAINER, container_type=ContainerType.PERMANENT,
-                             characteristics={"capacity_kg": 80.0, "dedicated_material": "PWD-TI64"})],
-          inputs=[L("BATCH-TI64-0002")])
-    s.add(EventType.MOVE, at(3, 15, 30), from_location_id="AMB/PRINT/M290-1", to_location_id="AMB/POWDER",
-          biz_step="transporting", **tech, container_id=BIN, inputs=[L("BATCH-TI64-0002")])
-    s.add(EventType.UNPACK, at(4, 8), location_id="AMB/POWDER", container_id=BIN, biz_step="unpacking", **tech,
-          inputs=[L("BATCH-TI64-0002")])
-    s.add(EventType.SPLIT, at(4, 8, 45), location_id="AMB/POWDER", biz_step="other", **tech,
-          reason="sieve, 63 µm mesh: sieved powder and oversize",
-          new_items=[batch("BATCH-TI64-0003", reuse_count=1), batch("BATCH-TI64-0002-OS")],
-          inputs=[L("BATCH-TI64-0002")], outputs=[L("BATCH-TI64-0003", 41.9), L("BATCH-TI64-0002-OS", 0.7)])
-    s.add(EventType.SCRAP, at(4, 9), location_id="AMB/POWDER", biz_step="destroying", disposition="destroyed",
-          **tech, reason="sieve oversize (spatter), to metal recycling", inputs=[L("BATCH-TI64-0002-OS")])
-    s.add(EventType.PACK, at(4, 9, 15), location_id="AMB/POWDER", container_id=BIN, biz_step="packing", **tech,
-          inputs=[L("BATCH-TI64-0003")])
-    s.add(EventType.CHARACTERISTICS, at(4, 11), location_id="AMB/POWDER", biz_step="inspecting",
-          recorded_by="Léa Roux", reason="powder lab: sample of the sieved batch",
-          characteristics={"oxygen_wt_pct": 0.11, "hall_flow_s_50g": 26.4}, inputs=[L("BATCH-TI64-0003")])
+    s.add(
+        EventType.PACK,
+        at(3, 15),
+        location_id="AMB/PRINT/M290-1",
+        container_id=BIN,
+        biz_step="packing",
+        **tech,
+        reason="printer unload",
+        new_items=[
+            NewItem(
+                id=BIN,
+                kind=ItemKind.CONTAINER,
+                container_type=ContainerType.PERMANENT,
+                characteristics={"capacity_kg": 80.0, "dedicated_material": "PWD-TI64"},
+            )
+        ],
+        inputs=[L("BATCH-TI64-0002")],
+    )
+    s.add(
+        EventType.MOVE,
+        at(3, 15, 30),
+        from_location_id="AMB/PRINT/M290-1",
+        to_location_id="AMB/POWDER",
+        biz_step="transporting",
+        **tech,
+        container_id=BIN,
+        inputs=[L("BATCH-TI64-0002")],
+    )
+    s.add(
+        EventType.UNPACK,
+        at(4, 8),
+        location_id="AMB/POWDER",
+        container_id=BIN,
+        biz_step="unpacking",
+        **tech,
+        inputs=[L("BATCH-TI64-0002")],
+    )
+    s.add(
+        EventType.SPLIT,
+        at(4, 8, 45),
+        location_id="AMB/POWDER",
+        biz_step="other",
+        **tech,
+        reason="sieve, 63 µm mesh: sieved powder and oversize",
+        new_items=[batch("BATCH-TI64-0003", reuse_count=1), batch("BATCH-TI64-0002-OS")],
+        inputs=[L("BATCH-TI64-0002")],
+        outputs=[L("BATCH-TI64-0003", 41.9), L("BATCH-TI64-0002-OS", 0.7)],
+    )
+    s.add(
+        EventType.SCRAP,
+        at(4, 9),
+        location_id="AMB/POWDER",
+        biz_step="destroying",
+        disposition="destroyed",
+        **tech,
+        reason="sieve oversize (spatter), to metal recycling",
+        inputs=[L("BATCH-TI64-0002-OS")],
+    )
+    s.add(
+        EventType.PACK,
+        at(4, 9, 15),
+        location_id="AMB/POWDER",
+        container_id=BIN,
+        biz_step="packing",
+        **tech,
+        inputs=[L("BATCH-TI64-0003")],
+    )
+    s.add(
+        EventType.CHARACTERISTICS,
+        at(4, 11),
+        location_id="AMB/POWDER",
+        biz_step="inspecting",
+        recorded_by="Léa Roux",
+        reason="powder lab: sample of the sieved batch",
+        characteristics={"oxygen_wt_pct": 0.11, "hall_flow_s_50g": 26.4},
+        inputs=[L("BATCH-TI64-0003")],
+    )
     # CT inspection of job 17: three brackets released, one failed and scrapped, three shipped.
-    s.add(EventType.RECLASSIFY, at(4, 15), location_id="AMB/POST", status=Status.RELEASED, biz_step="inspecting",
-          disposition="available", recorded_by="Léa Roux", reason="CT scan: no porosity above 0.2 mm",
-          inputs=[L(p) for p in PARTS_17[:3]])
-    s.add(EventType.RECLASSIFY, at(4, 15, 5), location_id="AMB/POST", status=Status.FAIL, biz_step="inspecting",
-          disposition="non_conformant", recorded_by="Léa Roux", reason="CT scan: lack-of-fusion pore 0.6 mm",
-          inputs=[L(PARTS_17[3])])
-    s.add(EventType.SCRAP, at(4, 16), location_id="AMB/POST", biz_step="destroying", disposition="destroyed",
-          recorded_by="Léa Roux", reason="failed CT scan", inputs=[L(PARTS_17[3])])
+    s.add(
+        EventType.RECLASSIFY,
+        at(4, 15),
+        location_id="AMB/POST",
+        status=Status.RELEASED,
+        biz_step="inspecting",
+        disposition="available",
+        recorded_by="Léa Roux",
+        reason="CT scan: no porosity above 0.2 mm",
+        inputs=[L(p) for p in PARTS_17[:3]],
+    )
+    s.add(
+        EventType.RECLASSIFY,
+        at(4, 15, 5),
+        location_id="AMB/POST",
+        status=Status.FAIL,
+        biz_step="inspecting",
+        disposition="non_conformant",
+        recorded_by="Léa Roux",
+        reason="CT scan: lack-of-fusion pore 0.6 mm",
+        inputs=[L(PARTS_17[3])],
+    )
+    s.add(
+        EventType.SCRAP,
+        at(4, 16),
+        location_id="AMB/POST",
+        biz_step="destroying",
+        disposition="destroyed",
+        recorded_by="Léa Roux",
+        reason="failed CT scan",
+        inputs=[L(PARTS_17[3])],
+    )
     # The blend: the sieved used powder topped up with virgin powder of the same lot (a diamond).
-    s.add(EventType.ISSUE, at(5, 8), location_id="AMB/POWDER", biz_step="dispensing", **tech,
-          order_id="MO-AM-2403-021", new_items=[batch("BATCH-TI64-0004", reuse_count=0)],
-          inputs=[L(VIRGIN_1, 18, "KG", "AMB/STORE/S-01")], outputs=[L("BATCH-TI64-0004")])
-    s.add(EventType.UNPACK, at(5, 8, 20), location_id="AMB/POWDER", container_id=BIN, biz_step="unpacking",
-          **tech, inputs=[L("BATCH-TI64-0003")])
-    s.add(EventType.MERGE, at(5, 9), location_id="AMB/POWDER", order_id="MO-AM-2403-021",
-          biz_step="commissioning", **tech, reason="blend: 70 % sieved used powder, 30 % virgin",
-          new_items=[batch("BATCH-TI64-0005", reuse_count=1, virgin_fraction_pct=30)],
-          inputs=[L("BATCH-TI64-0003"), L("BATCH-TI64-0004")], outputs=[L("BATCH-TI64-0005")])
-    s.add(EventType.PACK, at(5, 9, 20), location_id="AMB/POWDER", container_id=BIN, biz_step="packing", **tech,
-          inputs=[L("BATCH-TI64-0005")])
-    s.add(EventType.SHIP, at(5, 14), location_id="AMB/POST", to_location_id="CUST/ORBITAL-TLS",
-          partner_id="ORG-ORBITAL", order_id="SO-ORB-1188", shipment_id="SHP-ORB-1188-1", biz_step="shipping",
-          disposition="in_transit", recorded_by="Léa Roux", inputs=[L(p) for p in PARTS_17[:3]])
-    s.add(EventType.MOVE, at(7, 7, 30), from_location_id="AMB/POWDER", to_location_id="AMB/PRINT/M290-2",
-          biz_step="transporting", **tech, container_id=BIN, inputs=[L("BATCH-TI64-0005")])
-    s.add(EventType.UNPACK, at(7, 7, 45), location_id="AMB/PRINT/M290-2", container_id=BIN,
-          biz_step="unpacking", **tech, reason="loading the printer", inputs=[L("BATCH-TI64-0005")])
+    s.add(
+        EventType.ISSUE,
+        at(5, 8),
+        location_id="AMB/POWDER",
+        biz_step="dispensing",
+        **tech,
+        order_id="MO-AM-2403-021",
+        new_items=[batch("BATCH-TI64-0004", reuse_count=0)],
+        inputs=[L(VIRGIN_1, 18, "KG", "AMB/STORE/S-01")],
+        outputs=[L("BATCH-TI64-0004")],
+    )
+    s.add(
+        EventType.UNPACK,
+        at(5, 8, 20),
+        location_id="AMB/POWDER",
+        container_id=BIN,
+        biz_step="unpacking",
+        **tech,
+        inputs=[L("BATCH-TI64-0003")],
+    )
+    s.add(
+        EventType.MERGE,
+        at(5, 9),
+        location_id="AMB/POWDER",
+        order_id="MO-AM-2403-021",
+        biz_step="commissioning",
+        **tech,
+        reason="blend: 70 % sieved used powder, 30 % virgin",
+        new_items=[batch("BATCH-TI64-0005", reuse_count=1, virgin_fraction_pct=30)],
+        inputs=[L("BATCH-TI64-0003"), L("BATCH-TI64-0004")],
+        outputs=[L("BATCH-TI64-0005")],
+    )
+    s.add(
+        EventType.PACK,
+        at(5, 9, 20),
+        location_id="AMB/POWDER",
+        container_id=BIN,
+        biz_step="packing",
+        **tech,
+        inputs=[L("BATCH-TI64-0005")],
+    )
+    s.add(
+        EventType.SHIP,
+        at(5, 14),
+        location_id="AMB/POST",
+        to_location_id="CUST/ORBITAL-TLS",
+        partner_id="ORG-ORBITAL",
+        order_id="SO-ORB-1188",
+        shipment_id="SHP-ORB-1188-1",
+        biz_step="shipping",
+        disposition="in_transit",
+        recorded_by="Léa Roux",
+        inputs=[L(p) for p in PARTS_17[:3]],
+    )
+    s.add(
+        EventType.MOVE,
+        at(7, 7, 30),
+        from_location_id="AMB/POWDER",
+        to_location_id="AMB/PRINT/M290-2",
+        biz_step="transporting",
+        **tech,
+        container_id=BIN,
+        inputs=[L("BATCH-TI64-0005")],
+    )
+    s.add(
+        EventType.UNPACK,
+        at(7, 7, 45),
+        location_id="AMB/PRINT/M290-2",
+        container_id=BIN,
+        biz_step="unpacking",
+        **tech,
+        reason="loading the printer",
+        inputs=[L("BATCH-TI64-0005")],
+    )
     # Print job 21 on machine 2, from the blend; its used powder goes back into the same bin.
-    s.add(EventType.PRODUCE, at(8, 18), location_id="AMB/PRINT/M290-2", order_id="MO-AM-2403-021",
-          biz_step="commissioning", disposition="active", **tech, reason="print job 21 finished",
-          new_items=[*(NewItem(id=p, kind=ItemKind.SERIAL, material_id="PART-BRKT-A7", lot_code=p[-4:],
-                               status=Status.QC, characteristics={"build_job": "JOB-2403-021"})
-                       for p in PARTS_21),
-                     batch("BATCH-TI64-0006", reuse_count=2)],
-          inputs=[L("BATCH-TI64-0005")],
-          outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_21), L("BATCH-TI64-0006", 56.8, "KG")])
-    s.add(EventType.PACK, at(8, 19), location_id="AMB/PRINT/M290-2", container_id=BIN, biz_step="packing",
-          **tech, reason="printer unload", inputs=[L("BATCH-TI64-0006")])
+    s.add(
+        EventType.PRODUCE,
+        at(8, 18),
+        location_id="AMB/PRINT/M290-2",
+        order_id="MO-AM-2403-021",
+        biz_step="commissioning",
+        disposition="active",
+        **tech,
+        reason="print job 21 finished",
+        new_items=[
+            *(
+                NewItem(
+                    id=p,
+                    kind=ItemKind.SERIAL,
+                    material_id="PART-BRKT-A7",
+                    lot_code=p[-4:],
+                    status=Status.QC,
+                    characteristics={"build_job": "JOB-2403-021"},
+                )
+                for p in PARTS_21
+            ),
+            batch("BATCH-TI64-0006", reuse_count=2),
+        ],
+        inputs=[L("BATCH-TI64-0005")],
+        outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_21), L("BATCH-TI64-0006", 56.8, "KG")],
+    )
+    s.add(
+        EventType.PACK,
+        at(8, 19),
+        location_id="AMB/PRINT/M290-2",
+        container_id=BIN,
+        biz_step="packing",
+        **tech,
+        reason="printer unload",
+        inputs=[L("BATCH-TI64-0006")],
+    )
     return s.commands
 
 
 # -- loading ----------------------------------------------------------------------------------
+
 
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""

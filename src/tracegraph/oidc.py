@@ -50,11 +50,20 @@ class OidcConfig:
         if not s.oidc_issuer:
             return None
         default = s.oidc_default_role.strip().upper()
-        return cls(issuer=s.oidc_issuer, audiences=tuple(s.oidc_audience_list), jwks_url=s.oidc_jwks_url or None,
-                   organization_claim=s.oidc_organization_claim, role_claim=s.oidc_role_claim,
-                   default_role=Role(default) if default else None, algorithms=tuple(s.oidc_algorithm_list),
-                   required_claims=tuple(s.oidc_required_claim_list), leeway=s.oidc_leeway, timeout=s.oidc_timeout,
-                   refresh_interval=s.oidc_refresh_interval, jwks_max_age=s.oidc_jwks_max_age)
+        return cls(
+            issuer=s.oidc_issuer,
+            audiences=tuple(s.oidc_audience_list),
+            jwks_url=s.oidc_jwks_url or None,
+            organization_claim=s.oidc_organization_claim,
+            role_claim=s.oidc_role_claim,
+            default_role=Role(default) if default else None,
+            algorithms=tuple(s.oidc_algorithm_list),
+            required_claims=tuple(s.oidc_required_claim_list),
+            leeway=s.oidc_leeway,
+            timeout=s.oidc_timeout,
+            refresh_interval=s.oidc_refresh_interval,
+            jwks_max_age=s.oidc_jwks_max_age,
+        )
 
 
 class _FetchFailed(Exception):
@@ -103,8 +112,9 @@ class OidcVerifier:
             raise Unauthenticated(f"malformed JWT: {e}") from None
         alg = header.get("alg")
         if alg not in c.algorithms:
-            raise Unauthenticated(f"the token's algorithm {_short(alg)} is not allowed (allowed: "
-                                  f"{', '.join(c.algorithms)})")
+            raise Unauthenticated(
+                f"the token's algorithm {_short(alg)} is not allowed (allowed: {', '.join(c.algorithms)})"
+            )
         iss = unverified.get("iss")
         if iss is None:
             raise Unauthenticated("the token has no 'iss' claim")
@@ -115,8 +125,15 @@ class OidcVerifier:
             raise Unauthenticated("the token's key id (kid) is not a string")
         key = await self._key(kid, alg)
         try:
-            return jwt.decode(token, key=key, algorithms=[alg], audience=list(c.audiences), issuer=c.issuer,
-                              leeway=c.leeway, options={"require": ["iss", "aud", *c.required_claims]})
+            return jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=list(c.audiences),
+                issuer=c.issuer,
+                leeway=c.leeway,
+                options={"require": ["iss", "aud", *c.required_claims]},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired") from None
         except jwt.ImmatureSignatureError as e:
@@ -126,8 +143,9 @@ class OidcVerifier:
         except jwt.MissingRequiredClaimError as e:
             raise Unauthenticated(f"the token has no {e.claim!r} claim") from None
         except jwt.InvalidAudienceError as e:
-            raise Unauthenticated(f"wrong audience ({e}): the token must be for "
-                                  f"{' or '.join(repr(a) for a in c.audiences)}") from None
+            raise Unauthenticated(
+                f"wrong audience ({e}): the token must be for {' or '.join(repr(a) for a in c.audiences)}"
+            ) from None
         except jwt.InvalidIssuerError as e:
             raise Unauthenticated(f"wrong issuer: {e}") from None
         except jwt.PyJWTError as e:
@@ -200,8 +218,10 @@ class OidcVerifier:
             where = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             doc = await self._get(where, "the discovery document")
             if doc.get("issuer") != self.config.issuer:
-                raise _FetchFailed(f"the discovery document at {where} names issuer {_short(doc.get('issuer'))}, "
-                                   f"not {self.config.issuer!r}")
+                raise _FetchFailed(
+                    f"the discovery document at {where} names issuer {_short(doc.get('issuer'))}, "
+                    f"not {self.config.issuer!r}"
+                )
             url = doc.get("jwks_uri")
             if not isinstance(url, str) or not url:
                 raise _FetchFailed(f"the discovery document at {where} has no jwks_uri")
@@ -210,16 +230,23 @@ class OidcVerifier:
         keys = doc.get("keys")
         if not isinstance(keys, list):
             raise _FetchFailed(f"the JWKS at {self._jwks_url} has no 'keys' list")
-        usable = [k for k in keys if isinstance(k, dict) and k.get("kty") in ("RSA", "EC", "OKP")
-                  and k.get("use", "sig") == "sig"]
+        usable = [
+            k
+            for k in keys
+            if isinstance(k, dict) and k.get("kty") in ("RSA", "EC", "OKP") and k.get("use", "sig") == "sig"
+        ]
         if not usable:
             raise _FetchFailed(f"the JWKS at {self._jwks_url} holds no signing key")
         return usable
 
     async def _get(self, url: str, what: str) -> dict[str, Any]:
         if self._client is None:
-            self._client = httpx.AsyncClient(transport=self._transport, timeout=self.config.timeout,
-                                             follow_redirects=True, headers={"Accept": "application/json"})
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=self.config.timeout,
+                follow_redirects=True,
+                headers={"Accept": "application/json"},
+            )
         try:
             r = await self._client.get(url)
         except httpx.TimeoutException:

@@ -12,10 +12,22 @@ EVENT_PAYLOAD = (
     "links { sourceId targetId kind quantity } } duplicate " + ERRORS
 )
 INPUT_TYPES = {
-    "receive": "ReceiveInput", "issue": "IssueInput", "produce": "ProduceInput", "split": "SplitInput",
-    "merge": "MergeInput", "pack": "PackInput", "unpack": "UnpackInput", "cleanContainer": "CleanInput", "move": "MoveInput",
-    "ship": "ShipInput", "returnItems": "ReturnInput", "adjust": "AdjustInput", "scrap": "ScrapInput",
-    "reclassify": "ReclassifyInput", "setCharacteristics": "SetCharacteristicsInput", "correct": "CorrectInput",
+    "receive": "ReceiveInput",
+    "issue": "IssueInput",
+    "produce": "ProduceInput",
+    "split": "SplitInput",
+    "merge": "MergeInput",
+    "pack": "PackInput",
+    "unpack": "UnpackInput",
+    "cleanContainer": "CleanInput",
+    "move": "MoveInput",
+    "ship": "ShipInput",
+    "returnItems": "ReturnInput",
+    "adjust": "AdjustInput",
+    "scrap": "ScrapInput",
+    "reclassify": "ReclassifyInput",
+    "setCharacteristics": "SetCharacteristicsInput",
+    "correct": "CorrectInput",
 }
 
 
@@ -55,22 +67,30 @@ class Api:
     async def balances(self, item_id: str, virtual: bool = True) -> dict[str, float]:
         """Balances of an item by location (real ones only unless `virtual`); {} if it does not exist."""
         field = "balances" if virtual else "onHand"
-        item = (await self.data(f"query($id: String!) {{ item(id: $id) {{ {field} {{ locationId quantity }} }} }}",
-                                {"id": item_id}))["item"]
+        item = (
+            await self.data(
+                f"query($id: String!) {{ item(id: $id) {{ {field} {{ locationId quantity }} }} }}", {"id": item_id}
+            )
+        )["item"]
         return {} if item is None else {b["locationId"]: b["quantity"] for b in item[field]}
 
     async def item(self, item_id: str, selection: str = "id status") -> dict[str, Any] | None:
         return (await self.data(f"query($id: String!) {{ item(id: $id) {{ {selection} }} }}", {"id": item_id}))["item"]
 
-    async def receive(self, lot: str, material: str, quantity: float, unit: str | None = None,
-                      location: str = "WH", **new_item: Any) -> dict[str, Any]:
+    async def receive(
+        self, lot: str, material: str, quantity: float, unit: str | None = None, location: str = "WH", **new_item: Any
+    ) -> dict[str, Any]:
         line: dict[str, Any] = {"itemId": lot, "quantity": quantity}
         if unit:
             line["unit"] = unit
-        return await self.ok("receive", {
-            "locationId": location, "newItems": [{"id": lot, "materialId": material, "lotCode": lot, **new_item}],
-            "outputs": [line],
-        })
+        return await self.ok(
+            "receive",
+            {
+                "locationId": location,
+                "newItems": [{"id": lot, "materialId": material, "lotCode": lot, **new_item}],
+                "outputs": [line],
+            },
+        )
 
 
 # -- several organizations on one server ------------------------------------------------------
@@ -82,8 +102,9 @@ BATCH = f"mutation($i: [EventInput!]!) {{ recordEvents(input: $i) {{ events {{ i
 
 def key_client(app: Any, key: str) -> httpx.AsyncClient:
     """An HTTP client of the ASGI `app` that sends `key`."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {key}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 async def new_organization(admin: Api, name: str, roles: tuple[str, ...] = ("OPERATOR",)) -> tuple[str, dict[str, str]]:

@@ -7,15 +7,17 @@ the module's event loop with the `app` and `api` fixtures.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 import pytest_asyncio
+from api_kit import Api
+from servers import ADMIN_KEY, AUTH
 from starlette.applications import Starlette
 
 from tracegraph.app import create_app
-from api_kit import Api
-from servers import ADMIN_KEY, AUTH
 from tracegraph.config import Settings
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Starlette]:

@@ -7,9 +7,8 @@ import json
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-
 from api_kit import ERRORS, Api
+from starlette.applications import Starlette
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -17,17 +16,23 @@ LOG = "query($o: ID) { auditLog(first: 100, organizationId: $o) { edges { node {
 
 
 def client(app: Starlette, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {key}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 async def test_who_did_what_is_logged_and_readable_by_admins(app: Starlette, plant: Api) -> None:
-    org = (await plant.data(f'mutation {{ createOrganization(name: "Audited") {{ organization {{ id }} {ERRORS} }} }}'
-                            ))["createOrganization"]["organization"]["id"]
+    org = (
+        await plant.data(f'mutation {{ createOrganization(name: "Audited") {{ organization {{ id }} {ERRORS} }} }}')
+    )["createOrganization"]["organization"]["id"]
     keys = {}
     for role in ("ADMIN", "OPERATOR", "QUALITY"):
-        keys[role] = (await plant.data("mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) "
-                                       "{ key } }", {"o": org, "r": role}))["createApiKey"]["key"]
+        keys[role] = (
+            await plant.data(
+                "mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) { key } }",
+                {"o": org, "r": role},
+            )
+        )["createApiKey"]["key"]
     async with client(app, keys["OPERATOR"]) as c:
         await Api(c).receive("AUD-LOT", "FLOUR", 5)
         await Api(c).data('{ trace(id: "AUD-LOT", direction: FORWARD) { items { id } } }')
@@ -43,6 +48,7 @@ async def test_who_did_what_is_logged_and_readable_by_admins(app: Starlette, pla
     assert {e["organizationId"] for e in mine} == {org} and all(e["keyId"] for e in mine)
     assert json.loads(mine[0]["detail"])["input"]["newItems"][0]["id"] == "AUD-LOT"
     assert [e["node"]["organizationId"] for e in other["data"]["auditLog"]["edges"]] == [org] * len(
-        other["data"]["auditLog"]["edges"])  # an ADMIN key reads its own organization's, whatever it asks
+        other["data"]["auditLog"]["edges"]
+    )  # an ADMIN key reads its own organization's, whatever it asks
     everything = [e["node"] for e in (await plant.data(LOG))["auditLog"]["edges"]]
     assert "mutation:createOrganization" in {e["action"] for e in everything}

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from api_kit import ERRORS, Api
 from starlette.applications import Starlette
 
-from api_kit import ERRORS, Api
 from tracegraph.app import create_app
 from tracegraph.config import Settings
 from tracegraph.domain.auth import ApiKey, Role, key_hash, new_key, new_key_id
@@ -19,8 +18,10 @@ from tracegraph.domain.auth import ApiKey, Role, key_hash, new_key, new_key_id
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ORG = f"mutation($n: String!) {{ createOrganization(name: $n) {{ organization {{ id name }} {ERRORS} }} }}"
-KEY = (f"mutation($o: ID!, $r: Role!, $e: DateTime) {{ createApiKey(organizationId: $o, role: $r, expiresAt: $e) "
-       f"{{ key apiKey {{ id role organizationId }} {ERRORS} }} }}")
+KEY = (
+    f"mutation($o: ID!, $r: Role!, $e: DateTime) {{ createApiKey(organizationId: $o, role: $r, expiresAt: $e) "
+    f"{{ key apiKey {{ id role organizationId }} {ERRORS} }} }}"
+)
 MATERIAL = f'mutation {{ createMaterial(input: {{id: "M-%s", name: "M"}}) {{ material {{ id }} {ERRORS} }} }}'
 
 
@@ -51,11 +52,19 @@ async def key_of(api: Api, org: str, role: str, expires: str | None = None) -> s
     return str(payload["key"])
 
 
-@pytest.mark.parametrize("method,path", [
-    ("POST", "/graphql"), ("GET", "/graphql?query={__typename}"), ("GET", "/epcis/events"),
-    ("POST", "/epcis/capture"), ("GET", "/epcis/capture/x"), ("GET", "/exports/trace?id=X&direction=FORWARD"),
-    ("GET", "/epcis/recalls/X"), ("GET", "/epcis/trace?id=X&direction=FORWARD"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("POST", "/graphql"),
+        ("GET", "/graphql?query={__typename}"),
+        ("GET", "/epcis/events"),
+        ("POST", "/epcis/capture"),
+        ("GET", "/epcis/capture/x"),
+        ("GET", "/exports/trace?id=X&direction=FORWARD"),
+        ("GET", "/epcis/recalls/X"),
+        ("GET", "/epcis/trace?id=X&direction=FORWARD"),
+    ],
+)
 @pytest.mark.parametrize("key", [None, "tg_wrong"])
 async def test_every_door_but_health_wants_a_key(app: Starlette, method: str, path: str, key: str | None) -> None:
     async with anonymous(app, key) as c:
@@ -94,8 +103,9 @@ async def test_a_key_of_each_role_does_what_its_role_allows(app: Starlette, api:
     assert payload["organization"] is None and payload["errors"][0]["code"] == "FORBIDDEN"
 
 
-async def test_an_admin_manages_the_keys_of_its_own_organization_only(app: Starlette, api: Api,
-                                                                      orgs: dict[str, str]) -> None:
+async def test_an_admin_manages_the_keys_of_its_own_organization_only(
+    app: Starlette, api: Api, orgs: dict[str, str]
+) -> None:
     acme, beta = orgs["acme"], orgs["beta"]
     admin = await key_of(api, acme, "ADMIN")
     r = await as_key(app, admin, KEY, {"o": acme, "r": "VIEWER"})
@@ -109,10 +119,12 @@ async def test_an_admin_manages_the_keys_of_its_own_organization_only(app: Starl
     other = (await as_key(app, admin, listing, {"o": beta})).json()
     assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     rename = f"mutation($i: ID!, $n: String!) {{ renameOrganization(id: $i, name: $n) {{ organization {{ name }} {ERRORS} }} }}"
-    assert (await as_key(app, admin, rename, {"i": acme, "n": "Acme Foods SA"})).json()["data"][
-        "renameOrganization"]["organization"] == {"name": "Acme Foods SA"}
-    assert (await as_key(app, admin, rename, {"i": beta, "n": "Mine"})).json()["data"][
-        "renameOrganization"]["errors"][0]["code"] == "FORBIDDEN"
+    assert (await as_key(app, admin, rename, {"i": acme, "n": "Acme Foods SA"})).json()["data"]["renameOrganization"][
+        "organization"
+    ] == {"name": "Acme Foods SA"}
+    assert (await as_key(app, admin, rename, {"i": beta, "n": "Mine"})).json()["data"]["renameOrganization"]["errors"][
+        0
+    ]["code"] == "FORBIDDEN"
 
 
 async def test_a_revoked_key_is_refused_at_once(app: Starlette, api: Api, orgs: dict[str, str]) -> None:
@@ -120,8 +132,9 @@ async def test_a_revoked_key_is_refused_at_once(app: Starlette, api: Api, orgs: 
     assert (await as_key(app, key, "{ __typename }")).status_code == 200  # now cached
     ids = (await api.data("query($o: ID!) { apiKeys(organizationId: $o) { id } }", {"o": orgs["acme"]}))["apiKeys"]
     mine = [k["id"] for k in ids if (await app.state.store.api_key(k["id"])).hash == key_hash(key)][0]
-    payload = (await api.data(f'mutation($i: ID!) {{ revokeApiKey(id: $i) {{ apiKey {{ revoked }} {ERRORS} }} }}',
-                              {"i": mine}))["revokeApiKey"]
+    payload = (
+        await api.data(f"mutation($i: ID!) {{ revokeApiKey(id: $i) {{ apiKey {{ revoked }} {ERRORS} }} }}", {"i": mine})
+    )["revokeApiKey"]
     assert payload == {"apiKey": {"revoked": True}, "errors": []}
     r = await as_key(app, key, "{ __typename }")
     assert r.status_code == 401 and "revoked" in r.json()["error"]
@@ -132,16 +145,24 @@ async def test_an_expired_key_is_refused(app: Starlette, api: Api, orgs: dict[st
     payload = (await api.data(KEY, {"o": orgs["acme"], "r": "VIEWER", "e": past}))["createApiKey"]
     assert payload["key"] is None and payload["errors"][0]["field"] == "expiresAt"
     plain = new_key()
-    await app.state.store.save_api_key(ApiKey(
-        id=new_key_id(), hash=key_hash(plain), organization_id=orgs["acme"], role=Role.VIEWER,
-        created_at=datetime.now(UTC) - timedelta(days=2), expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    await app.state.store.save_api_key(
+        ApiKey(
+            id=new_key_id(),
+            hash=key_hash(plain),
+            organization_id=orgs["acme"],
+            role=Role.VIEWER,
+            created_at=datetime.now(UTC) - timedelta(days=2),
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
+    )
     assert (await as_key(app, plain, "{ __typename }")).status_code == 401
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert (await as_key(app, await key_of(api, orgs["acme"], "VIEWER", soon), "{ __typename }")).status_code == 200
 
 
 async def test_the_first_start_prints_an_admin_key_once_and_keeps_its_hash(
-        tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path_factory.mktemp("first")
     app = create_app(Settings(data_dir=data, demo=False, admin_key=None))
     async with app.router.lifespan_context(app):
@@ -152,8 +173,9 @@ async def test_the_first_start_prints_an_admin_key_once_and_keeps_its_hash(
         assert r.json()["data"]["viewer"]["admin"] is True
         stored = await app.state.store.api_keys(None)
         assert [k.hash for k in stored] == [key_hash(key)]
-    assert key not in "".join(p.read_text(errors="ignore") for p in data.rglob("*") if p.is_file()
-                              and p.stat().st_size < 10_000_000)
+    assert key not in "".join(
+        p.read_text(errors="ignore") for p in data.rglob("*") if p.is_file() and p.stat().st_size < 10_000_000
+    )
     again = create_app(Settings(data_dir=data, demo=False, admin_key=None))
     async with again.router.lifespan_context(again):
         assert "admin key" not in capsys.readouterr().out

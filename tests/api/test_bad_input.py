@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
 from api_kit import ERRORS, Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -21,8 +20,14 @@ async def stocked(plant: Api) -> Api:
     await plant.receive("FL-1", "FLOUR", 100)
     await plant.receive("BREAD-H", "BREAD", 10)
     await plant.ok("reclassify", {"inputs": [{"itemId": "BREAD-H"}], "status": "HOLD"})
-    await plant.ok("produce", {"locationId": "WH", "newItems": [
-        {"id": "OVEN-1", "kind": "SERIAL", "materialId": "OVEN", "lotCode": "1"}], "outputs": [{"itemId": "OVEN-1"}]})
+    await plant.ok(
+        "produce",
+        {
+            "locationId": "WH",
+            "newItems": [{"id": "OVEN-1", "kind": "SERIAL", "materialId": "OVEN", "lotCode": "1"}],
+            "outputs": [{"itemId": "OVEN-1"}],
+        },
+    )
     return plant
 
 
@@ -56,17 +61,28 @@ async def test_unknown_unit(stocked: Api) -> None:
 
 
 async def test_unknown_item(stocked: Api) -> None:
-    payload = await stocked.mutate("issue", {
-        "inputs": [{"itemId": "NO-SUCH-LOT", "quantity": 1, "locationId": "WH"}],
-        "newItems": [{"id": "BATCH-X", "kind": "BATCH", "materialId": "FLOUR"}], "outputs": [{"itemId": "BATCH-X"}]})
+    payload = await stocked.mutate(
+        "issue",
+        {
+            "inputs": [{"itemId": "NO-SUCH-LOT", "quantity": 1, "locationId": "WH"}],
+            "newItems": [{"id": "BATCH-X", "kind": "BATCH", "materialId": "FLOUR"}],
+            "outputs": [{"itemId": "BATCH-X"}],
+        },
+    )
     assert ("inputs[0].itemId", "NOT_FOUND") in problems(payload)
     assert await stocked.item("BATCH-X") is None
 
 
 async def test_consuming_more_than_on_hand(stocked: Api) -> None:
-    payload = await stocked.mutate("issue", {
-        "locationId": "LINE", "inputs": [{"itemId": "FL-1", "quantity": 100.5, "locationId": "WH"}],
-        "newItems": [{"id": "BATCH-Y", "kind": "BATCH", "materialId": "FLOUR"}], "outputs": [{"itemId": "BATCH-Y"}]})
+    payload = await stocked.mutate(
+        "issue",
+        {
+            "locationId": "LINE",
+            "inputs": [{"itemId": "FL-1", "quantity": 100.5, "locationId": "WH"}],
+            "newItems": [{"id": "BATCH-Y", "kind": "BATCH", "materialId": "FLOUR"}],
+            "outputs": [{"itemId": "BATCH-Y"}],
+        },
+    )
     assert problems(payload) == [("inputs[0].quantity", "INSUFFICIENT_STOCK")]
     assert await stocked.balances("FL-1", virtual=False) == {"WH": 100.0}
     assert await stocked.item("BATCH-Y") is None
@@ -80,9 +96,14 @@ async def test_shipping_a_lot_on_hold(stocked: Api) -> None:
 
 
 async def test_duplicate_serial(stocked: Api) -> None:
-    payload = await stocked.mutate("produce", {"locationId": "WH", "newItems": [
-        {"id": "OVEN-1-AGAIN", "kind": "SERIAL", "materialId": "OVEN", "lotCode": "1"}],
-        "outputs": [{"itemId": "OVEN-1-AGAIN"}]})
+    payload = await stocked.mutate(
+        "produce",
+        {
+            "locationId": "WH",
+            "newItems": [{"id": "OVEN-1-AGAIN", "kind": "SERIAL", "materialId": "OVEN", "lotCode": "1"}],
+            "outputs": [{"itemId": "OVEN-1-AGAIN"}],
+        },
+    )
     assert ("newItems[0].lotCode", "DUPLICATE_SERIAL") in problems(payload)
     assert await stocked.item("OVEN-1-AGAIN") is None
 
@@ -94,21 +115,37 @@ async def test_malformed_identifier(stocked: Api) -> None:
     assert await stocked.item("LOT 7") is None
 
 
-@pytest.mark.parametrize(("mutation", "input", "field", "code"), [
-    ("receive", receive(MEGABYTE), "newItems[0].id", "TOO_LONG"),
-    ("receive", receive("BIG-LOT", lotCode=MEGABYTE), "newItems[0].lotCode", "TOO_LONG"),
-    ("receive", receive("BIG-CH", characteristics={"note": MEGABYTE}), "newItems[0].characteristics.note",
-     "TOO_LONG"),
-    ("receive", receive("BIG-CONV", conversions=[{"unit": MEGABYTE, "factor": 2}]), "newItems[0].conversions[0].unit",
-     "INVALID"),
-    ("receive", {**receive("BIG-REASON"), "reason": MEGABYTE}, "reason", "TOO_LONG"),
-    ("receive", receive("BIG-UNIT", unit=MEGABYTE), "outputs[0].unit", "INVALID"),
-    ("move", {"inputs": [{"itemId": "FL-1", "quantity": 1}], "toLocationId": MEGABYTE}, "toLocationId", "TOO_LONG"),
-    ("setCharacteristics", {"inputs": [{"itemId": "FL-1"}], "characteristics": {MEGABYTE: 1}},
-     "characteristics", "TOO_LONG"),
-])
-async def test_a_megabyte_string_names_its_field(stocked: Api, mutation: str, input: dict[str, Any], field: str,
-                                                 code: str) -> None:
+@pytest.mark.parametrize(
+    ("mutation", "input", "field", "code"),
+    [
+        ("receive", receive(MEGABYTE), "newItems[0].id", "TOO_LONG"),
+        ("receive", receive("BIG-LOT", lotCode=MEGABYTE), "newItems[0].lotCode", "TOO_LONG"),
+        (
+            "receive",
+            receive("BIG-CH", characteristics={"note": MEGABYTE}),
+            "newItems[0].characteristics.note",
+            "TOO_LONG",
+        ),
+        (
+            "receive",
+            receive("BIG-CONV", conversions=[{"unit": MEGABYTE, "factor": 2}]),
+            "newItems[0].conversions[0].unit",
+            "INVALID",
+        ),
+        ("receive", {**receive("BIG-REASON"), "reason": MEGABYTE}, "reason", "TOO_LONG"),
+        ("receive", receive("BIG-UNIT", unit=MEGABYTE), "outputs[0].unit", "INVALID"),
+        ("move", {"inputs": [{"itemId": "FL-1", "quantity": 1}], "toLocationId": MEGABYTE}, "toLocationId", "TOO_LONG"),
+        (
+            "setCharacteristics",
+            {"inputs": [{"itemId": "FL-1"}], "characteristics": {MEGABYTE: 1}},
+            "characteristics",
+            "TOO_LONG",
+        ),
+    ],
+)
+async def test_a_megabyte_string_names_its_field(
+    stocked: Api, mutation: str, input: dict[str, Any], field: str, code: str
+) -> None:
     before = await event_count(stocked)
     payload = await stocked.mutate(mutation, input)
     assert payload["event"] is None
@@ -131,14 +168,19 @@ async def test_a_megabyte_string_in_master_data(stocked: Api) -> None:
 
 async def test_unknown_enum_value_and_wrong_type_are_validation_errors(stocked: Api) -> None:
     before = await event_count(stocked)
-    body = await stocked.raw('mutation { reclassify(input: {inputs: [{itemId: "FL-1"}], status: MELTED}) { '
-                             + ERRORS + " } }")
+    body = await stocked.raw(
+        'mutation { reclassify(input: {inputs: [{itemId: "FL-1"}], status: MELTED}) { ' + ERRORS + " } }"
+    )
     assert body.get("data") is None and "MELTED" in body["errors"][0]["message"]
-    body = await stocked.raw("mutation($input: ReclassifyInput!) { reclassify(input: $input) { " + ERRORS + " } }",
-                             {"input": {"inputs": [{"itemId": "FL-1"}], "status": "MELTED"}})
+    body = await stocked.raw(
+        "mutation($input: ReclassifyInput!) { reclassify(input: $input) { " + ERRORS + " } }",
+        {"input": {"inputs": [{"itemId": "FL-1"}], "status": "MELTED"}},
+    )
     assert body.get("data") is None and body["errors"]
-    body = await stocked.raw("mutation($input: MoveInput!) { move(input: $input) { " + ERRORS + " } }",
-                             {"input": {"inputs": [{"itemId": "FL-1", "quantity": "lots"}], "toLocationId": "DOCK"}})
+    body = await stocked.raw(
+        "mutation($input: MoveInput!) { move(input: $input) { " + ERRORS + " } }",
+        {"input": {"inputs": [{"itemId": "FL-1", "quantity": "lots"}], "toLocationId": "DOCK"}},
+    )
     assert body.get("data") is None and body["errors"]
     assert (await stocked.item("FL-1"))["status"] == "RELEASED"
     assert await event_count(stocked) == before
@@ -147,8 +189,12 @@ async def test_unknown_enum_value_and_wrong_type_are_validation_errors(stocked: 
 async def test_a_refused_batch_writes_nothing(stocked: Api) -> None:
     q = f"mutation($input: [EventInput!]!) {{ recordEvents(input: $input) {{ events {{ id }} {ERRORS} }} }}"
     batch = [
-        {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": "FL-NEW", "materialId": "FLOUR"}],
-         "outputs": [{"itemId": "FL-NEW", "quantity": 10}]},
+        {
+            "type": "RECEIVE",
+            "locationId": "WH",
+            "newItems": [{"id": "FL-NEW", "materialId": "FLOUR"}],
+            "outputs": [{"itemId": "FL-NEW", "quantity": 10}],
+        },
         {"type": "MOVE", "inputs": [{"itemId": "FL-NEW", "quantity": 11}], "toLocationId": "DOCK"},
     ]
     payload = (await stocked.data(q, {"input": batch}))["recordEvents"]
@@ -168,8 +214,9 @@ async def test_a_refused_batch_writes_nothing(stocked: Api) -> None:
     assert await stocked.item("FL-NEW") is None
 
 
-async def test_unexpected_errors_are_masked_and_logged(stocked: Api, app: Any, monkeypatch: pytest.MonkeyPatch,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+async def test_unexpected_errors_are_masked_and_logged(
+    stocked: Api, app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     async def broken() -> None:
         raise RuntimeError("secret connection string")
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
+from api_kit import Api
 from starlette.applications import Starlette
 
-from api_kit import Api
 from tracegraph.domain.events import EventCommand, EventType, Line, Source
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -28,17 +28,35 @@ async def ledger_with_gaps(plant: Api, app: Starlette) -> Api:
     """G (good) received and used; a partner's facts: P used with no origin, Q used before its
     receipt, R consumed beyond what was received."""
     march, april = datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC)
-    await plant.ok("receive", {"locationId": "WH", "eventTime": march.isoformat(),
-                               "newItems": [{"id": "G", "materialId": "FLOUR"}],
-                               "outputs": [{"itemId": "G", "quantity": 10}]})
+    await plant.ok(
+        "receive",
+        {
+            "locationId": "WH",
+            "eventTime": march.isoformat(),
+            "newItems": [{"id": "G", "materialId": "FLOUR"}],
+            "outputs": [{"itemId": "G", "quantity": 10}],
+        },
+    )
     ledger = app.state.ledger
     facts = [
-        fact("PRODUCE", april, location_id="WH", inputs=[Line(item_id="P", quantity=5, unit="KG")],
-             outputs=[Line(item_id="OUT-1", quantity=5, unit="KG")]),
-        fact("SHIP", datetime(2026, 4, 1, tzinfo=UTC), inputs=[Line(item_id="Q", quantity=1, unit="KG",
-                                                                    location_id="WH")]),
-        fact("RECEIVE", datetime(2026, 4, 2, tzinfo=UTC), location_id="WH",
-             outputs=[Line(item_id="Q", quantity=5, unit="KG")]),
+        fact(
+            "PRODUCE",
+            april,
+            location_id="WH",
+            inputs=[Line(item_id="P", quantity=5, unit="KG")],
+            outputs=[Line(item_id="OUT-1", quantity=5, unit="KG")],
+        ),
+        fact(
+            "SHIP",
+            datetime(2026, 4, 1, tzinfo=UTC),
+            inputs=[Line(item_id="Q", quantity=1, unit="KG", location_id="WH")],
+        ),
+        fact(
+            "RECEIVE",
+            datetime(2026, 4, 2, tzinfo=UTC),
+            location_id="WH",
+            outputs=[Line(item_id="Q", quantity=5, unit="KG")],
+        ),
         fact("RECEIVE", april, location_id="WH", outputs=[Line(item_id="R", quantity=2, unit="KG")]),
         fact("SHIP", april, inputs=[Line(item_id="R", quantity=3, unit="KG", location_id="WH")]),
     ]

@@ -23,11 +23,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from api_kit import BATCH, ERRORS, EVENT_PAYLOAD, KEY, ORG, Api, key_client, new_organization
+from servers import ADMIN_KEY, graphql_data, uvicorn_in_loop
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
-from api_kit import BATCH, ERRORS, EVENT_PAYLOAD, KEY, ORG, Api, key_client, new_organization
-from servers import ADMIN_KEY, graphql_data, uvicorn_in_loop
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -62,8 +62,9 @@ async def world(app: Starlette, plant: Api) -> World:
         a = Api(c)
         await a.create("createMaterial", "CreateMaterialInput", {"id": "A-MAT", "name": "A's secret", "baseUnit": "KG"})
         await a.create("createLocation", "CreateLocationInput", {"id": "A-LOC", "name": "A's store"})
-        await a.create("createLocation", "CreateLocationInput", {"id": "A-FOR-B", "name": "A's dock for B",
-                                                                 "partnerId": ids["B"]})
+        await a.create(
+            "createLocation", "CreateLocationInput", {"id": "A-FOR-B", "name": "A's dock for B", "partnerId": ids["B"]}
+        )
     for org in ("B", "C"):
         async with w.client(org) as c:
             await Api(c).create("createLocation", "CreateLocationInput", {"id": f"{org}-LOC", "name": org})
@@ -93,35 +94,82 @@ class Scene:
 
 
 async def scene(w: World, tag: str) -> Scene:
-    s = Scene(tag=tag, hidden=f"A-LOT-{tag}", pal=f"A-PAL-{tag}", tank=f"A-TANK-{tag}", receipt=f"A-RCV-{tag}",
-              shared=f"A-SHR-{tag}", spal=f"A-SPAL-{tag}", b_own=f"B-OWN-{tag}", near=f"A-NEAR-{tag}",
-              bake=f"A-BAKE-{tag}")
+    s = Scene(
+        tag=tag,
+        hidden=f"A-LOT-{tag}",
+        pal=f"A-PAL-{tag}",
+        tank=f"A-TANK-{tag}",
+        receipt=f"A-RCV-{tag}",
+        shared=f"A-SHR-{tag}",
+        spal=f"A-SPAL-{tag}",
+        b_own=f"B-OWN-{tag}",
+        near=f"A-NEAR-{tag}",
+        bake=f"A-BAKE-{tag}",
+    )
     async with w.client("B") as c:
         b = Api(c)
-        await b.ok("receive", {"id": f"B-RCV-{tag}", "locationId": "WH",
-                               "newItems": [{"id": s.b_own, "materialId": "FLOUR"}],
-                               "outputs": [{"itemId": s.b_own, "quantity": 100}]})
-        await b.ok("ship", {"id": f"B-SHIPA-{tag}", "inputs": [{"itemId": s.b_own, "quantity": 10, "locationId": "WH"}],
-                            "partnerId": w.ids["A"]})
+        await b.ok(
+            "receive",
+            {
+                "id": f"B-RCV-{tag}",
+                "locationId": "WH",
+                "newItems": [{"id": s.b_own, "materialId": "FLOUR"}],
+                "outputs": [{"itemId": s.b_own, "quantity": 100}],
+            },
+        )
+        await b.ok(
+            "ship",
+            {
+                "id": f"B-SHIPA-{tag}",
+                "inputs": [{"itemId": s.b_own, "quantity": 10, "locationId": "WH"}],
+                "partnerId": w.ids["A"],
+            },
+        )
     async with w.client("A") as c:
         a = Api(c)
-        await a.ok("receive", {"id": s.receipt, "locationId": "A-LOC",
-                               "newItems": [{"id": s.hidden, "materialId": "A-MAT"}],
-                               "outputs": [{"itemId": s.hidden, "quantity": 4321.5}]})
+        await a.ok(
+            "receive",
+            {
+                "id": s.receipt,
+                "locationId": "A-LOC",
+                "newItems": [{"id": s.hidden, "materialId": "A-MAT"}],
+                "outputs": [{"itemId": s.hidden, "quantity": 4321.5}],
+            },
+        )
         for box, kind in ((s.pal, "LOGISTIC"), (s.tank, "PERMANENT")):
-            await a.ok("pack", {"containerId": box, "locationId": "A-LOC",
-                                "newItems": [{"id": box, "kind": "CONTAINER", "containerType": kind}],
-                                "inputs": [{"itemId": s.hidden, "quantity": 10, "locationId": "A-LOC"}]})
+            await a.ok(
+                "pack",
+                {
+                    "containerId": box,
+                    "locationId": "A-LOC",
+                    "newItems": [{"id": box, "kind": "CONTAINER", "containerType": kind}],
+                    "inputs": [{"itemId": s.hidden, "quantity": 10, "locationId": "A-LOC"}],
+                },
+            )
         await a.receive(s.shared, "FLOUR", 50)
-        await a.ok("pack", {"containerId": s.spal, "locationId": "WH",
-                            "newItems": [{"id": s.spal, "kind": "CONTAINER", "containerType": "LOGISTIC"}],
-                            "inputs": [{"itemId": s.shared, "quantity": 5, "locationId": "WH"}]})
-        await a.ok("produce", {"id": s.bake, "locationId": "WH",
-                               "inputs": [{"itemId": s.b_own, "quantity": 10, "locationId": "WH"}],
-                               "newItems": [{"id": s.near, "materialId": "DOUGH"}],
-                               "outputs": [{"itemId": s.near, "quantity": 10, "locationId": "WH"}]})
-    share = ("mutation($i: String!, $o: ID!) { shareItem(itemId: $i, withOrganizationId: $o, scope: ITEM) "
-             f"{{ {ERRORS} }} }}")
+        await a.ok(
+            "pack",
+            {
+                "containerId": s.spal,
+                "locationId": "WH",
+                "newItems": [{"id": s.spal, "kind": "CONTAINER", "containerType": "LOGISTIC"}],
+                "inputs": [{"itemId": s.shared, "quantity": 5, "locationId": "WH"}],
+            },
+        )
+        await a.ok(
+            "produce",
+            {
+                "id": s.bake,
+                "locationId": "WH",
+                "inputs": [{"itemId": s.b_own, "quantity": 10, "locationId": "WH"}],
+                "newItems": [{"id": s.near, "materialId": "DOUGH"}],
+                "outputs": [{"itemId": s.near, "quantity": 10, "locationId": "WH"}],
+            },
+        )
+    share = (
+        "mutation($i: String!, $o: ID!) { shareItem(itemId: $i, withOrganizationId: $o, scope: ITEM) "
+        f"{{ {ERRORS} }} }}"
+    )
     async with w.client("A", "QUALITY") as c:
         for item in (s.shared, s.spal):
             assert (await Api(c).data(share, {"i": item, "o": w.ids["B"]}))["shareItem"]["errors"] == []
@@ -129,6 +177,7 @@ async def scene(w: World, tag: str) -> Scene:
 
 
 # -- what was written, what is seen, what is said ------------------------------------------------
+
 
 async def snapshot(admin: Api, items: list[str]) -> dict[str, Any]:
     """Everything of the items, as the admin sees it: status, characteristics, balances, events."""
@@ -138,8 +187,11 @@ async def snapshot(admin: Api, items: list[str]) -> dict[str, Any]:
     for n, item in enumerate(items):
         x = data[f"i{n}"]
         if x is not None:
-            x = {**x, "balances": sorted((b["locationId"], b["quantity"]) for b in x["balances"]),
-                 "events": sorted(e["id"] for e in x["events"])}
+            x = {
+                **x,
+                "balances": sorted((b["locationId"], b["quantity"]) for b in x["balances"]),
+                "events": sorted(e["id"] for e in x["events"]),
+            }
         out[item] = x
     return out
 
@@ -207,8 +259,22 @@ def refused_with(written: Any, errors: list[dict[str, Any]], code: str) -> None:
 
 # -- every event mutation against what B may not change -------------------------------------------
 
-LOT_MUTATIONS = ["receive", "issue", "produce", "split", "merge", "pack", "move", "ship", "returnItems", "adjust",
-                 "scrap", "reclassify", "setCharacteristics", "recordEvents"]
+LOT_MUTATIONS = [
+    "receive",
+    "issue",
+    "produce",
+    "split",
+    "merge",
+    "pack",
+    "move",
+    "ship",
+    "returnItems",
+    "adjust",
+    "scrap",
+    "reclassify",
+    "setCharacteristics",
+    "recordEvents",
+]
 
 
 def attempt(mutation: str, target: str, at: str | None, new: str, own: str, event_id: str) -> Any:
@@ -218,15 +284,35 @@ def attempt(mutation: str, target: str, at: str | None, new: str, own: str, even
     made = [{"itemId": new, "quantity": 1}]
     inputs: dict[str, Any] = {
         "receive": {"locationId": "WH", "outputs": [{"itemId": target, "quantity": 1}]},
-        "issue": {"locationId": "LINE", "inputs": [line], "outputs": made,
-                  "newItems": [{"id": new, "kind": "BATCH", "materialId": "FLOUR"}]},
-        "produce": {"locationId": "LINE", "inputs": [line], "outputs": made,
-                    "newItems": [{"id": new, "materialId": "DOUGH"}]},
-        "split": {"locationId": "LINE", "inputs": [line], "outputs": made, "newItems": [{"id": new, "materialId": "FLOUR"}]},
-        "merge": {"locationId": "LINE", "inputs": [{"itemId": own, "quantity": 1, "locationId": "WH"}, line],
-                  "outputs": [{"itemId": new, "quantity": 2}], "newItems": [{"id": new, "materialId": "FLOUR"}]},
-        "pack": {"containerId": new, "inputs": [line],
-                 "newItems": [{"id": new, "kind": "CONTAINER", "containerType": "LOGISTIC"}]},
+        "issue": {
+            "locationId": "LINE",
+            "inputs": [line],
+            "outputs": made,
+            "newItems": [{"id": new, "kind": "BATCH", "materialId": "FLOUR"}],
+        },
+        "produce": {
+            "locationId": "LINE",
+            "inputs": [line],
+            "outputs": made,
+            "newItems": [{"id": new, "materialId": "DOUGH"}],
+        },
+        "split": {
+            "locationId": "LINE",
+            "inputs": [line],
+            "outputs": made,
+            "newItems": [{"id": new, "materialId": "FLOUR"}],
+        },
+        "merge": {
+            "locationId": "LINE",
+            "inputs": [{"itemId": own, "quantity": 1, "locationId": "WH"}, line],
+            "outputs": [{"itemId": new, "quantity": 2}],
+            "newItems": [{"id": new, "materialId": "FLOUR"}],
+        },
+        "pack": {
+            "containerId": new,
+            "inputs": [line],
+            "newItems": [{"id": new, "kind": "CONTAINER", "containerType": "LOGISTIC"}],
+        },
         "move": {"inputs": [line], "toLocationId": "DOCK"},
         "ship": {"inputs": [line]},
         "returnItems": {"locationId": "WH", "outputs": [{"itemId": target, "quantity": 1}]},
@@ -236,14 +322,22 @@ def attempt(mutation: str, target: str, at: str | None, new: str, own: str, even
         "setCharacteristics": {"inputs": [{"itemId": target}], "characteristics": {"moisture": 99}},
     }
     if mutation == "recordEvents":  # B's own receipt first: the whole batch is refused
-        return [{"id": event_id, "type": "RECEIVE", "locationId": "WH", "newItems": [{"id": new, "materialId": "FLOUR"}],
-                 "outputs": made},
-                {"id": f"{event_id}-2", "type": "MOVE", "inputs": [line], "toLocationId": "DOCK"}]
+        return [
+            {
+                "id": event_id,
+                "type": "RECEIVE",
+                "locationId": "WH",
+                "newItems": [{"id": new, "materialId": "FLOUR"}],
+                "outputs": made,
+            },
+            {"id": f"{event_id}-2", "type": "MOVE", "inputs": [line], "toLocationId": "DOCK"},
+        ]
     return {"id": event_id, **inputs[mutation]}
 
 
-async def door(w: World, s: Scene, org: str, mutation: str, input: Any, code: str, new: list[str],
-               events: list[str]) -> None:
+async def door(
+    w: World, s: Scene, org: str, mutation: str, input: Any, code: str, new: list[str], events: list[str]
+) -> None:
     """`org` sends `input`: refused with `code`, nothing written, nothing said or shown of A's."""
     before = await snapshot(w.admin, s.items)
     async with w.client(org) as c:
@@ -260,8 +354,11 @@ async def door(w: World, s: Scene, org: str, mutation: str, input: Any, code: st
 async def test_b_may_not_write_on_a_lot_of_a(world: World, mutation: str, kind: str) -> None:
     tag = f"{mutation[:6]}-{kind}"
     s = await scene(world, tag)
-    target, at, code = {"hidden": (s.hidden, None, "NOT_FOUND"), "near": (s.near, "WH", "FORBIDDEN"),
-                        "shared": (s.shared, "WH", "FORBIDDEN")}[kind]
+    target, at, code = {
+        "hidden": (s.hidden, None, "NOT_FOUND"),
+        "near": (s.near, "WH", "FORBIDDEN"),
+        "shared": (s.shared, "WH", "FORBIDDEN"),
+    }[kind]
     new, event_id = f"B-NEW-{tag}", f"B-EV-{tag}"
     input = attempt(mutation, target, at, new, s.b_own, event_id)
     await door(world, s, "B", mutation, input, code, [new], [event_id, f"{event_id}-2"])
@@ -276,8 +373,10 @@ async def test_b_may_not_use_a_container_of_a(world: World, mutation: str, kind:
     box = {"unpack": s.pal, "cleanContainer": s.tank, "pack-into": s.pal}[mutation] if kind == "hidden" else s.spal
     event_id = f"B-EV-{tag}"
     if mutation == "pack-into":  # B's own lot into A's container
-        name, input = "pack", {"id": event_id, "containerId": box,
-                               "inputs": [{"itemId": s.b_own, "quantity": 1, "locationId": "WH"}]}
+        name, input = (
+            "pack",
+            {"id": event_id, "containerId": box, "inputs": [{"itemId": s.b_own, "quantity": 1, "locationId": "WH"}]},
+        )
     else:
         name, input = mutation, {"id": event_id, "containerId": box}
     before_own = await snapshot(world.admin, [s.b_own])
@@ -319,12 +418,17 @@ async def test_a_refused_shipment_gives_no_right(world: World) -> None:
 
 # -- roles ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["VIEWER", "QUALITY"])
 @pytest.mark.parametrize("mutation", ["receive", "recordEvents"])
 async def test_a_role_without_the_record_right_records_nothing(world: World, role: str, mutation: str) -> None:
     lot, event_id = f"B-{role}-{mutation}", f"B-EV-{role}-{mutation}"
-    event = {"id": event_id, "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-             "outputs": [{"itemId": lot, "quantity": 1}]}
+    event = {
+        "id": event_id,
+        "locationId": "WH",
+        "newItems": [{"id": lot, "materialId": "FLOUR"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
     input = [{**event, "type": "RECEIVE"}] if mutation == "recordEvents" else event
     async with world.client("B", role) as c:
         written, errors = await mutate(Api(c), mutation, input)
@@ -342,7 +446,7 @@ async def test_a_partner_key_records_but_may_not_reclassify(world: World) -> Non
     assert await snapshot(world.admin, ["B-PARTNER-LOT"]) == before
 
 
-OPEN = ("mutation($i: OpenRecallInput!) { openRecall(input: $i) { recall { id } " + ERRORS + " } }")
+OPEN = "mutation($i: OpenRecallInput!) { openRecall(input: $i) { recall { id } " + ERRORS + " } }"
 HOLD = "mutation($id: String!) { holdRecall(id: $id) { recall { id } heldItemIds " + ERRORS + " } }"
 RECALL = "query($id: String!) { recall(id: $id) { id status holdEventIds } }"
 
@@ -351,7 +455,7 @@ async def test_an_operator_may_not_open_a_recall(world: World) -> None:
     async with world.client("B") as c:
         api = Api(c)
         await api.receive("B-RC-LOT", "FLOUR", 3)
-        payload = (await api.data(OPEN, {"i": {"id": "RC-B-OPERATOR", "itemIds": ["B-RC-LOT"], "reason": "x"}}))
+        payload = await api.data(OPEN, {"i": {"id": "RC-B-OPERATOR", "itemIds": ["B-RC-LOT"], "reason": "x"}})
     refused_with(payload["openRecall"]["recall"], payload["openRecall"]["errors"], "FORBIDDEN")
     assert (await world.admin.data(RECALL, {"id": "RC-B-OPERATOR"}))["recall"] is None
 
@@ -376,7 +480,7 @@ async def test_a_recall_is_opened_only_on_what_the_caller_sees(world: World) -> 
 async def test_hold_recall_needs_the_recall_right_and_the_recall(world: World) -> None:
     s = await scene(world, "hold")
     async with world.client("A", "QUALITY") as c:
-        opened = (await Api(c).data(OPEN, {"i": {"id": "RC-A-HOLD", "itemIds": [s.hidden], "reason": "x"}}))
+        opened = await Api(c).data(OPEN, {"i": {"id": "RC-A-HOLD", "itemIds": [s.hidden], "reason": "x"}})
         assert opened["openRecall"]["errors"] == [], opened
     before = await snapshot(world.admin, s.items)
     async with world.client("A") as c:  # an OPERATOR: no RECALL right
@@ -400,10 +504,10 @@ LOCATION = f"mutation($i: CreateLocationInput!) {{ createLocation(input: $i) {{ 
 
 async def test_a_location_may_not_hang_under_anothers(world: World) -> None:
     async with world.client("B") as c:
-        payload = (await Api(c).data(LOCATION, {"i": {"id": "B-UNDER-A", "name": "x", "parentId": "A-LOC"}}))
+        payload = await Api(c).data(LOCATION, {"i": {"id": "B-UNDER-A", "name": "x", "parentId": "A-LOC"}})
         refused_with(None, payload["createLocation"]["errors"], "NOT_FOUND")
         quiet(payload, {}, {world.ids["A"]})
-        ok = (await Api(c).data(LOCATION, {"i": {"id": "B-UNDER-WH", "name": "x", "parentId": "WH"}}))
+        ok = await Api(c).data(LOCATION, {"i": {"id": "B-UNDER-WH", "name": "x", "parentId": "WH"}})
         assert ok["createLocation"]["errors"] == [], ok
     assert (await world.admin.data('{ location(id: "B-UNDER-A") { id } }'))["location"] is None
 
@@ -415,9 +519,15 @@ def location_attempts(lot: str, place: str, tag: str) -> list[tuple[str, dict[st
         ("move", {"inputs": [{"itemId": lot, "quantity": 1}], "fromLocationId": place, "toLocationId": "DOCK"}),
         ("receive", {"locationId": place, "outputs": [{"itemId": lot, "quantity": 1}]}),
         ("receive", {"locationId": "WH", "fromLocationId": place, "outputs": [{"itemId": lot, "quantity": 1}]}),
-        ("produce", {"locationId": "LINE", "inputs": [{"itemId": lot, "quantity": 1, "locationId": "WH"}],
-                     "newItems": [{"id": f"B-LOCNEW-{tag}", "materialId": "DOUGH"}],
-                     "outputs": [{"itemId": f"B-LOCNEW-{tag}", "quantity": 1, "locationId": place}]}),
+        (
+            "produce",
+            {
+                "locationId": "LINE",
+                "inputs": [{"itemId": lot, "quantity": 1, "locationId": "WH"}],
+                "newItems": [{"id": f"B-LOCNEW-{tag}", "materialId": "DOUGH"}],
+                "outputs": [{"itemId": f"B-LOCNEW-{tag}", "quantity": 1, "locationId": place}],
+            },
+        ),
         ("ship", {"inputs": [{"itemId": lot, "quantity": 1, "locationId": "WH"}], "toLocationId": place}),
     ]
 
@@ -441,18 +551,25 @@ async def test_own_partner_and_shared_locations_are_usable(world: World) -> None
     async with world.client("B") as c:
         api = Api(c)
         await api.receive("B-LOC-OK", "FLOUR", 50, location="B-LOC")
-        await api.ok("move", {"inputs": [{"itemId": "B-LOC-OK", "quantity": 5, "locationId": "B-LOC"}],
-                              "toLocationId": "A-FOR-B"})
-        await api.ok("move", {"inputs": [{"itemId": "B-LOC-OK", "quantity": 5, "locationId": "A-FOR-B"}],
-                              "toLocationId": "WH"})
-        await api.ok("receive", {"locationId": "WH", "fromLocationId": SUPPLIER,
-                                 "outputs": [{"itemId": "B-LOC-OK", "quantity": 1}]})
-        await api.ok("ship", {"inputs": [{"itemId": "B-LOC-OK", "quantity": 1, "locationId": "WH"}],
-                              "toLocationId": CUSTOMER})
+        await api.ok(
+            "move",
+            {"inputs": [{"itemId": "B-LOC-OK", "quantity": 5, "locationId": "B-LOC"}], "toLocationId": "A-FOR-B"},
+        )
+        await api.ok(
+            "move", {"inputs": [{"itemId": "B-LOC-OK", "quantity": 5, "locationId": "A-FOR-B"}], "toLocationId": "WH"}
+        )
+        await api.ok(
+            "receive",
+            {"locationId": "WH", "fromLocationId": SUPPLIER, "outputs": [{"itemId": "B-LOC-OK", "quantity": 1}]},
+        )
+        await api.ok(
+            "ship", {"inputs": [{"itemId": "B-LOC-OK", "quantity": 1, "locationId": "WH"}], "toLocationId": CUSTOMER}
+        )
     assert await world.admin.balances("B-LOC-OK", virtual=False) == {"B-LOC": 45.0, "WH": 5.0}
 
 
 # -- event ids ---------------------------------------------------------------------------------------
+
 
 async def test_an_event_id_of_another_organization_is_refused(world: World) -> None:
     s = await scene(world, "collide")
@@ -461,8 +578,12 @@ async def test_an_event_id_of_another_organization_is_refused(world: World) -> N
         api = Api(c)
         for n, taken in enumerate([s.receipt, s.bake]):  # one B may not see, one it sees
             lot = f"B-COLLIDE-{n}"
-            event = {"id": taken, "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-                     "outputs": [{"itemId": lot, "quantity": 1}]}
+            event = {
+                "id": taken,
+                "locationId": "WH",
+                "newItems": [{"id": lot, "materialId": "FLOUR"}],
+                "outputs": [{"itemId": lot, "quantity": 1}],
+            }
             payload = await api.mutate("receive", event)
             assert payload["event"] is None and payload["errors"] and not payload["duplicate"], payload
             quiet(payload, event, s.secrets(world))
@@ -471,10 +592,24 @@ async def test_an_event_id_of_another_organization_is_refused(world: World) -> N
             quiet(errors, event, s.secrets(world))
             await absent(world.admin, [lot])
         # The same id again from the same organization: one event, a duplicate.
-        first = await api.ok("receive", {"id": "B-AGAIN", "locationId": "WH", "newItems": [
-            {"id": "B-AGAIN-LOT", "materialId": "FLOUR"}], "outputs": [{"itemId": "B-AGAIN-LOT", "quantity": 1}]})
-        again = await api.mutate("receive", {"id": "B-AGAIN", "locationId": "WH", "newItems": [
-            {"id": "B-AGAIN-LOT", "materialId": "FLOUR"}], "outputs": [{"itemId": "B-AGAIN-LOT", "quantity": 1}]})
+        first = await api.ok(
+            "receive",
+            {
+                "id": "B-AGAIN",
+                "locationId": "WH",
+                "newItems": [{"id": "B-AGAIN-LOT", "materialId": "FLOUR"}],
+                "outputs": [{"itemId": "B-AGAIN-LOT", "quantity": 1}],
+            },
+        )
+        again = await api.mutate(
+            "receive",
+            {
+                "id": "B-AGAIN",
+                "locationId": "WH",
+                "newItems": [{"id": "B-AGAIN-LOT", "materialId": "FLOUR"}],
+                "outputs": [{"itemId": "B-AGAIN-LOT", "quantity": 1}],
+            },
+        )
         assert again["errors"] == [] and again["duplicate"] is True and again["event"]["id"] == first["id"]
     assert await snapshot(world.admin, s.items) == before
     await unseen(world, "B", [s.hidden])
@@ -483,51 +618,82 @@ async def test_an_event_id_of_another_organization_is_refused(world: World) -> N
 
 # -- the positive path: A ships to B, B to C ----------------------------------------------------------
 
+
 async def test_what_was_shipped_to_b_is_bs_to_handle_not_to_reclassify(world: World) -> None:
     ids = world.ids
     async with world.client("A") as c:
         a = Api(c)
         await a.receive("A-GIFT", "FLOUR", 200)
-        await a.ok("ship", {"id": "A-GIFT-SHIP", "inputs": [{"itemId": "A-GIFT", "quantity": 50, "locationId": "WH"}],
-                            "partnerId": ids["B"]})
+        await a.ok(
+            "ship",
+            {
+                "id": "A-GIFT-SHIP",
+                "inputs": [{"itemId": "A-GIFT", "quantity": 50, "locationId": "WH"}],
+                "partnerId": ids["B"],
+            },
+        )
     async with world.client("B") as c:
         b = Api(c)
-        await b.ok("receive", {"locationId": "DOCK", "outputs": [{"itemId": "A-GIFT", "quantity": 50}],
-                               "partnerId": ids["A"]})
-        await b.ok("move", {"inputs": [{"itemId": "A-GIFT", "quantity": 50, "locationId": "DOCK"}],
-                            "toLocationId": "B-LOC"})
-        made = await b.ok("produce", {"locationId": "LINE",
-                                      "inputs": [{"itemId": "A-GIFT", "quantity": 10, "locationId": "B-LOC"}],
-                                      "newItems": [{"id": "B-GIFT-DOUGH", "materialId": "DOUGH"}],
-                                      "outputs": [{"itemId": "B-GIFT-DOUGH", "quantity": 10}]})
+        await b.ok(
+            "receive", {"locationId": "DOCK", "outputs": [{"itemId": "A-GIFT", "quantity": 50}], "partnerId": ids["A"]}
+        )
+        await b.ok(
+            "move", {"inputs": [{"itemId": "A-GIFT", "quantity": 50, "locationId": "DOCK"}], "toLocationId": "B-LOC"}
+        )
+        made = await b.ok(
+            "produce",
+            {
+                "locationId": "LINE",
+                "inputs": [{"itemId": "A-GIFT", "quantity": 10, "locationId": "B-LOC"}],
+                "newItems": [{"id": "B-GIFT-DOUGH", "materialId": "DOUGH"}],
+                "outputs": [{"itemId": "B-GIFT-DOUGH", "quantity": 10}],
+            },
+        )
         assert made["links"][0]["sourceId"] == "A-GIFT"
-        await b.ok("split", {"locationId": "B-LOC", "inputs": [{"itemId": "A-GIFT", "quantity": 5, "locationId": "B-LOC"}],
-                             "newItems": [{"id": "B-GIFT-PART", "materialId": "FLOUR"}],
-                             "outputs": [{"itemId": "B-GIFT-PART", "quantity": 5}]})
+        await b.ok(
+            "split",
+            {
+                "locationId": "B-LOC",
+                "inputs": [{"itemId": "A-GIFT", "quantity": 5, "locationId": "B-LOC"}],
+                "newItems": [{"id": "B-GIFT-PART", "materialId": "FLOUR"}],
+                "outputs": [{"itemId": "B-GIFT-PART", "quantity": 5}],
+            },
+        )
         await b.ok("scrap", {"inputs": [{"itemId": "A-GIFT", "quantity": 1, "locationId": "B-LOC"}]})
-        await b.ok("ship", {"id": "B-GIFT-SHIP", "inputs": [{"itemId": "A-GIFT", "quantity": 4, "locationId": "B-LOC"}],
-                            "partnerId": ids["C"]})
+        await b.ok(
+            "ship",
+            {
+                "id": "B-GIFT-SHIP",
+                "inputs": [{"itemId": "A-GIFT", "quantity": 4, "locationId": "B-LOC"}],
+                "partnerId": ids["C"],
+            },
+        )
         before = await snapshot(world.admin, ["A-GIFT"])
-        for mutation, input in [("reclassify", {"inputs": [{"itemId": "A-GIFT"}], "status": "HOLD"}),
-                                ("setCharacteristics", {"inputs": [{"itemId": "A-GIFT"}],
-                                                        "characteristics": {"moisture": 1}})]:
+        for mutation, input in [
+            ("reclassify", {"inputs": [{"itemId": "A-GIFT"}], "status": "HOLD"}),
+            ("setCharacteristics", {"inputs": [{"itemId": "A-GIFT"}], "characteristics": {"moisture": 1}}),
+        ]:
             written, errors = await mutate(b, mutation, input)
             refused_with(written, errors, "FORBIDDEN")
         assert await snapshot(world.admin, ["A-GIFT"]) == before
     async with world.client("B", "PARTNER") as c:  # a PARTNER key records on it too
-        await Api(c).ok("move", {"inputs": [{"itemId": "A-GIFT", "quantity": 1, "locationId": "B-LOC"}],
-                                 "toLocationId": "WH"})
+        await Api(c).ok(
+            "move", {"inputs": [{"itemId": "A-GIFT", "quantity": 1, "locationId": "B-LOC"}], "toLocationId": "WH"}
+        )
     async with world.client("C") as c:  # shipped on by one who could change it
         cc = Api(c)
-        await cc.ok("receive", {"locationId": "C-LOC", "outputs": [{"itemId": "A-GIFT", "quantity": 4}],
-                                "partnerId": ids["B"]})
-        await cc.ok("move", {"inputs": [{"itemId": "A-GIFT", "quantity": 4, "locationId": "C-LOC"}],
-                             "toLocationId": "DOCK"})
+        await cc.ok(
+            "receive", {"locationId": "C-LOC", "outputs": [{"itemId": "A-GIFT", "quantity": 4}], "partnerId": ids["B"]}
+        )
+        await cc.ok(
+            "move", {"inputs": [{"itemId": "A-GIFT", "quantity": 4, "locationId": "C-LOC"}], "toLocationId": "DOCK"}
+        )
         written, errors = await mutate(cc, "reclassify", {"inputs": [{"itemId": "A-GIFT"}], "status": "HOLD"})
         refused_with(written, errors, "FORBIDDEN")
         # B's own dough was never shipped to C.
-        written, errors = await mutate(cc, "move", {"inputs": [{"itemId": "B-GIFT-DOUGH", "quantity": 1}],
-                                                    "toLocationId": "WH"})
+        written, errors = await mutate(
+            cc, "move", {"inputs": [{"itemId": "B-GIFT-DOUGH", "quantity": 1}], "toLocationId": "WH"}
+        )
         assert written is None and {e["code"] for e in errors} <= PERMISSION and errors
     async with world.client("A") as c:  # the owner still may
         await Api(c).ok("reclassify", {"inputs": [{"itemId": "A-GIFT"}], "status": "QC"})
@@ -538,21 +704,35 @@ async def test_the_admin_key_may_change_anything(world: World) -> None:
     s = await scene(world, "admin")
     await world.admin.ok("reclassify", {"inputs": [{"itemId": s.hidden}], "status": "HOLD"})
     await world.admin.ok("correct", {"reverses": s.bake})
-    await world.admin.ok("move", {"inputs": [{"itemId": s.shared, "quantity": 1, "locationId": "WH"}],
-                                  "toLocationId": "A-LOC"})
+    await world.admin.ok(
+        "move", {"inputs": [{"itemId": s.shared, "quantity": 1, "locationId": "WH"}], "toLocationId": "A-LOC"}
+    )
     assert (await world.admin.item(s.hidden))["status"] == "HOLD"
 
 
 # -- EPCIS ------------------------------------------------------------------------------------------
 
+
 def epcis_doc(*events: dict[str, Any]) -> dict[str, Any]:
-    return {"@context": EPCIS_CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0",
-            "creationDate": "2024-03-04T08:00:00Z", "epcisBody": {"eventList": list(events)}}
+    return {
+        "@context": EPCIS_CONTEXT,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-03-04T08:00:00Z",
+        "epcisBody": {"eventList": list(events)},
+    }
 
 
 def epcis_object(event_id: str, epcs: list[str], action: str = "ADD", **fields: Any) -> dict[str, Any]:
-    return {"type": "ObjectEvent", "eventID": event_id, "eventTime": "2024-03-04T08:00:00.000+01:00",
-            "eventTimeZoneOffset": "+01:00", "epcList": epcs, "action": action, **fields}
+    return {
+        "type": "ObjectEvent",
+        "eventID": event_id,
+        "eventTime": "2024-03-04T08:00:00.000+01:00",
+        "eventTimeZoneOffset": "+01:00",
+        "epcList": epcs,
+        "action": action,
+        **fields,
+    }
 
 
 def epc(serial: str) -> str:
@@ -573,8 +753,9 @@ def a_epc() -> str:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def a_epc_captured(world: World, a_epc: str) -> str:
     async with world.client("A") as c:
-        r = await c.post("/epcis/capture", json=epcis_doc(epcis_object("urn:uuid:a-commission", [a_epc],
-                                                                       bizStep="commissioning")))
+        r = await c.post(
+            "/epcis/capture", json=epcis_doc(epcis_object("urn:uuid:a-commission", [a_epc], bizStep="commissioning"))
+        )
         assert r.status_code == 202, r.text
     return a_epc
 
@@ -628,8 +809,9 @@ async def test_an_epcis_event_id_taken_by_another_organization_is_refused(world:
 
 async def test_a_capture_job_is_its_organizations(world: World) -> None:
     async with world.client("A") as c:
-        r = await c.post("/epcis/capture", json=epcis_doc(epcis_object("urn:uuid:a-job", [epc("6001")],
-                                                                       bizStep="commissioning")))
+        r = await c.post(
+            "/epcis/capture", json=epcis_doc(epcis_object("urn:uuid:a-job", [epc("6001")], bizStep="commissioning"))
+        )
         assert r.status_code == 202, r.text
         location = r.headers["Location"]
         assert (await c.get(location)).status_code == 200
@@ -643,12 +825,16 @@ async def test_a_capture_job_is_its_organizations(world: World) -> None:
 
 # -- the WebSocket ------------------------------------------------------------------------------------
 
+
 async def test_a_subscriber_hears_nothing_of_refused_or_invisible_events(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("doors-ws"), demo=False)
     async with uvicorn_in_loop(settings) as (base, app):
         for kind in ("Material", "Location"):
-            await graphql_data(base, f'mutation {{ create{kind}(input: {{id: "M", name: "M"}}) {{ errors {{ message }} }} }}')
+            await graphql_data(
+                base, f'mutation {{ create{kind}(input: {{id: "M", name: "M"}}) {{ errors {{ message }} }} }}'
+            )
         auth: dict[str, dict[str, str]] = {}
         for name in ("A", "B"):
             org = (await graphql_data(base, ORG, {"n": f"ws {name}"}))["createOrganization"]["organization"]["id"]
@@ -657,16 +843,32 @@ async def test_a_subscriber_hears_nothing_of_refused_or_invisible_events(
                 auth[f"{name}-{role}"] = {"Authorization": f"Bearer {key}"}
 
         async def receive(who: str, lot: str, event_id: str) -> dict[str, Any]:
-            q = (f"mutation($i: ReceiveInput!) {{ receive(input: $i) {{ {EVENT_PAYLOAD} }} }}")
-            return (await graphql_data(base, q, {"i": {"id": event_id, "locationId": "M", "newItems": [
-                {"id": lot, "materialId": "M"}], "outputs": [{"itemId": lot, "quantity": 5}]}}, auth[who]))["receive"]
+            q = f"mutation($i: ReceiveInput!) {{ receive(input: $i) {{ {EVENT_PAYLOAD} }} }}"
+            return (
+                await graphql_data(
+                    base,
+                    q,
+                    {
+                        "i": {
+                            "id": event_id,
+                            "locationId": "M",
+                            "newItems": [{"id": lot, "materialId": "M"}],
+                            "outputs": [{"itemId": lot, "quantity": 5}],
+                        }
+                    },
+                    auth[who],
+                )
+            )["receive"]
 
         assert (await receive("B-OPERATOR", "B-WS-LOT", "B-WS-FIRST"))["errors"] == []
         async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": auth["B-VIEWER"]}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": "subscription { eventRecorded { id } }"}}))
+            await ws.send(
+                json.dumps(
+                    {"id": "1", "type": "subscribe", "payload": {"query": "subscription { eventRecorded { id } }"}}
+                )
+            )
             for _ in range(500):
                 if app.state.bus.subscriber_count:
                     break
@@ -674,14 +876,39 @@ async def test_a_subscriber_hears_nothing_of_refused_or_invisible_events(
             # A's own event, B may not see it; then A's refused move of B's lot (and its batch form).
             assert (await receive("A-OPERATOR", "A-WS-LOT", "A-WS-OWN"))["errors"] == []
             move = f"mutation($i: MoveInput!) {{ move(input: $i) {{ {EVENT_PAYLOAD} }} }}"
-            refused = (await graphql_data(base, move, {"i": {"id": "A-WS-REFUSED", "inputs": [
-                {"itemId": "B-WS-LOT", "quantity": 1}], "toLocationId": CUSTOMER}}, auth["A-OPERATOR"]))["move"]
-            batch = (await graphql_data(base, BATCH, {"i": [{"id": "A-WS-REFUSED-2", "type": "SCRAP", "inputs": [
-                {"itemId": "B-WS-LOT", "quantity": 1}]}]}, auth["A-OPERATOR"]))["recordEvents"]
+            refused = (
+                await graphql_data(
+                    base,
+                    move,
+                    {
+                        "i": {
+                            "id": "A-WS-REFUSED",
+                            "inputs": [{"itemId": "B-WS-LOT", "quantity": 1}],
+                            "toLocationId": CUSTOMER,
+                        }
+                    },
+                    auth["A-OPERATOR"],
+                )
+            )["move"]
+            batch = (
+                await graphql_data(
+                    base,
+                    BATCH,
+                    {
+                        "i": [
+                            {"id": "A-WS-REFUSED-2", "type": "SCRAP", "inputs": [{"itemId": "B-WS-LOT", "quantity": 1}]}
+                        ]
+                    },
+                    auth["A-OPERATOR"],
+                )
+            )["recordEvents"]
             assert (await receive("B-OPERATOR", "B-WS-LOT-2", "B-WS-SENTINEL"))["errors"] == []
             message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            assert message == {"id": "1", "type": "next", "payload": {"data": {"eventRecorded": {
-                "id": "B-WS-SENTINEL"}}}}, message
+            assert message == {
+                "id": "1",
+                "type": "next",
+                "payload": {"data": {"eventRecorded": {"id": "B-WS-SENTINEL"}}},
+            }, message
             await ws.send(json.dumps({"id": "1", "type": "complete"}))
         assert refused["event"] is None and {e["code"] for e in refused["errors"]} == {"NOT_FOUND"}, refused
         assert batch["events"] is None and {e["code"] for e in batch["errors"]} == {"NOT_FOUND"}, batch

@@ -10,7 +10,6 @@ import httpx
 import openpyxl
 import pytest
 import pytest_asyncio
-
 from api_kit import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -22,12 +21,25 @@ async def shipped(plant: Api) -> Api:
     org = await plant.data('mutation { createOrganization(name: "Mill") { organization { id } } }')
     mill = org["createOrganization"]["organization"]["id"]
     await plant.create("createOrder", "CreateOrderInput", {"id": "PO-7", "type": "PURCHASE", "partnerId": mill})
-    await plant.ok("receive", {"locationId": "WH", "orderId": "PO-7", "partnerId": mill,
-                               "newItems": [{"id": "F", "materialId": "FLOUR", "lotCode": "FL-2026-07"}],
-                               "outputs": [{"itemId": "F", "quantity": 4, "unit": "BAG"}]})
-    await plant.ok("produce", {"locationId": "LINE", "inputs": [{"itemId": "F", "quantity": 100, "locationId": "WH"}],
-                               "newItems": [{"id": "D", "materialId": "DOUGH", "lotCode": "DO-1"}],
-                               "outputs": [{"itemId": "D", "quantity": 100}]})
+    await plant.ok(
+        "receive",
+        {
+            "locationId": "WH",
+            "orderId": "PO-7",
+            "partnerId": mill,
+            "newItems": [{"id": "F", "materialId": "FLOUR", "lotCode": "FL-2026-07"}],
+            "outputs": [{"itemId": "F", "quantity": 4, "unit": "BAG"}],
+        },
+    )
+    await plant.ok(
+        "produce",
+        {
+            "locationId": "LINE",
+            "inputs": [{"itemId": "F", "quantity": 100, "locationId": "WH"}],
+            "newItems": [{"id": "D", "materialId": "DOUGH", "lotCode": "DO-1"}],
+            "outputs": [{"itemId": "D", "quantity": 100}],
+        },
+    )
     await plant.ok("ship", {"shipmentId": "SH-9", "inputs": [{"itemId": "D", "quantity": 60, "locationId": "LINE"}]})
     return plant
 
@@ -42,8 +54,16 @@ async def test_trace_as_csv_has_a_row_per_cte_and_lot(shipped: Api, client: http
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="trace-forward-F.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    got = [(r["Critical Tracking Event"], r["Role"], r["Traceability Lot Code"], float(r["Quantity"]),
-            r["Unit of Measure"]) for r in rows]
+    got = [
+        (
+            r["Critical Tracking Event"],
+            r["Role"],
+            r["Traceability Lot Code"],
+            float(r["Quantity"]),
+            r["Unit of Measure"],
+        )
+        for r in rows
+    ]
     assert got == [
         ("Receiving", "received", "FL-2026-07", 100.0, "KG"),
         ("Transformation", "input", "FL-2026-07", 100.0, "KG"),
@@ -59,8 +79,9 @@ async def test_trace_as_csv_has_a_row_per_cte_and_lot(shipped: Api, client: http
 
 
 async def test_recall_as_xlsx_opens_as_a_spreadsheet(shipped: Api, client: httpx.AsyncClient) -> None:
-    opened = await shipped.data('mutation { openRecall(input: {itemIds: ["F"], reason: "aflatoxin", id: "RC-X"}) '
-                                "{ errors { code } } }")
+    opened = await shipped.data(
+        'mutation { openRecall(input: {itemIds: ["F"], reason: "aflatoxin", id: "RC-X"}) { errors { code } } }'
+    )
     assert opened["openRecall"]["errors"] == []
     response = await get(client, "/exports/recalls/RC-X", format="xlsx")
     assert response.status_code == 200 and "spreadsheetml" in response.headers["content-type"]

@@ -6,12 +6,11 @@ import asyncio
 from typing import Any
 
 import pytest
+from api_kit import Api
 from graphql import GraphQLError
 
-from api_kit import Api
 from tracegraph.api.context import Context
 from tracegraph.api.fanout import SharedSubscriptions, shareable
-from tracegraph.api.loaders import Loaders
 from tracegraph.api.schema import schema
 from tracegraph.config import Settings
 
@@ -21,7 +20,6 @@ QUERY = "subscription($t: EventType) { eventRecorded(type: $t) { id } }"
 
 
 def context(app: Any) -> Context:
-    ledger = app.state.ledger
     return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False))
 
 

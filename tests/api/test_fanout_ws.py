@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from tracegraph.api import fanout
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
 from tracegraph.config import Settings
@@ -32,8 +32,9 @@ BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { even
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
-    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False,
-                        subscriber_queue=QUEUE)
+    settings = Settings(
+        admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE
+    )
     async with uvicorn_in_loop(settings) as served:
         base, _ = served
         await post(base, 'mutation { createMaterial(input: {id: "M", name: "M"}) { errors { message } } }')
@@ -57,8 +58,11 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def open_ws(base: str, path: str) -> Any:
-    return connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"],
-                   compression="deflate" if path == "deflate" else None)
+    return connect(
+        f"ws://{base}/graphql",
+        subprotocols=["graphql-transport-ws"],
+        compression="deflate" if path == "deflate" else None,
+    )
 
 
 def shared_of(app: Any) -> fanout.SharedSubscriptions:
@@ -74,8 +78,12 @@ post = graphql_data
 
 
 def receive(lot: str) -> dict[str, Any]:
-    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "M"}],
-            "outputs": [{"itemId": lot, "quantity": 1}]}
+    return {
+        "type": "RECEIVE",
+        "locationId": "WH",
+        "newItems": [{"id": lot, "materialId": "M"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
 
 
 async def record(base: str, *lots: str, auth: dict[str, str] = AUTH) -> list[str]:
@@ -111,8 +119,10 @@ async def quiet(ws: ClientConnection) -> None:
 
 
 def nexts(op: str, ids: list[str], lots: list[str]) -> list[dict[str, Any]]:
-    return [{"id": op, "type": "next", "payload": {"data": {"eventRecorded": {"id": i, "itemIds": [lot]}}}}
-            for i, lot in zip(ids, lots, strict=True)]
+    return [
+        {"id": op, "type": "next", "payload": {"data": {"eventRecorded": {"id": i, "itemIds": [lot]}}}}
+        for i, lot in zip(ids, lots, strict=True)
+    ]
 
 
 async def test_each_member_gets_its_own_ids_once_in_commit_order(served: tuple[str, Any], path: str) -> None:
@@ -176,7 +186,7 @@ async def test_a_member_whose_socket_stalls_is_closed_4029_alone(served: tuple[s
                 late += await frames(slow, 1)
         # At most the send that was waiting for the socket went out; the backlog was dropped
         # (the client resumes with `after` the last id it got), and the socket closed with 4029.
-        assert late == nexts("s", ids, lots)[:len(late)] and len(late) <= 1, late
+        assert late == nexts("s", ids, lots)[: len(late)] and len(late) <= 1, late
         assert slow.close_code == OVERFLOW_CLOSE_CODE
         await fast.send(json.dumps({"id": "f", "type": "complete"}))
         await until(lambda: shared_of(app).shared_count == 0)
@@ -202,13 +212,21 @@ async def test_a_failing_shared_execution_tells_every_member(served: tuple[str, 
 
 
 async def test_a_subscription_that_does_not_validate_gets_an_error_per_operation(
-        served: tuple[str, Any], path: str) -> None:
+    served: tuple[str, Any], path: str
+) -> None:
     base, app = served
     async with open_ws(base, path) as ws:
         await init(ws)
         for op in ("v1", "v2"):  # shareable by its text, so it goes to the shared execution
-            await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {
-                "query": "subscription { eventRecorded { noSuchField } }"}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": op,
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { eventRecorded { noSuchField } }"},
+                    }
+                )
+            )
         got = await frames(ws, 2)
         assert sorted(m["id"] for m in got) == ["v1", "v2"]
         assert all(m["type"] == "error" and "noSuchField" in m["payload"][0]["message"] for m in got), got
@@ -217,18 +235,24 @@ async def test_a_subscription_that_does_not_validate_gets_an_error_per_operation
 
 
 async def org_key(base: str, name: str) -> dict[str, str]:
-    org = (await post(base, "mutation($n: String!) { createOrganization(name: $n) { organization { id } } }",
-                      {"n": name}))["createOrganization"]["organization"]["id"]
-    key = (await post(base, "mutation($o: ID!) { createApiKey(organizationId: $o, role: OPERATOR) { key } }",
-                      {"o": org}))["createApiKey"]["key"]
+    org = (
+        await post(base, "mutation($n: String!) { createOrganization(name: $n) { organization { id } } }", {"n": name})
+    )["createOrganization"]["organization"]["id"]
+    key = (
+        await post(base, "mutation($o: ID!) { createApiKey(organizationId: $o, role: OPERATOR) { key } }", {"o": org})
+    )["createApiKey"]["key"]
     return {"Authorization": f"Bearer {key}"}
 
 
 async def test_members_share_only_with_the_same_visibility(served: tuple[str, Any], path: str) -> None:
     base, app = served
     a, b = await org_key(base, f"A {path}"), await org_key(base, f"B {path}")
-    async with open_ws(base, path) as a1, open_ws(base, path) as a2, open_ws(base, path) as b1, \
-            open_ws(base, path) as admin:
+    async with (
+        open_ws(base, path) as a1,
+        open_ws(base, path) as a2,
+        open_ws(base, path) as b1,
+        open_ws(base, path) as admin,
+    ):
         for ws, auth, op in ((a1, a, "a1"), (a2, a, "a2"), (b1, b, "b1"), (admin, AUTH, "z")):
             await init(ws, auth)
             await subscribe(ws, op)

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from api_kit import ERRORS, Api
+from servers import ADMIN_KEY
 from starlette.applications import Starlette
 
-from api_kit import ERRORS, Api
-from servers import ADMIN_KEY, AUTH
 from tracegraph.app import create_app
 from tracegraph.config import Settings
 from tracegraph.domain.audit import COLUMNS
@@ -31,15 +31,24 @@ LOG = "{ auditLog(first: 1000) { edges { node { action organizationId detail } }
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Starlette]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False, admin_key=ADMIN_KEY,
-                              max_query_cost=MAX_COST, max_batch_events=MAX_BATCH, epcis_max_events=MAX_BATCH))
+    app = create_app(
+        Settings(
+            data_dir=tmp_path_factory.mktemp("data"),
+            demo=False,
+            admin_key=ADMIN_KEY,
+            max_query_cost=MAX_COST,
+            max_batch_events=MAX_BATCH,
+            epcis_max_events=MAX_BATCH,
+        )
+    )
     async with app.router.lifespan_context(app):
         yield app
 
 
 def client(app: Starlette, key: str = ADMIN_KEY) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {key}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -56,11 +65,16 @@ async def actions(api: Api) -> list[str]:
 
 
 def receive(lot: str) -> dict[str, Any]:
-    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-            "outputs": [{"itemId": lot, "quantity": 1}]}
+    return {
+        "type": "RECEIVE",
+        "locationId": "WH",
+        "newItems": [{"id": lot, "materialId": "FLOUR"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
 
 
 # -- the query cost --------------------------------------------------------------------------
+
 
 async def test_a_query_over_the_cost_limit_is_refused_with_its_cost_and_the_limit(admin: Api) -> None:
     cheap = await admin.raw(ORDERS, {"n": 2})
@@ -77,13 +91,15 @@ async def test_a_query_over_the_cost_limit_is_refused_with_its_cost_and_the_limi
 
 async def test_a_costly_mutation_is_refused_and_nothing_is_written_or_audited(admin: Api) -> None:
     before = await actions(admin)
-    query = ("mutation($input: [EventInput!]!) { recordEvents(input: $input) { events { id items { id "
-             "events { id items { id } } } } errors { code } } }")
+    query = (
+        "mutation($input: [EventInput!]!) { recordEvents(input: $input) { events { id items { id "
+        "events { id items { id } } } } errors { code } } }"
+    )
     body = await admin.raw(query, {"input": [receive("COSTLY-1")]})
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert await admin.item("COSTLY-1") is None
     after = await actions(admin)
-    assert "mutation:recordEvents" not in after[len(before):], after[len(before):]
+    assert "mutation:recordEvents" not in after[len(before) :], after[len(before) :]
 
 
 async def test_the_cost_limit_holds_for_fragments_and_default_page_sizes(admin: Api) -> None:
@@ -97,14 +113,21 @@ async def test_the_cost_limit_holds_for_fragments_and_default_page_sizes(admin: 
 
 # -- batch caps ------------------------------------------------------------------------------
 
+
 async def test_a_batch_over_the_cap_is_refused_whole_naming_its_size_and_the_cap(admin: Api) -> None:
     query = f"mutation($input: [EventInput!]!) {{ recordEvents(input: $input) {{ events {{ id }} {ERRORS} }} }}"
     payload = (await admin.data(query, {"input": [receive(f"BATCH-{n}") for n in range(MAX_BATCH + 1)]}))[
-        "recordEvents"]
+        "recordEvents"
+    ]
     assert payload["events"] is None
-    assert payload["errors"] == [{"field": "input", "code": "BATCH_TOO_LARGE", "message":
-                                  f"{MAX_BATCH + 1} events in one batch; at most {MAX_BATCH} "
-                                  "(TRACEGRAPH_MAX_BATCH_EVENTS): send them in smaller batches"}]
+    assert payload["errors"] == [
+        {
+            "field": "input",
+            "code": "BATCH_TOO_LARGE",
+            "message": f"{MAX_BATCH + 1} events in one batch; at most {MAX_BATCH} "
+            "(TRACEGRAPH_MAX_BATCH_EVENTS): send them in smaller batches",
+        }
+    ]
     for n in range(MAX_BATCH + 1):
         assert await admin.item(f"BATCH-{n}") is None
     ok = (await admin.data(query, {"input": [receive(f"BATCH-{n}") for n in range(MAX_BATCH)]}))["recordEvents"]
@@ -112,26 +135,50 @@ async def test_a_batch_over_the_cap_is_refused_whole_naming_its_size_and_the_cap
 
 
 async def test_an_epcis_capture_over_the_cap_is_a_413_and_nothing_is_stored(admin: Api) -> None:
-    events = [{"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-               "epcList": [f"urn:epc:id:sgtin:4012345.011111.{n}"], "action": "OBSERVE"} for n in range(MAX_BATCH + 1)]
-    document = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-                "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-03-04T08:00:00Z",
-                "epcisBody": {"eventList": events}}
+    events = [
+        {
+            "type": "ObjectEvent",
+            "eventTime": "2024-03-04T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00",
+            "epcList": [f"urn:epc:id:sgtin:4012345.011111.{n}"],
+            "action": "OBSERVE",
+        }
+        for n in range(MAX_BATCH + 1)
+    ]
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-03-04T08:00:00Z",
+        "epcisBody": {"eventList": events},
+    }
     r = await admin.client.post("/epcis/capture", json=document)
     assert r.status_code == 413
     assert f"{MAX_BATCH + 1} events; at most {MAX_BATCH}" in r.json()["errors"][0]["message"]
-    assert (await admin.client.get("/epcis/events", params={"MATCH_epc": events[0]["epcList"][0]})).json()[
-        "epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
+    assert (await admin.client.get("/epcis/events", params={"MATCH_epc": events[0]["epcList"][0]})).json()["epcisBody"][
+        "queryResults"
+    ]["resultsBody"]["eventList"] == []
 
 
 async def test_an_epcis_event_with_too_many_epcs_is_a_413_naming_the_count_and_the_cap(admin: Api) -> None:
     context = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
     epcs = [f"urn:epc:id:sgtin:4012345.022222.{n}" for n in range(1001)]
-    event = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-             "epcList": epcs, "action": "ADD", "bizStep": "commissioning"}
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-03-04T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": epcs,
+        "action": "ADD",
+        "bizStep": "commissioning",
+    }
     single = await admin.client.post("/epcis/events", json={"@context": context, **event})
-    document = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
-                "creationDate": "2024-03-04T08:00:00Z", "epcisBody": {"eventList": [event]}}
+    document = {
+        "@context": context,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-03-04T08:00:00Z",
+        "epcisBody": {"eventList": [event]},
+    }
     whole = await admin.client.post("/epcis/capture", json=document)
     for r in (single, whole):
         assert r.status_code == 413, r.text
@@ -146,7 +193,8 @@ async def test_an_event_with_too_many_lines_is_refused_naming_the_cap(admin: Api
     query = f"mutation($input: [EventInput!]!) {{ recordEvents(input: $input) {{ events {{ id }} {ERRORS} }} }}"
     lines = [{"itemId": f"LINE-{n}", "quantity": 1} for n in range(1001)]
     payload = (await admin.data(query, {"input": [{"type": "RECEIVE", "locationId": "WH", "outputs": lines}]}))[
-        "recordEvents"]
+        "recordEvents"
+    ]
     assert payload["events"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input[0].outputs", "TOO_LONG")]
     assert "1000" in payload["errors"][0]["message"]
@@ -154,13 +202,19 @@ async def test_an_event_with_too_many_lines_is_refused_naming_the_cap(admin: Api
 
 # -- the audit log: every door, and its export ------------------------------------------------
 
+
 async def org_keys(admin: Api, name: str, *roles: str) -> tuple[str, dict[str, str]]:
-    org = (await admin.data(f'mutation {{ createOrganization(name: "{name}") {{ organization {{ id }} {ERRORS} }} }}'
-                            ))["createOrganization"]["organization"]["id"]
+    org = (await admin.data(f'mutation {{ createOrganization(name: "{name}") {{ organization {{ id }} {ERRORS} }} }}'))[
+        "createOrganization"
+    ]["organization"]["id"]
     keys = {}
     for role in roles:
-        keys[role] = (await admin.data("mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) "
-                                       "{ key } }", {"o": org, "r": role}))["createApiKey"]["key"]
+        keys[role] = (
+            await admin.data(
+                "mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) { key } }",
+                {"o": org, "r": role},
+            )
+        )["createApiKey"]["key"]
     return org, keys
 
 
@@ -173,25 +227,44 @@ async def test_traces_recalls_exports_and_captures_are_audited_on_every_door(app
         await api.data('query { ...T } fragment T on Query { trace(id: "DOOR-LOT", direction: FORWARD) { count } }')
         assert (await c.get("/exports/trace", params={"id": "DOOR-LOT"})).status_code == 200
         assert (await c.get("/epcis/trace", params={"id": "DOOR-LOT", "direction": "FORWARD"})).status_code == 200
-        event = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-                 "epcList": ["urn:epc:id:sgtin:4012345.011111.77"], "action": "OBSERVE"}
-        document = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-                    "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-03-04T08:00:00Z",
-                    "epcisBody": {"eventList": [event]}}
+        event = {
+            "type": "ObjectEvent",
+            "eventTime": "2024-03-04T08:00:00Z",
+            "eventTimeZoneOffset": "+00:00",
+            "epcList": ["urn:epc:id:sgtin:4012345.011111.77"],
+            "action": "OBSERVE",
+        }
+        document = {
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": "2024-03-04T08:00:00Z",
+            "epcisBody": {"eventList": [event]},
+        }
         assert (await c.post("/epcis/capture", json=document)).status_code == 202
-        one = {**event, "epcList": ["urn:epc:id:sgtin:4012345.011111.78"],
-               "@context": document["@context"]}
+        one = {**event, "epcList": ["urn:epc:id:sgtin:4012345.011111.78"], "@context": document["@context"]}
         assert (await c.post("/epcis/events", json=one)).status_code == 201
-        opened = (await api.data('mutation { openRecall(input: {itemIds: ["DOOR-LOT"], reason: "test", mock: true}) '
-                                 f'{{ recall {{ id }} {ERRORS} }} }}'))["openRecall"]
+        opened = (
+            await api.data(
+                'mutation { openRecall(input: {itemIds: ["DOOR-LOT"], reason: "test", mock: true}) '
+                f"{{ recall {{ id }} {ERRORS} }} }}"
+            )
+        )["openRecall"]
         assert opened["errors"] == []
         mine = await actions(api)
-    for action in ("mutation:receive", "query:trace", "export:trace", "epcis:trace", "epcis:capture", "epcis:event",
-                   "mutation:openRecall"):
+    for action in (
+        "mutation:receive",
+        "query:trace",
+        "export:trace",
+        "epcis:trace",
+        "epcis:capture",
+        "epcis:event",
+        "mutation:openRecall",
+    ):
         assert action in mine, (action, mine)
     # the admin key's recall exports (closed to organization keys until they are filtered)
     recall_id = opened["recall"]["id"]
-    await admin.data('query($id: String!) { recall(id: $id) { id } }', {"id": recall_id})
+    await admin.data("query($id: String!) { recall(id: $id) { id } }", {"id": recall_id})
     assert (await admin.client.get(f"/exports/recalls/{recall_id}")).status_code == 200
     assert (await admin.client.get(f"/epcis/recalls/{recall_id}")).status_code == 200
     everything = await actions(admin)
@@ -210,7 +283,7 @@ async def test_the_audit_log_exports_as_csv_and_json_for_admins_only(app: Starle
         assert r.headers["content-disposition"].startswith('attachment; filename="audit-')
         rows = list(csv.reader(io.StringIO(r.text)))
         assert tuple(rows[0]) == COLUMNS
-        entries = [dict(zip(COLUMNS, row)) for row in rows[1:]]
+        entries = [dict(zip(COLUMNS, row, strict=False)) for row in rows[1:]]
         assert {e["organizationId"] for e in entries} == {org}  # its own organization only, whatever it asks
         assert [e["action"] for e in entries] == ["query:trace", "export:audit"]
         asked = await c.get("/exports/audit", params={"format": "json", "organizationId": other})
@@ -230,12 +303,19 @@ async def test_the_audit_log_exports_as_csv_and_json_for_admins_only(app: Starle
     everyone = (await admin.client.get("/exports/audit", params={"format": "json"})).json()
     assert {org, other, None} <= {e["organizationId"] for e in everyone}
     assert [e["id"] for e in everyone] == sorted(e["id"] for e in everyone)
-    assert json.loads(next(e["detail"] for e in everyone if e["action"] == "mutation:receive"
-                           and e["organizationId"] == other))["input"]["newItems"][0]["id"] == "ELSEWHERE-LOT"
+    assert (
+        json.loads(
+            next(e["detail"] for e in everyone if e["action"] == "mutation:receive" and e["organizationId"] == other)
+        )["input"]["newItems"][0]["id"]
+        == "ELSEWHERE-LOT"
+    )
     theirs = (await admin.client.get("/exports/audit", params={"format": "json", "organizationId": other})).json()
     assert {e["organizationId"] for e in theirs} == {other} and "mutation:receive" in {e["action"] for e in theirs}
-    window = (await admin.client.get("/exports/audit", params={
-        "format": "json", "since": everyone[1]["at"], "until": everyone[3]["at"]})).json()
+    window = (
+        await admin.client.get(
+            "/exports/audit", params={"format": "json", "since": everyone[1]["at"], "until": everyone[3]["at"]}
+        )
+    ).json()
     assert [e["id"] for e in window] == [e["id"] for e in everyone[1:3]]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from servers import ADMIN_KEY, AUTH
 
 from tracegraph.app import create_app
 from tracegraph.config import Settings
-from servers import ADMIN_KEY, AUTH
 
 
 @pytest.fixture
@@ -19,7 +19,9 @@ async def small_app(tmp_path):
 
 async def test_oversized_body_is_refused_with_413(small_app) -> None:
     query = '{ item(id: "%s") { id } }' % ("x" * 10_000)
-    async with httpx.AsyncClient(headers=AUTH, transport=httpx.ASGITransport(small_app), base_url="http://test") as client:
+    async with httpx.AsyncClient(
+        headers=AUTH, transport=httpx.ASGITransport(small_app), base_url="http://test"
+    ) as client:
         response = await client.post("/graphql", json={"query": query})
         assert response.status_code == 413
         assert "larger than 4096 bytes" in response.json()["error"]
@@ -29,7 +31,9 @@ async def test_oversized_body_is_refused_with_413(small_app) -> None:
 
 async def test_deep_query_is_a_graphql_error(small_app) -> None:
     nested = "id " + "inputs { " * 20 + "id" + " }" * 20
-    async with httpx.AsyncClient(headers=AUTH, transport=httpx.ASGITransport(small_app), base_url="http://test") as client:
-        response = await client.post("/graphql", json={"query": '{ item(id: "X") { %s } }' % nested})
+    async with httpx.AsyncClient(
+        headers=AUTH, transport=httpx.ASGITransport(small_app), base_url="http://test"
+    ) as client:
+        response = await client.post("/graphql", json={"query": f'{{ item(id: "X") {{ {nested} }} }}'})
     assert response.status_code == 200
     assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]

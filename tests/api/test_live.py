@@ -9,10 +9,9 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
-
 from api_kit import Api
+
 from tracegraph.api.context import Context
-from tracegraph.api.loaders import Loaders
 from tracegraph.api.schema import schema
 from tracegraph.bus import Bus
 from tracegraph.config import Settings
@@ -21,7 +20,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def context(app: Any, bus: Bus | None = None) -> Context:
-    ledger = app.state.ledger
     return Context(services=app.state.services, bus=bus or app.state.bus, settings=Settings(demo=False))
 
 
@@ -84,15 +82,28 @@ async def test_downstream_of_a_lot_follows_what_is_made_from_it_later(plant: Api
     downstream = await start(app, EVENTS, {"itemId": "DS-FLOUR", "downstream": True})
     only_lot = await start(app, EVENTS, {"itemId": "DS-FLOUR"})
 
-    dough = await plant.ok("produce", {
-        "locationId": "LINE", "inputs": [{"itemId": "DS-FLOUR", "quantity": 30, "locationId": "WH"}],
-        "newItems": [{"id": "DS-DOUGH", "materialId": "DOUGH"}], "outputs": [{"itemId": "DS-DOUGH", "quantity": 45}]})
+    dough = await plant.ok(
+        "produce",
+        {
+            "locationId": "LINE",
+            "inputs": [{"itemId": "DS-FLOUR", "quantity": 30, "locationId": "WH"}],
+            "newItems": [{"id": "DS-DOUGH", "materialId": "DOUGH"}],
+            "outputs": [{"itemId": "DS-DOUGH", "quantity": 45}],
+        },
+    )
     await plant.ok("move", {"inputs": [{"itemId": "DS-OTHER", "quantity": 1}], "toLocationId": "DOCK"})
-    bread = await plant.ok("produce", {
-        "locationId": "LINE", "inputs": [{"itemId": "DS-DOUGH", "quantity": 45}],
-        "newItems": [{"id": "DS-BREAD", "materialId": "BREAD"}], "outputs": [{"itemId": "DS-BREAD", "quantity": 90}]})
-    ship = await plant.ok("ship", {"inputs": [{"itemId": "DS-BREAD", "quantity": 10, "locationId": "LINE"}],
-                                   "shipmentId": "DS-SH"})
+    bread = await plant.ok(
+        "produce",
+        {
+            "locationId": "LINE",
+            "inputs": [{"itemId": "DS-DOUGH", "quantity": 45}],
+            "newItems": [{"id": "DS-BREAD", "materialId": "BREAD"}],
+            "outputs": [{"itemId": "DS-BREAD", "quantity": 90}],
+        },
+    )
+    ship = await plant.ok(
+        "ship", {"inputs": [{"itemId": "DS-BREAD", "quantity": 10, "locationId": "LINE"}], "shipmentId": "DS-SH"}
+    )
 
     got = await take(downstream, 3, "eventRecorded")
     assert [g["id"] for g in got] == [dough["id"], bread["id"], ship["id"]]  # "anything made from X ships"
@@ -108,8 +119,9 @@ async def test_material_and_business_step_filters(plant: Api, app: Any) -> None:
     shipping = await start(app, EVENTS, {"bizStep": "shipping"})
     await plant.receive("MF-FLOUR", "FLOUR", 5)
     received = await plant.receive("MF-SUGAR", "SUGAR", 5)
-    moved = await plant.ok("move", {"inputs": [{"itemId": "MF-SUGAR", "quantity": 1}], "toLocationId": "DOCK",
-                                    "bizStep": "shipping"})
+    moved = await plant.ok(
+        "move", {"inputs": [{"itemId": "MF-SUGAR", "quantity": 1}], "toLocationId": "DOCK", "bizStep": "shipping"}
+    )
     assert [g["id"] for g in await take(sugar, 2, "eventRecorded")] == [received["id"], moved["id"]]
     assert [g["id"] for g in await take(shipping, 1, "eventRecorded")] == [moved["id"]]
     for s in (sugar, shipping):
@@ -117,20 +129,34 @@ async def test_material_and_business_step_filters(plant: Api, app: Any) -> None:
 
 
 async def test_stock_changed_and_item_status_changed(plant: Api, app: Any) -> None:
-    stock = await start(app, """subscription { stockChanged(locationId: "DOCK", materialId: "SUGAR") {
-        eventId itemId locationId delta quantity materialId } }""")
-    status = await start(app, """subscription { itemStatusChanged(itemId: "SC-SUGAR") {
-        eventId itemId fromStatus toStatus } }""")
+    stock = await start(
+        app,
+        """subscription { stockChanged(locationId: "DOCK", materialId: "SUGAR") {
+        eventId itemId locationId delta quantity materialId } }""",
+    )
+    status = await start(
+        app,
+        """subscription { itemStatusChanged(itemId: "SC-SUGAR") {
+        eventId itemId fromStatus toStatus } }""",
+    )
     await plant.receive("SC-SUGAR", "SUGAR", 10)
     await plant.receive("SC-FLOUR", "FLOUR", 10)
     await plant.ok("move", {"inputs": [{"itemId": "SC-FLOUR", "quantity": 2}], "toLocationId": "DOCK"})
     moved = await plant.ok("move", {"inputs": [{"itemId": "SC-SUGAR", "quantity": 4}], "toLocationId": "DOCK"})
     held = await plant.ok("reclassify", {"inputs": [{"itemId": "SC-SUGAR"}], "status": "HOLD"})
-    assert await take(stock, 1, "stockChanged") == [{"eventId": moved["id"], "itemId": "SC-SUGAR",
-                                                     "locationId": "DOCK", "delta": 4.0, "quantity": 4.0,
-                                                     "materialId": "SUGAR"}]
-    assert await take(status, 1, "itemStatusChanged") == [{"eventId": held["id"], "itemId": "SC-SUGAR",
-                                                           "fromStatus": "RELEASED", "toStatus": "HOLD"}]
+    assert await take(stock, 1, "stockChanged") == [
+        {
+            "eventId": moved["id"],
+            "itemId": "SC-SUGAR",
+            "locationId": "DOCK",
+            "delta": 4.0,
+            "quantity": 4.0,
+            "materialId": "SUGAR",
+        }
+    ]
+    assert await take(status, 1, "itemStatusChanged") == [
+        {"eventId": held["id"], "itemId": "SC-SUGAR", "fromStatus": "RELEASED", "toStatus": "HOLD"}
+    ]
     for s in (stock, status):
         await s.aclose()
 
@@ -176,19 +202,27 @@ async def test_an_overflowing_subscriber_is_dropped_and_the_others_are_not(plant
 
 async def test_recall_progress_follows_a_recall(plant: Api, app: Any) -> None:
     await plant.receive("RP-LOT", "FLOUR", 10)
-    stream = await start(app, 'subscription { recallProgress(id: "RC-LIVE") { recallId what status affectedCount '
-                              "accounted heldCount recall { id reason } } }")
+    stream = await start(
+        app,
+        'subscription { recallProgress(id: "RC-LIVE") { recallId what status affectedCount '
+        "accounted heldCount recall { id reason } } }",
+    )
     try:
-        opened = await plant.data('mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "glass", '
-                                  'id: "RC-LIVE"}) { errors { code } } }')
+        opened = await plant.data(
+            'mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "glass", id: "RC-LIVE"}) { errors { code } } }'
+        )
         assert opened["openRecall"]["errors"] == []
-        await plant.data('mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "other", mock: true}) '
-                         "{ errors { code } } }")  # another recall: filtered out
+        await plant.data(
+            'mutation { openRecall(input: {itemIds: ["RP-LOT"], reason: "other", mock: true}) { errors { code } } }'
+        )  # another recall: filtered out
         await plant.data('mutation { holdRecall(id: "RC-LIVE") { errors { code } } }')
         await plant.data('mutation { setRecallStatus(id: "RC-LIVE", status: CLOSED) { errors { code } } }')
         steps = await take(stream, 3, "recallProgress")
     finally:
         await stream.aclose()
     assert [(s["what"], s["status"], s["heldCount"]) for s in steps] == [
-        ("OPENED", "OPEN", 0), ("HELD", "CONTAINED", 1), ("STATUS", "CLOSED", 0)]
+        ("OPENED", "OPEN", 0),
+        ("HELD", "CONTAINED", 1),
+        ("STATUS", "CLOSED", 0),
+    ]
     assert steps[0]["recall"] == {"id": "RC-LIVE", "reason": "glass"} and steps[0]["accounted"] == 1.0

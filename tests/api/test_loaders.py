@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
 from api_kit import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -34,11 +33,19 @@ async def many(plant: Api) -> Api:
     for n in range(20):
         lot, sub = f"F-{n:02d}", f"F-{n:02d}-S"
         batch += [
-            {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-             "outputs": [{"itemId": lot, "quantity": 10}]},
-            {"type": "SPLIT", "locationId": "WH", "inputs": [{"itemId": lot, "quantity": 4}],
-             "newItems": [{"id": sub, "materialId": "FLOUR", "kind": "SUBLOT", "parentId": lot}],
-             "outputs": [{"itemId": sub, "locationId": "LINE"}]},
+            {
+                "type": "RECEIVE",
+                "locationId": "WH",
+                "newItems": [{"id": lot, "materialId": "FLOUR"}],
+                "outputs": [{"itemId": lot, "quantity": 10}],
+            },
+            {
+                "type": "SPLIT",
+                "locationId": "WH",
+                "inputs": [{"itemId": lot, "quantity": 4}],
+                "newItems": [{"id": sub, "materialId": "FLOUR", "kind": "SUBLOT", "parentId": lot}],
+                "outputs": [{"itemId": sub, "locationId": "LINE"}],
+            },
         ]
     assert (await plant.data(q, {"input": batch}))["recordEvents"]["errors"] == []
     return plant
@@ -80,4 +87,3 @@ async def test_store_calls_do_not_grow_with_the_page(many: Api, calls: Counter[s
     assert large_calls == small_calls, calls
     assert large_calls <= 12, calls
     assert calls["page"] == 1 and calls["balances"] == 1 and calls["events_of_items"] == 1
-

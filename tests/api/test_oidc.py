@@ -13,12 +13,12 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
+from api_kit import ERRORS, Api
 from pydantic import ValidationError
+from servers import ADMIN_KEY, AUTH, Issuer, free_port, oidc_issuer, uvicorn_in_loop
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
-from api_kit import ERRORS, Api
-from servers import ADMIN_KEY, AUTH, Issuer, free_port, oidc_issuer, uvicorn_in_loop
 from tracegraph.app import create_app
 from tracegraph.config import Settings
 
@@ -30,8 +30,15 @@ ORG = f"mutation($n: String!) {{ createOrganization(name: $n) {{ organization {{
 
 
 def oidc_settings(data: Any, issuer_url: str, **more: Any) -> Settings:
-    return Settings(data_dir=data, demo=False, admin_key=ADMIN_KEY, oidc_issuer=issuer_url, oidc_audience=AUDIENCE,
-                    oidc_refresh_interval=0.0, **more)
+    return Settings(
+        data_dir=data,
+        demo=False,
+        admin_key=ADMIN_KEY,
+        oidc_issuer=issuer_url,
+        oidc_audience=AUDIENCE,
+        oidc_refresh_interval=0.0,
+        **more,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,9 @@ async def org(api: Api) -> str:
 
 
 async def call(app: Starlette, token: str, query: str = VIEWER) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                                 headers={"Authorization": f"Bearer {token}"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+    ) as c:
         return await c.post("/graphql", json={"query": query})
 
 
@@ -66,8 +74,9 @@ async def test_a_token_of_the_issuer_names_organization_and_role(app: Starlette,
     assert r.json()["data"]["viewer"] == {"organizationId": org, "role": "OPERATOR", "admin": False}
     # The role's rights hold: an OPERATOR records master data, a VIEWER does not.
     material = f'mutation {{ createMaterial(input: {{id: "M-JWT", name: "M"}}) {{ material {{ id }} {ERRORS} }} }}'
-    assert (await call(app, issuer.token(org=org, role="OPERATOR"), material)).json()["data"][
-        "createMaterial"]["errors"] == []
+    assert (await call(app, issuer.token(org=org, role="OPERATOR"), material)).json()["data"]["createMaterial"][
+        "errors"
+    ] == []
     refused = (await call(app, issuer.token(org=org, role="viewer"), material)).json()["data"]["createMaterial"]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
     # Without a role claim: the default role, VIEWER.
@@ -81,7 +90,8 @@ async def test_the_token_subject_is_the_key_id_in_the_audit_log(app: Starlette, 
     log = (await call(app, token, "{ auditLog(first: 50) { edges { node { keyId organizationId action } } } }")).json()
     entries = [e["node"] for e in log["data"]["auditLog"]["edges"]]
     assert {"keyId": f"jwt:{issuer.url}#alice@acme", "organizationId": org} in [
-        {"keyId": e["keyId"], "organizationId": e["organizationId"]} for e in entries]
+        {"keyId": e["keyId"], "organizationId": e["organizationId"]} for e in entries
+    ]
 
 
 def _refusals(issuer: Issuer, org: str) -> list[tuple[str, str, str]]:
@@ -99,12 +109,21 @@ def _refusals(issuer: Issuer, org: str) -> list[tuple[str, str, str]]:
         ("unknown role", issuer.token(org=org, role="SUPERUSER"), "names no role"),
         ("wrong issuer", issuer.token(org=org, iss="https://evil.example"), "wrong issuer"),
         ("not yet valid", issuer.token(org=org, nbf=now + 600), "not valid yet"),
-        ("symmetric algorithm", jwt.encode({"iss": issuer.url, "aud": AUDIENCE, "sub": "x", "org": org,
-                                            "exp": now + 60, "iat": now}, "secret-of-32-bytes-or-more-0123456",
-                                           algorithm="HS256", headers={"kid": issuer.kid}),
-         "algorithm 'HS256' is not allowed"),
-        ("no algorithm", jwt.encode({"iss": issuer.url, "aud": AUDIENCE, "org": org}, None, algorithm="none"),
-         "is not allowed"),
+        (
+            "symmetric algorithm",
+            jwt.encode(
+                {"iss": issuer.url, "aud": AUDIENCE, "sub": "x", "org": org, "exp": now + 60, "iat": now},
+                "secret-of-32-bytes-or-more-0123456",
+                algorithm="HS256",
+                headers={"kid": issuer.kid},
+            ),
+            "algorithm 'HS256' is not allowed",
+        ),
+        (
+            "no algorithm",
+            jwt.encode({"iss": issuer.url, "aud": AUDIENCE, "org": org}, None, algorithm="none"),
+            "is not allowed",
+        ),
         ("malformed", "eyJhbGciOiJSUzI1NiJ9.bm9wZQ.c2ln", "malformed JWT"),
     ]
 
@@ -151,8 +170,11 @@ async def test_a_new_organization_is_accepted_at_once(app: Starlette, api: Api, 
 
 
 async def test_api_keys_still_work_beside_tokens(app: Starlette, api: Api, org: str) -> None:
-    key = (await api.data(f'mutation($o: ID!) {{ createApiKey(organizationId: $o, role: VIEWER) {{ key {ERRORS} }} }}',
-                          {"o": org}))["createApiKey"]["key"]
+    key = (
+        await api.data(
+            f"mutation($o: ID!) {{ createApiKey(organizationId: $o, role: VIEWER) {{ key {ERRORS} }} }}", {"o": org}
+        )
+    )["createApiKey"]["key"]
     assert (await call(app, key)).json()["data"]["viewer"]["role"] == "VIEWER"
     assert (await call(app, ADMIN_KEY)).json()["data"]["viewer"]["admin"] is True
 
@@ -196,11 +218,14 @@ async def test_a_jwt_without_a_configured_issuer_is_told_so(tmp_path: Any, issue
         assert r.status_code == 401 and "no OpenID Connect issuer is configured" in r.json()["error"]
 
 
-@pytest.mark.parametrize("settings,wrong", [
-    ({"oidc_issuer": "https://id.example"}, "TRACEGRAPH_OIDC_AUDIENCE is required"),
-    ({"oidc_issuer": "https://id.example", "oidc_audience": "a", "oidc_algorithms": "RS256,HS256"}, "HS256"),
-    ({"oidc_issuer": "https://id.example", "oidc_audience": "a", "oidc_default_role": "ROOT"}, "ROOT"),
-])
+@pytest.mark.parametrize(
+    "settings,wrong",
+    [
+        ({"oidc_issuer": "https://id.example"}, "TRACEGRAPH_OIDC_AUDIENCE is required"),
+        ({"oidc_issuer": "https://id.example", "oidc_audience": "a", "oidc_algorithms": "RS256,HS256"}, "HS256"),
+        ({"oidc_issuer": "https://id.example", "oidc_audience": "a", "oidc_default_role": "ROOT"}, "ROOT"),
+    ],
+)
 async def test_oidc_settings_are_checked_at_start(settings: dict[str, str], wrong: str) -> None:
     with pytest.raises(ValidationError, match=wrong):
         Settings(**settings)
@@ -220,8 +245,14 @@ async def served(tmp_path_factory: pytest.TempPathFactory, issuer: Issuer) -> As
 async def test_a_websocket_authenticates_with_a_token(served: tuple[str, str], issuer: Issuer) -> None:
     base, org = served
     async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": f"Bearer {issuer.token(org=org, role='PARTNER')}"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"Authorization": f"Bearer {issuer.token(org=org, role='PARTNER')}"},
+                }
+            )
+        )
         assert json.loads(await asyncio.wait_for(ws.recv(), timeout=5))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": VIEWER}}))
         message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
@@ -229,8 +260,7 @@ async def test_a_websocket_authenticates_with_a_token(served: tuple[str, str], i
 
 
 @pytest.mark.parametrize("which", ["expired", "unknown organization", "wrong audience"])
-async def test_a_websocket_with_a_refused_token_is_closed(served: tuple[str, str], issuer: Issuer,
-                                                          which: str) -> None:
+async def test_a_websocket_with_a_refused_token_is_closed(served: tuple[str, str], issuer: Issuer, which: str) -> None:
     base, org = served
     token = {case: token for case, token, _ in _refusals(issuer, org)}[which]
     async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:

@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from api_kit import ERRORS, Api
 from starlette.applications import Starlette
 
-from api_kit import ERRORS, Api
 from tracegraph.api import schema
 from tracegraph.api.context import Context
-from tracegraph.api.loaders import Loaders
 from tracegraph.config import Settings
 from tracegraph.domain.auth import Principal, Role
 
@@ -29,13 +28,16 @@ ORG = f"mutation($n: String!) {{ createOrganization(name: $n) {{ organization {{
 KEY = f"mutation($o: ID!, $r: Role!) {{ createApiKey(organizationId: $o, role: $r) {{ key {ERRORS} }} }}"
 ITEMS = "{ items(first: 100) { edges { node { id } } } }"
 EVENTS = "{ events(first: 100) { edges { node { id itemIds moves { itemId } links { sourceId targetId } } } } }"
-TRACE = ("query($id: String!, $d: TraceDirection!) { trace(id: $id, direction: $d) { items { id } "
-         "edges { source target } hidden { organizationId count } } }")
+TRACE = (
+    "query($id: String!, $d: TraceDirection!) { trace(id: $id, direction: $d) { items { id } "
+    "edges { source target } hidden { organizationId count } } }"
+)
 
 
 def client(app: Starlette, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {key}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -47,22 +49,54 @@ async def world(app: Starlette, plant: Api) -> dict[str, Any]:
     async with client(app, keys["S"]) as c:
         s = Api(c)
         await s.receive("S-RAW", "FLOUR", 100)
-        await s.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "S-RAW", "quantity": 50, "locationId": "WH"}],
-                               "newItems": [{"id": "S-LOT", "materialId": "DOUGH"}],
-                               "outputs": [{"itemId": "S-LOT", "quantity": 50}]})
-        await s.ok("ship", {"inputs": [{"itemId": "S-LOT", "quantity": 20, "locationId": "WH"}],
-                            "partnerId": orgs["C"], "id": "S-SHIP"})
+        await s.ok(
+            "produce",
+            {
+                "locationId": "WH",
+                "inputs": [{"itemId": "S-RAW", "quantity": 50, "locationId": "WH"}],
+                "newItems": [{"id": "S-LOT", "materialId": "DOUGH"}],
+                "outputs": [{"itemId": "S-LOT", "quantity": 50}],
+            },
+        )
+        await s.ok(
+            "ship",
+            {
+                "inputs": [{"itemId": "S-LOT", "quantity": 20, "locationId": "WH"}],
+                "partnerId": orgs["C"],
+                "id": "S-SHIP",
+            },
+        )
     async with client(app, keys["C"]) as c:
         cc = Api(c)
-        await cc.ok("receive", {"locationId": "DOCK", "outputs": [{"itemId": "S-LOT", "quantity": 20}],
-                                "partnerId": orgs["S"], "id": "C-RECEIPT"})
-        await cc.ok("produce", {"locationId": "LINE", "inputs": [{"itemId": "S-LOT", "quantity": 20, "locationId": "DOCK"}],
-                                "newItems": [{"id": "C-BREAD", "materialId": "BREAD"}],
-                                "outputs": [{"itemId": "C-BREAD", "quantity": 40}], "id": "C-BAKE"})
-        await cc.ok("split", {"inputs": [{"itemId": "C-BREAD", "quantity": 10, "locationId": "LINE"}],
-                              "newItems": [{"id": "C-BREAD-PACK", "materialId": "BREAD"}],
-                              "outputs": [{"itemId": "C-BREAD-PACK", "quantity": 10, "locationId": "LINE"}],
-                              "locationId": "LINE", "id": "C-SPLIT"})
+        await cc.ok(
+            "receive",
+            {
+                "locationId": "DOCK",
+                "outputs": [{"itemId": "S-LOT", "quantity": 20}],
+                "partnerId": orgs["S"],
+                "id": "C-RECEIPT",
+            },
+        )
+        await cc.ok(
+            "produce",
+            {
+                "locationId": "LINE",
+                "inputs": [{"itemId": "S-LOT", "quantity": 20, "locationId": "DOCK"}],
+                "newItems": [{"id": "C-BREAD", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "C-BREAD", "quantity": 40}],
+                "id": "C-BAKE",
+            },
+        )
+        await cc.ok(
+            "split",
+            {
+                "inputs": [{"itemId": "C-BREAD", "quantity": 10, "locationId": "LINE"}],
+                "newItems": [{"id": "C-BREAD-PACK", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "C-BREAD-PACK", "quantity": 10, "locationId": "LINE"}],
+                "locationId": "LINE",
+                "id": "C-SPLIT",
+            },
+        )
     async with client(app, keys["T"]) as c:
         await Api(c).receive("T-LOT", "SUGAR", 5)
     return {"orgs": orgs, "keys": keys}
@@ -92,13 +126,14 @@ async def test_items_and_item(app: Starlette, world: dict[str, Any], org: str) -
         listed = {e["node"]["id"] for e in (await api.data(ITEMS))["items"]["edges"]}
         assert listed == SEES[org]
         for item in ALL:
-            found = (await api.data('query($id: String!) { item(id: $id) { id lotCode } }', {"id": item}))["item"]
+            found = (await api.data("query($id: String!) { item(id: $id) { id lotCode } }", {"id": item}))["item"]
             assert (found is not None) is (item in SEES[org]), (org, item)
 
 
 @pytest.mark.parametrize("org,events", [("S", {"S-SHIP", "C-RECEIPT", "C-BAKE"}), ("C", EVENT_IDS), ("T", set())])
-async def test_events_are_the_visible_ones_redacted(app: Starlette, world: dict[str, Any], org: str,
-                                                    events: set[str]) -> None:
+async def test_events_are_the_visible_ones_redacted(
+    app: Starlette, world: dict[str, Any], org: str, events: set[str]
+) -> None:
     async with client(app, world["keys"][org]) as c:
         body = (await Api(c).data(EVENTS))["events"]
     ids = {e["node"]["id"] for e in body["edges"]}
@@ -126,12 +161,13 @@ async def test_traces_stop_at_the_company_line_with_counts(app: Starlette, world
     assert "S-RAW" not in hidden["errors"][0]["message"].replace("S-RAW", "", 1)  # only the id it sent
 
 
-async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Starlette,
-                                                                        world: dict[str, Any]) -> None:
+async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Starlette, world: dict[str, Any]) -> None:
     async with client(app, world["keys"]["C"]) as c:
-        for query in ['{ stock { edges { node { itemId location { id } } } } }',
-                      '{ item(id: "C-BREAD") { parentId } }',
-                      '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source } } }']:
+        for query in [
+            "{ stock { edges { node { itemId location { id } } } } }",
+            '{ item(id: "C-BREAD") { parentId } }',
+            '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source } } }',
+        ]:
             body = (await c.post("/graphql", json={"query": query})).json()
             assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
             no_foreign("C", body, EVENT_IDS)
@@ -140,9 +176,11 @@ async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Sta
 
 @pytest.mark.parametrize("org", ["S", "C"])
 async def test_nested_item_fields_list_only_what_is_visible(app: Starlette, world: dict[str, Any], org: str) -> None:
-    nested = ("query($id: String!) { item(id: $id) { id inputs { id inputs { id } } outputs { id outputs { id } } "
-              "events { id itemIds links { sourceId targetId } } createdByEvent { id itemIds } "
-              "onHand { itemId quantity } } }")
+    nested = (
+        "query($id: String!) { item(id: $id) { id inputs { id inputs { id } } outputs { id outputs { id } } "
+        "events { id itemIds links { sourceId targetId } } createdByEvent { id itemIds } "
+        "onHand { itemId quantity } } }"
+    )
     async with client(app, world["keys"][org]) as c:
         for item in sorted(SEES[org]):
             body = (await Api(c).data(nested, {"id": item}))["item"]
@@ -152,8 +190,9 @@ async def test_nested_item_fields_list_only_what_is_visible(app: Starlette, worl
     assert lot["inputs"] == [] and [o["id"] for o in lot["outputs"]] == ["C-BREAD"]
 
 
-async def test_exports_of_a_trace_hold_only_what_the_caller_sees(app: Starlette, world: dict[str, Any],
-                                                                  plant: Api) -> None:
+async def test_exports_of_a_trace_hold_only_what_the_caller_sees(
+    app: Starlette, world: dict[str, Any], plant: Api
+) -> None:
     quality = (await plant.data(KEY, {"o": world["orgs"]["C"], "r": "QUALITY"}))["createApiKey"]["key"]
     async with client(app, quality) as c:
         for fmt in ("csv", "json"):
@@ -189,24 +228,30 @@ async def test_the_epcis_query_gives_only_visible_events(app: Starlette, world: 
             assert all(item not in one.text for item in ALL - SEES[org])
 
 
-async def test_a_subscriber_gets_only_what_its_organization_sees(app: Starlette, world: dict[str, Any],
-                                                                 plant: Api) -> None:
-    ledger = app.state.ledger
+async def test_a_subscriber_gets_only_what_its_organization_sees(
+    app: Starlette, world: dict[str, Any], plant: Api
+) -> None:
 
     def ctx(org: str) -> Context:
-        return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False),
-                       principal=Principal(organization_id=world["orgs"][org], role=Role.VIEWER))
+        return Context(
+            services=app.state.services,
+            bus=app.state.bus,
+            settings=Settings(demo=False),
+            principal=Principal(organization_id=world["orgs"][org], role=Role.VIEWER),
+        )
 
     sub = "subscription { eventRecorded { id itemIds event { itemIds } } }"
     streams = {org: await schema.subscribe(sub, context_value=ctx(org)) for org in ("S", "C", "T")}
     firsts = {org: asyncio.ensure_future(anext(s)) for org, s in streams.items()}  # type: ignore[arg-type]
     await asyncio.sleep(0.1)
     async with client(app, world["keys"]["C"]) as c:
-        await Api(c).ok("ship", {"inputs": [{"itemId": "C-BREAD-PACK", "quantity": 1, "locationId": "LINE"}],
-                                 "id": "C-SHIP-LIVE"})
+        await Api(c).ok(
+            "ship", {"inputs": [{"itemId": "C-BREAD-PACK", "quantity": 1, "locationId": "LINE"}], "id": "C-SHIP-LIVE"}
+        )
     async with client(app, world["keys"]["S"]) as c:
-        await Api(c).ok("ship", {"inputs": [{"itemId": "S-LOT", "quantity": 1, "locationId": "WH"}],
-                                 "id": "S-SHIP-LIVE"})
+        await Api(c).ok(
+            "ship", {"inputs": [{"itemId": "S-LOT", "quantity": 1, "locationId": "WH"}], "id": "S-SHIP-LIVE"}
+        )
     got_c = (await asyncio.wait_for(firsts["C"], 5)).data["eventRecorded"]
     got_s = (await asyncio.wait_for(firsts["S"], 5)).data["eventRecorded"]
     assert got_c["id"] == "C-SHIP-LIVE" and got_c["itemIds"] == ["C-BREAD-PACK"]
@@ -225,19 +270,24 @@ async def test_an_organization_key_sees_its_own_organization_only(app: Starlette
     orgs = world["orgs"]
     async with client(app, world["keys"]["C"]) as c:
         api = Api(c)
-        listed = [e["node"]["id"] for e in (await api.data(
-            "{ organizations { edges { node { id } } } }"))["organizations"]["edges"]]
+        listed = [
+            e["node"]["id"]
+            for e in (await api.data("{ organizations { edges { node { id } } } }"))["organizations"]["edges"]
+        ]
         assert listed == [orgs["C"]]
         q = "query($id: ID!) { organization(id: $id) { id } }"
         assert (await api.data(q, {"id": orgs["S"]}))["organization"] is None
         assert (await api.data(q, {"id": orgs["C"]}))["organization"] == {"id": orgs["C"]}
 
 
-async def test_an_explicit_share_shows_the_item_and_its_upstream(app: Starlette, world: dict[str, Any],
-                                                                 plant: Api) -> None:
+async def test_an_explicit_share_shows_the_item_and_its_upstream(
+    app: Starlette, world: dict[str, Any], plant: Api
+) -> None:
     orgs, keys = world["orgs"], world["keys"]
-    share = ("mutation($i: String!, $o: ID!, $s: ShareScope!) { shareItem(itemId: $i, withOrganizationId: $o, "
-             f"scope: $s) {{ share {{ itemId organizationId scope }} {ERRORS} }} }}")
+    share = (
+        "mutation($i: String!, $o: ID!, $s: ShareScope!) { shareItem(itemId: $i, withOrganizationId: $o, "
+        f"scope: $s) {{ share {{ itemId organizationId scope }} {ERRORS} }} }}"
+    )
     quality = (await plant.data(KEY, {"o": orgs["S"], "r": "QUALITY"}))["createApiKey"]["key"]
     async with client(app, keys["S"]) as c:  # an OPERATOR may not share
         payload = (await Api(c).data(share, {"i": "S-LOT", "o": orgs["T"], "s": "UPSTREAM"}))["shareItem"]
@@ -247,8 +297,7 @@ async def test_an_explicit_share_shows_the_item_and_its_upstream(app: Starlette,
         payload = (await api.data(share, {"i": "C-BREAD", "o": orgs["T"], "s": "ITEM"}))["shareItem"]
         assert payload["share"] is None and payload["errors"][0]["code"] == "NOT_FOUND"  # not S's to share
         payload = (await api.data(share, {"i": "S-LOT", "o": orgs["T"], "s": "UPSTREAM"}))["shareItem"]
-        assert payload == {"share": {"itemId": "S-LOT", "organizationId": orgs["T"], "scope": "UPSTREAM"},
-                           "errors": []}
+        assert payload == {"share": {"itemId": "S-LOT", "organizationId": orgs["T"], "scope": "UPSTREAM"}, "errors": []}
     async with client(app, keys["T"]) as c:
         listed = {e["node"]["id"] for e in (await Api(c).data(ITEMS))["items"]["edges"]}
         assert listed == {"T-LOT", "S-LOT", "S-RAW"}
@@ -259,22 +308,29 @@ async def test_an_explicit_share_shows_the_item_and_its_upstream(app: Starlette,
 
 
 async def test_stock_and_status_changes_reach_only_who_may_see_the_item(app: Starlette, world: dict[str, Any]) -> None:
-    ledger = app.state.ledger
 
     def ctx(org: str) -> Context:
-        return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False),
-                       principal=Principal(organization_id=world["orgs"][org], role=Role.VIEWER))
+        return Context(
+            services=app.state.services,
+            bus=app.state.bus,
+            settings=Settings(demo=False),
+            principal=Principal(organization_id=world["orgs"][org], role=Role.VIEWER),
+        )
 
     stock = "subscription { stockChanged { itemId eventId delta } }"
     status = "subscription { itemStatusChanged { itemId toStatus } }"
-    streams = {(org, kind): await schema.subscribe(q, context_value=ctx(org))
-               for org in ("S", "C", "T") for kind, q in (("stock", stock), ("status", status))}
+    streams = {
+        (org, kind): await schema.subscribe(q, context_value=ctx(org))
+        for org in ("S", "C", "T")
+        for kind, q in (("stock", stock), ("status", status))
+    }
     nexts = {k: asyncio.ensure_future(anext(s)) for k, s in streams.items()}  # type: ignore[arg-type]
     await asyncio.sleep(0.1)
     async with client(app, world["keys"]["C"]) as c:  # C's own item: S may not see C-BREAD-PACK
         await Api(c).ok("reclassify", {"inputs": [{"itemId": "C-BREAD-PACK"}], "status": "HOLD"})
-        await Api(c).ok("move", {"inputs": [{"itemId": "C-BREAD-PACK", "quantity": 1, "locationId": "LINE"}],
-                                 "toLocationId": "WH"})
+        await Api(c).ok(
+            "move", {"inputs": [{"itemId": "C-BREAD-PACK", "quantity": 1, "locationId": "LINE"}], "toLocationId": "WH"}
+        )
     assert (await asyncio.wait_for(nexts[("C", "status")], 5)).data["itemStatusChanged"]["itemId"] == "C-BREAD-PACK"
     assert (await asyncio.wait_for(nexts[("C", "stock")], 5)).data["stockChanged"]["itemId"] == "C-BREAD-PACK"
     await asyncio.sleep(0.2)

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
 from api_kit import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -19,8 +18,13 @@ async def stocked(plant: Api) -> Api:
     """Seven flour lots of 10 KG at WH in one batch; LOT-00 partly shipped, scrapped, moved."""
     q = "mutation($input: [EventInput!]!) { recordEvents(input: $input) { errors { field message } } }"
     batch: list[dict[str, Any]] = [
-        {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "FLOUR"}],
-         "outputs": [{"itemId": lot, "quantity": 10}]} for lot in LOTS
+        {
+            "type": "RECEIVE",
+            "locationId": "WH",
+            "newItems": [{"id": lot, "materialId": "FLOUR"}],
+            "outputs": [{"itemId": lot, "quantity": 10}],
+        }
+        for lot in LOTS
     ]
     batch += [
         {"type": "SHIP", "inputs": [{"itemId": "LOT-00", "quantity": 3}], "shipmentId": "SH-1"},
@@ -37,8 +41,10 @@ async def pages(api: Api, field: str, first: int, args: str = "", node: str = "i
     out: list[list[Any]] = []
     after = None
     while True:
-        q = (f"query($first: Int!, $after: String) {{ {field}(first: $first, after: $after{args}) "
-             f"{{ edges {{ cursor node {{ {node} }} }} pageInfo {{ hasNextPage endCursor }} }} }}")
+        q = (
+            f"query($first: Int!, $after: String) {{ {field}(first: $first, after: $after{args}) "
+            f"{{ edges {{ cursor node {{ {node} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        )
         conn = (await api.data(q, {"first": first, "after": after}))[field]
         out.append([e["node"] for e in conn["edges"]])
         if not conn["pageInfo"]["hasNextPage"]:
@@ -61,9 +67,10 @@ async def test_events_page_by_sequence(stocked: Api) -> None:
     got = await pages(stocked, "events", 4, node="id type")
     types = [n["type"] for p in got for n in p]
     assert types == ["RECEIVE"] * 7 + ["SHIP", "SCRAP", "MOVE", "RECEIVE"]
-    shipped = await stocked.data('{ events(type: SHIP) { edges { node { shipment { id } items { id } } } } }')
+    shipped = await stocked.data("{ events(type: SHIP) { edges { node { shipment { id } items { id } } } } }")
     assert [e["node"] for e in shipped["events"]["edges"]] == [
-        {"shipment": {"id": "SH-1"}, "items": [{"id": "LOT-00"}]}]
+        {"shipment": {"id": "SH-1"}, "items": [{"id": "LOT-00"}]}
+    ]
     of_item = await stocked.data('{ events(itemId: "LOT-00", locationId: "WH") { edges { node { type } } } }')
     assert [e["node"]["type"] for e in of_item["events"]["edges"]] == ["RECEIVE"]
     item = await stocked.item("LOT-00", "events { type }")
@@ -74,13 +81,15 @@ async def test_stock_by_location_and_by_material_shows_virtual_locations(stocked
     node = "itemId locationId quantity unit virtual location { name }"
     at_wh = [n for p in await pages(stocked, "stock", 2, ', locationId: "WH"', node) for n in p]
     assert [(n["itemId"], n["quantity"]) for n in at_wh] == [("LOT-00", 4.0)] + [(lot, 10.0) for lot in LOTS[1:]] + [
-        ("SUGAR-1", 12.0)]
+        ("SUGAR-1", 12.0)
+    ]
     flour = [n for p in await pages(stocked, "stock", 5, ', materialId: "FLOUR"', node) for n in p]
     lot0 = {n["locationId"]: n["quantity"] for n in flour if n["itemId"] == "LOT-00"}
     assert lot0 == {"WH": 4.0, "DOCK": 2.0, "virtual:customer": 3.0, "virtual:scrap": 1.0, "virtual:supplier": -10.0}
     assert sum(n["quantity"] for n in flour) == pytest.approx(0.0)
-    real = [n for p in await pages(stocked, "stock", 50, ', materialId: "FLOUR", includeVirtual: false', node)
-            for n in p]
+    real = [
+        n for p in await pages(stocked, "stock", 50, ', materialId: "FLOUR", includeVirtual: false', node) for n in p
+    ]
     assert not any(n["virtual"] for n in real) and len(real) == 8
     customers = await stocked.data('{ stock(locationId: "virtual:customer") { nodes { itemId quantity } } }')
     assert customers["stock"]["nodes"] == [{"itemId": "LOT-00", "quantity": 3.0}]
@@ -88,26 +97,40 @@ async def test_stock_by_location_and_by_material_shows_virtual_locations(stocked
 
 async def test_master_data_and_documents(stocked: Api) -> None:
     assert [n["id"] for p in await pages(stocked, "materials", 2) for n in p] == [
-        "BREAD", "DOUGH", "FLOUR", "OVEN", "SUGAR"]
+        "BREAD",
+        "DOUGH",
+        "FLOUR",
+        "OVEN",
+        "SUGAR",
+    ]
     locations = [n["id"] for p in await pages(stocked, "locations", 4) for n in p]
     assert {"WH", "DOCK", "virtual:customer", "virtual:scrap"} <= set(locations)
-    shipments = await stocked.data('{ shipments { nodes { id events { nodes { type } } } } }')
+    shipments = await stocked.data("{ shipments { nodes { id events { nodes { type } } } } }")
     assert shipments["shipments"]["nodes"] == [{"id": "SH-1", "events": {"nodes": [{"type": "SHIP"}]}}]
 
 
 async def test_check_and_findings(stocked: Api) -> None:
-    data = await stocked.data("{ check { ok itemCount eventCount imbalances { itemId } dangling findingCount } "
-                              "findings { edges { node { id } } pageInfo { hasNextPage } } }")
-    assert data["check"] == {"ok": True, "itemCount": 8, "eventCount": 11, "imbalances": [], "dangling": [],
-                             "findingCount": 0}
+    data = await stocked.data(
+        "{ check { ok itemCount eventCount imbalances { itemId } dangling findingCount } "
+        "findings { edges { node { id } } pageInfo { hasNextPage } } }"
+    )
+    assert data["check"] == {
+        "ok": True,
+        "itemCount": 8,
+        "eventCount": 11,
+        "imbalances": [],
+        "dangling": [],
+        "findingCount": 0,
+    }
     assert data["findings"] == {"edges": [], "pageInfo": {"hasNextPage": False}}
 
 
 @pytest.mark.parametrize("first", [0, -1, 1001])
 async def test_first_out_of_range_is_a_graphql_error(stocked: Api, first: int) -> None:
     for field in ("items", "events", "stock", "materials"):
-        body = await stocked.raw(f"query($first: Int!) {{ {field}(first: $first) {{ edges {{ cursor }} }} }}",
-                                 {"first": first})
+        body = await stocked.raw(
+            f"query($first: Int!) {{ {field}(first: $first) {{ edges {{ cursor }} }} }}", {"first": first}
+        )
         assert body["data"] is None
         assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "first"}
         assert "between 1 and 1000" in body["errors"][0]["message"]
@@ -116,8 +139,9 @@ async def test_first_out_of_range_is_a_graphql_error(stocked: Api, first: int) -
 async def test_a_foreign_cursor_is_a_graphql_error(stocked: Api) -> None:
     cursor = (await stocked.data("{ items(first: 1) { pageInfo { endCursor } } }"))["items"]["pageInfo"]["endCursor"]
     for after in (cursor, "not base64!", ""):
-        body = await stocked.raw("query($after: String) { events(after: $after) { edges { cursor } } }",
-                                 {"after": after})
+        body = await stocked.raw(
+            "query($after: String) { events(after: $after) { edges { cursor } } }", {"after": after}
+        )
         assert body["errors"][0]["extensions"]["field"] == "after"
 
 

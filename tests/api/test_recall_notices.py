@@ -19,17 +19,17 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from websockets.asyncio.client import connect
-
 from api_kit import ERRORS, Api
 from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
+from websockets.asyncio.client import connect
+
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ORG = f"mutation($n: String!) {{ createOrganization(name: $n) {{ organization {{ id }} {ERRORS} }} }}"
 KEY = f"mutation($o: ID!, $r: Role!) {{ createApiKey(organizationId: $o, role: $r) {{ key {ERRORS} }} }}"
-OPEN = (f"mutation($i: OpenRecallInput!) {{ openRecall(input: $i) {{ recall {{ id organizationId }} {ERRORS} }} }}")
+OPEN = f"mutation($i: OpenRecallInput!) {{ openRecall(input: $i) {{ recall {{ id organizationId }} {ERRORS} }} }}"
 RECALL = """query($id: String!) { recall(id: $id) {
   id reason suspectIds organizationId affectedCount accounted holdEventIds
   notes { text } hidden { organizationId count }
@@ -81,39 +81,97 @@ async def world(served: tuple[str, Any]) -> dict[str, Any]:
                 keys[f"{name}-{role}"] = (await admin.data(KEY, {"o": orgs[name], "r": role}))["createApiKey"]["key"]
     async with client(base, keys["A-OPERATOR"]) as c:
         a = Api(c)
-        await a.ok("receive", {"locationId": "WH", "newItems": [{"id": "A-RAW", "materialId": "RAW"}],
-                               "outputs": [{"itemId": "A-RAW", "quantity": 100}], "id": "A-RECEIPT"})
-        await a.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "A-RAW", "quantity": 50, "locationId": "WH"}],
-                               "newItems": [{"id": "A-LOT", "materialId": "LOT"}],
-                               "outputs": [{"itemId": "A-LOT", "quantity": 50}], "id": "A-MAKE"})
-        await a.ok("ship", {"inputs": [{"itemId": "A-LOT", "quantity": 20, "locationId": "WH"}],
-                            "partnerId": orgs["B"], "id": "A-SHIP"})
+        await a.ok(
+            "receive",
+            {
+                "locationId": "WH",
+                "newItems": [{"id": "A-RAW", "materialId": "RAW"}],
+                "outputs": [{"itemId": "A-RAW", "quantity": 100}],
+                "id": "A-RECEIPT",
+            },
+        )
+        await a.ok(
+            "produce",
+            {
+                "locationId": "WH",
+                "inputs": [{"itemId": "A-RAW", "quantity": 50, "locationId": "WH"}],
+                "newItems": [{"id": "A-LOT", "materialId": "LOT"}],
+                "outputs": [{"itemId": "A-LOT", "quantity": 50}],
+                "id": "A-MAKE",
+            },
+        )
+        await a.ok(
+            "ship",
+            {
+                "inputs": [{"itemId": "A-LOT", "quantity": 20, "locationId": "WH"}],
+                "partnerId": orgs["B"],
+                "id": "A-SHIP",
+            },
+        )
     async with client(base, keys["B-OPERATOR"]) as c:
         b = Api(c)
-        await b.ok("receive", {"locationId": "DOCK", "outputs": [{"itemId": "A-LOT", "quantity": 20}],
-                               "partnerId": orgs["A"], "id": "B-RECEIPT"})
-        await b.ok("produce", {"locationId": "LINE",
-                               "inputs": [{"itemId": "A-LOT", "quantity": 20, "locationId": "DOCK"}],
-                               "newItems": [{"id": "B-BREAD", "materialId": "BREAD"}],
-                               "outputs": [{"itemId": "B-BREAD", "quantity": 40}], "id": "B-BAKE"})
-        await b.ok("split", {"inputs": [{"itemId": "B-BREAD", "quantity": 10, "locationId": "LINE"}],
-                             "newItems": [{"id": "B-PACK", "materialId": "BREAD"}],
-                             "outputs": [{"itemId": "B-PACK", "quantity": 10, "locationId": "LINE"}],
-                             "locationId": "LINE", "id": "B-SPLIT-1"})
-        await b.ok("split", {"inputs": [{"itemId": "B-PACK", "quantity": 4, "locationId": "LINE"}],
-                             "newItems": [{"id": "B-UNIT", "materialId": "BREAD"}],
-                             "outputs": [{"itemId": "B-UNIT", "quantity": 4, "locationId": "LINE"}],
-                             "locationId": "LINE", "id": "B-SPLIT-2"})
-        await b.ok("ship", {"inputs": [{"itemId": "B-UNIT", "quantity": 4, "locationId": "LINE"}],
-                            "partnerId": orgs["C"], "id": "B-SHIP"})
+        await b.ok(
+            "receive",
+            {
+                "locationId": "DOCK",
+                "outputs": [{"itemId": "A-LOT", "quantity": 20}],
+                "partnerId": orgs["A"],
+                "id": "B-RECEIPT",
+            },
+        )
+        await b.ok(
+            "produce",
+            {
+                "locationId": "LINE",
+                "inputs": [{"itemId": "A-LOT", "quantity": 20, "locationId": "DOCK"}],
+                "newItems": [{"id": "B-BREAD", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "B-BREAD", "quantity": 40}],
+                "id": "B-BAKE",
+            },
+        )
+        await b.ok(
+            "split",
+            {
+                "inputs": [{"itemId": "B-BREAD", "quantity": 10, "locationId": "LINE"}],
+                "newItems": [{"id": "B-PACK", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "B-PACK", "quantity": 10, "locationId": "LINE"}],
+                "locationId": "LINE",
+                "id": "B-SPLIT-1",
+            },
+        )
+        await b.ok(
+            "split",
+            {
+                "inputs": [{"itemId": "B-PACK", "quantity": 4, "locationId": "LINE"}],
+                "newItems": [{"id": "B-UNIT", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "B-UNIT", "quantity": 4, "locationId": "LINE"}],
+                "locationId": "LINE",
+                "id": "B-SPLIT-2",
+            },
+        )
+        await b.ok(
+            "ship",
+            {
+                "inputs": [{"itemId": "B-UNIT", "quantity": 4, "locationId": "LINE"}],
+                "partnerId": orgs["C"],
+                "id": "B-SHIP",
+            },
+        )
     async with client(base, keys["A-QUALITY"]) as c:
-        opened = (await Api(c).data(OPEN, {"i": {"id": "RC-1", "itemIds": ["A-RAW"], "reason": "salmonella",
-                                                 "direction": "FORWARD"}}))["openRecall"]
+        opened = (
+            await Api(c).data(
+                OPEN, {"i": {"id": "RC-1", "itemIds": ["A-RAW"], "reason": "salmonella", "direction": "FORWARD"}}
+            )
+        )["openRecall"]
         assert opened["errors"] == [] and opened["recall"]["organizationId"] == orgs["A"]
-        note = (await Api(c).data('mutation { addRecallNote(id: "RC-1", text: "A-internal note") { errors { code } } }'))
+        note = await Api(c).data('mutation { addRecallNote(id: "RC-1", text: "A-internal note") { errors { code } } }')
         assert note["addRecallNote"]["errors"] == []
-        mock = (await Api(c).data(OPEN, {"i": {"id": "RC-MOCK", "itemIds": ["A-RAW"], "reason": "drill",
-                                               "direction": "FORWARD", "mock": True}}))["openRecall"]
+        mock = (
+            await Api(c).data(
+                OPEN,
+                {"i": {"id": "RC-MOCK", "itemIds": ["A-RAW"], "reason": "drill", "direction": "FORWARD", "mock": True}},
+            )
+        )["openRecall"]
         assert mock["errors"] == []
     return {"orgs": orgs, "keys": keys, "base": base}
 
@@ -164,9 +222,15 @@ async def test_the_owner_is_notified_of_exactly_its_own_items(world: dict[str, A
     assert len(notices) == 1, "one notice: none for the mock recall"
     n = notices[0]
     assert set(n["itemIds"]) == B_ITEMS and len(n["itemIds"]) == 3
-    assert (n["recallId"], n["organizationId"], n["openedByOrganizationId"], n["openedByOrganization"],
-            n["reason"], n["direction"], n["acknowledged"]) == (
-        "RC-1", orgs["B"], orgs["A"], "org A", "salmonella", "FORWARD", False)
+    assert (
+        n["recallId"],
+        n["organizationId"],
+        n["openedByOrganizationId"],
+        n["openedByOrganization"],
+        n["reason"],
+        n["direction"],
+        n["acknowledged"],
+    ) == ("RC-1", orgs["B"], orgs["A"], "org A", "salmonella", "FORWARD", False)
     scan(json.dumps(body), HIDDEN_FROM_B, "B")
     # nobody else is told; the admin key sees every notice, or one organization's
     for key in ("A-QUALITY", "C-QUALITY"):
@@ -206,9 +270,11 @@ async def test_the_notified_owner_sees_the_recall_filtered_and_may_not_change_it
     assert (await gql(world, "B-QUALITY", RECALL, {"id": "RC-MOCK"}))["data"]["recall"] is None
     listed = (await gql(world, "B-VIEWER", "{ recalls { edges { node { id } } } }"))["data"]["recalls"]["edges"]
     assert [e["node"]["id"] for e in listed] == ["RC-1"]
-    for mutation in ('mutation { addRecallNote(id: "RC-1", text: "x") { errors { code } } }',
-                     'mutation { setRecallStatus(id: "RC-1", status: CLOSED) { errors { code } } }',
-                     'mutation { holdRecall(id: "RC-1") { errors { code } } }'):
+    for mutation in (
+        'mutation { addRecallNote(id: "RC-1", text: "x") { errors { code } } }',
+        'mutation { setRecallStatus(id: "RC-1", status: CLOSED) { errors { code } } }',
+        'mutation { holdRecall(id: "RC-1") { errors { code } } }',
+    ):
         payload = next(iter((await gql(world, "B-QUALITY", mutation))["data"].values()))
         assert payload["errors"][0]["code"] == "FORBIDDEN", (mutation, payload)
     async with client(world["base"], world["keys"]["B-QUALITY"]) as c:
@@ -250,8 +316,10 @@ async def test_notices_and_progress_over_websockets(world: dict[str, Any], serve
     keys = world["keys"]
     before = app.state.bus.subscriber_count
     notice_q = "subscription { recallNoticeReceived { recallId organizationId itemIds openedByOrganization } }"
-    progress_q = ("subscription { recallProgress { recallId what affectedCount recall { id hidden { organizationId "
-                  "count } affected { edges { node { id } } } } } }")
+    progress_q = (
+        "subscription { recallProgress { recallId what affectedCount recall { id hidden { organizationId "
+        "count } affected { edges { node { id } } } } } }"
+    )
     b_notices = await subscribe(base, keys["B-QUALITY"], notice_q)
     c_notices = await subscribe(base, keys["C-QUALITY"], notice_q)
     a_progress = await subscribe(base, keys["A-QUALITY"], progress_q)
@@ -262,8 +330,9 @@ async def test_notices_and_progress_over_websockets(world: dict[str, Any], serve
             if app.state.bus.subscriber_count >= before + 5:
                 break
             await asyncio.sleep(0.01)
-        opened = (await gql(world, "A-QUALITY", OPEN, {"i": {"id": "RC-2", "itemIds": ["A-LOT"],
-                                                               "reason": "foreign matter"}}))["data"]["openRecall"]
+        opened = (
+            await gql(world, "A-QUALITY", OPEN, {"i": {"id": "RC-2", "itemIds": ["A-LOT"], "reason": "foreign matter"}})
+        )["data"]["openRecall"]
         assert opened["errors"] == []
         got = json.loads(await asyncio.wait_for(b_notices.recv(), timeout=10))
         assert got["type"] == "next", got

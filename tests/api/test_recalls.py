@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import pytest_asyncio
-
 from api_kit import ERRORS, Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -24,9 +23,11 @@ RECALL = """
   }
 """
 OPEN = f"mutation($input: OpenRecallInput!) {{ openRecall(input: $input) {{ recall {{ {RECALL} }} {ERRORS} }} }}"
-HOLD = f"mutation($id: String!) {{ holdRecall(id: $id, note: \"quarantined\") {{ heldItemIds recall {{ {RECALL} }} {ERRORS} }} }}"
-STATUS = (f"mutation($id: String!, $s: RecallStatus!) {{ setRecallStatus(id: $id, status: $s, note: \"done\") "
-          f"{{ recall {{ id status notes {{ text }} }} {ERRORS} }} }}")
+HOLD = f'mutation($id: String!) {{ holdRecall(id: $id, note: "quarantined") {{ heldItemIds recall {{ {RECALL} }} {ERRORS} }} }}'
+STATUS = (
+    f'mutation($id: String!, $s: RecallStatus!) {{ setRecallStatus(id: $id, status: $s, note: "done") '
+    f"{{ recall {{ id status notes {{ text }} }} {ERRORS} }} }}"
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -36,16 +37,33 @@ async def bakery(plant: Api) -> Api:
     await plant.data('mutation { createOrganization(name: "Corner Shop") { organization { id } errors { code } } }')
     await plant.receive("F", "FLOUR", 100)
     await plant.receive("S", "SUGAR", 10)
-    await plant.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "F", "quantity": 60}],
-                               "newItems": [{"id": "D1", "materialId": "DOUGH"}],
-                               "outputs": [{"itemId": "D1", "quantity": 60}]})
-    await plant.ok("produce", {"locationId": "WH", "inputs": [{"itemId": "F", "quantity": 40},
-                                                              {"itemId": "S", "quantity": 10}],
-                               "newItems": [{"id": "D2", "materialId": "DOUGH"}],
-                               "outputs": [{"itemId": "D2", "quantity": 50}]})
-    await plant.ok("split", {"locationId": "WH", "inputs": [{"itemId": "D1", "quantity": 50}],
-                             "newItems": [{"id": "L", "materialId": "DOUGH", "kind": "SUBLOT", "parentId": "D1"}],
-                             "outputs": [{"itemId": "L", "quantity": 50}]})
+    await plant.ok(
+        "produce",
+        {
+            "locationId": "WH",
+            "inputs": [{"itemId": "F", "quantity": 60}],
+            "newItems": [{"id": "D1", "materialId": "DOUGH"}],
+            "outputs": [{"itemId": "D1", "quantity": 60}],
+        },
+    )
+    await plant.ok(
+        "produce",
+        {
+            "locationId": "WH",
+            "inputs": [{"itemId": "F", "quantity": 40}, {"itemId": "S", "quantity": 10}],
+            "newItems": [{"id": "D2", "materialId": "DOUGH"}],
+            "outputs": [{"itemId": "D2", "quantity": 50}],
+        },
+    )
+    await plant.ok(
+        "split",
+        {
+            "locationId": "WH",
+            "inputs": [{"itemId": "D1", "quantity": 50}],
+            "newItems": [{"id": "L", "materialId": "DOUGH", "kind": "SUBLOT", "parentId": "D1"}],
+            "outputs": [{"itemId": "L", "quantity": 50}],
+        },
+    )
     await plant.ok("ship", {"shipmentId": "SH-1", "inputs": [{"itemId": "L", "quantity": 20, "locationId": "WH"}]})
     await plant.ok("scrap", {"inputs": [{"itemId": "D2", "quantity": 10, "locationId": "WH"}]})
     return plant

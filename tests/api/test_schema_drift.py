@@ -25,8 +25,9 @@ def field(type_name: str, name: str) -> str:
 def args(type_name: str, name: str) -> dict[str, str]:
     """The arguments a client must pass; any others are optional."""
     f = schema._schema.get_type(type_name).fields[name]  # type: ignore[union-attr]
-    return {a: str(arg.type) for a, arg in f.args.items()
-            if str(arg.type).endswith("!") and arg.default_value is Undefined}
+    return {
+        a: str(arg.type) for a, arg in f.args.items() if str(arg.type).endswith("!") and arg.default_value is Undefined
+    }
 
 
 def test_the_contract_holds() -> None:

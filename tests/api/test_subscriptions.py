@@ -7,10 +7,9 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
-
 from api_kit import Api
+
 from tracegraph.api.context import Context
-from tracegraph.api.loaders import Loaders
 from tracegraph.api.schema import schema
 from tracegraph.config import Settings
 
@@ -22,7 +21,6 @@ SUBSCRIPTION = """subscription($itemId: String, $type: EventType) {
 
 
 def context(app: Any) -> Context:
-    ledger = app.state.ledger
     return Context(services=app.state.services, bus=app.state.bus, settings=Settings(demo=False))
 
 
@@ -53,8 +51,13 @@ async def test_event_recorded_is_delivered_after_the_commit(plant: Api, app: Any
     move = await plant.ok("move", {"inputs": [{"itemId": "SUB-A", "quantity": 1}], "toLocationId": "DOCK"})
 
     first, of_b, a_move = await asyncio.gather(*waiting)
-    assert first == {"id": a["id"], "type": "RECEIVE", "itemIds": ["SUB-A"], "source": "COMMAND",
-                     "event": {"items": [{"id": "SUB-A", "status": "RELEASED"}]}}
+    assert first == {
+        "id": a["id"],
+        "type": "RECEIVE",
+        "itemIds": ["SUB-A"],
+        "source": "COMMAND",
+        "event": {"items": [{"id": "SUB-A", "status": "RELEASED"}]},
+    }
     assert of_b["id"] == b["id"]
     assert a_move["id"] == move["id"]
     assert (await next_result(everything))["id"] == b["id"]
@@ -66,8 +69,14 @@ async def test_a_refused_command_is_not_delivered(plant: Api, app: Any) -> None:
     stream = await schema.subscribe(SUBSCRIPTION, {"itemId": "SUB-C"}, context_value=context(app))
     waiting = asyncio.ensure_future(next_result(stream))
     await subscribers(app, 1)
-    refused = await plant.mutate("receive", {"locationId": "WH", "newItems": [{"id": "SUB-C", "materialId": "FLOUR"}],
-                                             "outputs": [{"itemId": "SUB-C", "quantity": -1}]})
+    refused = await plant.mutate(
+        "receive",
+        {
+            "locationId": "WH",
+            "newItems": [{"id": "SUB-C", "materialId": "FLOUR"}],
+            "outputs": [{"itemId": "SUB-C", "quantity": -1}],
+        },
+    )
     assert refused["errors"]
     accepted = await plant.receive("SUB-C", "FLOUR", 1)
     assert (await waiting)["id"] == accepted["id"]

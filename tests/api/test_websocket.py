@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -45,8 +45,15 @@ async def test_event_recorded_over_graphql_transport_ws(served: tuple[str, Any])
         assert ws.subprotocol == "graphql-transport-ws"
         await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": 'subscription { eventRecorded(itemId: "WS-1") { id type itemIds } }'}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": 'subscription { eventRecorded(itemId: "WS-1") { id type itemIds } }'},
+                }
+            )
+        )
         for _ in range(500):  # the subscription listens once it has started
             if app.state.bus.subscriber_count:
                 break
@@ -55,8 +62,13 @@ async def test_event_recorded_over_graphql_transport_ws(served: tuple[str, Any])
         answer = (await post(base, RECEIVE))["receive"]
         assert answer["errors"] == []
         message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
-        assert message == {"id": "1", "type": "next", "payload": {"data": {"eventRecorded": {
-            "id": answer["event"]["id"], "type": "RECEIVE", "itemIds": ["WS-1"]}}}}
+        assert message == {
+            "id": "1",
+            "type": "next",
+            "payload": {
+                "data": {"eventRecorded": {"id": answer["event"]["id"], "type": "RECEIVE", "itemIds": ["WS-1"]}}
+            },
+        }
         await ws.send(json.dumps({"id": "1", "type": "complete"}))
 
 
@@ -71,13 +83,13 @@ async def test_only_graphql_transport_ws_is_spoken(served: tuple[str, Any]) -> N
 async def test_a_cross_site_page_may_not_open_the_socket(served: tuple[str, Any]) -> None:
     base, _ = served
     with pytest.raises(InvalidStatus):
-        async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"],
-                           origin="https://evil.example"):
+        async with connect(
+            f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"], origin="https://evil.example"
+        ):
             pass
 
 
-@pytest.mark.parametrize("payload", [{}, {"Authorization": "Bearer tg_wrong"}, {"Authorization": "tg_no-scheme"},
-                                     None])
+@pytest.mark.parametrize("payload", [{}, {"Authorization": "Bearer tg_wrong"}, {"Authorization": "tg_no-scheme"}, None])
 async def test_a_socket_without_a_valid_key_is_closed(served: tuple[str, Any], payload: Any) -> None:
     base, _ = served
     async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
@@ -90,8 +102,9 @@ async def test_a_socket_without_a_valid_key_is_closed(served: tuple[str, Any], p
 async def test_a_subscription_before_connection_init_is_closed_4401(served: tuple[str, Any]) -> None:
     base, _ = served
     async with connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": "subscription { eventRecorded { id } }"}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { eventRecorded { id } }"}})
+        )
         with pytest.raises(Exception):  # noqa: B017 - closed
             await asyncio.wait_for(ws.recv(), timeout=5)
         assert ws.close_code == 4401

@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, Issuer, graphql_data, oidc_issuer, uvicorn_in_loop
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, Issuer, graphql_data, oidc_issuer, uvicorn_in_loop
 from tracegraph.api.fanout import SharedSubscriptions
 from tracegraph.api.wsauth import SocketSessions
 from tracegraph.config import Settings
@@ -46,8 +46,14 @@ def issuer() -> Iterator[Issuer]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory, issuer: Issuer) -> AsyncIterator[tuple[str, Any]]:
     # No leeway: a token's sockets close at its `exp` exactly.
-    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False,
-                        oidc_issuer=issuer.url, oidc_audience=AUDIENCE, oidc_leeway=0.0)
+    settings = Settings(
+        admin_key=ADMIN_KEY,
+        data_dir=tmp_path_factory.mktemp("data"),
+        demo=False,
+        oidc_issuer=issuer.url,
+        oidc_audience=AUDIENCE,
+        oidc_leeway=0.0,
+    )
     async with uvicorn_in_loop(settings) as served:
         # No periodic check here (tests/unit/test_socket_sessions.py has it): each close below
         # comes from what it tests.
@@ -59,13 +65,17 @@ async def served(tmp_path_factory: pytest.TempPathFactory, issuer: Issuer) -> As
 async def org(served: tuple[str, Any]) -> dict[str, Any]:
     """An organization, with an OPERATOR key that records its events."""
     base, _ = served
-    org_id = (await post(base, 'mutation { createOrganization(name: "Sockets Inc") { organization { id } } }')
-              )["createOrganization"]["organization"]["id"]
+    org_id = (await post(base, 'mutation { createOrganization(name: "Sockets Inc") { organization { id } } }'))[
+        "createOrganization"
+    ]["organization"]["id"]
     operator = await new_key(base, org_id, "OPERATOR")
     auth = {"Authorization": f"Bearer {operator['key']}"}
     for kind in ("Material", "Location"):
-        answer = await post(base, f'mutation {{ create{kind}(input: {{id: "WS-{kind}", name: "x"}}) '
-                            "{ errors { message } } }", auth=auth)
+        answer = await post(
+            base,
+            f'mutation {{ create{kind}(input: {{id: "WS-{kind}", name: "x"}}) {{ errors {{ message }} }} }}',
+            auth=auth,
+        )
         assert answer[f"create{kind}"]["errors"] == []
     return {"id": org_id, "operator": auth}
 
@@ -73,17 +83,21 @@ async def org(served: tuple[str, Any]) -> dict[str, Any]:
 post = graphql_data
 
 
-async def new_key(base: str, org_id: str, role: str = "VIEWER", expires_at: datetime | None = None
-                  ) -> dict[str, Any]:
-    answer = (await post(base, KEY, {"o": org_id, "r": role,
-                                     "e": expires_at.isoformat() if expires_at else None}))["createApiKey"]
+async def new_key(base: str, org_id: str, role: str = "VIEWER", expires_at: datetime | None = None) -> dict[str, Any]:
+    answer = (await post(base, KEY, {"o": org_id, "r": role, "e": expires_at.isoformat() if expires_at else None}))[
+        "createApiKey"
+    ]
     assert answer["errors"] == []
     return {"key": answer["key"], "id": answer["apiKey"]["id"]}
 
 
 async def record(base: str, org: dict[str, Any], lot: str) -> str:
-    event = {"type": "RECEIVE", "locationId": "WS-Location", "newItems": [{"id": lot, "materialId": "WS-Material"}],
-             "outputs": [{"itemId": lot, "quantity": 1}]}
+    event = {
+        "type": "RECEIVE",
+        "locationId": "WS-Location",
+        "newItems": [{"id": lot, "materialId": "WS-Material"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
     answer = (await post(base, BATCH, {"input": [event]}, org["operator"]))["recordEvents"]
     assert answer["errors"] == []
     return str(answer["events"][0]["id"])
@@ -118,10 +132,12 @@ async def init(ws: ClientConnection, token: str) -> None:
     assert json.loads(await asyncio.wait_for(ws.recv(), timeout=5))["type"] == "connection_ack"
 
 
-async def subscribe(ws: ClientConnection, op: str, query: str = SHARED, variables: dict[str, Any] | None = None
-                    ) -> None:
-    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": query,
-                                                                          "variables": variables or {}}}))
+async def subscribe(
+    ws: ClientConnection, op: str, query: str = SHARED, variables: dict[str, Any] | None = None
+) -> None:
+    await ws.send(
+        json.dumps({"id": op, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+    )
 
 
 async def next_id(ws: ClientConnection) -> tuple[str, str]:
@@ -146,7 +162,8 @@ async def quiet(ws: ClientConnection, seconds: float = 0.3) -> None:
 
 
 async def test_a_revoked_keys_sockets_are_closed_at_once_and_get_nothing_recorded_after(
-        served: tuple[str, Any], org: dict[str, Any]) -> None:
+    served: tuple[str, Any], org: dict[str, Any]
+) -> None:
     base, app = served
     revoked, kept = await new_key(base, org["id"]), await new_key(base, org["id"])
     first = await record(base, org, "REV-0")
@@ -179,16 +196,18 @@ async def test_a_revoked_keys_sockets_are_closed_at_once_and_get_nothing_recorde
         await quiet(other)
         # A new connection with the revoked key is refused, with the reason.
         async with open_ws(base) as again:
-            await again.send(json.dumps({"type": "connection_init",
-                                         "payload": {"Authorization": f"Bearer {revoked['key']}"}}))
+            await again.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {revoked['key']}"}})
+            )
             assert await until_closed(again) == []
             assert (again.close_code, again.close_reason) == (4403, "the API key was revoked")
         await other.send(json.dumps({"id": "o", "type": "complete"}))
     await until(lambda: len(sessions_of(app)) == 0 and shared_of(app).shared_count == 0)
 
 
-async def test_an_api_key_reaching_its_expiry_closes_its_sockets_then(served: tuple[str, Any],
-                                                                        org: dict[str, Any]) -> None:
+async def test_an_api_key_reaching_its_expiry_closes_its_sockets_then(
+    served: tuple[str, Any], org: dict[str, Any]
+) -> None:
     base, app = served
     expiry = datetime.now(UTC) + timedelta(seconds=2)
     expiring, kept = await new_key(base, org["id"], expires_at=expiry), await new_key(base, org["id"])
@@ -207,8 +226,9 @@ async def test_an_api_key_reaching_its_expiry_closes_its_sockets_then(served: tu
         await until(lambda: members(app) == 1)
 
 
-async def test_a_jwt_reaching_its_exp_closes_its_sockets_then(served: tuple[str, Any], org: dict[str, Any],
-                                                               issuer: Issuer) -> None:
+async def test_a_jwt_reaching_its_exp_closes_its_sockets_then(
+    served: tuple[str, Any], org: dict[str, Any], issuer: Issuer
+) -> None:
     base, app = served
     exp = int(time.time()) + 3
     async with open_ws(base) as doomed, open_ws(base) as other:
@@ -226,8 +246,9 @@ async def test_a_jwt_reaching_its_exp_closes_its_sockets_then(served: tuple[str,
         await until(lambda: members(app) == 1)
 
 
-async def test_an_organization_changed_has_its_sockets_checked_again(served: tuple[str, Any],
-                                                                      org: dict[str, Any]) -> None:
+async def test_an_organization_changed_has_its_sockets_checked_again(
+    served: tuple[str, Any], org: dict[str, Any]
+) -> None:
     base, app = served
     lost, kept = await new_key(base, org["id"]), await new_key(base, org["id"])
     async with open_ws(base) as doomed, open_ws(base) as other:
@@ -249,11 +270,17 @@ async def test_an_organization_changed_has_its_sockets_checked_again(served: tup
         assert await next_id(other) == ("o", lot)
 
 
-@pytest.mark.parametrize(("token", "reason"), [("tg_wrong", "invalid API key"),
-                                               ("", "missing bearer token: send Authorization: Bearer <key>"),
-                                               ("eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "the token has no 'iss' claim")])
-async def test_a_refused_connection_init_is_closed_with_the_reason(served: tuple[str, Any], token: str,
-                                                                  reason: str) -> None:
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("tg_wrong", "invalid API key"),
+        ("", "missing bearer token: send Authorization: Bearer <key>"),
+        ("eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "the token has no 'iss' claim"),
+    ],
+)
+async def test_a_refused_connection_init_is_closed_with_the_reason(
+    served: tuple[str, Any], token: str, reason: str
+) -> None:
     base, app = served
     async with open_ws(base) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
@@ -275,7 +302,8 @@ async def test_a_long_reason_is_cut_to_fit_the_close_frame(served: tuple[str, An
 
 
 async def test_a_key_revoking_itself_over_its_socket_is_closed_the_revocation_done_and_audited(
-        served: tuple[str, Any], org: dict[str, Any]) -> None:
+    served: tuple[str, Any], org: dict[str, Any]
+) -> None:
     base, app = served
     admin = await new_key(base, org["id"], "ADMIN")
     async with open_ws(base) as ws:
@@ -287,11 +315,16 @@ async def test_a_key_revoking_itself_over_its_socket_is_closed_the_revocation_do
         assert all(m["id"] == "m" for m in got), got  # at most its own answer, nothing of `s`
         assert (ws.close_code, ws.close_reason) == (4403, "API key revoked")
     async with httpx.AsyncClient(trust_env=False) as client:
-        refused = await client.post(f"http://{base}/graphql", json={"query": "{ viewer { role } }"},
-                                    headers={"Authorization": f"Bearer {admin['key']}"})
+        refused = await client.post(
+            f"http://{base}/graphql",
+            json={"query": "{ viewer { role } }"},
+            headers={"Authorization": f"Bearer {admin['key']}"},
+        )
     assert refused.status_code == 401 and "revoked" in refused.json()["error"]
-    log = await post(base, "query($o: ID) { auditLog(first: 500, organizationId: $o) { edges { node "
-                     "{ action keyId } } } }", {"o": org["id"]})
-    assert {"action": "mutation:revokeApiKey", "keyId": admin["id"]} in [
-        e["node"] for e in log["auditLog"]["edges"]]
+    log = await post(
+        base,
+        "query($o: ID) { auditLog(first: 500, organizationId: $o) { edges { node { action keyId } } } }",
+        {"o": org["id"]},
+    )
+    assert {"action": "mutation:revokeApiKey", "keyId": admin["id"]} in [e["node"] for e in log["auditLog"]["edges"]]
     await until(lambda: len(sessions_of(app)) == 0)

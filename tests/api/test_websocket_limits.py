@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from websockets.asyncio.client import ClientConnection, connect
 
-from servers import ADMIN_KEY, AUTH, uvicorn_in_loop
 from tracegraph.config import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,15 +27,22 @@ RATE, BURST = 0.5, 3  # operations a second per key, at once
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
-    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False,
-                        ws_max_operations=PER_CONNECTION, ws_max_operations_per_key=PER_KEY,
-                        rate_limit=RATE, rate_burst=BURST)
+    settings = Settings(
+        admin_key=ADMIN_KEY,
+        data_dir=tmp_path_factory.mktemp("data"),
+        demo=False,
+        ws_max_operations=PER_CONNECTION,
+        ws_max_operations_per_key=PER_KEY,
+        rate_limit=RATE,
+        rate_burst=BURST,
+    )
     async with uvicorn_in_loop(settings) as served:
         yield served
 
 
-async def post(base: str, query: str, variables: dict[str, Any] | None = None,
-               headers: dict[str, str] = AUTH) -> httpx.Response:
+async def post(
+    base: str, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] = AUTH
+) -> httpx.Response:
     async with httpx.AsyncClient(headers=headers, trust_env=False) as client:
         return await client.post(f"http://{base}/graphql", json={"query": query, "variables": variables or {}})
 
@@ -43,8 +50,11 @@ async def post(base: str, query: str, variables: dict[str, Any] | None = None,
 async def new_key(base: str, role: str = "OPERATOR") -> tuple[str, str]:
     org = (await post(base, 'mutation { createOrganization(name: "WS") { organization { id } } }')).json()
     org_id = org["data"]["createOrganization"]["organization"]["id"]
-    r = await post(base, "mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) { key } }",
-                   {"o": org_id, "r": role})
+    r = await post(
+        base,
+        "mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) { key } }",
+        {"o": org_id, "r": role},
+    )
     return org_id, r.json()["data"]["createApiKey"]["key"]
 
 
@@ -79,8 +89,9 @@ async def running(app: Any, key_count: int | None = None, bus: int | None = None
         if (key_count is None or in_flight == key_count) and (bus is None or app.state.bus.subscriber_count == bus):
             return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"in flight {app.state.graphql.socket_limits.in_flight}, "
-                         f"bus subscribers {app.state.bus.subscriber_count}")
+    raise AssertionError(
+        f"in flight {app.state.graphql.socket_limits.in_flight}, bus subscribers {app.state.bus.subscriber_count}"
+    )
 
 
 async def test_a_connection_runs_at_most_its_cap_of_operations(served: tuple[str, Any]) -> None:
@@ -94,8 +105,10 @@ async def test_a_connection_runs_at_most_its_cap_of_operations(served: tuple[str
         assert refused["type"] == "error"
         [error] = refused["payload"]
         assert error["extensions"] == {"code": "TOO_MANY_OPERATIONS", "limit": PER_CONNECTION}
-        assert error["message"].startswith(f"too many operations on this connection: 2 running, at most "
-                                           f"{PER_CONNECTION} (TRACEGRAPH_WS_MAX_OPERATIONS)")
+        assert error["message"].startswith(
+            f"too many operations on this connection: 2 running, at most "
+            f"{PER_CONNECTION} (TRACEGRAPH_WS_MAX_OPERATIONS)"
+        )
         await ws.send(json.dumps({"id": "1", "type": "complete"}))
         await subscribe(ws, "4", "{ viewer { admin } }")  # a place is free again
         answer = await until("4", ws, ("next", "error"))
@@ -127,8 +140,11 @@ async def test_a_key_over_its_rate_gets_an_error_per_operation_and_nothing_runs(
     async with socket(base, key) as ws:
         answers = []
         for n in range(BURST + 2):  # one after the other: the connection's own cap is not what is tested
-            await subscribe(ws, f"m{n}", f'mutation {{ createMaterial(input: {{id: "RATE-{n}", name: "R"}}) '
-                                         "{ errors { code } } }")
+            await subscribe(
+                ws,
+                f"m{n}",
+                f'mutation {{ createMaterial(input: {{id: "RATE-{n}", name: "R"}}) {{ errors {{ code }} }} }}',
+            )
             answers.append(await until(f"m{n}", ws, ("next", "error")))
     kinds = [a["type"] for a in answers]
     assert kinds[:BURST] == ["next"] * BURST and kinds[BURST:] == ["error", "error"], answers
@@ -138,8 +154,9 @@ async def test_a_key_over_its_rate_gets_an_error_per_operation_and_nothing_runs(
     # nothing of a refused operation ran: no material, no audit entry
     ids = (await post(base, "{ materials(first: 100) { nodes { id } } }")).json()["data"]["materials"]["nodes"]
     assert {m["id"] for m in ids if m["id"].startswith("RATE-")} == {f"RATE-{n}" for n in range(BURST)}
-    log = (await post(base, "query($o: ID) { auditLog(first: 100, organizationId: $o) { nodes { action } } }",
-                      {"o": org})).json()["data"]["auditLog"]["nodes"]
+    log = (
+        await post(base, "query($o: ID) { auditLog(first: 100, organizationId: $o) { nodes { action } } }", {"o": org})
+    ).json()["data"]["auditLog"]["nodes"]
     assert [e["action"] for e in log] == ["mutation:createMaterial"] * BURST  # mutations over a socket are audited
     # the socket's operations and the key's HTTP requests share one bucket
     r = await post(base, "{ viewer { role } }", headers={"Authorization": f"Bearer {key}"})

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from servers import ADMIN_KEY, AUTH, graphql_data, uvicorn_in_loop
 from tracegraph.api.subscriptions import OVERFLOW_CLOSE_CODE
 from tracegraph.config import Settings
 
@@ -26,7 +26,9 @@ BATCH = """mutation($input: [EventInput!]!) { recordEvents(input: $input) { even
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Any]]:
     """The app on uvicorn at a free port: its base URL, and the app."""
-    settings = Settings(admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE)
+    settings = Settings(
+        admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("data"), demo=False, subscriber_queue=QUEUE
+    )
     async with uvicorn_in_loop(settings) as served:
         yield served
 
@@ -38,9 +40,18 @@ async def subscribe(ws: ClientConnection, app: Any, after: str | None = None) ->
     before = app.state.bus.subscriber_count
     await ws.send(json.dumps({"type": "connection_init", "payload": AUTH}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($after: String) { eventRecorded(after: $after) { id } }",
-        "variables": {"after": after}}}))
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": "subscription($after: String) { eventRecorded(after: $after) { id } }",
+                    "variables": {"after": after},
+                },
+            }
+        )
+    )
     for _ in range(500):
         if app.state.bus.subscriber_count > before:
             return
@@ -55,8 +66,12 @@ async def next_id(ws: ClientConnection) -> str:
 
 
 def receive(lot: str) -> dict[str, Any]:
-    return {"type": "RECEIVE", "locationId": "WH", "newItems": [{"id": lot, "materialId": "M"}],
-            "outputs": [{"itemId": lot, "quantity": 1}]}
+    return {
+        "type": "RECEIVE",
+        "locationId": "WH",
+        "newItems": [{"id": lot, "materialId": "M"}],
+        "outputs": [{"itemId": lot, "quantity": 1}],
+    }
 
 
 async def test_overflow_closes_with_4029_and_after_resumes(served: tuple[str, Any]) -> None:
@@ -64,8 +79,10 @@ async def test_overflow_closes_with_4029_and_after_resumes(served: tuple[str, An
     await post(base, 'mutation { createMaterial(input: {id: "M", name: "M"}) { errors { message } } }')
     await post(base, 'mutation { createLocation(input: {id: "WH", name: "WH"}) { errors { message } } }')
     url = f"ws://{base}/graphql"
-    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws, \
-            connect(url, subprotocols=["graphql-transport-ws"]) as other:
+    async with (
+        connect(url, subprotocols=["graphql-transport-ws"]) as ws,
+        connect(url, subprotocols=["graphql-transport-ws"]) as other,
+    ):
         await subscribe(ws, app)
         first = (await post(base, BATCH, {"input": [receive("OF-0")]}))["recordEvents"]["events"][0]["id"]
         last_seen = await next_id(ws)
@@ -73,7 +90,7 @@ async def test_overflow_closes_with_4029_and_after_resumes(served: tuple[str, An
 
         # One transaction of more events than the queue holds: published at once, it overflows
         # every subscriber that is listening, since none can read in between.
-        batch = (await post(base, BATCH, {"input": [receive(f"OF-{n}") for n in range(1, 8)]}))
+        batch = await post(base, BATCH, {"input": [receive(f"OF-{n}") for n in range(1, 8)]})
         batch_ids = [e["id"] for e in batch["recordEvents"]["events"]]
         with pytest.raises(ConnectionClosed):
             while True:

@@ -21,16 +21,18 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-
 from contract_kit import Backend
 from servers import FALKORDB_AUTH, falkordb_bolt, falkordb_settle
+
 from tracegraph.store.port import GraphStore
 
 STORES = ["ladybug", "memory", "neo4j-falkordb", "neo4j"]
 # Contract tests that mean nothing on the memory store, by test function, with why.
 _NO_CYPHER = "breaks the data behind the port with raw Cypher: the memory store runs no Cypher"
-_ONE_PROCESS = ("needs a second client of the same database (two server instances): a memory store "
-                "is one process's dictionaries, and a second one starts empty")
+_ONE_PROCESS = (
+    "needs a second client of the same database (two server instances): a memory store "
+    "is one process's dictionaries, and a second one starts empty"
+)
 MEMORY_SKIPS = {
     "test_data_survives_a_restart": "a restart on the same data: a memory store keeps nothing once closed",
     "test_dangling_references_and_imbalances": _NO_CYPHER,
@@ -65,8 +67,12 @@ def neo4j_server() -> Iterator[tuple[str, str, str, str | None]]:
     names, else one started with testcontainers when Docker works, else the test is skipped."""
     uri = os.environ.get("TRACEGRAPH_NEO4J_URI")
     if uri:
-        yield (uri, os.environ.get("TRACEGRAPH_NEO4J_USER", "neo4j"),
-               os.environ.get("TRACEGRAPH_NEO4J_PASSWORD", ""), os.environ.get("TRACEGRAPH_NEO4J_DATABASE") or None)
+        yield (
+            uri,
+            os.environ.get("TRACEGRAPH_NEO4J_USER", "neo4j"),
+            os.environ.get("TRACEGRAPH_NEO4J_PASSWORD", ""),
+            os.environ.get("TRACEGRAPH_NEO4J_DATABASE") or None,
+        )
         return
     if not _docker_works():
         pytest.skip("no real Neo4j: TRACEGRAPH_NEO4J_URI is not set and Docker does not answer")

@@ -7,11 +7,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
-    CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN,
-)
+from servers import falkordb_settle
+
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Line, NewItem, Source
+from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+    CUSTOMER,
+    INVENTORY_LOSS,
+    PRODUCTION,
+    SCRAP,
+    SUPPLIER,
+    TRANSIT,
+    UNKNOWN_ORIGIN,
+)
 from tracegraph.domain.models import (
     Balance,
     Location,
@@ -22,7 +30,6 @@ from tracegraph.domain.models import (
     Organization,
     Tracking,
 )
-from servers import falkordb_settle
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.memory import MemoryStore
 from tracegraph.store.neo4j import Neo4jStore
@@ -31,13 +38,16 @@ from tracegraph.store.port import BalanceFilter, EventFilter, GraphStore
 T0 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 
 
-
 def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def L(item_id: str, quantity: float | None = None, unit: str | None = None,  # noqa: N802
-      location_id: str | None = None) -> Line:
+def L(
+    item_id: str,
+    quantity: float | None = None,
+    unit: str | None = None,  # noqa: N802
+    location_id: str | None = None,
+) -> Line:
     return Line(item_id=item_id, quantity=quantity, unit=unit, location_id=location_id)
 
 
@@ -72,10 +82,26 @@ async def record(store: GraphStore, *cmds: EventCommand, source: Source = Source
     return await store.record(list(cmds), source)
 
 
-async def receive(store: GraphStore, item_id: str, material_id: str, quantity: float, *, unit: str | None = None,
-                  location: str = "WH", event_id: str | None = None, hours: float = 0, **fields: Any) -> LedgerEntry:
-    c = cmd("RECEIVE", id=event_id or f"rcv-{item_id}", event_time=at(hours), location_id=location,
-            new_items=[lot(item_id, material_id, **fields)], outputs=[L(item_id, quantity, unit)])
+async def receive(
+    store: GraphStore,
+    item_id: str,
+    material_id: str,
+    quantity: float,
+    *,
+    unit: str | None = None,
+    location: str = "WH",
+    event_id: str | None = None,
+    hours: float = 0,
+    **fields: Any,
+) -> LedgerEntry:
+    c = cmd(
+        "RECEIVE",
+        id=event_id or f"rcv-{item_id}",
+        event_time=at(hours),
+        location_id=location,
+        new_items=[lot(item_id, material_id, **fields)],
+        outputs=[L(item_id, quantity, unit)],
+    )
     return (await record(store, c))[0]
 
 

@@ -13,8 +13,7 @@ from tracegraph.store.port import GraphStore
 def _key(org: str | None, role: Role = Role.OPERATOR, **extra: object) -> tuple[str, ApiKey]:
     plain = new_key()
     now = datetime.now(UTC).replace(microsecond=0)
-    return plain, ApiKey(id=new_key_id(), hash=key_hash(plain), organization_id=org, role=role,
-                         created_at=now, **extra)  # type: ignore[arg-type]
+    return plain, ApiKey(id=new_key_id(), hash=key_hash(plain), organization_id=org, role=role, created_at=now, **extra)  # type: ignore[arg-type]
 
 
 async def test_a_key_is_found_by_its_hash_and_listed_with_its_organization(store: GraphStore) -> None:
@@ -66,8 +65,11 @@ async def test_shares_are_kept_per_item_organization_and_scope(store: GraphStore
 async def test_the_audit_log_is_appended_and_paged(store: GraphStore) -> None:
     from tracegraph.domain.audit import entry
 
-    entries = [entry("key-1", "ORG-A", "query:trace", {"id": "LOT-1"}), entry(None, None, "mutation:createApiKey"),
-               entry("key-2", "ORG-B", "export:trace", {"x": "é" * 10})]
+    entries = [
+        entry("key-1", "ORG-A", "query:trace", {"id": "LOT-1"}),
+        entry(None, None, "mutation:createApiKey"),
+        entry("key-2", "ORG-B", "export:trace", {"x": "é" * 10}),
+    ]
     for e in entries:
         await store.append_audit(e)
     assert await store.audit_page(None, None, 10) == entries

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from contract_kit import L, assert_consistent, bakery, cmd, on_hand, receive
+
 from tracegraph.domain.errors import DomainError
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import Direction, GraphStore

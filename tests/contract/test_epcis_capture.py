@@ -16,9 +16,13 @@ from tracegraph.store.port import Direction, GraphStore
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "epcis"))
 from epcis_kit import example_paths, load, need_examples  # noqa: E402
 
-NAMES = ["Example_9.6.1-ObjectEvent.jsonld", "Example_9.6.3-AggregationEvent.jsonld",
-         "Example_9.6.4-TransformationEventWithDigitalLink.jsonld", "SensorDataExample1.jsonld",
-         "ErrorDeclarationAndCorrectiveEvent.jsonld"]
+NAMES = [
+    "Example_9.6.1-ObjectEvent.jsonld",
+    "Example_9.6.3-AggregationEvent.jsonld",
+    "Example_9.6.4-TransformationEventWithDigitalLink.jsonld",
+    "SensorDataExample1.jsonld",
+    "ErrorDeclarationAndCorrectiveEvent.jsonld",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -9,10 +9,10 @@ from tracegraph.store.port import CaptureJob, GraphStore
 
 async def test_a_capture_job_is_kept_and_read_back(store: GraphStore) -> None:
     t = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
-    errors = [{"index": i, "eventID": f"urn:uuid:{i}", "field": "epcList[0]", "message": "x" * 200}
-              for i in range(40)]
-    job = CaptureJob(id="cap-1", running=False, success=False, created_at=t, finished_at=t, errors=errors,
-                     event_count=41)
+    errors = [{"index": i, "eventID": f"urn:uuid:{i}", "field": "epcList[0]", "message": "x" * 200} for i in range(40)]
+    job = CaptureJob(
+        id="cap-1", running=False, success=False, created_at=t, finished_at=t, errors=errors, event_count=41
+    )
     await store.save_capture(job)
     assert await store.capture("cap-1") == job
     assert await store.capture("cap-2") is None
@@ -22,7 +22,8 @@ async def test_an_alias_keeps_its_first_item(store: GraphStore) -> None:
     dl = "https://id.gs1.org/01/04012345111118/21/987"
     assert await store.aliases([dl]) == {}
     assert await store.add_aliases({dl: "urn:epc:id:sgtin:4012345.011111.987"}) == {
-        dl: "urn:epc:id:sgtin:4012345.011111.987"}
+        dl: "urn:epc:id:sgtin:4012345.011111.987"
+    }
     got = await store.add_aliases({dl: dl, "https://id.gs1.org/00/106141412345678908": "x"})
     assert got == {dl: "urn:epc:id:sgtin:4012345.011111.987", "https://id.gs1.org/00/106141412345678908": "x"}
     assert await store.aliases([dl, "nope"]) == {dl: "urn:epc:id:sgtin:4012345.011111.987"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from contract_kit import L, assert_consistent, bakery, cmd, lot, receive, record
+
 from tracegraph.domain.models import ItemKind
 from tracegraph.services.ledger import Ledger
 from tracegraph.store.port import Direction, GraphStore
@@ -18,14 +19,33 @@ async def test_diamond(store: GraphStore) -> None:
     await receive(store, "F", "SUGAR", 10)
     await record(
         store,
-        cmd("SPLIT", id="split", location_id="WH", inputs=[L("A", 100)],
-            new_items=[lot("B", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
-                       lot("C", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A")],
-            outputs=[L("B", 50), L("C", 50)]),
-        cmd("MERGE", id="merge", location_id="WH", inputs=[L("B"), L("C")], new_items=[lot("D", "FLOUR")],
-            outputs=[L("D")]),
-        cmd("PRODUCE", id="bake", location_id="WH", inputs=[L("D", 100), L("F", 10)],
-            new_items=[lot("E", "DOUGH")], outputs=[L("E", 110)]),
+        cmd(
+            "SPLIT",
+            id="split",
+            location_id="WH",
+            inputs=[L("A", 100)],
+            new_items=[
+                lot("B", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
+                lot("C", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
+            ],
+            outputs=[L("B", 50), L("C", 50)],
+        ),
+        cmd(
+            "MERGE",
+            id="merge",
+            location_id="WH",
+            inputs=[L("B"), L("C")],
+            new_items=[lot("D", "FLOUR")],
+            outputs=[L("D")],
+        ),
+        cmd(
+            "PRODUCE",
+            id="bake",
+            location_id="WH",
+            inputs=[L("D", 100), L("F", 10)],
+            new_items=[lot("E", "DOUGH")],
+            outputs=[L("E", 110)],
+        ),
     )
     ledger = Ledger(store)
     fwd = await ledger.trace("A", Direction.FORWARD)
@@ -73,11 +93,19 @@ async def test_stacked_diamonds_are_walked_once(store: GraphStore) -> None:
     cmds = []
     for n in range(layers):
         a, b, m = f"A{n}", f"B{n}", f"M{n + 1}"
-        cmds.append(cmd("SPLIT", id=f"s{n}", location_id="WH", inputs=[L(f"M{n}")],
-                        new_items=[lot(a, "FLOUR", kind=ItemKind.SUBLOT), lot(b, "FLOUR", kind=ItemKind.SUBLOT)],
-                        outputs=[L(a, 4), L(b, 4)]))
-        cmds.append(cmd("MERGE", id=f"m{n}", location_id="WH", inputs=[L(a), L(b)], new_items=[lot(m, "FLOUR")],
-                        outputs=[L(m)]))
+        cmds.append(
+            cmd(
+                "SPLIT",
+                id=f"s{n}",
+                location_id="WH",
+                inputs=[L(f"M{n}")],
+                new_items=[lot(a, "FLOUR", kind=ItemKind.SUBLOT), lot(b, "FLOUR", kind=ItemKind.SUBLOT)],
+                outputs=[L(a, 4), L(b, 4)],
+            )
+        )
+        cmds.append(
+            cmd("MERGE", id=f"m{n}", location_id="WH", inputs=[L(a), L(b)], new_items=[lot(m, "FLOUR")], outputs=[L(m)])
+        )
     await record(store, *cmds)
     ledger = Ledger(store)
     started = time.monotonic()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from contract_kit import Backend
-
 from contract_kit import (
     CUSTOMER,
     SUPPLIER,
+    Backend,
     L,
     assert_consistent,
     bakery,
@@ -21,6 +20,7 @@ from contract_kit import (
     record,
     snapshot,
 )
+
 from tracegraph.domain import errors as E
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import FindingKind, Source
@@ -45,15 +45,21 @@ async def test_dangling_references_and_imbalances(store: GraphStore, backend: Ba
     await record(store, cmd("SHIP", id="f", location_id="WH", inputs=[L("FL-1", 12)]), source=Source.FACT)
     # Broken behind the port's back: an item naming a material that does not exist and
     # touched by no event, and a balance changed without its other side.
-    await backend.raw(store, "CREATE (:Item {id: 'GHOST', kind: 'LOT', unit: 'EA', status: 'RELEASED', "
-                             "material_id: 'NOPE', origin_known: true, characteristics: '{}', conversions: '{}'})")
-    await backend.raw(store, "MATCH (i:Item {id: 'FL-1'})-[a:AT]->(l:Location {id: 'WH'}) "
-                             "SET a.quantity = a.quantity + 1.5")
+    await backend.raw(
+        store,
+        "CREATE (:Item {id: 'GHOST', kind: 'LOT', unit: 'EA', status: 'RELEASED', "
+        "material_id: 'NOPE', origin_known: true, characteristics: '{}', conversions: '{}'})",
+    )
+    await backend.raw(
+        store, "MATCH (i:Item {id: 'FL-1'})-[a:AT]->(l:Location {id: 'WH'}) SET a.quantity = a.quantity + 1.5"
+    )
     report = await store.integrity()
     assert not report.ok
     assert [(i.item_id, round(i.total, 9)) for i in report.imbalances] == [("FL-1", 1.5)]
-    assert sorted(report.dangling) == ["item GHOST has no event",
-                                       "item GHOST names material NOPE, which does not exist"]
+    assert sorted(report.dangling) == [
+        "item GHOST has no event",
+        "item GHOST names material NOPE, which does not exist",
+    ]
     assert [(f.kind, f.item_id) for f in report.findings] == [(FindingKind.NEGATIVE_ON_HAND, "FL-1")]
     assert (report.items, report.events) == (2, 2)
 
@@ -125,9 +131,17 @@ async def test_large_events_round_trip(store: GraphStore) -> None:
     await bakery(store)
     notes = {f"note-{n:02d}": ("ä" * 1500 + str(n)) for n in range(12)}  # ~36 KB of text
     lots = [lot(f"urn:epc:class:lgtin:4012345.011111.{n:04d}", "FLOUR", lot_code=f"L{n}") for n in range(120)]
-    [entry] = await record(store, cmd("RECEIVE", id="big", location_id="WH", new_items=lots,
-                                      outputs=[L(n.id, 1 + k % 7) for k, n in enumerate(lots)],
-                                      reason="x" * 3000))
+    [entry] = await record(
+        store,
+        cmd(
+            "RECEIVE",
+            id="big",
+            location_id="WH",
+            new_items=lots,
+            outputs=[L(n.id, 1 + k % 7) for k, n in enumerate(lots)],
+            reason="x" * 3000,
+        ),
+    )
     assert len(entry.event.model_dump_json()) > 20_000
     assert (await store.events_by_id(["big"]))["big"] == entry.event
     items = await store.get("Item", [n.id for n in lots])
@@ -140,18 +154,27 @@ async def test_large_events_round_trip(store: GraphStore) -> None:
     entries = await record(store, *many)
     assert len(entries) == 120
     assert len(await store.events(EventFilter(), None, 1000)) == 122
-    assert await on_hand(store, lots[7].id) == {"WH": 0.0, CUSTOMER: 1.0, SUPPLIER: -1.0} or \
-        await on_hand(store, lots[7].id) == {CUSTOMER: 1.0, SUPPLIER: -1.0}
+    assert await on_hand(store, lots[7].id) == {"WH": 0.0, CUSTOMER: 1.0, SUPPLIER: -1.0} or await on_hand(
+        store, lots[7].id
+    ) == {CUSTOMER: 1.0, SUPPLIER: -1.0}
     await assert_consistent(store)
 
 
 async def test_text_round_trips_exactly(store: GraphStore) -> None:
     """Quotes, backslashes (a trailing one too), escapes and non-ASCII text come back as written."""
     await bakery(store)
-    awkward = 'C:\\lots\\ "quoted" \'single\' \\u00e4 \\n tab\t line\n ä € 𝄞 \\'
+    awkward = "C:\\lots\\ \"quoted\" 'single' \\u00e4 \\n tab\t line\n ä € 𝄞 \\"
     await receive(store, "FL-1", "FLOUR", 1, lot_code="L\\1")
-    [entry] = await record(store, cmd("CHARACTERISTICS", id="odd\\id", inputs=[L("FL-1")], reason=awkward,
-                                      characteristics={"path": awkward, 'k"ey\\': "v"}))
+    [entry] = await record(
+        store,
+        cmd(
+            "CHARACTERISTICS",
+            id="odd\\id",
+            inputs=[L("FL-1")],
+            reason=awkward,
+            characteristics={"path": awkward, 'k"ey\\': "v"},
+        ),
+    )
     got = (await store.events_by_id(["odd\\id"]))["odd\\id"]
     assert got == entry.event and got.reason == awkward
     item = (await store.get("Item", ["FL-1"]))["FL-1"]

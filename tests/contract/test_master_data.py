@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from contract_kit import bakery
+
 from tracegraph.domain import errors as E
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.models import (
@@ -35,9 +35,16 @@ async def test_ping(store: GraphStore) -> None:
 
 async def test_master_data_round_trips(store: GraphStore) -> None:
     org = Organization(id="ACME", name="Acme Foods")
-    mat = Material(id="urn:epc:class:lgtin:4012345.011111", name="Flour, type 550", tracking=Tracking.LOT,
-                   base_unit="KG", kind="RAW", shelf_life_days=180, conversions={"BAG": 25.0, "PALLET": 1000.0},
-                   organization_id="ACME")
+    mat = Material(
+        id="urn:epc:class:lgtin:4012345.011111",
+        name="Flour, type 550",
+        tracking=Tracking.LOT,
+        base_unit="KG",
+        kind="RAW",
+        shelf_life_days=180,
+        conversions={"BAG": 25.0, "PALLET": 1000.0},
+        organization_id="ACME",
+    )
     site = Location(id="PLANT", name="Plant", kind=LocationKind.SITE, organization_id="ACME")
     shelf = Location(id="WH-A1", name="Shelf A1", parent_id="PLANT")
     order = Order(id="PO-1", type=OrderType.PURCHASE, partner_id="ACME", reference="their ref 42")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from contract_kit import (
     CUSTOMER,
     PRODUCTION,
@@ -19,6 +18,7 @@ from contract_kit import (
     receive,
     record,
 )
+
 from tracegraph.domain.events import EventType, Source
 from tracegraph.store.mapping import balance_id
 from tracegraph.store.port import BalanceFilter, Direction, EventFilter, GraphStore
@@ -30,15 +30,39 @@ async def day(store: GraphStore) -> GraphStore:
     await bakery(store)
     await receive(store, "FL-1", "FLOUR", 100, event_id="e0", hours=0)
     await receive(store, "SU-1", "SUGAR", 50, event_id="e1", hours=1, location="DOCK")
-    await record(store, cmd("PRODUCE", id="e2", event_time=at(2), location_id="WH", to_location_id="LINE",
-                            inputs=[L("FL-1", 40), L("SU-1", 10, location_id="DOCK")],
-                            new_items=[lot("D-1", "DOUGH")], outputs=[L("D-1", 50)], order_id="PO-1"))
-    await record(store, cmd("MOVE", id="e3", event_time=at(3), location_id="LINE", to_location_id="DOCK",
-                            inputs=[L("D-1", 50)]))
-    await record(store, cmd("SHIP", id="e4", event_time=at(4), location_id="DOCK", inputs=[L("D-1", 20)],
-                            shipment_id="SH-1", order_id="SO-1", partner_id="SHOP"))
-    await record(store, cmd("SHIP", id="e5", event_time=at(5), location_id="WH", inputs=[L("FL-1", 5)]),
-                 source=Source.FACT)
+    await record(
+        store,
+        cmd(
+            "PRODUCE",
+            id="e2",
+            event_time=at(2),
+            location_id="WH",
+            to_location_id="LINE",
+            inputs=[L("FL-1", 40), L("SU-1", 10, location_id="DOCK")],
+            new_items=[lot("D-1", "DOUGH")],
+            outputs=[L("D-1", 50)],
+            order_id="PO-1",
+        ),
+    )
+    await record(
+        store, cmd("MOVE", id="e3", event_time=at(3), location_id="LINE", to_location_id="DOCK", inputs=[L("D-1", 50)])
+    )
+    await record(
+        store,
+        cmd(
+            "SHIP",
+            id="e4",
+            event_time=at(4),
+            location_id="DOCK",
+            inputs=[L("D-1", 20)],
+            shipment_id="SH-1",
+            order_id="SO-1",
+            partner_id="SHOP",
+        ),
+    )
+    await record(
+        store, cmd("SHIP", id="e5", event_time=at(5), location_id="WH", inputs=[L("FL-1", 5)]), source=Source.FACT
+    )
     return store
 
 
@@ -80,7 +104,10 @@ async def test_events_by_id_and_of_items(day: GraphStore) -> None:
     assert got["e4"].shipment_id == "SH-1" and got["e4"].event_time == at(4)
     of = await day.events_of_items(["FL-1", "D-1", "NOPE"])
     assert {k: [e.id for e in v] for k, v in of.items()} == {
-        "FL-1": ["e0", "e2", "e5"], "D-1": ["e2", "e3", "e4"], "NOPE": []}
+        "FL-1": ["e0", "e2", "e5"],
+        "D-1": ["e2", "e3", "e4"],
+        "NOPE": [],
+    }
     recorded = {e.id: e for _, e in await all_events(day)}
     assert of["D-1"][0] == recorded["e2"]
 
@@ -88,22 +115,36 @@ async def test_events_by_id_and_of_items(day: GraphStore) -> None:
 async def test_balance_filters(day: GraphStore) -> None:
     everything = await balances(day)
     assert everything == {
-        ("D-1", "DOCK"): 30.0, ("D-1", CUSTOMER): 20.0, ("D-1", PRODUCTION): -50.0,
-        ("FL-1", "WH"): 55.0, ("FL-1", CUSTOMER): 5.0, ("FL-1", PRODUCTION): 40.0, ("FL-1", SUPPLIER): -100.0,
-        ("SU-1", "DOCK"): 40.0, ("SU-1", PRODUCTION): 10.0, ("SU-1", SUPPLIER): -50.0,
+        ("D-1", "DOCK"): 30.0,
+        ("D-1", CUSTOMER): 20.0,
+        ("D-1", PRODUCTION): -50.0,
+        ("FL-1", "WH"): 55.0,
+        ("FL-1", CUSTOMER): 5.0,
+        ("FL-1", PRODUCTION): 40.0,
+        ("FL-1", SUPPLIER): -100.0,
+        ("SU-1", "DOCK"): 40.0,
+        ("SU-1", PRODUCTION): 10.0,
+        ("SU-1", SUPPLIER): -50.0,
     }
     assert list(everything) == sorted(everything)  # ordered by (item, location)
     with_zero = await balances(day, include_zero=True)
     assert with_zero == {**everything, ("D-1", "LINE"): 0.0}
     assert await balances(day, include_virtual=False) == {
-        ("D-1", "DOCK"): 30.0, ("FL-1", "WH"): 55.0, ("SU-1", "DOCK"): 40.0}
+        ("D-1", "DOCK"): 30.0,
+        ("FL-1", "WH"): 55.0,
+        ("SU-1", "DOCK"): 40.0,
+    }
     assert await balances(day, location_ids=["DOCK"]) == {("D-1", "DOCK"): 30.0, ("SU-1", "DOCK"): 40.0}
     assert await balances(day, location_ids=["DOCK", "WH"], material_ids=["FLOUR", "SUGAR"]) == {
-        ("FL-1", "WH"): 55.0, ("SU-1", "DOCK"): 40.0}
+        ("FL-1", "WH"): 55.0,
+        ("SU-1", "DOCK"): 40.0,
+    }
     assert await balances(day, material_ids=["DOUGH"], include_virtual=False) == {("D-1", "DOCK"): 30.0}
     assert await balances(day, item_ids=["SU-1"], include_virtual=False) == {("SU-1", "DOCK"): 40.0}
     assert await balances(day, item_ids=["SU-1", "D-1"], location_ids=["DOCK"]) == {
-        ("D-1", "DOCK"): 30.0, ("SU-1", "DOCK"): 40.0}
+        ("D-1", "DOCK"): 30.0,
+        ("SU-1", "DOCK"): 40.0,
+    }
     assert await balances(day, location_ids=[]) == {}
     b = (await day.balances(BalanceFilter(item_ids=["FL-1"], include_virtual=False)))[0]
     assert (b.material_id, b.unit, b.virtual) == ("FLOUR", "KG", False)
@@ -121,8 +162,18 @@ async def test_balance_pages(day: GraphStore) -> None:
 
 
 async def test_neighbours(day: GraphStore) -> None:
-    await record(day, cmd("PRODUCE", id="e6", event_time=at(6), location_id="DOCK", inputs=[L("D-1", 30)],
-                          new_items=[lot("BR-1", "BREAD")], outputs=[L("BR-1", 60)]))
+    await record(
+        day,
+        cmd(
+            "PRODUCE",
+            id="e6",
+            event_time=at(6),
+            location_id="DOCK",
+            inputs=[L("D-1", 30)],
+            new_items=[lot("BR-1", "BREAD")],
+            outputs=[L("BR-1", 60)],
+        ),
+    )
     fwd = await day.neighbours(["FL-1", "SU-1", "D-1"], Direction.FORWARD)
     assert sorted(fwd) == [("D-1", "BR-1"), ("FL-1", "D-1"), ("SU-1", "D-1")]
     back = await day.neighbours(["BR-1", "D-1"], Direction.BACKWARD)
@@ -132,8 +183,11 @@ async def test_neighbours(day: GraphStore) -> None:
     assert await day.neighbours([], Direction.FORWARD) == []
     # Two events linking the same pair give one neighbour.
     await receive(day, "FL-2", "FLOUR", 10, event_id="e7")
-    await record(day, cmd("PRODUCE", id="e8", location_id="WH", inputs=[L("FL-2", 5)], outputs=[L("BR-1", 1)]),
-                 cmd("PRODUCE", id="e9", location_id="WH", inputs=[L("FL-2", 5)], outputs=[L("BR-1", 1)]))
+    await record(
+        day,
+        cmd("PRODUCE", id="e8", location_id="WH", inputs=[L("FL-2", 5)], outputs=[L("BR-1", 1)]),
+        cmd("PRODUCE", id="e9", location_id="WH", inputs=[L("FL-2", 5)], outputs=[L("BR-1", 1)]),
+    )
     assert await day.neighbours(["FL-2"], Direction.FORWARD) == [("FL-2", "BR-1")]
     # A correction voids the links of the event it reverses, not the others.
     await record(day, cmd("CORRECTION", id="e10", reverses="e8"))
@@ -148,7 +202,11 @@ async def test_shipments_and_items_by_id(day: GraphStore) -> None:
     assert list(shipments) == ["SH-1"]
     sh = shipments["SH-1"]
     assert (sh.order_id, sh.partner_id, sh.destination_id, sh.shipped_at) == (  # type: ignore[attr-defined]
-        "SO-1", "SHOP", CUSTOMER, at(4))
+        "SO-1",
+        "SHOP",
+        CUSTOMER,
+        at(4),
+    )
     items = await day.get("Item", ["D-1", "FL-1", "ghost"])
     assert set(items) == {"D-1", "FL-1"}
     assert items["D-1"].created_by_event == "e2"  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ holding is one transaction of reclassifications and idempotent."""
 from __future__ import annotations
 
 from contract_kit import L, bakery, cmd, lot, receive, record
+
 from tracegraph.domain.models import ItemKind, Status
 from tracegraph.domain.recall import RecallStatus
 from tracegraph.services.ledger import Ledger
@@ -15,10 +16,17 @@ async def many_units(store: GraphStore, n: int) -> None:
     """Lot A (n kg) split into n units U-0000..: a recall with a long snapshot."""
     await bakery(store)
     await receive(store, "A", "FLOUR", n)
-    await record(store, cmd("SPLIT", id="split", location_id="WH", inputs=[L("A", n)],
-                            new_items=[lot(f"U-{k:04d}", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A")
-                                       for k in range(n)],
-                            outputs=[L(f"U-{k:04d}", 1) for k in range(n)]))
+    await record(
+        store,
+        cmd(
+            "SPLIT",
+            id="split",
+            location_id="WH",
+            inputs=[L("A", n)],
+            new_items=[lot(f"U-{k:04d}", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A") for k in range(n)],
+            outputs=[L(f"U-{k:04d}", 1) for k in range(n)],
+        ),
+    )
 
 
 async def test_a_recall_is_kept_whole_and_paged_newest_first(store: GraphStore) -> None:
@@ -58,15 +66,42 @@ async def two_companies(store: GraphStore) -> list[str]:
     U-1 into 40 units of its own, with long identifiers (a notice longer than one FalkorDB
     message). Returns the shop's unit ids."""
     await bakery(store)
-    await record(store, cmd("RECEIVE", id="rcv-A", location_id="WH", organization_id="ACME",
-                            new_items=[lot("A", "FLOUR")], outputs=[L("A", 400)]))
-    await record(store, cmd("SPLIT", id="split-acme", location_id="WH", inputs=[L("A", 400)], organization_id="ACME",
-                            new_items=[lot(f"U-{k}", "FLOUR", kind=ItemKind.SUBLOT) for k in range(10)],
-                            outputs=[L(f"U-{k}", 40) for k in range(10)]))
+    await record(
+        store,
+        cmd(
+            "RECEIVE",
+            id="rcv-A",
+            location_id="WH",
+            organization_id="ACME",
+            new_items=[lot("A", "FLOUR")],
+            outputs=[L("A", 400)],
+        ),
+    )
+    await record(
+        store,
+        cmd(
+            "SPLIT",
+            id="split-acme",
+            location_id="WH",
+            inputs=[L("A", 400)],
+            organization_id="ACME",
+            new_items=[lot(f"U-{k}", "FLOUR", kind=ItemKind.SUBLOT) for k in range(10)],
+            outputs=[L(f"U-{k}", 40) for k in range(10)],
+        ),
+    )
     shop = [f"V-{'s' * 120}-{k:02d}" for k in range(40)]
-    await record(store, cmd("SPLIT", id="split-shop", location_id="WH", inputs=[L("U-1", 40)], organization_id="SHOP",
-                            new_items=[lot(v, "FLOUR", kind=ItemKind.SUBLOT) for v in shop],
-                            outputs=[L(v, 1) for v in shop]))
+    await record(
+        store,
+        cmd(
+            "SPLIT",
+            id="split-shop",
+            location_id="WH",
+            inputs=[L("U-1", 40)],
+            organization_id="SHOP",
+            new_items=[lot(v, "FLOUR", kind=ItemKind.SUBLOT) for v in shop],
+            outputs=[L(v, 1) for v in shop],
+        ),
+    )
     return shop
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contract_kit import L, at, bakery, cmd, lot, receive, record
+
 from tracegraph.domain.events import LinkKind
 from tracegraph.domain.models import ContainerType, ItemKind
 from tracegraph.domain.trace import TraceWindow
@@ -23,16 +24,44 @@ async def diamond(store: GraphStore) -> Ledger:
     await receive(store, "S", "SUGAR", 10)
     await record(
         store,
-        cmd("SPLIT", id="split", event_time=at(1), location_id="WH", inputs=[L("A", 100)],
-            new_items=[lot("B", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
-                       lot("C", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A")],
-            outputs=[L("B", 60), L("C", 40)]),
-        cmd("MERGE", id="merge", event_time=at(2), location_id="WH", inputs=[L("B", 30), L("C", 40)],
-            new_items=[lot("D", "FLOUR")], outputs=[L("D")]),
-        cmd("PRODUCE", id="bake", event_time=at(3), location_id="WH", inputs=[L("D", 50), L("S", 10)],
-            new_items=[lot("E", "DOUGH")], outputs=[L("E", 60)]),
-        cmd("SHIP", id="ship", event_time=at(4), shipment_id="SH-1", partner_id="SHOP",
-            inputs=[L("E", 20, location_id="WH")]),
+        cmd(
+            "SPLIT",
+            id="split",
+            event_time=at(1),
+            location_id="WH",
+            inputs=[L("A", 100)],
+            new_items=[
+                lot("B", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
+                lot("C", "FLOUR", kind=ItemKind.SUBLOT, parent_id="A"),
+            ],
+            outputs=[L("B", 60), L("C", 40)],
+        ),
+        cmd(
+            "MERGE",
+            id="merge",
+            event_time=at(2),
+            location_id="WH",
+            inputs=[L("B", 30), L("C", 40)],
+            new_items=[lot("D", "FLOUR")],
+            outputs=[L("D")],
+        ),
+        cmd(
+            "PRODUCE",
+            id="bake",
+            event_time=at(3),
+            location_id="WH",
+            inputs=[L("D", 50), L("S", 10)],
+            new_items=[lot("E", "DOUGH")],
+            outputs=[L("E", 60)],
+        ),
+        cmd(
+            "SHIP",
+            id="ship",
+            event_time=at(4),
+            shipment_id="SH-1",
+            partner_id="SHOP",
+            inputs=[L("E", 20, location_id="WH")],
+        ),
         cmd("SCRAP", id="scrap", event_time=at(5), inputs=[L("E", 5, location_id="WH")]),
     )
     return Ledger(store)
@@ -93,8 +122,18 @@ async def test_time_window_and_kinds(store: GraphStore) -> None:
 
 async def test_as_of_sees_the_ledger_before_a_correction(store: GraphStore) -> None:
     ledger = await diamond(store)
-    await record(store, cmd("PRODUCE", id="extra", event_time=at(6), location_id="WH", inputs=[L("D", 10)],
-                            new_items=[lot("X", "DOUGH")], outputs=[L("X", 10)]))
+    await record(
+        store,
+        cmd(
+            "PRODUCE",
+            id="extra",
+            event_time=at(6),
+            location_id="WH",
+            inputs=[L("D", 10)],
+            new_items=[lot("X", "DOUGH")],
+            outputs=[L("X", 10)],
+        ),
+    )
     before = datetime.now(UTC)
     await record(store, cmd("CORRECTION", id="undo-extra", reverses="extra"))
     assert sorted((await ledger.trace("A", Direction.FORWARD)).items) == ["B", "C", "D", "E"]
@@ -110,18 +149,46 @@ async def tank(store: GraphStore, *, cleaned: bool) -> Ledger:
     await bakery(store)
     for n, name in enumerate(("L1", "L2", "L3", "L4")):
         await receive(store, name, "SUGAR", 10, event_id=f"rcv-{name}", hours=-1 - n)
-    await record(store, cmd("PACK", id="p1", event_time=at(0), location_id="WH", container_id="T",
-                            new_items=[lot("T", None, kind=ItemKind.CONTAINER,  # type: ignore[arg-type]
-                                           container_type=ContainerType.PERMANENT)],
-                            inputs=[L("L1", 10)]))
+    await record(
+        store,
+        cmd(
+            "PACK",
+            id="p1",
+            event_time=at(0),
+            location_id="WH",
+            container_id="T",
+            new_items=[
+                lot(
+                    "T",
+                    None,
+                    kind=ItemKind.CONTAINER,  # type: ignore[arg-type]
+                    container_type=ContainerType.PERMANENT,
+                )
+            ],
+            inputs=[L("L1", 10)],
+        ),
+    )
     steps = [
         cmd("UNPACK", id="u1", event_time=at(2), location_id="WH", container_id="T", inputs=[L("L1")]),
         cmd("PACK", id="p2", event_time=at(3), location_id="WH", container_id="T", inputs=[L("L2", 10)]),
         cmd("UNPACK", id="u2", event_time=at(4), location_id="WH", container_id="T", inputs=[L("L2")]),
         cmd("PACK", id="p3", event_time=at(6), location_id="WH", container_id="T", inputs=[L("L3", 10)]),
-        cmd("PACK", id="pal", event_time=at(7), location_id="WH", container_id="P",
-            new_items=[lot("P", None, kind=ItemKind.CONTAINER,  # type: ignore[arg-type]
-                           container_type=ContainerType.LOGISTIC)], inputs=[L("L1", 10)]),
+        cmd(
+            "PACK",
+            id="pal",
+            event_time=at(7),
+            location_id="WH",
+            container_id="P",
+            new_items=[
+                lot(
+                    "P",
+                    None,
+                    kind=ItemKind.CONTAINER,  # type: ignore[arg-type]
+                    container_type=ContainerType.LOGISTIC,
+                )
+            ],
+            inputs=[L("L1", 10)],
+        ),
         cmd("PACK", id="pal4", event_time=at(8), location_id="WH", container_id="P", inputs=[L("L4", 10)]),
     ]
     if cleaned:
@@ -159,10 +226,24 @@ async def test_assembly_with_serials_and_a_return(store: GraphStore) -> None:
     await receive(store, "G", "SUGAR", 2)
     await record(
         store,
-        cmd("PRODUCE", id="asm1", event_time=at(1), location_id="WH", inputs=[L("F1", 1), L("G", 1)],
-            new_items=[lot("B1", "FRAME", kind=ItemKind.SERIAL, lot_code="B1")], outputs=[L("B1", 1)]),
-        cmd("PRODUCE", id="asm2", event_time=at(1), location_id="WH", inputs=[L("F2", 1), L("G", 1)],
-            new_items=[lot("B2", "FRAME", kind=ItemKind.SERIAL, lot_code="B2")], outputs=[L("B2", 1)]),
+        cmd(
+            "PRODUCE",
+            id="asm1",
+            event_time=at(1),
+            location_id="WH",
+            inputs=[L("F1", 1), L("G", 1)],
+            new_items=[lot("B1", "FRAME", kind=ItemKind.SERIAL, lot_code="B1")],
+            outputs=[L("B1", 1)],
+        ),
+        cmd(
+            "PRODUCE",
+            id="asm2",
+            event_time=at(1),
+            location_id="WH",
+            inputs=[L("F2", 1), L("G", 1)],
+            new_items=[lot("B2", "FRAME", kind=ItemKind.SERIAL, lot_code="B2")],
+            outputs=[L("B2", 1)],
+        ),
         cmd("SHIP", id="ship-b1", event_time=at(2), partner_id="SHOP", inputs=[L("B1", 1, location_id="WH")]),
         cmd("RETURN", id="ret-b1", event_time=at(3), location_id="DOCK", outputs=[L("B1", 1)]),
     )

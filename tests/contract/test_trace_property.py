@@ -6,10 +6,10 @@ from __future__ import annotations
 import itertools
 from collections import deque
 
+from contract_kit import L, cmd, lot, record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract_kit import L, cmd, lot, record
 from tracegraph.domain.models import Location, Material
 from tracegraph.services.ledger import Ledger
 from tracegraph.store.port import Direction, GraphStore
@@ -35,8 +35,11 @@ def bfs(edges: set[tuple[int, int]], root: int, forward: bool) -> dict[int, int]
 
 
 graphs = st.integers(min_value=2, max_value=9).flatmap(
-    lambda n: st.tuples(st.just(n), st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
-                                            .filter(lambda e: e[0] != e[1]), max_size=3 * n)))
+    lambda n: st.tuples(
+        st.just(n),
+        st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda e: e[0] != e[1]), max_size=3 * n),
+    )
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,10 +51,13 @@ async def test_trace_is_breadth_first_search(store: GraphStore, graph: tuple[int
         await store.create("Material", Material(id="M", name="M", base_unit="KG"))
         await store.create("Location", Location(id="WH", name="WH"))
     name = [f"G{run}-{k}" for k in range(n)]
-    commands = [cmd("RECEIVE", location_id="WH", new_items=[lot(name[k], "M")], outputs=[L(name[k], 100)])
-                for k in range(n)]
-    commands += [cmd("PRODUCE", id=f"g{run}-{a}-{b}", location_id="WH", inputs=[L(name[a], 1)],
-                     outputs=[L(name[b], 1)]) for a, b in sorted(edges)]
+    commands = [
+        cmd("RECEIVE", location_id="WH", new_items=[lot(name[k], "M")], outputs=[L(name[k], 100)]) for k in range(n)
+    ]
+    commands += [
+        cmd("PRODUCE", id=f"g{run}-{a}-{b}", location_id="WH", inputs=[L(name[a], 1)], outputs=[L(name[b], 1)])
+        for a, b in sorted(edges)
+    ]
     await record(store, *commands)
     ledger = Ledger(store)
     for root in range(n):

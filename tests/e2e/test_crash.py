@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from servers import AUTH, ROOT, Server, run_server
 
 pytestmark = pytest.mark.slow
@@ -77,8 +76,14 @@ def _recorded_ids(url: str) -> set[str]:
 def _check(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEGRAPH_")}
     env["TRACEGRAPH_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "tracegraph.cli", "check"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tracegraph.cli", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("stop_how", ["kill9", "sigterm"])
@@ -109,8 +114,11 @@ def test_acknowledged_events_survive(tmp_path: Path, stop_how: str) -> None:
         assert not missing, f"{len(missing)} acknowledged events lost, e.g. {missing[:5]}"
         # Nothing half-written either: every recorded receipt is whole (its lot has its stock).
         with httpx.Client(headers=AUTH, timeout=10.0, trust_env=False) as client:
-            data = _post(client, server.url, '{ stock(locationId: "WH", includeVirtual: false, first: 1000) '
-                         "{ edges { node { quantity } } } }")
+            data = _post(
+                client,
+                server.url,
+                '{ stock(locationId: "WH", includeVirtual: false, first: 1000) { edges { node { quantity } } } }',
+            )
         quantities = [edge["node"]["quantity"] for edge in data["stock"]["edges"]]
         assert len(quantities) == len(recorded) or len(recorded) > 1000
         assert all(q == 25 for q in quantities)

@@ -10,28 +10,38 @@ from typing import Any
 
 import httpx
 import pytest
-
 from servers import ADMIN_KEY, AUTH, Server, Unavailable, run_server
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOT = Path("/tmp/tracegraph-dashboard.png")  # left behind for a person to look at
 
 
 def gql(server: Server, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    r = httpx.post(f"{server.url}/graphql", headers=AUTH, json={"query": query, "variables": variables or {}}, trust_env=False)
+    r = httpx.post(
+        f"{server.url}/graphql", headers=AUTH, json={"query": query, "variables": variables or {}}, trust_env=False
+    )
     body = r.json()
     assert r.status_code == 200 and "errors" not in body, r.text
     return body["data"]
 
 
 def record(server: Server, name: str, input_type: str, input: dict[str, Any]) -> str:
-    data = gql(server, f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ event {{ id }} errors {{ message }} }} }}",
-               {"i": input})[name]
+    data = gql(
+        server,
+        f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ event {{ id }} errors {{ message }} }} }}",
+        {"i": input},
+    )[name]
     assert data["errors"] == [], data
     return str(data["event"]["id"])
 
@@ -51,17 +61,36 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with run_server() as s:
-        gql(s, """mutation {
+        gql(
+            s,
+            """mutation {
           a: createMaterial(input: {id: "FLOUR", name: "Flour", baseUnit: "KG"}) { errors { message } }
           b: createMaterial(input: {id: "BREAD", name: "Bread", baseUnit: "EA", kind: PRODUCT}) { errors { message } }
           c: createLocation(input: {id: "WH", name: "Warehouse"}) { errors { message } }
           d: createLocation(input: {id: "LINE", name: "Line 1"}) { errors { message } }
-        }""")
-        record(s, "receive", "ReceiveInput", {"locationId": "WH", "newItems": [{"id": "LOT-1", "materialId": "FLOUR"}],
-                                              "outputs": [{"itemId": "LOT-1", "quantity": 100}]})
-        record(s, "produce", "ProduceInput", {
-            "locationId": "LINE", "inputs": [{"itemId": "LOT-1", "quantity": 20, "locationId": "WH"}],
-            "newItems": [{"id": "BREAD-1", "materialId": "BREAD"}], "outputs": [{"itemId": "BREAD-1", "quantity": 40}]})
+        }""",
+        )
+        record(
+            s,
+            "receive",
+            "ReceiveInput",
+            {
+                "locationId": "WH",
+                "newItems": [{"id": "LOT-1", "materialId": "FLOUR"}],
+                "outputs": [{"itemId": "LOT-1", "quantity": 100}],
+            },
+        )
+        record(
+            s,
+            "produce",
+            "ProduceInput",
+            {
+                "locationId": "LINE",
+                "inputs": [{"itemId": "LOT-1", "quantity": 20, "locationId": "WH"}],
+                "newItems": [{"id": "BREAD-1", "materialId": "BREAD"}],
+                "outputs": [{"itemId": "BREAD-1", "quantity": 40}],
+            },
+        )
         yield s
 
 
@@ -72,8 +101,12 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
 
     with sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 900})
+            str(tmp_path / "profile"),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 900},
+        )
         try:
             page = browser.new_page()
             outside: list[str] = []
@@ -88,19 +121,36 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
             expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-1"] td.qty')).to_have_text("40 EA")
 
             # Recorded while the page is open: a second loaf from the lot, a shipment, a hold.
-            made = record(server, "produce", "ProduceInput", {
-                "locationId": "LINE", "inputs": [{"itemId": "LOT-1", "quantity": 10, "locationId": "WH"}],
-                "newItems": [{"id": "BREAD-2", "materialId": "BREAD"}], "outputs": [{"itemId": "BREAD-2", "quantity": 20}]})
-            shipped = record(server, "ship", "ShipInput", {
-                "inputs": [{"itemId": "BREAD-1", "quantity": 15, "locationId": "LINE"}], "shipmentId": "SH-1"})
-            held = record(server, "reclassify", "ReclassifyInput", {"inputs": [{"itemId": "BREAD-2"}], "status": "HOLD"})
+            made = record(
+                server,
+                "produce",
+                "ProduceInput",
+                {
+                    "locationId": "LINE",
+                    "inputs": [{"itemId": "LOT-1", "quantity": 10, "locationId": "WH"}],
+                    "newItems": [{"id": "BREAD-2", "materialId": "BREAD"}],
+                    "outputs": [{"itemId": "BREAD-2", "quantity": 20}],
+                },
+            )
+            shipped = record(
+                server,
+                "ship",
+                "ShipInput",
+                {"inputs": [{"itemId": "BREAD-1", "quantity": 15, "locationId": "LINE"}], "shipmentId": "SH-1"},
+            )
+            held = record(
+                server, "reclassify", "ReclassifyInput", {"inputs": [{"itemId": "BREAD-2"}], "status": "HOLD"}
+            )
 
             assert "key=" not in page.url  # kept in localStorage, not left in the address bar
             for event_id in (made, shipped, held):
                 expect(page.locator(f'#feed li[data-event-id="{event_id}"]')).to_have_count(1)
-            expect(graph).to_have_attribute("data-nodes", "BREAD-1 BREAD-2 LOT-1 customer:virtual:customer shipment:SH-1")
+            expect(graph).to_have_attribute(
+                "data-nodes", "BREAD-1 BREAD-2 LOT-1 customer:virtual:customer shipment:SH-1"
+            )
             page.wait_for_function(
-                "window.tracegraph.cy.getElementById('BREAD-2').data('status') === 'HOLD'", timeout=10_000)
+                "window.tracegraph.cy.getElementById('BREAD-2').data('status') === 'HOLD'", timeout=10_000
+            )
             expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-1"] td.qty')).to_have_text("25 EA")
             expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-2"] td.qty')).to_have_text("20 EA")
 

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
-
 from servers import AUTH, Server, redis_server, run_server
 
 pytestmark = pytest.mark.slow
@@ -34,8 +33,11 @@ SUBSCRIBE = gql("subscription { eventRecorded { id itemIds } }")
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[Server, Server]]:
-    with redis_server() as url, run_server({"TRACEGRAPH_REDIS_URL": url}) as a, \
-            run_server({"TRACEGRAPH_REDIS_URL": url}) as b:
+    with (
+        redis_server() as url,
+        run_server({"TRACEGRAPH_REDIS_URL": url}) as a,
+        run_server({"TRACEGRAPH_REDIS_URL": url}) as b,
+    ):
         for server in (a, b):
             r = httpx.post(f"{server.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False)
             assert r.status_code == 200 and "errors" not in r.json(), r.text
@@ -58,8 +60,9 @@ class Listener:
         self.task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        transport = WebsocketsTransport(url=self.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-                                        init_payload=AUTH)
+        transport = WebsocketsTransport(
+            url=self.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], init_payload=AUTH
+        )
         async with Client(transport=transport) as session:
             async for data in session.subscribe(SUBSCRIBE):
                 self.got.append(data["eventRecorded"])
@@ -115,29 +118,52 @@ async def test_a_recall_notice_reaches_a_subscriber_on_the_other_instance(cluste
     got: list[dict[str, Any]] = []
 
     async def listen() -> None:
-        transport = WebsocketsTransport(url=b.url.replace("http://", "ws://") + "/graphql",
-                                        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], init_payload=AUTH)
+        transport = WebsocketsTransport(
+            url=b.url.replace("http://", "ws://") + "/graphql",
+            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            init_payload=AUTH,
+        )
         async with Client(transport=transport) as session:
-            async for data in session.subscribe(gql(
-                    "subscription { recallNoticeReceived { recallId organizationId itemIds openedByOrganization } }")):
+            async for data in session.subscribe(
+                gql("subscription { recallNoticeReceived { recallId organizationId itemIds openedByOrganization } }")
+            ):
                 got.append(data["recallNoticeReceived"])
 
     async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=10) as http:
-        org = (await http.post(f"{a.url}/graphql", json={"query": 'mutation { createOrganization(name: "Owner") '
-                                                          '{ organization { id } } }'})).json()
+        org = (
+            await http.post(
+                f"{a.url}/graphql",
+                json={"query": 'mutation { createOrganization(name: "Owner") { organization { id } } }'},
+            )
+        ).json()
         org_id = org["data"]["createOrganization"]["organization"]["id"]
-        key = (await http.post(f"{a.url}/graphql", json={"query": 'mutation($o: ID!) { createApiKey('
-                                                         'organizationId: $o, role: OPERATOR) { key } }',
-                                                         "variables": {"o": org_id}})).json()
+        key = (
+            await http.post(
+                f"{a.url}/graphql",
+                json={
+                    "query": "mutation($o: ID!) { createApiKey(organizationId: $o, role: OPERATOR) { key } }",
+                    "variables": {"o": org_id},
+                },
+            )
+        ).json()
         owner = {"Authorization": f"Bearer {key['data']['createApiKey']['key']}"}
         r = await http.post(f"{a.url}/graphql", headers=owner, json={"query": RECEIVE, "variables": {"lot": "OWNED-1"}})
         assert r.json()["data"]["receive"]["errors"] == [], r.text
         task = asyncio.create_task(listen())
         try:
             for n in range(100):  # the subscription listens once the server has read its `subscribe`
-                opened = (await http.post(f"{a.url}/graphql", json={"query": (
-                    'mutation($id: String!) { openRecall(input: {id: $id, itemIds: ["OWNED-1"], reason: "test"}) '
-                    '{ errors { message } } }'), "variables": {"id": f"RC-REDIS-{n}"}})).json()
+                opened = (
+                    await http.post(
+                        f"{a.url}/graphql",
+                        json={
+                            "query": (
+                                'mutation($id: String!) { openRecall(input: {id: $id, itemIds: ["OWNED-1"], reason: "test"}) '
+                                "{ errors { message } } }"
+                            ),
+                            "variables": {"id": f"RC-REDIS-{n}"},
+                        },
+                    )
+                ).json()
                 assert opened["data"]["openRecall"]["errors"] == [], opened
                 await asyncio.sleep(0.1)
                 if got:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from servers import AUTH, ROOT, falkordb_bolt, falkordb_settle, run_server
 
 pytestmark = pytest.mark.slow
@@ -26,8 +25,10 @@ query {
 
 
 def _answers(env: dict[str, str]) -> dict:
-    with run_server(env={"TRACEGRAPH_DEMO": "1", **env}, timeout=120) as server, \
-            httpx.Client(headers=AUTH, timeout=10, trust_env=False) as client:
+    with (
+        run_server(env={"TRACEGRAPH_DEMO": "1", **env}, timeout=120) as server,
+        httpx.Client(headers=AUTH, timeout=10, trust_env=False) as client,
+    ):
         # The FalkorDB stand-in now and then leaves a request on a fresh connection
         # unanswered (seen about once in twenty runs, never on Neo4j): a second request,
         # on another connection, is answered.
@@ -51,8 +52,11 @@ def falkordb() -> Iterator[str]:
 
 
 def test_demo_on_neo4j_matches_the_embedded_store(falkordb: str) -> None:
-    neo4j_env = {"TRACEGRAPH_NEO4J_URI": falkordb, "TRACEGRAPH_NEO4J_USER": "falkordb",
-                 "TRACEGRAPH_NEO4J_CONNECTION_TIMEOUT": "2"}  # see falkordb_settle
+    neo4j_env = {
+        "TRACEGRAPH_NEO4J_URI": falkordb,
+        "TRACEGRAPH_NEO4J_USER": "falkordb",
+        "TRACEGRAPH_NEO4J_CONNECTION_TIMEOUT": "2",
+    }  # see falkordb_settle
     on_neo4j = _answers(neo4j_env)
     falkordb_settle(falkordb)
     on_ladybug = _answers({})
@@ -62,13 +66,21 @@ def test_demo_on_neo4j_matches_the_embedded_store(falkordb: str) -> None:
     assert len(on_neo4j["trace"]["items"]) > 5
 
     def stock(data: dict) -> dict:
-        return {(n["node"]["itemId"], n["node"]["locationId"]): round(n["node"]["quantity"], 6)
-                for n in data["stock"]["edges"]}
+        return {
+            (n["node"]["itemId"], n["node"]["locationId"]): round(n["node"]["quantity"], 6)
+            for n in data["stock"]["edges"]
+        }
 
     assert stock(on_neo4j) == stock(on_ladybug)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEGRAPH_")} | neo4j_env
-    check = subprocess.run([sys.executable, "-m", "tracegraph.cli", "check"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "tracegraph.cli", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "check ok" in check.stdout, check.stdout

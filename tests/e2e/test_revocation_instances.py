@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from servers import AUTH, Server, falkordb_bolt, redis_server, run_server
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from servers import AUTH, Server, falkordb_bolt, redis_server, run_server
 from tracegraph.services.auth import CACHE_SECONDS
 
 pytestmark = pytest.mark.slow
@@ -27,19 +27,25 @@ VIEWER = "{ viewer { organizationId role } }"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[Server, Server]]:
     with falkordb_bolt() as bolt, redis_server() as redis:
-        env = {"TRACEGRAPH_NEO4J_URI": bolt, "TRACEGRAPH_NEO4J_USER": "falkordb",
-               "TRACEGRAPH_NEO4J_CONNECTION_TIMEOUT": "2", "TRACEGRAPH_REDIS_URL": redis}
+        env = {
+            "TRACEGRAPH_NEO4J_URI": bolt,
+            "TRACEGRAPH_NEO4J_USER": "falkordb",
+            "TRACEGRAPH_NEO4J_CONNECTION_TIMEOUT": "2",
+            "TRACEGRAPH_REDIS_URL": redis,
+        }
         with run_server(env, timeout=120) as a, run_server(env, timeout=120) as b:
             yield a, b
 
 
-def graphql(client: httpx.Client, server: Server, query: str, variables: dict[str, Any] | None = None,
-            key: str | None = None) -> httpx.Response:
+def graphql(
+    client: httpx.Client, server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else AUTH
     for attempt in range(3):  # the stand-in now and then leaves a fresh connection unanswered
         try:
-            return client.post(f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
-                               headers=headers)
+            return client.post(
+                f"{server.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            )
         except httpx.TimeoutException:
             if attempt == 2:
                 raise
@@ -49,16 +55,23 @@ def graphql(client: httpx.Client, server: Server, query: str, variables: dict[st
 def test_a_key_revoked_on_one_instance_is_refused_by_the_other_at_once(cluster: tuple[Server, Server]) -> None:
     a, b = cluster
     with httpx.Client(timeout=10, trust_env=False) as client:
-        org = graphql(client, a, 'mutation { createOrganization(name: "Revokers") { organization { id } } }'
-                      ).json()["data"]["createOrganization"]["organization"]["id"]
-        created = graphql(client, a, "mutation($o: ID!) { createApiKey(organizationId: $o, role: VIEWER) "
-                          "{ key apiKey { id } errors { message } } }", {"o": org}).json()["data"]["createApiKey"]
+        org = graphql(client, a, 'mutation { createOrganization(name: "Revokers") { organization { id } } }').json()[
+            "data"
+        ]["createOrganization"]["organization"]["id"]
+        created = graphql(
+            client,
+            a,
+            "mutation($o: ID!) { createApiKey(organizationId: $o, role: VIEWER) "
+            "{ key apiKey { id } errors { message } } }",
+            {"o": org},
+        ).json()["data"]["createApiKey"]
         key, key_id = created["key"], created["apiKey"]["id"]
         for server in (a, b):  # both instances know the key, and B has it cached now
             r = graphql(client, server, VIEWER, key=key)
             assert r.status_code == 200 and r.json()["data"]["viewer"] == {"organizationId": org, "role": "VIEWER"}
-        revoked = graphql(client, a, "mutation($i: ID!) { revokeApiKey(id: $i) { apiKey { revoked } } }",
-                          {"i": key_id}).json()["data"]["revokeApiKey"]
+        revoked = graphql(
+            client, a, "mutation($i: ID!) { revokeApiKey(id: $i) { apiKey { revoked } } }", {"i": key_id}
+        ).json()["data"]["revokeApiKey"]
         assert revoked == {"apiKey": {"revoked": True}}
         done = time.monotonic()
         assert graphql(client, a, VIEWER, key=key).status_code == 401  # the instance that revoked: at once
@@ -79,8 +92,15 @@ def socket(server: Server, key: str) -> Iterator[ClientConnection]:
     with connect(f"ws{server.url[4:]}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}))
         assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": "subscription { eventRecorded(type: RECEIVE) { id } }"}}))
+        ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { eventRecorded(type: RECEIVE) { id } }"},
+                }
+            )
+        )
         yield ws
 
 
@@ -104,26 +124,39 @@ def next_event(ws: ClientConnection) -> str:
 def test_a_key_revoked_on_one_instance_closes_its_sockets_on_the_other(cluster: tuple[Server, Server]) -> None:
     a, b = cluster
     with httpx.Client(timeout=10, trust_env=False) as client:
+
         def data(query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
             body = graphql(client, a, query, variables, key).json()
             assert "errors" not in body, body
             return body["data"]  # type: ignore[no-any-return]
 
-        org = data('mutation { createOrganization(name: "Socket Revokers") { organization { id } } }'
-                   )["createOrganization"]["organization"]["id"]
-        keys = [data("mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) "
-                     "{ key apiKey { id } } }", {"o": org, "r": role})["createApiKey"] for role in
-                ("OPERATOR", "VIEWER", "VIEWER")]
+        org = data('mutation { createOrganization(name: "Socket Revokers") { organization { id } } }')[
+            "createOrganization"
+        ]["organization"]["id"]
+        keys = [
+            data(
+                "mutation($o: ID!, $r: Role!) { createApiKey(organizationId: $o, role: $r) { key apiKey { id } } }",
+                {"o": org, "r": role},
+            )["createApiKey"]
+            for role in ("OPERATOR", "VIEWER", "VIEWER")
+        ]
         operator, revoked, kept = (k["key"] for k in keys)
         for kind in ("Material", "Location"):
-            data(f'mutation {{ create{kind}(input: {{id: "SR-{kind}", name: "x"}}) {{ errors {{ message }} }} }}',
-                 key=operator)
+            data(
+                f'mutation {{ create{kind}(input: {{id: "SR-{kind}", name: "x"}}) {{ errors {{ message }} }} }}',
+                key=operator,
+            )
 
         def record(lot: str) -> str:
-            event = {"type": "RECEIVE", "locationId": "SR-Location", "outputs": [{"itemId": lot, "quantity": 1}],
-                     "newItems": [{"id": lot, "materialId": "SR-Material"}]}
-            answer = data("mutation($e: [EventInput!]!) { recordEvents(input: $e) { events { id } } }",
-                          {"e": [event]}, operator)
+            event = {
+                "type": "RECEIVE",
+                "locationId": "SR-Location",
+                "outputs": [{"itemId": lot, "quantity": 1}],
+                "newItems": [{"id": lot, "materialId": "SR-Material"}],
+            }
+            answer = data(
+                "mutation($e: [EventInput!]!) { recordEvents(input: $e) { events { id } } }", {"e": [event]}, operator
+            )
             return str(answer["recordEvents"]["events"][0]["id"])
 
         with socket(b, revoked) as doomed, socket(b, kept) as other:
@@ -136,8 +169,9 @@ def test_a_key_revoked_on_one_instance_closes_its_sockets_on_the_other(cluster: 
                     break
             assert all(heard.values()), "the subscriptions never started"
             revoked_at = time.monotonic()
-            answer = data("mutation($i: ID!) { revokeApiKey(id: $i) { apiKey { revoked } } }",
-                          {"i": keys[1]["apiKey"]["id"]})
+            answer = data(
+                "mutation($i: ID!) { revokeApiKey(id: $i) { apiKey { revoked } } }", {"i": keys[1]["apiKey"]["id"]}
+            )
             assert answer["revokeApiKey"] == {"apiKey": {"revoked": True}}
             after = record("SR-1")  # through A, after its revocation: the bus keeps their order
             got = []

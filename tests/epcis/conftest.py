@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from servers import ADMIN_KEY, AUTH
 from starlette.applications import Starlette
 
 from tracegraph.app import create_app
 from tracegraph.config import Settings
-from servers import ADMIN_KEY, AUTH
 
 
 @pytest_asyncio.fixture

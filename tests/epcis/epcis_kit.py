@@ -32,14 +32,24 @@ def events_of(doc: dict) -> list[dict]:
 
 def doc(*events: dict, context: list | None = None) -> dict:
     """An EPCISDocument of the events."""
-    return {"@context": context or ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-03-04T08:00:00Z",
-            "epcisBody": {"eventList": list(events)}}
+    return {
+        "@context": context or ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-03-04T08:00:00Z",
+        "epcisBody": {"eventList": list(events)},
+    }
 
 
 def object_event(epcs: list[str], action: str = "ADD", **fields) -> dict:
-    return {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00.000+01:00", "eventTimeZoneOffset": "+01:00",
-            "epcList": epcs, "action": action, **fields}
+    return {
+        "type": "ObjectEvent",
+        "eventTime": "2024-03-04T08:00:00.000+01:00",
+        "eventTimeZoneOffset": "+01:00",
+        "epcList": epcs,
+        "action": action,
+        **fields,
+    }
 
 
 async def query(client, **params) -> list[dict]:

@@ -4,7 +4,6 @@ the balances say; re-capture stores nothing twice; limits answer 413."""
 from __future__ import annotations
 
 import httpx
-
 from epcis_kit import doc, object_event, query
 
 SGTIN = "urn:epc:id:sgtin:4012345.011111.987"
@@ -23,22 +22,27 @@ async def test_a_document_answers_202_with_the_location_of_its_capture_job(clien
 
 
 async def test_a_single_event_answers_201_and_is_read_back_by_its_id(client: httpx.AsyncClient) -> None:
-    event = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-             **object_event([SGTIN], eventID="urn:uuid:single")}
+    event = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        **object_event([SGTIN], eventID="urn:uuid:single"),
+    }
     r = await client.post("/epcis/events", json=event)
     assert r.status_code == 201, r.text
     got = await client.get(r.headers["location"])
     assert got.status_code == 200
-    assert {k: v for k, v in got.json().items() if k not in ("@context", "recordTime")} == \
-        {k: v for k, v in event.items() if k != "@context"}
+    assert {k: v for k, v in got.json().items() if k not in ("@context", "recordTime")} == {
+        k: v for k, v in event.items() if k != "@context"
+    }
     assert (await client.get("/epcis/events/urn:uuid:other")).status_code == 404
 
 
 async def test_an_invalid_event_refuses_the_whole_document_naming_event_and_field(client: httpx.AsyncClient) -> None:
     good = object_event([SGTIN], eventID="urn:uuid:good")
-    bad = object_event(["urn:epc:id:sgtin:1.2.3"], eventID="urn:uuid:bad",
-                       quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": 5,
-                                      "uom": "kilo"}])
+    bad = object_event(
+        ["urn:epc:id:sgtin:1.2.3"],
+        eventID="urn:uuid:bad",
+        quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": 5, "uom": "kilo"}],
+    )
     r = await client.post("/epcis/capture", json=doc(good, bad))
     assert r.status_code == 400
     errors = r.json()["errors"]
@@ -51,8 +55,10 @@ async def test_form_checks_beyond_the_schema_name_the_field(client: httpx.AsyncC
     cases = [
         (object_event(["not an epc"]), "epcList[0]"),
         (object_event([SGTIN], eventTime="2024-03-04T08:00:00"), "eventTime"),
-        (object_event([SGTIN], quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1",
-                                              "quantity": -2}]), "quantityList[0].quantity"),
+        (
+            object_event([SGTIN], quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": -2}]),
+            "quantityList[0].quantity",
+        ),
         ({**object_event([SGTIN]), "action": "MOVE"}, "action"),
         ({k: v for k, v in object_event([SGTIN]).items() if k != "eventTimeZoneOffset"}, ""),
     ]
@@ -104,12 +110,14 @@ async def test_too_many_events_or_bytes_answer_413(client: httpx.AsyncClient) ->
 
 async def test_facts_are_recorded_beyond_the_balances_and_kept_as_findings(client: httpx.AsyncClient) -> None:
     # A transformation consuming a lot never received here, more than could be on hand.
-    event = {"type": "TransformationEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-             "inputQuantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.011111.IN", "quantity": 500,
-                                    "uom": "KGM"}],
-             "outputQuantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.022222.OUT", "quantity": 450,
-                                     "uom": "KGM"}],
-             "bizLocation": {"id": "urn:epc:id:sgln:4012345.00001.0"}}
+    event = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-03-04T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputQuantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.011111.IN", "quantity": 500, "uom": "KGM"}],
+        "outputQuantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.022222.OUT", "quantity": 450, "uom": "KGM"}],
+        "bizLocation": {"id": "urn:epc:id:sgln:4012345.00001.0"},
+    }
     assert (await client.post("/epcis/capture", json=doc(event))).status_code == 202
     r = await client.post("/graphql", json={"query": "{ findings(first: 50) { edges { node { kind itemId } } } }"})
     kinds = {e["node"]["kind"] for e in r.json()["data"]["findings"]["edges"]}
@@ -119,29 +127,50 @@ async def test_facts_are_recorded_beyond_the_balances_and_kept_as_findings(clien
 
 
 async def test_a_urn_and_its_digital_link_are_one_item_kept_as_first_captured(client: httpx.AsyncClient) -> None:
-    pack = {"type": "AggregationEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-            "action": "ADD", "parentID": "urn:epc:id:sscc:4012345.0000000001", "childEPCs": [SGTIN]}
-    make = {"type": "TransformationEvent", "eventTime": "2024-03-04T07:00:00Z", "eventTimeZoneOffset": "+00:00",
-            "inputEPCList": ["urn:epc:id:sgtin:4012345.011111.1"], "outputEPCList": [SGTIN_DL]}
+    pack = {
+        "type": "AggregationEvent",
+        "eventTime": "2024-03-04T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "ADD",
+        "parentID": "urn:epc:id:sscc:4012345.0000000001",
+        "childEPCs": [SGTIN],
+    }
+    make = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-03-04T07:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputEPCList": ["urn:epc:id:sgtin:4012345.011111.1"],
+        "outputEPCList": [SGTIN_DL],
+    }
     assert (await client.post("/epcis/capture", json=doc(make))).status_code == 202
     assert (await client.post("/epcis/capture", json=doc(pack))).status_code == 202
-    r = await client.post("/graphql", json={"query": '{ trace(id: "urn:epc:id:sgtin:4012345.011111.1", '
-                                                     'direction: FORWARD) { items { id } } }'})
+    r = await client.post(
+        "/graphql",
+        json={"query": '{ trace(id: "urn:epc:id:sgtin:4012345.011111.1", direction: FORWARD) { items { id } } }'},
+    )
     assert {i["id"] for i in r.json()["data"]["trace"]["items"]} == {SGTIN_DL, "urn:epc:id:sscc:4012345.0000000001"}
     # Queried by either form, each event comes back with the identifier it was captured with.
     for form in (SGTIN, SGTIN_DL):
-        assert [e["type"] for e in await query(client, MATCH_anyEPC=form)] == ["TransformationEvent",
-                                                                                "AggregationEvent"]
+        assert [e["type"] for e in await query(client, MATCH_anyEPC=form)] == [
+            "TransformationEvent",
+            "AggregationEvent",
+        ]
     assert (await query(client, MATCH_epc=SGTIN_DL))[0]["childEPCs"] == [SGTIN]
 
 
 async def test_the_trace_finds_an_item_by_either_spelling(client: httpx.AsyncClient) -> None:
-    make = {"type": "TransformationEvent", "eventTime": "2024-03-04T07:00:00Z", "eventTimeZoneOffset": "+00:00",
-            "inputEPCList": ["urn:epc:id:sgtin:4012345.011111.1"], "outputEPCList": [SGTIN_DL]}
+    make = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-03-04T07:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputEPCList": ["urn:epc:id:sgtin:4012345.011111.1"],
+        "outputEPCList": [SGTIN_DL],
+    }
     assert (await client.post("/epcis/capture", json=doc(make))).status_code == 202
     for form in (SGTIN, SGTIN_DL):
-        r = await client.post("/graphql", json={"query": f'{{ trace(id: "{form}", direction: BACKWARD) '
-                                                         '{ items { id } } }'})
+        r = await client.post(
+            "/graphql", json={"query": f'{{ trace(id: "{form}", direction: BACKWARD) {{ items {{ id }} }} }}'}
+        )
         assert [i["id"] for i in r.json()["data"]["trace"]["items"]] == ["urn:epc:id:sgtin:4012345.011111.1"]
     r = await client.get("/epcis/trace", params={"id": SGTIN, "direction": "BACKWARD"})
     assert len(r.json()["epcisBody"]["eventList"]) == 1
@@ -149,9 +178,14 @@ async def test_the_trace_finds_an_item_by_either_spelling(client: httpx.AsyncCli
 
 async def test_a_fact_the_ledger_cannot_plan_is_kept_as_a_sighting(client: httpx.AsyncClient) -> None:
     # Commissioned without a quantity: no move can be booked, the event is still a fact.
-    event = {"type": "ObjectEvent", "eventTime": "2024-03-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
-             "action": "ADD", "bizStep": "commissioning",
-             "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.011111.NOQTY"}]}
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-03-04T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.011111.NOQTY"}],
+    }
     r = await client.post("/epcis/events", json=event)
     assert r.status_code == 201, r.text
     location = r.headers["location"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from epcis_kit import example_paths, load, need_examples
 
 from tracegraph.gs1.hashing import event_hash
 
-from epcis_kit import example_paths, load, need_examples
-
-ehg = pytest.importorskip("epcis_event_hash_generator.hash_generator",
-                          reason="the reference epcis-event-hash-generator is not installed")
+ehg = pytest.importorskip(
+    "epcis_event_hash_generator.hash_generator", reason="the reference epcis-event-hash-generator is not installed"
+)
 from epcis_event_hash_generator import events_from_file_reader, json_to_py  # noqa: E402
 
 
@@ -29,8 +29,13 @@ def test_hash_matches_the_reference(path, tmp_path) -> None:
     need_examples()
     doc = load(path)
     if doc.get("type") != "EPCISDocument":  # the reference reads EPCISDocuments: the same events in one
-        doc = {"@context": doc["@context"], "type": "EPCISDocument", "schemaVersion": "2.0",
-               "creationDate": doc.get("creationDate"), "epcisBody": {"eventList": events_of(doc)}}
+        doc = {
+            "@context": doc["@context"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": doc.get("creationDate"),
+            "epcisBody": {"eventList": events_of(doc)},
+        }
         path = tmp_path / path.name
         path.write_text(json.dumps(doc), encoding="utf-8")
     json_to_py._namespaces.clear()  # the reference keeps prefixes of earlier documents otherwise

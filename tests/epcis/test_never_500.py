@@ -4,7 +4,6 @@ field removed, emptied or given the wrong type."""
 from __future__ import annotations
 
 import httpx
-
 from epcis_kit import doc, events_of, example_paths, load, need_examples, query
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from epcis_kit import doc, example_paths, load, need_examples, query
 
 pytestmark = pytest.mark.asyncio
@@ -22,9 +21,14 @@ def ids(events: list[dict]) -> list[str]:
 
 
 async def test_each_standard_parameter_filters(client: httpx.AsyncClient) -> None:
-    await capture_examples(client, "Example_9.6.1-ObjectEvent.jsonld", "Example_9.6.3-AggregationEvent.jsonld",
-                           "Example_9.6.4-TransformationEvent.jsonld", "PersistentDisposition-example.jsonld",
-                           "transaction_event_all_possible_fields.jsonld")
+    await capture_examples(
+        client,
+        "Example_9.6.1-ObjectEvent.jsonld",
+        "Example_9.6.3-AggregationEvent.jsonld",
+        "Example_9.6.4-TransformationEvent.jsonld",
+        "PersistentDisposition-example.jsonld",
+        "transaction_event_all_possible_fields.jsonld",
+    )
     everything = await query(client, perPage=1000)
     assert len(everything) >= 7
 
@@ -34,8 +38,9 @@ async def test_each_standard_parameter_filters(client: httpx.AsyncClient) -> Non
     by_type = {t: sum(1 for e in everything if e["type"] == t) for t in {e["type"] for e in everything}}
     for t, k in by_type.items():
         assert await n(eventType=t) == k
-    assert await n(eventType="AggregationEvent|TransformationEvent") == \
-        by_type.get("AggregationEvent", 0) + by_type.get("TransformationEvent", 0)
+    assert await n(eventType="AggregationEvent|TransformationEvent") == by_type.get(
+        "AggregationEvent", 0
+    ) + by_type.get("TransformationEvent", 0)
     # 9.6.1's first event, and the declared transaction event (its own time, not the declaration's)
     assert await n(GE_eventTime="2005-04-04T00:00:00Z", LT_eventTime="2005-04-05T00:00:00Z") == 2
     assert await n(GE_recordTime="2000-01-01T00:00:00Z") == len(everything)
@@ -66,11 +71,17 @@ async def test_each_standard_parameter_filters(client: httpx.AsyncClient) -> Non
 
 
 async def test_wd_follows_the_location_tree(client: httpx.AsyncClient) -> None:
-    for loc in ({"id": "urn:epc:id:sgln:0614141.00000.0", "name": "Site", "kind": "SITE"},
-                {"id": "urn:epc:id:sgln:0614141.00888.0", "name": "Dock", "parentId": "urn:epc:id:sgln:0614141.00000.0"}):
-        r = await client.post("/graphql", json={"query": "mutation($i: CreateLocationInput!) "
-                                                         "{ createLocation(input: $i) { errors { message } } }",
-                                                "variables": {"i": loc}})
+    for loc in (
+        {"id": "urn:epc:id:sgln:0614141.00000.0", "name": "Site", "kind": "SITE"},
+        {"id": "urn:epc:id:sgln:0614141.00888.0", "name": "Dock", "parentId": "urn:epc:id:sgln:0614141.00000.0"},
+    ):
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": "mutation($i: CreateLocationInput!) { createLocation(input: $i) { errors { message } } }",
+                "variables": {"i": loc},
+            },
+        )
         assert r.json()["data"]["createLocation"]["errors"] == []
     await capture_examples(client, "Example_9.6.3-AggregationEvent.jsonld")
     assert len(await query(client, WD_bizLocation="urn:epc:id:sgln:0614141.00000.0")) == 1
@@ -79,9 +90,17 @@ async def test_wd_follows_the_location_tree(client: httpx.AsyncClient) -> None:
 
 
 async def test_pages_follow_next_page_token_and_the_link_header(client: httpx.AsyncClient) -> None:
-    events = [{"type": "ObjectEvent", "eventTime": f"2024-03-04T08:00:{n:02d}Z", "eventTimeZoneOffset": "+00:00",
-               "epcList": [f"urn:epc:id:sgtin:4012345.011111.{n}"], "action": "OBSERVE", "eventID": f"urn:uuid:e{n}"}
-              for n in range(7)]
+    events = [
+        {
+            "type": "ObjectEvent",
+            "eventTime": f"2024-03-04T08:00:{n:02d}Z",
+            "eventTimeZoneOffset": "+00:00",
+            "epcList": [f"urn:epc:id:sgtin:4012345.011111.{n}"],
+            "action": "OBSERVE",
+            "eventID": f"urn:uuid:e{n}",
+        }
+        for n in range(7)
+    ]
     assert (await client.post("/epcis/capture", json=doc(*events))).status_code == 202
     seen: list[str] = []
     url: str | None = "/epcis/events?perPage=3&EQ_action=OBSERVE"
@@ -92,7 +111,7 @@ async def test_pages_follow_next_page_token_and_the_link_header(client: httpx.As
         assert len(page) <= 3
         seen += [e["eventID"] for e in page]
         link = r.headers.get("link")
-        url = link[1: link.index(">")] if link else None
+        url = link[1 : link.index(">")] if link else None
         assert url is None or "EQ_action=OBSERVE" in url
     assert seen == [f"urn:uuid:e{n}" for n in range(7)]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from epcis_kit import events_of, example_paths, load, need_examples, query
+
 from tracegraph.gs1.epcis_events import event_id
 
 
@@ -27,8 +27,11 @@ async def test_each_example_is_captured_and_queried_back_field_by_field(client: 
     for sent in inputs:
         eid = event_id(sent, document.get("@context"))
         got = await query(client, EQ_eventID=eid)
-        assert len(got) == 1 + sum(1 for e in inputs if e is not sent and e.get("eventID") == eid
-                                   and ("errorDeclaration" in e) != ("errorDeclaration" in sent)), eid
+        assert len(got) == 1 + sum(
+            1
+            for e in inputs
+            if e is not sent and e.get("eventID") == eid and ("errorDeclaration" in e) != ("errorDeclaration" in sent)
+        ), eid
         got = [g for g in got if ("errorDeclaration" in g) == ("errorDeclaration" in sent)]
         expected = normalised({**sent, "eventID": eid})
         assert normalised(got[0]) == expected

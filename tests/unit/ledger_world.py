@@ -6,11 +6,19 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
-    CUSTOMER, INVENTORY_LOSS, PRODUCTION, SCRAP, SUPPLIER, TRANSIT, UNKNOWN_ORIGIN,
-)
 from tracegraph.domain.events import EventCommand, EventType, LedgerEntry, Line, NewItem, Source
-from tracegraph.domain.ledger import LedgerState, advance, plan
+from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+    CUSTOMER,
+    INVENTORY_LOSS,
+    PRODUCTION,
+    SCRAP,
+    SUPPLIER,
+    TRANSIT,
+    UNKNOWN_ORIGIN,
+    LedgerState,
+    advance,
+    plan,
+)
 from tracegraph.domain.models import (
     VIRTUAL_LOCATIONS,
     Item,
@@ -27,13 +35,16 @@ T0 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 NOW = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 
 
-
 def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def L(item_id: str, quantity: float | None = None, unit: str | None = None,  # noqa: N802
-      location_id: str | None = None) -> Line:
+def L(
+    item_id: str,
+    quantity: float | None = None,
+    unit: str | None = None,  # noqa: N802
+    location_id: str | None = None,
+) -> Line:
     return Line(item_id=item_id, quantity=quantity, unit=unit, location_id=location_id)
 
 
@@ -59,13 +70,18 @@ class World:
     def __init__(self) -> None:
         self.state = LedgerState()
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
-            self.state.locations[loc_id] = Location(id=loc_id, name=kind.value, kind=LocationKind.VIRTUAL,
-                                                    virtual=kind)
+            self.state.locations[loc_id] = Location(id=loc_id, name=kind.value, kind=LocationKind.VIRTUAL, virtual=kind)
 
     # -- master data ------------------------------------------------------------------------
 
-    def material(self, id: str, *, tracking: Tracking = Tracking.LOT, base_unit: str = "KG",  # noqa: A002
-                 **fields: Any) -> Material:
+    def material(
+        self,
+        id: str,
+        *,
+        tracking: Tracking = Tracking.LOT,
+        base_unit: str = "KG",  # noqa: A002
+        **fields: Any,
+    ) -> Material:
         m = Material(id=id, name=id, tracking=tracking, base_unit=base_unit, **fields)
         self.state.materials[id] = m
         return m
@@ -78,11 +94,20 @@ class World:
 
     # -- items ------------------------------------------------------------------------------
 
-    def item(self, id: str, material_id: str | None, *, kind: ItemKind = ItemKind.LOT,  # noqa: A002
-             status: Status = Status.RELEASED, first: datetime | None = T0, **fields: Any) -> Item:
+    def item(
+        self,
+        id: str,
+        material_id: str | None,
+        *,
+        kind: ItemKind = ItemKind.LOT,  # noqa: A002
+        status: Status = Status.RELEASED,
+        first: datetime | None = T0,
+        **fields: Any,
+    ) -> Item:
         unit = self.state.materials[material_id].base_unit if material_id else fields.pop("unit", "EA")
-        item = Item(id=id, kind=kind, material_id=material_id, unit=unit, status=status,
-                    first_event_time=first, **fields)
+        item = Item(
+            id=id, kind=kind, material_id=material_id, unit=unit, status=status, first_event_time=first, **fields
+        )
         self.state.items[id] = item
         if kind is ItemKind.SERIAL and material_id:
             self.state.serials[(material_id, item.lot_code or id)] = id

@@ -51,8 +51,9 @@ class SlowStore:
 
 
 def _key() -> ApiKey:
-    return ApiKey(id="key-1", hash=key_hash("tg_plain"), organization_id="acme", role=Role.VIEWER,
-                  created_at=datetime.now(UTC))
+    return ApiKey(
+        id="key-1", hash=key_hash("tg_plain"), organization_id="acme", role=Role.VIEWER, created_at=datetime.now(UTC)
+    )
 
 
 async def test_a_change_announced_elsewhere_drops_the_cached_key() -> None:
@@ -99,8 +100,12 @@ async def test_revoking_announces_the_change() -> None:
 def test_principal_from_claims() -> None:
     claims = {"iss": "https://id.example", "sub": "u1", "org": "acme", "role": "quality"}
     p = principal_from_claims(claims, "org", "role", Role.VIEWER)
-    assert (p.organization_id, p.role, p.is_admin, p.key_id) == ("acme", Role.QUALITY, False,
-                                                                   "jwt:https://id.example#u1")
+    assert (p.organization_id, p.role, p.is_admin, p.key_id) == (
+        "acme",
+        Role.QUALITY,
+        False,
+        "jwt:https://id.example#u1",
+    )
     assert principal_from_claims({**claims, "role": None}, "org", "role", Role.VIEWER).role is Role.VIEWER
     with pytest.raises(Unauthenticated, match="no 'role' claim"):
         principal_from_claims({**claims, "role": None}, "org", "role", None)
@@ -115,11 +120,13 @@ def test_principal_from_claims() -> None:
 
 def test_a_principal_expires_with_its_key_or_token() -> None:
     claims = {"iss": "https://id.example", "sub": "u1", "org": "acme", "exp": 2_000_000_000}
-    assert principal_from_claims(claims, "org", "role", Role.VIEWER).expires_at == \
-        datetime.fromtimestamp(2_000_000_000, UTC)
+    assert principal_from_claims(claims, "org", "role", Role.VIEWER).expires_at == datetime.fromtimestamp(
+        2_000_000_000, UTC
+    )
     # With a leeway for clock skew: when the token stops being accepted.
-    assert principal_from_claims(claims, "org", "role", Role.VIEWER, leeway=30).expires_at == \
-        datetime.fromtimestamp(2_000_000_030, UTC)
+    assert principal_from_claims(claims, "org", "role", Role.VIEWER, leeway=30).expires_at == datetime.fromtimestamp(
+        2_000_000_030, UTC
+    )
     assert principal_from_claims({**claims, "exp": None}, "org", "role", Role.VIEWER).expires_at is None
     assert principal_from_claims({**claims, "exp": 10**15}, "org", "role", Role.VIEWER).expires_at is None
 

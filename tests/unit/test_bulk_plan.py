@@ -6,14 +6,13 @@ import copy
 import random
 
 import pytest
+from ledger_world import NOW, L, NewItem, at, bakery, cmd
 
-from ledger_world import NOW, L, at, bakery, cmd
 from tracegraph.domain.bulk import BulkPlanner
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, Source
 from tracegraph.domain.ledger import plan_batch
 from tracegraph.domain.models import ItemKind
-from ledger_world import NewItem
 
 
 def stream(n: int, seed: int = 5) -> list[EventCommand]:
@@ -26,25 +25,51 @@ def stream(n: int, seed: int = 5) -> list[EventCommand]:
         roll = rng.random()
         if roll < 0.3:
             lot = f"L{k}"
-            out.append(cmd("RECEIVE", id=f"e{k}", event_time=at(k), location_id="WH",
-                           new_items=[NewItem(id=lot, material_id="FLOUR")], outputs=[L(lot, 50)]))
+            out.append(
+                cmd(
+                    "RECEIVE",
+                    id=f"e{k}",
+                    event_time=at(k),
+                    location_id="WH",
+                    new_items=[NewItem(id=lot, material_id="FLOUR")],
+                    outputs=[L(lot, 50)],
+                )
+            )
             lots.append(lot)
             received.append(lot)
         elif roll < 0.5:
             src = rng.choice(received)
             parts = [f"L{k}-{j}" for j in range(2)]
-            out.append(cmd("SPLIT", id=f"e{k}", event_time=at(k), location_id="WH", inputs=[L(src, 2)],
-                           new_items=[NewItem(id=p, material_id="FLOUR", kind=ItemKind.SUBLOT, parent_id=src)
-                                      for p in parts], outputs=[L(p, 1) for p in parts]))
+            out.append(
+                cmd(
+                    "SPLIT",
+                    id=f"e{k}",
+                    event_time=at(k),
+                    location_id="WH",
+                    inputs=[L(src, 2)],
+                    new_items=[NewItem(id=p, material_id="FLOUR", kind=ItemKind.SUBLOT, parent_id=src) for p in parts],
+                    outputs=[L(p, 1) for p in parts],
+                )
+            )
             lots += parts
         elif roll < 0.8:
             ins = [*rng.sample(received, k=2), *([lots.pop()] if lots[-1] not in received else [])]
-            out.append(cmd("PRODUCE", id=f"e{k}", event_time=at(k), location_id="WH",
-                           inputs=[L(i, 0.5) for i in ins], new_items=[NewItem(id=f"D{k}", material_id="DOUGH")],
-                           outputs=[L(f"D{k}")]))
+            out.append(
+                cmd(
+                    "PRODUCE",
+                    id=f"e{k}",
+                    event_time=at(k),
+                    location_id="WH",
+                    inputs=[L(i, 0.5) for i in ins],
+                    new_items=[NewItem(id=f"D{k}", material_id="DOUGH")],
+                    outputs=[L(f"D{k}")],
+                )
+            )
             lots.append(f"D{k}")
         else:
-            out.append(cmd("SHIP", id=f"e{k}", event_time=at(k), location_id="WH", inputs=[L(rng.choice(received), 0.1)]))
+            out.append(
+                cmd("SHIP", id=f"e{k}", event_time=at(k), location_id="WH", inputs=[L(rng.choice(received), 0.1)])
+            )
     return out
 
 

@@ -17,9 +17,14 @@ from tracegraph.store.port import BalanceFilter
 
 
 def _receive(n: int, qty: float = 10) -> EventCommand:
-    return EventCommand(type=EventType.RECEIVE, id=f"r{n}", event_time=datetime(2025, 1, 1, tzinfo=UTC),
-                        location_id="WH", new_items=[NewItem(id=f"LOT-{n}", material_id="FLOUR")],
-                        outputs=[Line(item_id=f"LOT-{n}", quantity=qty)])
+    return EventCommand(
+        type=EventType.RECEIVE,
+        id=f"r{n}",
+        event_time=datetime(2025, 1, 1, tzinfo=UTC),
+        location_id="WH",
+        new_items=[NewItem(id=f"LOT-{n}", material_id="FLOUR")],
+        outputs=[Line(item_id=f"LOT-{n}", quantity=qty)],
+    )
 
 
 async def _prepare(data: Path) -> None:

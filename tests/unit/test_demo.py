@@ -14,7 +14,7 @@ import pytest_asyncio
 from tracegraph.demo import BIKES, FRAMES, demo_commands, load_demo, sscc
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventType
-from tracegraph.domain.models import Status, VIRTUAL_LOCATIONS, VirtualKind
+from tracegraph.domain.models import VIRTUAL_LOCATIONS, Status, VirtualKind
 from tracegraph.services.ledger import Ledger
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import BalanceFilter, Direction, ItemFilter
@@ -54,6 +54,7 @@ async def reached(ledger: Ledger, root: str, direction: Direction) -> set[str]:
 
 # -- the whole ---------------------------------------------------------------------------------
 
+
 async def test_the_ledger_checks_clean(demo: Loaded) -> None:
     report = await demo.ledger.check()
     assert report.ok, (report.imbalances, report.dangling)
@@ -81,12 +82,24 @@ async def test_the_commands_are_deterministic_and_in_time_order() -> None:
     assert times[-1] - times[0] >= timedelta(days=10)
     assert all(c.recorded_by and c.biz_step for c in first)
     assert set(Counter(c.type for c in first)) >= {
-        EventType.RECEIVE, EventType.ISSUE, EventType.PRODUCE, EventType.SPLIT, EventType.MERGE, EventType.PACK,
-        EventType.UNPACK, EventType.MOVE, EventType.SHIP, EventType.ADJUST, EventType.SCRAP, EventType.RECLASSIFY,
-        EventType.CHARACTERISTICS}
+        EventType.RECEIVE,
+        EventType.ISSUE,
+        EventType.PRODUCE,
+        EventType.SPLIT,
+        EventType.MERGE,
+        EventType.PACK,
+        EventType.UNPACK,
+        EventType.MOVE,
+        EventType.SHIP,
+        EventType.ADJUST,
+        EventType.SCRAP,
+        EventType.RECLASSIFY,
+        EventType.CHARACTERISTICS,
+    }
 
 
 # -- the bakery --------------------------------------------------------------------------------
+
 
 async def test_forward_from_the_first_flour_lot_reaches_bread_trays_and_pallets(demo: Loaded) -> None:
     forward = await reached(demo.ledger, "LOT-FLOUR-0001", Direction.FORWARD)
@@ -99,8 +112,14 @@ async def test_forward_from_the_first_flour_lot_reaches_bread_trays_and_pallets(
 
 async def test_backward_from_a_tray_reaches_every_ingredient_lot(demo: Loaded) -> None:
     backward = await reached(demo.ledger, "LOT-BRIOCHE-240313-T01", Direction.BACKWARD)
-    assert {"LOT-BRIOCHE-240313", "BATCH-DOUGH-240313-M1", "LOT-FLOUR-0001", "LOT-FLOUR-0002",
-            "LOT-BUTTER-0001", "LOT-SUGAR-0001"} <= backward
+    assert {
+        "LOT-BRIOCHE-240313",
+        "BATCH-DOUGH-240313-M1",
+        "LOT-FLOUR-0001",
+        "LOT-FLOUR-0002",
+        "LOT-BUTTER-0001",
+        "LOT-SUGAR-0001",
+    } <= backward
     assert "LOT-BUTTER-0002" not in backward  # the held lot was never used
 
 
@@ -128,6 +147,7 @@ async def test_units_status_and_expiry_of_the_bakery_lots(demo: Loaded) -> None:
 
 
 # -- the bicycle plant -------------------------------------------------------------------------
+
 
 async def test_backward_from_a_bicycle_reaches_its_frame_and_wheels(demo: Loaded) -> None:
     assert await reached(demo.ledger, BIKES[0], Direction.BACKWARD) == {FRAMES[0], "WHL-26-2402A"}
@@ -158,11 +178,21 @@ async def test_scrap_and_inventory_loss(demo: Loaded) -> None:
 
 # -- the powder line ---------------------------------------------------------------------------
 
+
 async def test_reused_powder_makes_a_diamond(demo: Loaded) -> None:
     trace = await demo.ledger.trace("LOT-TI64-V0001", Direction.FORWARD)
     forward = set(trace.items)
-    assert {"BATCH-TI64-0001", "BATCH-TI64-0002", "BATCH-TI64-0003", "BATCH-TI64-0004", "BATCH-TI64-0005",
-            "BATCH-TI64-0006", "BRKT-A7-0001", "BRKT-A7-0010", "BIN-07"} <= forward
+    assert {
+        "BATCH-TI64-0001",
+        "BATCH-TI64-0002",
+        "BATCH-TI64-0003",
+        "BATCH-TI64-0004",
+        "BATCH-TI64-0005",
+        "BATCH-TI64-0006",
+        "BRKT-A7-0001",
+        "BRKT-A7-0010",
+        "BIN-07",
+    } <= forward
     # Both routes into the blend are recorded, and the walk visits it once.
     assert {("BATCH-TI64-0003", "BATCH-TI64-0005"), ("BATCH-TI64-0004", "BATCH-TI64-0005")} <= set(trace.edges)
     assert len(trace.items) == len(forward)
@@ -175,5 +205,10 @@ async def test_the_permanent_bin_held_every_batch_of_the_loop(demo: Loaded) -> N
     bin_ = (await demo.ledger.items(["BIN-07"]))["BIN-07"]
     assert bin_.container_type is not None and bin_.container_type.value == "PERMANENT"
     assert await reached(demo.ledger, "BIN-07", Direction.BACKWARD) >= {
-        "BATCH-TI64-0002", "BATCH-TI64-0003", "BATCH-TI64-0005", "BATCH-TI64-0006", "LOT-TI64-V0001"}
+        "BATCH-TI64-0002",
+        "BATCH-TI64-0003",
+        "BATCH-TI64-0005",
+        "BATCH-TI64-0006",
+        "LOT-TI64-V0001",
+    }
     assert await stock(demo.ledger, "CUST/ORBITAL-TLS") == {f"BRKT-A7-{n:04d}": 1.0 for n in (1, 2, 3)}

@@ -6,12 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from tracegraph.domain.errors import DomainError
-from tracegraph.domain.events import FindingKind, Source
-from tracegraph.domain.ledger import event_id_for, keys_for
-from tracegraph.domain.models import ItemKind, LocationKind, Status
-
 from ledger_world import (
     CUSTOMER,
     PRODUCTION,
@@ -24,6 +18,11 @@ from ledger_world import (
     cmd,
 )
 
+from tracegraph.domain.errors import DomainError
+from tracegraph.domain.events import FindingKind, Source
+from tracegraph.domain.ledger import event_id_for, keys_for
+from tracegraph.domain.models import ItemKind, LocationKind, Status
+
 FACT = Source.FACT
 
 
@@ -33,16 +32,31 @@ def kinds(entry) -> list[FindingKind]:  # noqa: ANN001
 
 def test_an_unknown_lot_consumed_comes_from_the_unknown_origin() -> None:
     w = bakery()
-    entry = w.plan(cmd("PRODUCE", id="f1", location_id="MIX", inputs=[L("urn:epc:class:lgtin:4012345.011111.44", 5,
-                                                                          "KGM")],
-                       outputs=[L("urn:epc:class:lgtin:4012345.022222.7", 2, "KGM")]), FACT)
+    entry = w.plan(
+        cmd(
+            "PRODUCE",
+            id="f1",
+            location_id="MIX",
+            inputs=[L("urn:epc:class:lgtin:4012345.011111.44", 5, "KGM")],
+            outputs=[L("urn:epc:class:lgtin:4012345.022222.7", 2, "KGM")],
+        ),
+        FACT,
+    )
     lot_in, lot_out = "urn:epc:class:lgtin:4012345.011111.44", "urn:epc:class:lgtin:4012345.022222.7"
     assert kinds(entry) == [FindingKind.UNKNOWN_ORIGIN]
     [finding] = entry.findings
-    assert (finding.id, finding.event_id, finding.item_id, finding.location_id, finding.quantity) \
-        == ("f1#0", "f1", lot_in, "MIX", 5.0)
+    assert (finding.id, finding.event_id, finding.item_id, finding.location_id, finding.quantity) == (
+        "f1#0",
+        "f1",
+        lot_in,
+        "MIX",
+        5.0,
+    )
     assert {(m.item_id, m.from_location_id, m.to_location_id, m.quantity) for m in entry.event.moves} == {
-        (lot_in, UNKNOWN_ORIGIN, "MIX", 5.0), (lot_in, "MIX", PRODUCTION, 5.0), (lot_out, PRODUCTION, "MIX", 2.0)}
+        (lot_in, UNKNOWN_ORIGIN, "MIX", 5.0),
+        (lot_in, "MIX", PRODUCTION, 5.0),
+        (lot_out, PRODUCTION, "MIX", 2.0),
+    }
     created = {i.id: i for i in entry.new_items}
     assert not created[lot_in].origin_known and created[lot_in].unit == "KG" and created[lot_in].material_id is None
     assert created[lot_out].origin_known  # made here: its origin is this event
@@ -51,10 +65,10 @@ def test_an_unknown_lot_consumed_comes_from_the_unknown_origin() -> None:
 
 def test_a_fact_at_an_unknown_location_creates_it() -> None:
     w = bakery()
-    entry = w.plan(cmd("RECEIVE", location_id="urn:epc:id:sgln:0614141.00777.0",
-                       outputs=[L("LOT-X", 3, "EA")]), FACT)
-    assert [(loc.id, loc.kind) for loc in entry.new_locations] == [("urn:epc:id:sgln:0614141.00777.0",
-                                                                     LocationKind.LOCATION)]
+    entry = w.plan(cmd("RECEIVE", location_id="urn:epc:id:sgln:0614141.00777.0", outputs=[L("LOT-X", 3, "EA")]), FACT)
+    assert [(loc.id, loc.kind) for loc in entry.new_locations] == [
+        ("urn:epc:id:sgln:0614141.00777.0", LocationKind.LOCATION)
+    ]
     assert entry.findings == []
 
 
@@ -63,8 +77,7 @@ def test_negative_on_hand_is_a_finding_and_the_move_is_kept() -> None:
     entry = w.plan(cmd("SHIP", id="f2", location_id="WH", inputs=[L("FL-1", 1200)]), FACT)
     assert kinds(entry) == [FindingKind.NEGATIVE_ON_HAND]
     assert entry.findings[0].quantity == pytest.approx(200.0)
-    assert [(m.from_location_id, m.to_location_id, m.quantity) for m in entry.event.moves] \
-        == [("WH", CUSTOMER, 1200.0)]
+    assert [(m.from_location_id, m.to_location_id, m.quantity) for m in entry.event.moves] == [("WH", CUSTOMER, 1200.0)]
     assert_balanced(entry)
 
 
@@ -73,16 +86,18 @@ def test_a_held_lot_shipped_is_a_status_violation() -> None:
     w.lot("FL-H", "FLOUR", 100, "WH", status=Status.HOLD)
     entry = w.plan(cmd("SHIP", location_id="WH", inputs=[L("FL-H", 10)]), FACT)
     assert kinds(entry) == [FindingKind.STATUS_VIOLATION]
-    entry = w.plan(cmd("ISSUE", location_id="MIX", inputs=[L("FL-H", 10, location_id="WH")],
-                       outputs=[L("BATCH-F", 10)]), FACT)
+    entry = w.plan(
+        cmd("ISSUE", location_id="MIX", inputs=[L("FL-H", 10, location_id="WH")], outputs=[L("BATCH-F", 10)]), FACT
+    )
     assert kinds(entry) == [FindingKind.STATUS_VIOLATION]
 
 
 def test_consumption_before_the_first_event_is_a_finding() -> None:
     w = bakery()
     w.lot("FL-2", "FLOUR", 100, "WH", first=at(120))
-    entry = w.plan(cmd("PRODUCE", event_time=at(60), location_id="WH", inputs=[L("FL-2", 10)],
-                       outputs=[L("DOUGH-F", 10)]), FACT)
+    entry = w.plan(
+        cmd("PRODUCE", event_time=at(60), location_id="WH", inputs=[L("FL-2", 10)], outputs=[L("DOUGH-F", 10)]), FACT
+    )
     assert kinds(entry) == [FindingKind.CONSUMED_BEFORE_RECEIPT]
     # The earlier event is now the item's first.
     assert {i.id: i.first_event_time for i in entry.updated_items}["FL-2"] == at(60)
@@ -98,9 +113,15 @@ def test_a_unit_that_does_not_convert_is_kept_as_given() -> None:
 def test_a_duplicate_serial_in_a_fact_is_a_finding() -> None:
     w = bakery()
     w.item("FR-1", "FRAME", kind=ItemKind.SERIAL, lot_code="7")
-    entry = w.plan(cmd("RECEIVE", location_id="WH",
-                       new_items=[NewItem(id="FR-2", kind=ItemKind.SERIAL, material_id="FRAME", lot_code="7")],
-                       outputs=[L("FR-2")]), FACT)
+    entry = w.plan(
+        cmd(
+            "RECEIVE",
+            location_id="WH",
+            new_items=[NewItem(id="FR-2", kind=ItemKind.SERIAL, material_id="FRAME", lot_code="7")],
+            outputs=[L("FR-2")],
+        ),
+        FACT,
+    )
     assert kinds(entry) == [FindingKind.DUPLICATE_SERIAL]
     assert [i.id for i in entry.new_items] == ["FR-2"]
 
@@ -123,6 +144,7 @@ def test_a_fact_is_still_checked_for_form() -> None:
 
 
 # -- idempotency ------------------------------------------------------------------------------
+
 
 def test_an_event_recorded_before_is_a_duplicate() -> None:
     w = bakery()
@@ -152,5 +174,6 @@ def test_event_id_for_is_stable() -> None:
     assert re.fullmatch(r"urn:uuid:tg-[0-9a-f]{32}", event_id_for(a))
     assert event_id_for(cmd("SHIP", id="urn:uuid:given")) == "urn:uuid:given"
     # Known value: a change to the digest would make old retries record twice.
-    assert event_id_for(cmd("MOVE", id=None, to_location_id="B", inputs=[L("X", 1)])) \
-        == event_id_for(cmd("MOVE", to_location_id="B", inputs=[L("X", 1.0)]))
+    assert event_id_for(cmd("MOVE", id=None, to_location_id="B", inputs=[L("X", 1)])) == event_id_for(
+        cmd("MOVE", to_location_id="B", inputs=[L("X", 1.0)])
+    )

@@ -25,15 +25,18 @@ def test_valid_identifiers(value: str) -> None:
     assert Organization(id=value, name="n").id == value
 
 
-@pytest.mark.parametrize(("value", "why", "code"), [
-    ("", "must not be empty", "invalid_identifier"),
-    ("LOT 1", "without spaces", "invalid_identifier"),
-    (" LOT1", "without spaces", "invalid_identifier"),
-    ("LOT1\t", "without spaces", "invalid_identifier"),
-    ("LOT\n1", "without spaces", "invalid_identifier"),
-    ("lötcode", "printable ASCII", "invalid_identifier"),
-    ("x" * (MAX_ID_LENGTH + 1), "at most", "string_too_long"),
-])
+@pytest.mark.parametrize(
+    ("value", "why", "code"),
+    [
+        ("", "must not be empty", "invalid_identifier"),
+        ("LOT 1", "without spaces", "invalid_identifier"),
+        (" LOT1", "without spaces", "invalid_identifier"),
+        ("LOT1\t", "without spaces", "invalid_identifier"),
+        ("LOT\n1", "without spaces", "invalid_identifier"),
+        ("lötcode", "printable ASCII", "invalid_identifier"),
+        ("x" * (MAX_ID_LENGTH + 1), "at most", "string_too_long"),
+    ],
+)
 def test_invalid_identifiers_are_refused_with_a_reason(value: str, why: str, code: str) -> None:
     with pytest.raises(ValidationError) as info:
         Line(item_id=value)

@@ -7,13 +7,12 @@ from collections import defaultdict
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_world import L, NewItem, World, assert_balanced, at, cmd
 
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, EventType
 from tracegraph.domain.ledger import advance
 from tracegraph.domain.models import ContainerType, ItemKind, Status, may_issue, may_ship
-
-from ledger_world import L, NewItem, World, assert_balanced, at, cmd
 
 REAL = ["A", "B", "C"]
 STATUSES = list(Status)
@@ -45,9 +44,11 @@ class Run:
 
     def on_hand(self, allowed=lambda item: True) -> list[tuple[str, str, float]]:  # noqa: ANN001
         s = self.w.state
-        return sorted((i, loc, q) for (i, loc), q in s.balances.items()
-                      if loc in REAL and q > 1e-6 and s.items[i].kind is not ItemKind.CONTAINER
-                      and allowed(s.items[i]))
+        return sorted(
+            (i, loc, q)
+            for (i, loc), q in s.balances.items()
+            if loc in REAL and q > 1e-6 and s.items[i].kind is not ItemKind.CONTAINER and allowed(s.items[i])
+        )
 
     def part(self, quantity: float, serial: bool) -> float:
         """A share of what is on hand: all of it, or 1..99 %."""
@@ -61,14 +62,22 @@ class Run:
     def receive(self, t: int) -> EventCommand:
         if self.draw(st.booleans()):
             item = self.new_id("FR")
-            return cmd("RECEIVE", event_time=at(t), location_id=self.draw(st.sampled_from(REAL)),
-                       new_items=[NewItem(id=item, kind=ItemKind.SERIAL, material_id="FRAME")], outputs=[L(item)])
+            return cmd(
+                "RECEIVE",
+                event_time=at(t),
+                location_id=self.draw(st.sampled_from(REAL)),
+                new_items=[NewItem(id=item, kind=ItemKind.SERIAL, material_id="FRAME")],
+                outputs=[L(item)],
+            )
         item = self.new_id("LOT")
         unit = self.draw(st.sampled_from([None, "BAG", "G"]))
-        return cmd("RECEIVE", event_time=at(t), location_id=self.draw(st.sampled_from(REAL)),
-                   new_items=[NewItem(id=item, material_id="FLOUR",
-                                      status=self.draw(st.sampled_from(STATUSES)))],
-                   outputs=[L(item, float(self.draw(st.integers(1, 5000))), unit)])
+        return cmd(
+            "RECEIVE",
+            event_time=at(t),
+            location_id=self.draw(st.sampled_from(REAL)),
+            new_items=[NewItem(id=item, material_id="FLOUR", status=self.draw(st.sampled_from(STATUSES)))],
+            outputs=[L(item, float(self.draw(st.integers(1, 5000))), unit)],
+        )
 
     def send(self, t: int, kind: str) -> EventCommand | None:
         stock = self.on_hand(lambda i: may_ship(i.status) if kind == "SHIP" else True)
@@ -87,32 +96,48 @@ class Run:
         if not stock:
             return None
         count = 1 if kind == "SPLIT" else self.draw(st.integers(1, min(3, len(stock))))
-        picked = self.draw(st.lists(st.sampled_from(stock), min_size=count, max_size=count,
-                                    unique_by=lambda x: (x[0], x[1])))
-        inputs = [L(i, self.part(q, self.w.state.items[i].kind is ItemKind.SERIAL), location_id=loc)
-                  for i, loc, q in picked]
+        picked = self.draw(
+            st.lists(st.sampled_from(stock), min_size=count, max_size=count, unique_by=lambda x: (x[0], x[1]))
+        )
+        inputs = [
+            L(i, self.part(q, self.w.state.items[i].kind is ItemKind.SERIAL), location_id=loc) for i, loc, q in picked
+        ]
         outputs_n = 1 if kind in ("ISSUE", "MERGE") else self.draw(st.integers(1, 3))
         new = [self.new_id("OUT") for _ in range(outputs_n)]
         material = self.draw(st.sampled_from(["FLOUR", "BREAD"]))
-        outputs = [L(o, float(self.draw(st.integers(1, 500))), location_id=self.draw(st.sampled_from(REAL)))
-                   for o in new]
-        return cmd(kind, event_time=at(t), location_id=picked[0][1],
-                   new_items=[NewItem(id=o, kind=ItemKind.BATCH, material_id=material) for o in new],
-                   inputs=inputs, outputs=outputs)
+        outputs = [
+            L(o, float(self.draw(st.integers(1, 500))), location_id=self.draw(st.sampled_from(REAL))) for o in new
+        ]
+        return cmd(
+            kind,
+            event_time=at(t),
+            location_id=picked[0][1],
+            new_items=[NewItem(id=o, kind=ItemKind.BATCH, material_id=material) for o in new],
+            inputs=inputs,
+            outputs=outputs,
+        )
 
     def adjust(self, t: int) -> EventCommand | None:
         items = [i for i, item in self.w.state.items.items() if item.kind is ItemKind.LOT]
         if not items:
             return None
-        return cmd("ADJUST", event_time=at(t), location_id=self.draw(st.sampled_from(REAL)),
-                   inputs=[L(self.draw(st.sampled_from(sorted(items))), float(self.draw(st.integers(0, 3000))))])
+        return cmd(
+            "ADJUST",
+            event_time=at(t),
+            location_id=self.draw(st.sampled_from(REAL)),
+            inputs=[L(self.draw(st.sampled_from(sorted(items))), float(self.draw(st.integers(0, 3000))))],
+        )
 
     def reclassify(self, t: int) -> EventCommand | None:
         items = sorted(i for i, item in self.w.state.items.items() if item.kind is not ItemKind.CONTAINER)
         if not items:
             return None
-        return cmd("RECLASSIFY", event_time=at(t), status=self.draw(st.sampled_from(STATUSES)),
-                   inputs=[L(self.draw(st.sampled_from(items)))])
+        return cmd(
+            "RECLASSIFY",
+            event_time=at(t),
+            status=self.draw(st.sampled_from(STATUSES)),
+            inputs=[L(self.draw(st.sampled_from(items)))],
+        )
 
     def pack(self, t: int) -> EventCommand | None:
         stock = self.on_hand()
@@ -120,36 +145,70 @@ class Run:
             return None
         item, loc, q = self.draw(st.sampled_from(stock))
         box = self.new_id("SSCC")
-        return cmd("PACK", event_time=at(t), location_id=loc, container_id=box,
-                   new_items=[NewItem(id=box, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
-                   inputs=[L(item, q)])
+        return cmd(
+            "PACK",
+            event_time=at(t),
+            location_id=loc,
+            container_id=box,
+            new_items=[NewItem(id=box, kind=ItemKind.CONTAINER, container_type=ContainerType.LOGISTIC)],
+            inputs=[L(item, q)],
+        )
 
     def ret(self, t: int) -> EventCommand | None:
         shipped = sorted({i for (i, loc), q in self.w.state.balances.items() if loc == "virtual:customer" and q > 0})
         if not shipped:
             return None
-        return cmd("RETURN", event_time=at(t), location_id=self.draw(st.sampled_from(REAL)),
-                   outputs=[L(self.draw(st.sampled_from(shipped)), 1.0)])
+        return cmd(
+            "RETURN",
+            event_time=at(t),
+            location_id=self.draw(st.sampled_from(REAL)),
+            outputs=[L(self.draw(st.sampled_from(shipped)), 1.0)],
+        )
 
     def correction(self, t: int) -> EventCommand | None:
-        open_ = [e for e in self.events if e not in self.w.state.reversed_ids
-                 and self.w.state.events[e].type is not EventType.CORRECTION]
+        open_ = [
+            e
+            for e in self.events
+            if e not in self.w.state.reversed_ids and self.w.state.events[e].type is not EventType.CORRECTION
+        ]
         if not open_:
             return None
         return cmd("CORRECTION", event_time=at(t), reverses=self.draw(st.sampled_from(open_)))
 
     def step(self, t: int) -> EventCommand | None:
-        kind = self.draw(st.sampled_from(["RECEIVE", "RECEIVE", "MOVE", "SHIP", "SCRAP", "ISSUE", "PRODUCE",
-                                          "SPLIT", "MERGE", "ADJUST", "RECLASSIFY", "PACK", "RETURN",
-                                          "CORRECTION"]))
+        kind = self.draw(
+            st.sampled_from(
+                [
+                    "RECEIVE",
+                    "RECEIVE",
+                    "MOVE",
+                    "SHIP",
+                    "SCRAP",
+                    "ISSUE",
+                    "PRODUCE",
+                    "SPLIT",
+                    "MERGE",
+                    "ADJUST",
+                    "RECLASSIFY",
+                    "PACK",
+                    "RETURN",
+                    "CORRECTION",
+                ]
+            )
+        )
         if kind == "RECEIVE":
             return self.receive(t)
         if kind in ("MOVE", "SHIP", "SCRAP"):
             return self.send(t, kind)
         if kind in ("ISSUE", "PRODUCE", "SPLIT", "MERGE"):
             return self.transform(t, kind)
-        return {"ADJUST": self.adjust, "RECLASSIFY": self.reclassify, "PACK": self.pack, "RETURN": self.ret,
-                "CORRECTION": self.correction}[kind](t)
+        return {
+            "ADJUST": self.adjust,
+            "RECLASSIFY": self.reclassify,
+            "PACK": self.pack,
+            "RETURN": self.ret,
+            "CORRECTION": self.correction,
+        }[kind](t)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -48,10 +48,16 @@ def test_nested_lists_multiply_and_a_trace_counts_its_estimate() -> None:
 
 def test_fragments_count_where_spread_and_skipped_fields_do_not() -> None:
     plain = cost("{ items(first: 9) { nodes { id status } } }")
-    assert cost("query { ...A } fragment A on Query { items(first: 9) { nodes { ...B } } } "
-                "fragment B on Item { id ... on Item { status } }") == plain
-    assert cost("query($s: Boolean!) { viewer { role } items(first: 9) @skip(if: $s) { nodes { id } } }",
-                {"s": True}) == 2
+    assert (
+        cost(
+            "query { ...A } fragment A on Query { items(first: 9) { nodes { ...B } } } "
+            "fragment B on Item { id ... on Item { status } }"
+        )
+        == plain
+    )
+    assert (
+        cost("query($s: Boolean!) { viewer { role } items(first: 9) @skip(if: $s) { nodes { id } } }", {"s": True}) == 2
+    )
     assert cost("{ viewer { role } items(first: 9) @include(if: false) { nodes { id } } }") == 2
 
 

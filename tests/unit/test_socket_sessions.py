@@ -50,8 +50,14 @@ class Handler:
 
 
 def key(n: int, expires_at: datetime | None = None) -> ApiKey:
-    return ApiKey(id=f"key-{n}", hash=key_hash(f"tg_{n}"), organization_id="acme", role=Role.VIEWER,
-                  created_at=datetime.now(UTC), expires_at=expires_at)
+    return ApiKey(
+        id=f"key-{n}",
+        hash=key_hash(f"tg_{n}"),
+        organization_id="acme",
+        role=Role.VIEWER,
+        created_at=datetime.now(UTC),
+        expires_at=expires_at,
+    )
 
 
 def opened(sessions: SocketSessions, principal: Principal, generation: int | None = None) -> Handler:
@@ -74,8 +80,12 @@ async def test_a_revoked_key_ends_its_sessions_at_once_and_no_other() -> None:
 
 
 async def test_an_expiry_ends_the_session_on_time_and_a_closed_one_not_at_all() -> None:
-    auth = Auth(Store(key(1, datetime.now(UTC) + timedelta(seconds=0.1)),  # type: ignore[arg-type]
-                      key(2, datetime.now(UTC) + timedelta(seconds=0.1))))
+    auth = Auth(
+        Store(
+            key(1, datetime.now(UTC) + timedelta(seconds=0.1)),  # type: ignore[arg-type]
+            key(2, datetime.now(UTC) + timedelta(seconds=0.1)),
+        )
+    )
     sessions = SocketSessions(auth)
     soon = opened(sessions, await auth.identify("tg_1"))
     gone = opened(sessions, await auth.identify("tg_2"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ledger_world import L, NewItem, bakery, cmd
+
 from tracegraph.domain.events import LinkKind
 from tracegraph.domain.models import ContainerType, ItemKind, VirtualKind
 from tracegraph.domain.trace import (
@@ -14,8 +16,6 @@ from tracegraph.domain.trace import (
     fate,
     mass_balance,
 )
-
-from ledger_world import L, NewItem, bakery, cmd
 
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
 
@@ -29,6 +29,7 @@ def link(s: str, t: str, q: float | None = None, kind: LinkKind = LinkKind.CONSU
 
 
 # -- windows -----------------------------------------------------------------------------------
+
 
 def test_window_by_event_time_and_as_of_recorded_time() -> None:
     x = link("A", "B", 1, event_time=h(5), recorded_at=h(6))
@@ -44,6 +45,7 @@ def test_window_by_event_time_and_as_of_recorded_time() -> None:
 
 # -- contact through a permanent container ---------------------------------------------------
 
+
 def tank_history(clean_at: float | None) -> list:  # noqa: ANN401
     """L1 in the tank from 0 to 2, L2 from 3 to 4, cleaning at `clean_at`, L3 from 5 on."""
     w = bakery()
@@ -51,8 +53,13 @@ def tank_history(clean_at: float | None) -> list:  # noqa: ANN401
     for lot in ("L1", "L2", "L3"):
         w.lot(lot, "BUTTER", 10, "WH")
     events = []
-    steps: list[tuple[float, str, str]] = [(0, "PACK", "L1"), (2, "UNPACK", "L1"), (3, "PACK", "L2"),
-                                           (4, "UNPACK", "L2"), (5, "PACK", "L3")]
+    steps: list[tuple[float, str, str]] = [
+        (0, "PACK", "L1"),
+        (2, "UNPACK", "L1"),
+        (3, "PACK", "L2"),
+        (4, "UNPACK", "L2"),
+        (5, "PACK", "L3"),
+    ]
     if clean_at is not None:
         steps.append((clean_at, "CLEAN", ""))
     for t, kind, lot in sorted(steps):
@@ -79,13 +86,22 @@ def test_contact_never_reaches_earlier_occupants_forward() -> None:
 
 # -- fates and mass balance, computed by hand ---------------------------------------------------
 
+
 def test_fate_of_a_lot_from_its_events() -> None:
     w = bakery()
     w.location("CUST", partner_id=None)
-    e1 = w.apply(cmd("RECEIVE", location_id="WH", new_items=[NewItem(id="FL-9", material_id="FLOUR")],
-                     outputs=[L("FL-9", 100)])).event
-    e2 = w.apply(cmd("ISSUE", location_id="WH", new_items=[NewItem(id="DB-9", material_id="DOUGH")],
-                     inputs=[L("FL-9", 60)], outputs=[L("DB-9")])).event
+    e1 = w.apply(
+        cmd("RECEIVE", location_id="WH", new_items=[NewItem(id="FL-9", material_id="FLOUR")], outputs=[L("FL-9", 100)])
+    ).event
+    e2 = w.apply(
+        cmd(
+            "ISSUE",
+            location_id="WH",
+            new_items=[NewItem(id="DB-9", material_id="DOUGH")],
+            inputs=[L("FL-9", 60)],
+            outputs=[L("DB-9")],
+        )
+    ).event
     e3 = w.apply(cmd("SCRAP", inputs=[L("FL-9", 5, location_id="WH")])).event
     e4 = w.apply(cmd("SHIP", inputs=[L("FL-9", 15, location_id="WH")])).event
     f = fate("FL-9", [e1, e2, e3, e4], on_hand=20)
@@ -113,8 +129,7 @@ def test_forward_mass_balance_through_a_diamond() -> None:
 
 def test_forward_mass_balance_reports_unrecorded_fate_and_unknown_origin() -> None:
     links = [link("R", "A", 50), link("R", "X", 50)]
-    fates = {"R": Fate(created=100, consumed=100), "A": Fate(created=50, on_hand=30),
-             "X": Fate(created=0, consumed=0)}
+    fates = {"R": Fate(created=100, consumed=100), "A": Fate(created=50, on_hand=30), "X": Fate(created=0, consumed=0)}
     mb = mass_balance("R", "FORWARD", ["R", "A", "X"], links, fates)
     assert abs(mb.accounted - 0.3) < 1e-9
     kinds = {(g.item_id, g.kind) for g in mb.gaps}
@@ -148,8 +163,9 @@ def test_packed_and_contact_links_carry_no_quantity() -> None:
 def test_a_shipment_to_a_partners_virtual_location_has_left() -> None:
     w = bakery()
     w.location("SHOP-7", virtual=VirtualKind.CUSTOMER)
-    e1 = w.apply(cmd("RECEIVE", location_id="WH", new_items=[NewItem(id="FL-8", material_id="FLOUR")],
-                     outputs=[L("FL-8", 50)])).event
+    e1 = w.apply(
+        cmd("RECEIVE", location_id="WH", new_items=[NewItem(id="FL-8", material_id="FLOUR")], outputs=[L("FL-8", 50)])
+    ).event
     e2 = w.apply(cmd("SHIP", to_location_id="SHOP-7", inputs=[L("FL-8", 20, location_id="WH")])).event
     e3 = w.apply(cmd("RETURN", from_location_id="SHOP-7", location_id="WH", outputs=[L("FL-8", 5)])).event
     f = fate("FL-8", [e1, e2, e3], on_hand=35, virtual={"SHOP-7"})

@@ -9,11 +9,27 @@ from tracegraph.domain.models import Material
 from tracegraph.domain.units import conversion_factor, is_standard, normalize_unit
 
 
-@pytest.mark.parametrize(("alias", "unit"), [
-    ("KGM", "KG"), ("GRM", "G"), ("TNE", "T"), ("LBR", "LB"), ("LTR", "L"), ("MLT", "ML"),
-    ("MTQ", "M3"), ("MTR", "M"), ("MTK", "M2"), ("H87", "EA"), ("C62", "EA"), ("PCE", "EA"),
-    ("kgm", "KG"), (" h87 ", "EA"), ("each", "EA"), ("kg", "KG"),
-])
+@pytest.mark.parametrize(
+    ("alias", "unit"),
+    [
+        ("KGM", "KG"),
+        ("GRM", "G"),
+        ("TNE", "T"),
+        ("LBR", "LB"),
+        ("LTR", "L"),
+        ("MLT", "ML"),
+        ("MTQ", "M3"),
+        ("MTR", "M"),
+        ("MTK", "M2"),
+        ("H87", "EA"),
+        ("C62", "EA"),
+        ("PCE", "EA"),
+        ("kgm", "KG"),
+        (" h87 ", "EA"),
+        ("each", "EA"),
+        ("kg", "KG"),
+    ],
+)
 def test_uncefact_codes_and_spellings_normalise(alias: str, unit: str) -> None:
     assert normalize_unit(alias) == unit
     assert is_standard(alias)
@@ -24,25 +40,29 @@ def test_unknown_units_are_kept_upper_case_and_not_standard() -> None:
     assert not is_standard("CASE")
 
 
-@pytest.mark.parametrize(("unit", "base", "factor"), [
-    ("KG", "KG", 1.0),
-    ("G", "KG", 0.001),
-    ("KG", "G", 1000.0),
-    ("T", "KG", 1000.0),
-    ("LB", "KG", 0.45359237),
-    ("GRM", "KGM", 0.001),
-    ("ML", "L", 0.001),
-    ("GAL", "L", 3.785411784),
-    ("MM", "M", 0.001),
-    ("H87", "EA", 1.0),
-    ("PCE", "C62", 1.0),
-])
+@pytest.mark.parametrize(
+    ("unit", "base", "factor"),
+    [
+        ("KG", "KG", 1.0),
+        ("G", "KG", 0.001),
+        ("KG", "G", 1000.0),
+        ("T", "KG", 1000.0),
+        ("LB", "KG", 0.45359237),
+        ("GRM", "KGM", 0.001),
+        ("ML", "L", 0.001),
+        ("GAL", "L", 3.785411784),
+        ("MM", "M", 0.001),
+        ("H87", "EA", 1.0),
+        ("PCE", "C62", 1.0),
+    ],
+)
 def test_standard_conversions_within_a_dimension(unit: str, base: str, factor: float) -> None:
     assert conversion_factor(unit, base) == pytest.approx(factor)
 
 
-@pytest.mark.parametrize(("unit", "base"), [("KG", "L"), ("EA", "KG"), ("M", "M2"), ("CASE", "KG"),
-                                            ("KG", "CASE"), ("FOO", "BAR")])
+@pytest.mark.parametrize(
+    ("unit", "base"), [("KG", "L"), ("EA", "KG"), ("M", "M2"), ("CASE", "KG"), ("KG", "CASE"), ("FOO", "BAR")]
+)
 def test_no_conversion_across_dimensions_or_for_unknown_units(unit: str, base: str) -> None:
     assert conversion_factor(unit, base) is None
 

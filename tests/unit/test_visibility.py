@@ -11,10 +11,20 @@ T = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def event(org: str | None, items: list[str], partner: str | None = None, **extra: object) -> EventRecord:
-    return EventRecord(id=f"e-{org}-{len(items)}", type=EventType.PRODUCE, source=Source.COMMAND, event_time=T,
-                       recorded_at=T, organization_id=org, partner_id=partner, item_ids=items,
-                       command=EventCommand(type=EventType.PRODUCE, inputs=[Line(item_id=i) for i in items],
-                                            extensions={"epcList": items}), **extra)
+    return EventRecord(
+        id=f"e-{org}-{len(items)}",
+        type=EventType.PRODUCE,
+        source=Source.COMMAND,
+        event_time=T,
+        recorded_at=T,
+        organization_id=org,
+        partner_id=partner,
+        item_ids=items,
+        command=EventCommand(
+            type=EventType.PRODUCE, inputs=[Line(item_id=i) for i in items], extensions={"epcList": items}
+        ),
+        **extra,
+    )
 
 
 def test_own_items_are_visible_and_foreign_ones_are_not() -> None:
@@ -44,10 +54,15 @@ def test_events_visible_own_partner_or_touching_own_items() -> None:
 
 
 def test_redaction_keeps_only_visible_items_everywhere() -> None:
-    e = event("B", ["mine", "secret"],
-              moves=[Move(item_id="secret", from_location_id="X", to_location_id="Y", quantity=1),
-                     Move(item_id="mine", from_location_id="X", to_location_id="Y", quantity=1)],
-              links=[Link(source_id="secret", target_id="mine", kind=LinkKind.CONSUMED)])
+    e = event(
+        "B",
+        ["mine", "secret"],
+        moves=[
+            Move(item_id="secret", from_location_id="X", to_location_id="Y", quantity=1),
+            Move(item_id="mine", from_location_id="X", to_location_id="Y", quantity=1),
+        ],
+        links=[Link(source_id="secret", target_id="mine", kind=LinkKind.CONSUMED)],
+    )
     r = redact(e, {"mine"})
     assert r.item_ids == ["mine"] and [m.item_id for m in r.moves] == ["mine"] and r.links == []
     assert [x.item_id for x in r.command.inputs] == ["mine"] and r.command.extensions == {}

@@ -64,17 +64,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     print(f"visibility property: {len(w.cases)} genealogies, {sum(w.cases)} items")
 
 
-genealogies = st.integers(min_value=2, max_value=9).flatmap(lambda n: st.tuples(
-    st.lists(st.sampled_from(ORGS), min_size=n, max_size=n),  # owner of each item
-    st.lists(st.lists(st.integers(0, n - 1), max_size=3), min_size=n, max_size=n),  # parents (earlier ones)
-    st.lists(st.one_of(st.none(), st.sampled_from(ORGS)), min_size=n, max_size=n),  # shipped to a partner
-    st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(ORGS), st.sampled_from(list(ShareScope)))),
-             min_size=n, max_size=n),  # shared by its owner with an organization
-))
+genealogies = st.integers(min_value=2, max_value=9).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.sampled_from(ORGS), min_size=n, max_size=n),  # owner of each item
+        st.lists(st.lists(st.integers(0, n - 1), max_size=3), min_size=n, max_size=n),  # parents (earlier ones)
+        st.lists(st.one_of(st.none(), st.sampled_from(ORGS)), min_size=n, max_size=n),  # shipped to a partner
+        st.lists(
+            st.one_of(st.none(), st.tuples(st.sampled_from(ORGS), st.sampled_from(list(ShareScope)))),
+            min_size=n,
+            max_size=n,
+        ),  # shared by its owner with an organization
+    )
+)
 
 
-@settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
+@settings(
+    max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(genealogy=genealogies)
 def test_no_answer_holds_a_foreign_identifier(world: World, genealogy: tuple) -> None:
     owners, raw_parents, shipped, shares = genealogy
@@ -86,8 +92,15 @@ def test_no_answer_holds_a_foreign_identifier(world: World, genealogy: tuple) ->
     world.loop.run_until_complete(check(world.ledger, prefix, ids, owners, parents, shipped, shares))
 
 
-async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], parents: list[list[int]],
-                shipped: list[str | None], shares: list[tuple[str, ShareScope] | None]) -> None:
+async def check(
+    ledger: Ledger,
+    prefix: str,
+    ids: list[str],
+    owners: list[str],
+    parents: list[list[int]],
+    shipped: list[str | None],
+    shares: list[tuple[str, ShareScope] | None],
+) -> None:
     # Record it, each event with its owner's key. touched[e] = (event owner, partner, items).
     # A production consuming another organization's item is the admin's to record (an
     # organization may change only its own items and those shipped to it: test_write_property.py),
@@ -97,27 +110,45 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
         by = ADMIN
         eid = f"{prefix}-e{k:02d}x"
         if parents[k]:
-            cmd = EventCommand(type=EventType.PRODUCE, id=eid, location_id="WH", organization_id=owners[k],
-                               inputs=[Line(item_id=ids[p], quantity=1, location_id="WH") for p in parents[k]],
-                               new_items=[NewItem(id=item, material_id="M")],
-                               outputs=[Line(item_id=item, quantity=100)])
+            cmd = EventCommand(
+                type=EventType.PRODUCE,
+                id=eid,
+                location_id="WH",
+                organization_id=owners[k],
+                inputs=[Line(item_id=ids[p], quantity=1, location_id="WH") for p in parents[k]],
+                new_items=[NewItem(id=item, material_id="M")],
+                outputs=[Line(item_id=item, quantity=100)],
+            )
         else:
-            cmd = EventCommand(type=EventType.RECEIVE, id=eid, location_id="WH", organization_id=owners[k],
-                               new_items=[NewItem(id=item, material_id="M")], outputs=[Line(item_id=item, quantity=100)])
+            cmd = EventCommand(
+                type=EventType.RECEIVE,
+                id=eid,
+                location_id="WH",
+                organization_id=owners[k],
+                new_items=[NewItem(id=item, material_id="M")],
+                outputs=[Line(item_id=item, quantity=100)],
+            )
         await ledger.record(cmd, by=by)
         events[eid] = (owners[k], None, {item, *(ids[p] for p in parents[k])})
     for k, partner in enumerate(shipped):
         if partner is not None:
             eid = f"{prefix}-s{k:02d}x"
-            await ledger.record(EventCommand(type=EventType.SHIP, id=eid, partner_id=partner,
-                                             inputs=[Line(item_id=ids[k], quantity=1, location_id="WH")]),
-                                by=Principal(organization_id=owners[k], role=Role.OPERATOR))
+            await ledger.record(
+                EventCommand(
+                    type=EventType.SHIP,
+                    id=eid,
+                    partner_id=partner,
+                    inputs=[Line(item_id=ids[k], quantity=1, location_id="WH")],
+                ),
+                by=Principal(organization_id=owners[k], role=Role.OPERATOR),
+            )
             events[eid] = (owners[k], partner, {ids[k]})
 
     for k, shared in enumerate(shares):
         if shared is not None:
-            await share_item(ledger.store, Principal(organization_id=owners[k], role=Role.QUALITY), ids[k],
-                             shared[0], shared[1])
+            await share_item(
+                ledger.store, Principal(organization_id=owners[k], role=Role.QUALITY), ids[k], shared[0], shared[1]
+            )
 
     owner = dict(zip(ids, owners, strict=True))
     near: dict[str, set[str]] = {i: set() for i in ids}
@@ -161,10 +192,14 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
                 reach = {k} | (set() if sh[1] is ShareScope.ITEM else closure(k, sh[1] is ShareScope.UPSTREAM))
                 shared_with |= {ids[j] for j in reach if owners[j] == owners[k]}  # the sharer's own only
         handled = {i for (o, partner, items) in events.values() if org in (o, partner) for i in items}
-        expected = {i for i in ids if owner[i] == org or i in handled or i in shared_with
-                    or any(owner[n] == org for n in near[i])}
-        expected_events = {e for e, (o, partner, items) in events.items()
-                           if org in (o, partner) or any(owner[i] == org for i in items)}
+        expected = {
+            i
+            for i in ids
+            if owner[i] == org or i in handled or i in shared_with or any(owner[n] == org for n in near[i])
+        }
+        expected_events = {
+            e for e, (o, partner, items) in events.items() if org in (o, partner) or any(owner[i] == org for i in items)
+        }
         forbidden = [x for x in [*ids, *events] if x not in expected and x not in expected_events]
 
         vis = Visibility(ledger.store, Principal(organization_id=org, role=Role.VIEWER))
@@ -181,8 +216,14 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
                 seen, hidden = await vis.trace(full)
                 assert set(seen.items) <= expected
                 assert sum(hidden.values()) == len([i for i in full.items if i not in expected])
-                answers.append({"items": seen.items, "edges": seen.edges, "depth": seen.depth,
-                                "hidden": {str(k): v for k, v in hidden.items()}})
+                answers.append(
+                    {
+                        "items": seen.items,
+                        "edges": seen.edges,
+                        "depth": seen.depth,
+                        "hidden": {str(k): v for k, v in hidden.items()},
+                    }
+                )
         recalls = Recalls(ledger, Principal(organization_id=org, role=Role.VIEWER))
         told = org == owners[0] or notice_id(recall.id, org) in notices
         assert bool(await recalls.get_many([recall.id])) is told
@@ -191,12 +232,17 @@ async def check(ledger: Ledger, prefix: str, ids: list[str], owners: list[str], 
             report = await recalls.report_of(view)
             assert {a.id for a in view.recall.affected} == reached & expected
             assert sum(view.hidden.values()) == len(reached - expected)
-            answers.append({"recall": view.recall.model_dump(mode="json"),
-                            "hidden": {str(k): v for k, v in view.hidden.items()},
-                            "stock": [vars(x) for x in report.stock],
-                            "deliveries": [d.model_dump(mode="json") for d in report.deliveries],
-                            "totals": [t.item_id for t in report.totals], "items": sorted(report.items),
-                            "balances": {k: dataclasses.asdict(v) for k, v in report.balances.items()}})
+            answers.append(
+                {
+                    "recall": view.recall.model_dump(mode="json"),
+                    "hidden": {str(k): v for k, v in view.hidden.items()},
+                    "stock": [vars(x) for x in report.stock],
+                    "deliveries": [d.model_dump(mode="json") for d in report.deliveries],
+                    "totals": [t.item_id for t in report.totals],
+                    "items": sorted(report.items),
+                    "balances": {k: dataclasses.asdict(v) for k, v in report.balances.items()},
+                }
+            )
         for root in sorted(set(ids) - expected):  # a root it may not see: nothing, not even counts
             seen, hidden = await vis.trace(await ledger.trace(root, Direction.FORWARD))
             assert seen.items == [] and seen.edges == [] and hidden == {}

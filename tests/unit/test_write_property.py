@@ -32,22 +32,44 @@ from typing import Any
 
 import httpx
 import pytest
+from api.api_kit import BATCH, Api, key_client, new_organization
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from api.api_kit import BATCH, Api, key_client, new_organization
 from servers import ADMIN_KEY, AUTH
+
 from tracegraph.app import create_app
 from tracegraph.config import Settings
 
 CASES = 25
-KINDS = ["receive", "issue", "produce", "split", "merge", "pack", "move", "ship", "returnItems", "adjust", "scrap",
-         "reclassify", "setCharacteristics", "correct", "recordEvents"]
+KINDS = [
+    "receive",
+    "issue",
+    "produce",
+    "split",
+    "merge",
+    "pack",
+    "move",
+    "ship",
+    "returnItems",
+    "adjust",
+    "scrap",
+    "reclassify",
+    "setCharacteristics",
+    "correct",
+    "recordEvents",
+]
 OWNER_ONLY = {"reclassify", "setCharacteristics"}
 PERMISSION = {"NOT_FOUND", "FORBIDDEN"}
 SNAP = "status characteristics balances { locationId quantity } events { id }"
-FIGURES: dict[str, Any] = {"cases": 0, "organizations": 0, "items": 0, "writes": 0, "accepted": 0, "refused": 0,
-                           "by_kind": {k: {"accepted": 0, "refused": 0} for k in KINDS}}
+FIGURES: dict[str, Any] = {
+    "cases": 0,
+    "organizations": 0,
+    "items": 0,
+    "writes": 0,
+    "accepted": 0,
+    "refused": 0,
+    "by_kind": {k: {"accepted": 0, "refused": 0} for k in KINDS},
+}
 
 
 @dataclass
@@ -66,8 +88,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
     async def setup() -> Api:
         await stack.enter_async_context(app.router.lifespan_context(app))
-        client = await stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=AUTH))
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=AUTH)
+        )
         admin = Api(client)
         await admin.create("createMaterial", "CreateMaterialInput", {"id": "M", "name": "M", "baseUnit": "KG"})
         for loc in ("WH", "DOCK"):
@@ -82,6 +105,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
 
 # -- the oracle -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Oracle:
@@ -112,41 +136,60 @@ class Oracle:
             return True
         if any(item in items and org in (o, p) for o, p, items in self.events.values()):
             return True
-        return any(self.owner[b] == org for a, b in self.links if a == item) or \
-            any(self.owner[a] == org for a, b in self.links if b == item)
+        return any(self.owner[b] == org for a, b in self.links if a == item) or any(
+            self.owner[a] == org for a, b in self.links if b == item
+        )
 
     def sees_event(self, org: int, event_id: str) -> bool:
         o, p, items = self.events[event_id]
         return org in (o, p) or any(self.owner[i] == org for i in items)
 
     def hidden_from(self, org: int) -> set[str]:
-        return {i for i in self.owner if not self.sees(org, i)} | \
-            {e for e in self.events if not self.sees_event(org, e)}
+        return {i for i in self.owner if not self.sees(org, i)} | {
+            e for e in self.events if not self.sees_event(org, e)
+        }
 
 
-cases = st.integers(min_value=2, max_value=4).flatmap(lambda orgs: st.integers(min_value=2, max_value=6).flatmap(
-    lambda items: st.tuples(
-        st.just(orgs),
-        st.lists(st.integers(0, orgs - 1), min_size=items, max_size=items),  # owner of each lot
-        st.lists(st.tuples(st.integers(0, items - 1), st.integers(0, 3), st.integers(0, orgs - 1)),
-                 max_size=5),  # shipments: lot, which of its changers ships, to whom
-        st.lists(st.tuples(st.integers(0, items - 1), st.integers(0, orgs - 1)), max_size=2),  # shares
-        st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 2)),  # per (kind, org): target, location
-                 min_size=len(KINDS) * orgs, max_size=len(KINDS) * orgs),
-    )))
+cases = st.integers(min_value=2, max_value=4).flatmap(
+    lambda orgs: st.integers(min_value=2, max_value=6).flatmap(
+        lambda items: st.tuples(
+            st.just(orgs),
+            st.lists(st.integers(0, orgs - 1), min_size=items, max_size=items),  # owner of each lot
+            st.lists(
+                st.tuples(st.integers(0, items - 1), st.integers(0, 3), st.integers(0, orgs - 1)), max_size=5
+            ),  # shipments: lot, which of its changers ships, to whom
+            st.lists(st.tuples(st.integers(0, items - 1), st.integers(0, orgs - 1)), max_size=2),  # shares
+            st.lists(
+                st.tuples(st.integers(0, 10_000), st.integers(0, 2)),  # per (kind, org): target, location
+                min_size=len(KINDS) * orgs,
+                max_size=len(KINDS) * orgs,
+            ),
+        )
+    )
+)
 
 
-@settings(max_examples=CASES, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=CASES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(case=cases)
 def test_writes_pass_exactly_where_the_rules_allow(rig: Rig, case: tuple) -> None:
     rig.n += 1
     rig.loop.run_until_complete(check(rig, f"w{rig.n:04d}", *case))
 
 
-async def check(rig: Rig, prefix: str, n_orgs: int, owners: list[int], shipments: list[tuple[int, int, int]],
-                shares: list[tuple[int, int]], picks: list[tuple[int, int]]) -> None:
+async def check(
+    rig: Rig,
+    prefix: str,
+    n_orgs: int,
+    owners: list[int],
+    shipments: list[tuple[int, int, int]],
+    shares: list[tuple[int, int]],
+    picks: list[tuple[int, int]],
+) -> None:
     admin = rig.admin
     FIGURES["cases"] += 1
     FIGURES["organizations"] += n_orgs
@@ -164,13 +207,21 @@ async def check(rig: Rig, prefix: str, n_orgs: int, owners: list[int], shipments
         o = Oracle()
         lots = [f"{prefix}-i{k}x" for k in range(len(owners))]
         for k, (lot, owner) in enumerate(zip(lots, owners, strict=True)):
-            await apis[owner].ok("receive", {"id": f"{prefix}-e{k}x", "locationId": "WH",
-                                             "newItems": [{"id": lot, "materialId": "M"}],
-                                             "outputs": [{"itemId": lot, "quantity": 100}]})
+            await apis[owner].ok(
+                "receive",
+                {
+                    "id": f"{prefix}-e{k}x",
+                    "locationId": "WH",
+                    "newItems": [{"id": lot, "materialId": "M"}],
+                    "outputs": [{"itemId": lot, "quantity": 100}],
+                },
+            )
             o.add_item(lot, owner, 100)
             o.record(f"{prefix}-e{k}x", owner, None, {lot})
-            await apis[owner].ok("setCharacteristics", {"id": f"{prefix}-c{k}x", "inputs": [{"itemId": lot}],
-                                                        "characteristics": {"origin": k}})
+            await apis[owner].ok(
+                "setCharacteristics",
+                {"id": f"{prefix}-c{k}x", "inputs": [{"itemId": lot}], "characteristics": {"origin": k}},
+            )
             o.record(f"{prefix}-c{k}x", owner, None, {lot})
         for n, (k, pick, to) in enumerate(shipments):
             able = sorted(o.changers[lots[k]])
@@ -178,13 +229,17 @@ async def check(rig: Rig, prefix: str, n_orgs: int, owners: list[int], shipments
             if by == to:
                 continue
             eid = f"{prefix}-s{n}x"
-            await apis[by].ok("ship", {"id": eid, "inputs": [{"itemId": lots[k], "quantity": 1, "locationId": "WH"}],
-                                       "partnerId": orgs[to]})
+            await apis[by].ok(
+                "ship",
+                {"id": eid, "inputs": [{"itemId": lots[k], "quantity": 1, "locationId": "WH"}], "partnerId": orgs[to]},
+            )
             o.record(eid, by, to, {lots[k]})
             o.changers[lots[k]].add(to)
             o.stock[lots[k]] -= 1
-        share = "mutation($i: String!, $o: ID!) { shareItem(itemId: $i, withOrganizationId: $o, scope: ITEM) " \
-                "{ errors { code } } }"
+        share = (
+            "mutation($i: String!, $o: ID!) { shareItem(itemId: $i, withOrganizationId: $o, scope: ITEM) "
+            "{ errors { code } } }"
+        )
         for k, to in shares:
             owner = owners[k]
             if to != owner:
@@ -207,7 +262,7 @@ async def aliased(api: Api, fields: list[str]) -> list[Any]:
     """The answers to many root fields, asked in queries of at most 40 aliases (the server allows 50)."""
     out: list[Any] = []
     for start in range(0, len(fields), 40):
-        chunk = fields[start:start + 40]
+        chunk = fields[start : start + 40]
         data = await api.data("{ " + " ".join(f"a{n}: {f}" for n, f in enumerate(chunk)) + " }")
         out += [data[f"a{n}"] for n in range(len(chunk))]
     return out
@@ -219,8 +274,11 @@ async def snapshot(admin: Api, items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item, x in zip(items, answers, strict=True):
         if x is not None:
-            x = {**x, "balances": sorted((b["locationId"], b["quantity"]) for b in x["balances"]),
-                 "events": sorted(e["id"] for e in x["events"])}
+            x = {
+                **x,
+                "balances": sorted((b["locationId"], b["quantity"]) for b in x["balances"]),
+                "events": sorted(e["id"] for e in x["events"]),
+            }
         out[item] = x
     return out
 
@@ -235,8 +293,21 @@ def strings(value: Any) -> set[str]:
     return set()
 
 
-async def one_write(rig: Rig, o: Oracle, prefix: str, n: int, kind: str, actor: int, target_pick: int, where: int,
-                    orgs: list[str], loc: list[str], apis: list[Api], lots: list[str], attempted: list[str]) -> None:
+async def one_write(
+    rig: Rig,
+    o: Oracle,
+    prefix: str,
+    n: int,
+    kind: str,
+    actor: int,
+    target_pick: int,
+    where: int,
+    orgs: list[str],
+    loc: list[str],
+    apis: list[Api],
+    lots: list[str],
+    attempted: list[str],
+) -> None:
     """Send one write of `kind` by `actor`; check it against the oracle; update the oracle."""
     n_orgs = len(orgs)
     eid, new = f"{prefix}-w{n}x", f"{prefix}-n{n}x"
@@ -256,13 +327,25 @@ async def one_write(rig: Rig, o: Oracle, prefix: str, n: int, kind: str, actor: 
         target = root
     inputs: dict[str, Any] = {
         "receive": {"locationId": place, "outputs": [{"itemId": target, "quantity": 1}]},
-        "issue": {"locationId": "WH", "inputs": [line], "outputs": made,
-                  "newItems": [{"id": new, "kind": "BATCH", "materialId": "M"}]},
-        "produce": {"locationId": "WH", "inputs": [line], "outputs": made, "newItems": [{"id": new, "materialId": "M"}]},
+        "issue": {
+            "locationId": "WH",
+            "inputs": [line],
+            "outputs": made,
+            "newItems": [{"id": new, "kind": "BATCH", "materialId": "M"}],
+        },
+        "produce": {
+            "locationId": "WH",
+            "inputs": [line],
+            "outputs": made,
+            "newItems": [{"id": new, "materialId": "M"}],
+        },
         "split": {"locationId": "WH", "inputs": [line], "outputs": made, "newItems": [{"id": new, "materialId": "M"}]},
         "merge": {"locationId": "WH", "inputs": [line], "outputs": made, "newItems": [{"id": new, "materialId": "M"}]},
-        "pack": {"containerId": new, "inputs": [line],
-                 "newItems": [{"id": new, "kind": "CONTAINER", "containerType": "LOGISTIC"}]},
+        "pack": {
+            "containerId": new,
+            "inputs": [line],
+            "newItems": [{"id": new, "kind": "CONTAINER", "containerType": "LOGISTIC"}],
+        },
         "move": {"inputs": [line], "toLocationId": place},
         "ship": {"inputs": [line], **({"partnerId": orgs[partner]} if partner is not None else {})},
         "returnItems": {"locationId": "WH", "outputs": [{"itemId": target, "quantity": 1}]},
@@ -273,9 +356,16 @@ async def one_write(rig: Rig, o: Oracle, prefix: str, n: int, kind: str, actor: 
         "correct": {"reverses": correct_of},
     }
     if kind == "recordEvents":
-        body: Any = [{"id": eid, "type": "RECEIVE", "locationId": "WH", "newItems": [{"id": new, "materialId": "M"}],
-                      "outputs": made},
-                     {"id": f"{prefix}-w{n}bx", "type": "MOVE", "inputs": [line], "toLocationId": "DOCK"}]
+        body: Any = [
+            {
+                "id": eid,
+                "type": "RECEIVE",
+                "locationId": "WH",
+                "newItems": [{"id": new, "materialId": "M"}],
+                "outputs": made,
+            },
+            {"id": f"{prefix}-w{n}bx", "type": "MOVE", "inputs": [line], "toLocationId": "DOCK"},
+        ]
     else:
         body = {"id": eid, **inputs[kind]}
 
@@ -356,15 +446,25 @@ async def scan(o: Oracle, apis: list[Api], n_orgs: int, attempted: list[str]) ->
         listed = (await api.data("{ items(first: 1000) { edges { node { id } } } }"))["items"]
         assert {e["node"]["id"] for e in listed["edges"]} == seen, org
         answers.append(listed)
-        events = (await api.data("{ events(first: 300) { edges { node { id itemIds moves { itemId } "
-                                 "links { sourceId targetId } } } } }"))["events"]
+        events = (
+            await api.data(
+                "{ events(first: 300) { edges { node { id itemIds moves { itemId } links { sourceId targetId } } } } }"
+            )
+        )["events"]
         assert len(events["edges"]) < 300  # all of them
         answers.append(events)
         answers.append(await api.data("{ stock(first: 1000) { edges { node { itemId locationId quantity } } } }"))
         for direction in ("FORWARD", "BACKWARD"):
-            answers.append(await aliased(api, [f"trace(id: {json.dumps(i)}, direction: {direction}) "
-                                               "{ items { id } edges { source target } hidden { count } }"
-                                               for i in sorted(seen)]))
+            answers.append(
+                await aliased(
+                    api,
+                    [
+                        f"trace(id: {json.dumps(i)}, direction: {direction}) "
+                        "{ items { id } edges { source target } hidden { count } }"
+                        for i in sorted(seen)
+                    ],
+                )
+            )
         unseen = sorted(set(o.owner) - seen)
         found = await aliased(api, [f"item(id: {json.dumps(i)}) {{ id }}" for i in unseen])
         assert all(v is None for v in found), (org, unseen, found)

@@ -10,22 +10,20 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UNSET, UnsetType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from ..bus import Bus
-from ..http.authn import PRINCIPAL, RateLimiter
 from ..config import Settings
 from ..domain.auth import Unauthenticated, bearer
+from ..http.authn import PRINCIPAL, RateLimiter
 from ..services.auth import Auth
 from ..services.session import Services
 from .context import Context
 from .fanout import SharedSubscriptions, TransportWSHandler
-from .loaders import Loaders
 from .schema import make_schema, schema
 from .wsauth import AUTH_CLOSE_CODE, ClosingWebSocketAdapter, SessionTransportWSHandler, SocketSessions
 from .wslimits import LimitedTransportWSHandler, SocketLimits
-
 
 log = logging.getLogger("tracegraph.auth")
 
@@ -44,11 +42,21 @@ class TracegraphGraphQL(GraphQL[Context, None]):
     # Sockets the server closes itself (api/wsauth.py) take no further close or message.
     websocket_adapter_class = ClosingWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, services: Services, bus: Bus, settings: Settings, auth: Auth | None = None,
-                 limiter: RateLimiter | None = None):
+    def __init__(
+        self,
+        services: Services,
+        bus: Bus,
+        settings: Settings,
+        auth: Auth | None = None,
+        limiter: RateLimiter | None = None,
+    ):
         # SocketLimits counts operations instead of strawberry, with a code and the limit.
-        super().__init__(schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
-                         max_subscriptions_per_connection=None)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            max_subscriptions_per_connection=None,
+        )
         self.socket_limits = SocketLimits(settings.ws_max_operations, settings.ws_max_operations_per_key, limiter)
         # Identical subscriptions run once and fan out (api/fanout.py).
         served = schema if settings.introspection else make_schema(introspection=False)
@@ -61,8 +69,15 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         self.sessions = SocketSessions(auth)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return Context(services=self.services, bus=self.bus, settings=self.settings, auth=self.auth,
-                       principal=request.scope.get(PRINCIPAL), request=request, response=response)
+        return Context(
+            services=self.services,
+            bus=self.bus,
+            settings=self.settings,
+            auth=self.auth,
+            principal=request.scope.get(PRINCIPAL),
+            request=request,
+            response=response,
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticate a WebSocket in `connection_init`: `{"Authorization": "Bearer <key or JWT>"}`.
@@ -89,8 +104,9 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         raise ConnectionRejectionError({"error": reason})
 
 
-def build_graphql_app(services: Services, bus: Bus, settings: Settings, auth: Auth | None = None,
-                      limiter: RateLimiter | None = None) -> TracegraphGraphQL:
+def build_graphql_app(
+    services: Services, bus: Bus, settings: Settings, auth: Auth | None = None, limiter: RateLimiter | None = None
+) -> TracegraphGraphQL:
     return TracegraphGraphQL(services, bus, settings, auth, limiter)
 
 

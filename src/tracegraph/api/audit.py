@@ -25,7 +25,7 @@ from ..domain import audit as DA
 from ..domain.errors import DomainError
 from .context import Context, Info
 from .errors import ApiError
-from .types import After, Connection, DEFAULT_FIRST, First, paginate
+from .types import DEFAULT_FIRST, After, Connection, First, paginate
 
 log = logging.getLogger("tracegraph.audit")
 
@@ -43,17 +43,29 @@ class AuditEntry:
 
     @classmethod
     def from_model(cls, e: DA.AuditEntry) -> AuditEntry:
-        return cls(id=e.id, at=e.at, key_id=e.key_id and strawberry.ID(e.key_id),
-                   organization_id=e.organization_id and strawberry.ID(e.organization_id), action=e.action,
-                   detail=e.detail)
+        return cls(
+            id=e.id,
+            at=e.at,
+            key_id=e.key_id and strawberry.ID(e.key_id),
+            organization_id=e.organization_id and strawberry.ID(e.organization_id),
+            action=e.action,
+            detail=e.detail,
+        )
 
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(description="The audit log, oldest first: of the caller's organization (ADMIN keys), or "
-                      "of every organization or one (the admin key).")
-    async def audit_log(self, info: Info, first: First = DEFAULT_FIRST, after: After = None,
-                        organization_id: strawberry.ID | None = None) -> Connection[AuditEntry]:
+    @strawberry.field(
+        description="The audit log, oldest first: of the caller's organization (ADMIN keys), or "
+        "of every organization or one (the admin key)."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        organization_id: strawberry.ID | None = None,
+    ) -> Connection[AuditEntry]:
         session = info.context.session
 
         async def fetch(after_id: str | None, n: int) -> list[DA.AuditEntry]:
@@ -65,8 +77,11 @@ class AuditQueries:
         return await paginate("audit", first, after, fetch, lambda e: e.id, AuditEntry.from_model)
 
 
-def _root_fields(selection_set: SelectionSetNode, document: DocumentNode, seen: frozenset[str] = frozenset(),
-                 ) -> list[str]:
+def _root_fields(
+    selection_set: SelectionSetNode,
+    document: DocumentNode,
+    seen: frozenset[str] = frozenset(),
+) -> list[str]:
     """The names of an operation's root fields, those in fragments (`{ ...F }`, `{ ... on Query
     { trace } }`) too: a trace asked for through a fragment is audited as well."""
     names: list[str] = []
@@ -76,8 +91,14 @@ def _root_fields(selection_set: SelectionSetNode, document: DocumentNode, seen: 
         elif isinstance(sel, InlineFragmentNode):
             names += _root_fields(sel.selection_set, document, seen)
         elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
-            fragment = next((d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-                             and d.name.value == sel.name.value), None)
+            fragment = next(
+                (
+                    d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode) and d.name.value == sel.name.value
+                ),
+                None,
+            )
             if fragment is not None:
                 names += _root_fields(fragment.selection_set, document, seen | {sel.name.value})
     return names
@@ -93,8 +114,15 @@ class AuditOperations(SchemaExtension):
         if not isinstance(context, Context) or ec.graphql_document is None:
             return
         try:
-            op = next((d for d in ec.graphql_document.definitions if isinstance(d, OperationDefinitionNode)
-                       and (ec.operation_name is None or (d.name and d.name.value == ec.operation_name))), None)
+            op = next(
+                (
+                    d
+                    for d in ec.graphql_document.definitions
+                    if isinstance(d, OperationDefinitionNode)
+                    and (ec.operation_name is None or (d.name and d.name.value == ec.operation_name))
+                ),
+                None,
+            )
             if op is None or op.operation is OperationType.SUBSCRIPTION:
                 return
             names = _root_fields(op.selection_set, ec.graphql_document)

@@ -13,24 +13,28 @@ from strawberry.types.field import StrawberryField
 
 from ..domain import auth as DA
 from ..domain.auth import FORBIDDEN
-from ..domain.rights import Operation, allowed, refusal
 from ..domain.errors import DomainError
 from ..domain.models import Organization as DOrganization
+from ..domain.rights import Operation, allowed, refusal
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
 from .types import CreateOrganizationPayload, Organization
 
-Role = strawberry.enum(DA.Role, description="What a key may do. ADMIN: everything in its organization; "
-                       "QUALITY: recalls, holds, exports and reads; OPERATOR: records events and master data, "
-                       "and reads; PARTNER: records its own events and reads what is shared with it; "
-                       "VIEWER: reads.")
+Role = strawberry.enum(
+    DA.Role,
+    description="What a key may do. ADMIN: everything in its organization; "
+    "QUALITY: recalls, holds, exports and reads; OPERATOR: records events and master data, "
+    "and reads; PARTNER: records its own events and reads what is shared with it; "
+    "VIEWER: reads.",
+)
 
 
 @strawberry.type(description="An API key, without the key itself (shown once, when created).")
 class ApiKey:
     id: strawberry.ID = strawberry.field(description="The key's identifier (for revokeApiKey).")
     organization_id: strawberry.ID | None = strawberry.field(
-        description="Its organization; null for the server's admin key.")
+        description="Its organization; null for the server's admin key."
+    )
     role: Role = strawberry.field(description="Its role.")  # type: ignore[valid-type]
     name: str | None = strawberry.field(description="A name its creator gave it.")
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -39,43 +43,58 @@ class ApiKey:
 
     @classmethod
     def from_model(cls, k: DA.ApiKey) -> ApiKey:
-        return cls(id=strawberry.ID(k.id), organization_id=k.organization_id and strawberry.ID(k.organization_id),
-                   role=k.role, name=k.name, created_at=k.created_at, expires_at=k.expires_at, revoked=k.revoked)
+        return cls(
+            id=strawberry.ID(k.id),
+            organization_id=k.organization_id and strawberry.ID(k.organization_id),
+            role=k.role,
+            name=k.name,
+            created_at=k.created_at,
+            expires_at=k.expires_at,
+            revoked=k.revoked,
+        )
 
 
 @strawberry.type(description="The caller, as its key names it.")
 class Viewer:
     organization_id: strawberry.ID | None = strawberry.field(
-        description="The caller's organization; null for the server's admin key.")
+        description="The caller's organization; null for the server's admin key."
+    )
     role: Role = strawberry.field(description="The caller's role.")  # type: ignore[valid-type]
     admin: bool = strawberry.field(description="True for the server's admin key: every right everywhere.")
 
 
 @strawberry.type(description="The result of createApiKey.")
 class CreateApiKeyPayload:
-    key: str | None = strawberry.field(description="The key: shown this once, only its hash is kept. Send it "
-                                       "as `Authorization: Bearer <key>`.")
+    key: str | None = strawberry.field(
+        description="The key: shown this once, only its hash is kept. Send it as `Authorization: Bearer <key>`."
+    )
     api_key: ApiKey | None = strawberry.field(default=None, description="The key's record.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why nothing was created; empty on success.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was created; empty on success."
+    )
 
 
 @strawberry.type(description="The result of revokeApiKey.")
 class RevokeApiKeyPayload:
     api_key: ApiKey | None = strawberry.field(description="The key revoked.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why nothing was revoked; empty on success.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was revoked; empty on success."
+    )
 
 
 @strawberry.type(description="The result of renameOrganization.")
 class RenameOrganizationPayload:
     organization: Organization | None = strawberry.field(description="The organization renamed.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why nothing was renamed; empty on success.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was renamed; empty on success."
+    )
 
 
-ShareScope = strawberry.enum(DA.ShareScope, description="What a share covers: the item alone, or with "
-                             "everything upstream (it came from) or downstream (made from it).")
+ShareScope = strawberry.enum(
+    DA.ShareScope,
+    description="What a share covers: the item alone, or with "
+    "everything upstream (it came from) or downstream (made from it).",
+)
 
 
 @strawberry.type(description="An item shared with an organization.")
@@ -88,8 +107,9 @@ class ItemShare:
 @strawberry.type(description="The result of shareItem.")
 class ShareItemPayload:
     share: ItemShare | None = strawberry.field(description="The share.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why nothing was shared; empty on success.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was shared; empty on success."
+    )
 
 
 @strawberry.type
@@ -97,11 +117,14 @@ class AuthQueries:
     @strawberry.field(description="The caller: its organization and role.")
     def viewer(self, info: Info) -> Viewer:
         p = info.context.caller
-        return Viewer(organization_id=p.organization_id and strawberry.ID(p.organization_id), role=p.role,
-                      admin=p.is_admin)
+        return Viewer(
+            organization_id=p.organization_id and strawberry.ID(p.organization_id), role=p.role, admin=p.is_admin
+        )
 
-    @strawberry.field(description="The keys of an organization, oldest first, never the keys themselves. "
-                      "For an ADMIN key of that organization, or the server's admin key.")
+    @strawberry.field(
+        description="The keys of an organization, oldest first, never the keys themselves. "
+        "For an ADMIN key of that organization, or the server's admin key."
+    )
     async def api_keys(self, info: Info, organization_id: strawberry.ID) -> list[ApiKey]:
         try:
             keys = await info.context.session.keys(organization_id)
@@ -112,8 +135,9 @@ class AuthQueries:
 
 @strawberry.type
 class AuthMutations:
-    @strawberry.mutation(description="Create an organization; its identifier is generated from its name. "
-                         "For the server's admin key.")
+    @strawberry.mutation(
+        description="Create an organization; its identifier is generated from its name. For the server's admin key."
+    )
     async def create_organization(self, info: Info, name: str) -> CreateOrganizationPayload:
         from .mutations import organization_id
 
@@ -130,22 +154,30 @@ class AuthMutations:
     @strawberry.mutation(description="Rename an organization. For its ADMIN keys and the server's admin key.")
     async def rename_organization(self, info: Info, id: strawberry.ID, name: str) -> RenameOrganizationPayload:
         if not 1 <= len(name) <= 300:
-            return RenameOrganizationPayload(organization=None, errors=[
-                UserError(field="name", message="a name is 1 to 300 characters", code="INVALID")])
+            return RenameOrganizationPayload(
+                organization=None,
+                errors=[UserError(field="name", message="a name is 1 to 300 characters", code="INVALID")],
+            )
         try:
             org = await info.context.session.rename_organization(id, name)
         except DomainError as e:
             return RenameOrganizationPayload(organization=None, errors=from_domain(e))
         return RenameOrganizationPayload(organization=Organization.from_model(org))
 
-    @strawberry.mutation(description="Create an API key of an organization with a role. The key is in the "
-                         "payload this once; only its hash is kept. For that organization's ADMIN keys "
-                         "and the server's admin key.")
+    @strawberry.mutation(
+        description="Create an API key of an organization with a role. The key is in the "
+        "payload this once; only its hash is kept. For that organization's ADMIN keys "
+        "and the server's admin key."
+    )
     async def create_api_key(
-        self, info: Info, organization_id: strawberry.ID, role: Role,  # type: ignore[valid-type]
+        self,
+        info: Info,
+        organization_id: strawberry.ID,
+        role: Role,  # type: ignore[valid-type]
         name: Annotated[str | None, strawberry.argument(description="A name to tell keys apart.")] = None,
-        expires_at: Annotated[datetime | None, strawberry.argument(
-            description="When the key stops working; never when left out.")] = None,
+        expires_at: Annotated[
+            datetime | None, strawberry.argument(description="When the key stops working; never when left out.")
+        ] = None,
     ) -> CreateApiKeyPayload:
         try:
             key, plain = await info.context.session.create_key(organization_id, DA.Role(role), name, expires_at)
@@ -153,21 +185,32 @@ class AuthMutations:
             return CreateApiKeyPayload(key=None, errors=from_domain(e))
         return CreateApiKeyPayload(key=plain, api_key=ApiKey.from_model(key))
 
-    @strawberry.mutation(description="Share an item your organization owns with another organization: the "
-                         "item alone (ITEM), or with everything upstream or downstream of it. For ADMIN and "
-                         "QUALITY keys.")
-    async def share_item(self, info: Info, item_id: str, with_organization_id: strawberry.ID,
-                         scope: ShareScope = DA.ShareScope.ITEM,  # type: ignore[valid-type, assignment]
-                         ) -> ShareItemPayload:
+    @strawberry.mutation(
+        description="Share an item your organization owns with another organization: the "
+        "item alone (ITEM), or with everything upstream or downstream of it. For ADMIN and "
+        "QUALITY keys."
+    )
+    async def share_item(
+        self,
+        info: Info,
+        item_id: str,
+        with_organization_id: strawberry.ID,
+        scope: ShareScope = DA.ShareScope.ITEM,  # type: ignore[valid-type, assignment]
+    ) -> ShareItemPayload:
         try:
             share = await info.context.session.share_item(item_id, with_organization_id, DA.ShareScope(scope))
         except DomainError as e:
             return ShareItemPayload(share=None, errors=from_domain(e))
-        return ShareItemPayload(share=ItemShare(item_id=share.item_id, organization_id=strawberry.ID(
-            share.organization_id), scope=share.scope))
+        return ShareItemPayload(
+            share=ItemShare(
+                item_id=share.item_id, organization_id=strawberry.ID(share.organization_id), scope=share.scope
+            )
+        )
 
-    @strawberry.mutation(description="Revoke an API key: it is refused from the next request on, and "
-                         "its open WebSockets are closed (4403).")
+    @strawberry.mutation(
+        description="Revoke an API key: it is refused from the next request on, and "
+        "its open WebSockets are closed (4403)."
+    )
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyPayload:
         try:
             key = await info.context.session.revoke_key(id)
@@ -181,16 +224,40 @@ class AuthMutations:
 # The services check the same right again: this refuses before any input is parsed.
 MUTATION_OPERATIONS: dict[str, Operation] = {
     "create_organization": Operation.CREATE_ORGANIZATION,
-    "rename_organization": Operation.KEYS, "create_api_key": Operation.KEYS, "revoke_api_key": Operation.KEYS,
-    "create_material": Operation.MASTER_DATA, "create_location": Operation.MASTER_DATA,
+    "rename_organization": Operation.KEYS,
+    "create_api_key": Operation.KEYS,
+    "revoke_api_key": Operation.KEYS,
+    "create_material": Operation.MASTER_DATA,
+    "create_location": Operation.MASTER_DATA,
     "create_order": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,
-    "open_recall": Operation.RECALL, "hold_recall": Operation.RECALL, "set_recall_status": Operation.RECALL,
-    "add_recall_note": Operation.RECALL, "acknowledge_recall_notice": Operation.RECALL,
+    "open_recall": Operation.RECALL,
+    "hold_recall": Operation.RECALL,
+    "set_recall_status": Operation.RECALL,
+    "add_recall_note": Operation.RECALL,
+    "acknowledge_recall_notice": Operation.RECALL,
     "share_item": Operation.SHARE,
-    **dict.fromkeys(["receive", "issue", "produce", "split", "merge", "pack", "unpack", "clean_container", "move",
-                     "ship", "return_items", "adjust", "scrap", "set_characteristics", "correct", "record_events"],
-                    Operation.RECORD),
+    **dict.fromkeys(
+        [
+            "receive",
+            "issue",
+            "produce",
+            "split",
+            "merge",
+            "pack",
+            "unpack",
+            "clean_container",
+            "move",
+            "ship",
+            "return_items",
+            "adjust",
+            "scrap",
+            "set_characteristics",
+            "correct",
+            "record_events",
+        ],
+        Operation.RECORD,
+    ),
 }
 # Checked by the service itself against the organization named (an ADMIN key of that organization).
 _CHECKED_BY_SERVICE = {"create_organization", "rename_organization", "create_api_key", "revoke_api_key"}

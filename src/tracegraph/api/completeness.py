@@ -17,9 +17,11 @@ from .types import DEFAULT_FIRST, After, Connection, First, page_of_list
 @strawberry.type(description="Something that weakens traceability of one item.")
 class CompletenessIssue:
     item_id: str
-    kind: str = strawberry.field(description="NO_ORIGIN: no recorded receipt or production; "
-                                 "CONSUMED_BEFORE_PRODUCED: used before it was received or produced; OVER_CONSUMED: "
-                                 "more went out than came in; NO_EVENTS: no recorded event.")
+    kind: str = strawberry.field(
+        description="NO_ORIGIN: no recorded receipt or production; "
+        "CONSUMED_BEFORE_PRODUCED: used before it was received or produced; OVER_CONSUMED: "
+        "more went out than came in; NO_EVENTS: no recorded event."
+    )
     message: str
     quantity: float | None = strawberry.field(description="For OVER_CONSUMED: how much more, in the item's unit.")
 
@@ -46,11 +48,20 @@ class CompletenessReport:
         return len(self.issue_list)
 
     @strawberry.field(description="The issues, ordered by item, a page at a time.")
-    def issues(self, first: First = DEFAULT_FIRST, after: After = None, kind: str | None = None,
-               ) -> Connection[CompletenessIssue]:
+    def issues(
+        self,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        kind: str | None = None,
+    ) -> Connection[CompletenessIssue]:
         rows = [i for i in self.issue_list if kind is None or i.kind == kind]
-        return page_of_list("issue", rows, first, after, lambda i: CompletenessIssue(
-            item_id=i.item_id, kind=i.kind, message=i.message, quantity=i.quantity))
+        return page_of_list(
+            "issue",
+            rows,
+            first,
+            after,
+            lambda i: CompletenessIssue(item_id=i.item_id, kind=i.kind, message=i.message, quantity=i.quantity),
+        )
 
 
 def _scores(scores: list[DC.Score]) -> list[CompletenessScore]:
@@ -59,13 +70,17 @@ def _scores(scores: list[DC.Score]) -> list[CompletenessScore]:
 
 @strawberry.type
 class CompletenessQueries:
-    @strawberry.field(description="What weakens traceability: lots with no recorded origin, consumption before "
-                      "production, more consumed than produced or received, items with no events; and a score per "
-                      "material and per month. Reads the whole ledger (or the items first seen in the window).")
+    @strawberry.field(
+        description="What weakens traceability: lots with no recorded origin, consumption before "
+        "production, more consumed than produced or received, items with no events; and a score per "
+        "material and per month. Reads the whole ledger (or the items first seen in the window)."
+    )
     async def completeness(
-        self, info: Info,
-        since: Annotated[datetime | None, strawberry.argument(
-            description="Items first seen at or after this time.")] = None,
+        self,
+        info: Info,
+        since: Annotated[
+            datetime | None, strawberry.argument(description="Items first seen at or after this time.")
+        ] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Items first seen before this time.")] = None,
         material_id: strawberry.ID | None = None,
     ) -> CompletenessReport:
@@ -75,6 +90,11 @@ class CompletenessQueries:
             r = await info.context.session.completeness(since, until, material_id)
         except DomainError as e:
             raise api_error(e) from e
-        return CompletenessReport(score=r.score, item_count=r.items, complete_count=r.complete,
-                                  by_material=_scores(r.by_material), by_period=_scores(r.by_period),
-                                  issue_list=r.issues)
+        return CompletenessReport(
+            score=r.score,
+            item_count=r.items,
+            complete_count=r.complete,
+            by_material=_scores(r.by_material),
+            by_period=_scores(r.by_period),
+            issue_list=r.issues,
+        )

@@ -32,10 +32,10 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
-    GraphQLInterfaceType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
@@ -63,8 +63,9 @@ QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 
 
 class _Estimate:
-    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode],
-                 variables: Mapping[str, Any]):
+    def __init__(
+        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+    ):
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
@@ -78,14 +79,20 @@ class _Estimate:
             arg = next((a for a in directive.arguments or () if a.name.value == "if"), None)
             if arg is None:
                 continue
-            value = self.variables.get(arg.value.name.value) if isinstance(arg.value, VariableNode) \
+            value = (
+                self.variables.get(arg.value.name.value)
+                if isinstance(arg.value, VariableNode)
                 else value_from_ast_untyped(arg.value)
+            )
             if value is (name == GraphQLSkipDirective.name):
                 return False
         return True
 
-    def fields(self, selection_set: SelectionSetNode | None, seen: frozenset[str] = frozenset(),
-               ) -> Iterator[tuple[FieldNode, GraphQLNamedType | None]]:
+    def fields(
+        self,
+        selection_set: SelectionSetNode | None,
+        seen: frozenset[str] = frozenset(),
+    ) -> Iterator[tuple[FieldNode, GraphQLNamedType | None]]:
         """The fields of a selection set, fragments spread, each with the type condition it sits under."""
         if selection_set is None:
             return
@@ -104,8 +111,9 @@ class _Estimate:
                     cond = self.schema.get_type(fragment.type_condition.name.value)
                     yield from ((f, t or cond) for f, t in self.fields(fragment.selection_set, seen | {name}))
 
-    def selection(self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None,
-                  page: int | None = None) -> int:
+    def selection(
+        self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None, page: int | None = None
+    ) -> int:
         """The cost of a selection set on `parent`; `page`: the page size of the connection it selects on."""
         total = 0
         for node, condition in self.fields(selection_set):
@@ -132,8 +140,7 @@ class _Estimate:
         name = node.name.value
         if name.startswith("__"):
             return 0
-        definition = parent.fields.get(name) if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) \
-            else None
+        definition = parent.fields.get(name) if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) else None
         if definition is None:  # validation refuses it; nothing to add
             return 1
         field_type = get_nullable_type(definition.type)
@@ -141,16 +148,20 @@ class _Estimate:
         size = self.page_size(node, definition.args)
         if isinstance(field_type, GraphQLList):
             if size is None:
-                size = page if page is not None else (
-                    TRACE_ESTIMATE if parent.name == "Trace" and name in TRACE_LISTS else LIST_ESTIMATE)
+                size = (
+                    page
+                    if page is not None
+                    else (TRACE_ESTIMATE if parent.name == "Trace" and name in TRACE_LISTS else LIST_ESTIMATE)
+                )
             return 1 + size * self.selection(named, node.selection_set)
         if size is not None:  # a connection: its lists are pages of `size`
             return 1 + self.selection(named, node.selection_set, page=size)
         return 1 + self.selection(named, node.selection_set)
 
 
-def operation_cost(schema: GraphQLSchema, document: Any, operation_name: str | None,
-                   variables: Mapping[str, Any] | None) -> int:
+def operation_cost(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int:
     """The estimated cost of the operation of `document` that would run (0 if there is none)."""
     ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     op = next((o for o in ops if operation_name is None or (o.name and o.name.value == operation_name)), None)
@@ -170,7 +181,8 @@ def too_costly(cost: int, limit: int) -> GraphQLError:
     return GraphQLError(
         f"query too costly: estimated cost {cost} exceeds the limit of {limit} (TRACEGRAPH_MAX_QUERY_COST); "
         "ask for smaller pages (`first`), fewer nested lists or fewer fields",
-        extensions={"code": QUERY_TOO_COSTLY, "cost": cost, "maxCost": limit})
+        extensions={"code": QUERY_TOO_COSTLY, "cost": cost, "maxCost": limit},
+    )
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -188,8 +200,7 @@ class QueryCostLimiter(SchemaExtension):
             if ec.pre_execution_errors is None and ec.validation_rules:  # not validated yet: do it first
                 from strawberry.schema.schema import validate_document
 
-                ec.pre_execution_errors = validate_document(ec.schema._schema, ec.graphql_document,
-                                                            ec.validation_rules)
+                ec.pre_execution_errors = validate_document(ec.schema._schema, ec.graphql_document, ec.validation_rules)
             if not ec.pre_execution_errors:
                 try:
                     cost = operation_cost(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)

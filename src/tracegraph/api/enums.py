@@ -17,17 +17,25 @@ from ..domain.models import (
 )
 from ..domain.query import Direction
 
-strawberry.enum(Direction, name="TraceDirection",
-                description="FORWARD: where material of an item went. BACKWARD: where it came from.")
+strawberry.enum(
+    Direction,
+    name="TraceDirection",
+    description="FORWARD: where material of an item went. BACKWARD: where it came from.",
+)
 strawberry.enum(EventType, description="What an event did.")
-strawberry.enum(Source, name="EventSource",
-                description="COMMAND: a mutation checked against the ledger. FACT: a reported fact (EPCIS).")
+strawberry.enum(
+    Source,
+    name="EventSource",
+    description="COMMAND: a mutation checked against the ledger. FACT: a reported fact (EPCIS).",
+)
 strawberry.enum(LinkKind, description="How material of one item got into another.")
 strawberry.enum(FindingKind, description="The kind of imbalance a reported fact brought in.")
 strawberry.enum(ItemKind, description="What kind of traceable item.")
-strawberry.enum(Status, name="ItemStatus",
-                description="A lot's classification. HOLD and FAIL forbid issuing and shipping; "
-                "QC and REWORK forbid shipping.")
+strawberry.enum(
+    Status,
+    name="ItemStatus",
+    description="A lot's classification. HOLD and FAIL forbid issuing and shipping; QC and REWORK forbid shipping.",
+)
 strawberry.enum(Tracking, description="How a material's items are tracked.")
 strawberry.enum(MaterialKind, description="The role of a material.")
 strawberry.enum(LocationKind, description="Where a location sits in the tree, or VIRTUAL.")

@@ -28,7 +28,8 @@ class UserError:
     message: str = strawberry.field(description="What is wrong, for a person to read.")
     code: str = strawberry.field(
         description="A stable code: INVALID, TOO_LONG, NOT_FOUND, ALREADY_EXISTS, INVALID_QUANTITY, "
-        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, INVALID_IDENTIFIER, CONFLICT, BATCH_TOO_LARGE, FORBIDDEN."
+        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, INVALID_IDENTIFIER, CONFLICT, "
+        "BATCH_TOO_LARGE, FORBIDDEN."
     )
 
 
@@ -110,6 +111,6 @@ def from_domain(exc: DomainError, rename: dict[str, str] | None = None) -> list[
         field = p.field
         for old, new in (rename or {}).items():
             if field is not None and (field == old or field.startswith((f"{old}[", f"{old}."))):
-                field = new + field[len(old):]
+                field = new + field[len(old) :]
         out.append(UserError(field=field, message=p.message, code=p.code))
     return out

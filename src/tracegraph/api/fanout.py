@@ -31,15 +31,14 @@ from graphql.language import ArgumentNode, OperationDefinitionNode, Visitor, vis
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 
 from .context import Context
-from .loaders import Loaders
 from .subscriptions import OVERFLOW_CLOSE_CODE, OVERFLOW_REASON, visibility_key
 
 # The graphql-transport-ws operation being started in this task (TransportWSHandler.run_operation).
-_OPERATION: ContextVar[tuple[BaseGraphQLTransportWSHandler[Any, Any], Operation[Any, Any]] | None] = \
-    ContextVar("tracegraph_ws_operation", default=None)
+_OPERATION: ContextVar[tuple[BaseGraphQLTransportWSHandler[Any, Any], Operation[Any, Any]] | None] = ContextVar(
+    "tracegraph_ws_operation", default=None
+)
 
 
 WS_PROTOCOL = "tracegraph.ws_protocol"  # the scope key of uvicorn's protocol object for a WebSocket
@@ -50,8 +49,15 @@ try:
 except ImportError:  # pragma: no cover - another server, or an older uvicorn
     WebSocketsSansIOProtocol = None  # type: ignore[assignment, misc]
 # What `_Member.flush` uses of it (uvicorn 0.35 to 0.54 at least); without any, the ASGI path.
-_PROTOCOL_ATTRIBUTES = ("conn", "transport", "writable", "disconnected", "close_sent", "handshake_complete",
-                        "initial_response")
+_PROTOCOL_ATTRIBUTES = (
+    "conn",
+    "transport",
+    "writable",
+    "disconnected",
+    "close_sent",
+    "handshake_complete",
+    "initial_response",
+)
 
 
 class ExposeWebSocketProtocol:
@@ -67,7 +73,8 @@ class ExposeWebSocketProtocol:
         if scope["type"] == "websocket" and WebSocketsSansIOProtocol is not None:
             protocol = getattr(send, "__self__", None)
             if isinstance(protocol, WebSocketsSansIOProtocol) and all(
-                    hasattr(protocol, a) for a in _PROTOCOL_ATTRIBUTES):
+                hasattr(protocol, a) for a in _PROTOCOL_ATTRIBUTES
+            ):
                 scope[WS_PROTOCOL] = protocol
         await self.app(scope, receive, send)
 
@@ -128,8 +135,11 @@ class _Member:
         # for what strawberry must handle itself, such as a pre-execution error) a result.
         self.control: asyncio.Queue[Any] = asyncio.Queue()
         self.handler, self.operation = operation if operation is not None and ws is not None else (None, None)
-        self.head = b"" if self.operation is None else \
-            f'{{"id":{json.dumps(self.operation.id)},"type":"next","payload":'.encode()
+        self.head = (
+            b""
+            if self.operation is None
+            else f'{{"id":{json.dumps(self.operation.id)},"type":"next","payload":'.encode()
+        )
         self.protocol = ws.scope.get(WS_PROTOCOL) if ws is not None else None  # uvicorn's, when known
         self.pending: list[bytes] = []  # messages (UTF-8 JSON) of this turn, written together by `flush`
         self.backlog: deque[bytes] = deque()  # messages waiting for the socket to take them
@@ -149,8 +159,11 @@ class _Member:
     def live(self) -> bool:
         """The operation still runs (the client did not complete it) on an open socket."""
         assert self.handler is not None and self.operation is not None and self.ws is not None
-        return (not self.gone and self.handler.operations.get(self.operation.id) is self.operation
-                and self.ws.application_state is WebSocketState.CONNECTED)
+        return (
+            not self.gone
+            and self.handler.operations.get(self.operation.id) is self.operation
+            and self.ws.application_state is WebSocketState.CONNECTED
+        )
 
     def write(self, payload: bytes) -> bool:
         """Queue a `next` message carrying `payload` (UTF-8 JSON) for `flush`, or behind those the
@@ -265,29 +278,54 @@ class SharedSubscriptions:
     def shared_count(self) -> int:
         return len(self._shared)
 
-    async def stream(self, query: str | None, variable_values: dict[str, Any] | None = None,
-                     context_value: Any | None = None, root_value: Any | None = None,
-                     operation_name: str | None = None, **kwargs: Any) -> Any:
-        if (query is None or kwargs.get("operation_extensions") or not isinstance(context_value, Context)
-                or not shareable(query, operation_name)):
-            return await self._schema.stream(query, variable_values, context_value, root_value, operation_name,
-                                              **kwargs)
-        key = (query, json.dumps(variable_values, sort_keys=True, default=str), operation_name,
-               visibility_key(context_value))
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if (
+            query is None
+            or kwargs.get("operation_extensions")
+            or not isinstance(context_value, Context)
+            or not shareable(query, operation_name)
+        ):
+            return await self._schema.stream(
+                query, variable_values, context_value, root_value, operation_name, **kwargs
+            )
+        key = (
+            query,
+            json.dumps(variable_values, sort_keys=True, default=str),
+            operation_name,
+            visibility_key(context_value),
+        )
         shared = self._shared.get(key)
         if shared is None:
             shared = self._shared[key] = _Shared()
             # The execution's own context: not tied to any member's socket.
             ctx = dataclasses.replace(context_value, request=None, response=None, _loaders=None, _session=None)
-            shared.task = asyncio.create_task(self._produce(key, shared, query, variable_values, ctx,
-                                                            root_value, operation_name, kwargs))
+            shared.task = asyncio.create_task(
+                self._produce(key, shared, query, variable_values, ctx, root_value, operation_name, kwargs)
+            )
         ws = context_value.request if isinstance(context_value.request, WebSocket) else None
         member = _Member(ws, _OPERATION.get())
         shared.members[member] = None
         return self._member(key, shared, member)
 
-    async def _produce(self, key: tuple[Any, ...], shared: _Shared, query: str, variables: Any, ctx: Context,
-                       root_value: Any, operation_name: str | None, kwargs: dict[str, Any]) -> None:
+    async def _produce(
+        self,
+        key: tuple[Any, ...],
+        shared: _Shared,
+        query: str,
+        variables: Any,
+        ctx: Context,
+        root_value: Any,
+        operation_name: str | None,
+        kwargs: dict[str, Any],
+    ) -> None:
         try:
             source = await self._schema.stream(query, variables, ctx, root_value, operation_name, **kwargs)
             if isinstance(source, ExecutionResult):  # not a stream (an error before execution)

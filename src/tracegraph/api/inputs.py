@@ -49,19 +49,26 @@ class ConversionInput:
     factor: float = strawberry.field(description="How many base units one of it is; greater than zero.")
 
 
-@strawberry.input(description="A quantity of an item, at a location: the source of an input line, the "
-                  "destination of an output line.")
+@strawberry.input(
+    description="A quantity of an item, at a location: the source of an input line, the destination of an output line."
+)
 class LineInput:
     item_id: str = strawberry.field(description="The item.")
     quantity: float | None = strawberry.field(
-        default=None, description="How much; in `unit`, else in the item's unit. Left out on an input "
-        "line: everything on hand there.")
+        default=None,
+        description="How much; in `unit`, else in the item's unit. Left out on an input "
+        "line: everything on hand there.",
+    )
     unit: str | None = strawberry.field(
-        default=None, description="The unit of `quantity`: the item's unit, one of its dimension, or one "
-        "its lot or material converts.")
+        default=None,
+        description="The unit of `quantity`: the item's unit, one of its dimension, or one "
+        "its lot or material converts.",
+    )
     location_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Where: the source of an input, the destination of an output. Defaults "
-        "to the event's location (or where the item is, when that is one place).")
+        default=None,
+        description="Where: the source of an input, the destination of an output. Defaults "
+        "to the event's location (or where the item is, when that is one place).",
+    )
 
 
 @strawberry.input(description="An item an event names without a quantity.")
@@ -69,33 +76,40 @@ class ItemRefInput:
     item_id: str = strawberry.field(description="The item.")
 
 
-@strawberry.input(description="An item this event brings into existence: a received lot, a produced "
-                  "serial, a new batch or sub-lot, a container.")
+@strawberry.input(
+    description="An item this event brings into existence: a received lot, a produced "
+    "serial, a new batch or sub-lot, a container."
+)
 class NewItemInput:
     id: str = strawberry.field(description="Its identifier: printable ASCII, no spaces, at most 512 characters.")
     kind: ItemKind = strawberry.field(default=ItemKind.LOT, description="What kind of item.")
     material_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Its material; required except for a container.")
+        default=None, description="Its material; required except for a container."
+    )
     lot_code: str | None = strawberry.field(default=None, description="The lot number, or the serial number.")
     parent_id: str | None = strawberry.field(default=None, description="The lot of a sub-lot or serial.")
     status: Status | None = strawberry.field(default=None, description="Its status; RELEASED by default.")
     manufactured_at: datetime | None = strawberry.field(default=None, description="When it was made.")
     expires_at: datetime | None = strawberry.field(
-        default=None, description="When it expires; by default from the material's shelf life.")
+        default=None, description="When it expires; by default from the material's shelf life."
+    )
     characteristics: JSON | None = strawberry.field(
-        default=None, description="Characteristics as a JSON object of name to number, text or boolean.")
+        default=None, description="Characteristics as a JSON object of name to number, text or boolean."
+    )
     conversions: list[ConversionInput] | None = strawberry.field(
-        default=None, description="Unit conversions of this lot, overriding its material's.")
+        default=None, description="Unit conversions of this lot, overriding its material's."
+    )
     container_type: ContainerType | None = strawberry.field(default=None, description="For a container.")
 
 
 @strawberry.input(description="What every event may carry.")
 class EventFieldsInput:
     id: str | None = strawberry.field(
-        default=None, description="The event's identifier and idempotency key: the same id recorded twice "
-        "is written once. Generated when left out.")
-    event_time: datetime | None = strawberry.field(
-        default=None, description="When it happened; now when left out.")
+        default=None,
+        description="The event's identifier and idempotency key: the same id recorded twice "
+        "is written once. Generated when left out.",
+    )
+    event_time: datetime | None = strawberry.field(default=None, description="When it happened; now when left out.")
     biz_step: str | None = strawberry.field(default=None, description="The business step (CBV).")
     disposition: str | None = strawberry.field(default=None, description="The disposition (CBV).")
     reason: str | None = strawberry.field(default=None, description="Why, in words.")
@@ -118,7 +132,8 @@ class ReceiveInput(EventFieldsInput):
     new_items: list[NewItemInput] = strawberry.field(default_factory=list, description=_NEW_ITEMS)
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
     from_location_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Where it came from; the supplier virtual location by default.")
+        default=None, description="Where it came from; the supplier virtual location by default."
+    )
     order_id: strawberry.ID | None = strawberry.field(default=None, description="The purchase order.")
     partner_id: strawberry.ID | None = strawberry.field(default=None, description="The supplier.")
 
@@ -183,8 +198,10 @@ class UnpackInput(EventFieldsInput):
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
-@strawberry.input(description="A permanent container (tank, silo, bin) cleaned: what it held before no longer "
-                  "touches what goes in after (traces `throughContainers`).")
+@strawberry.input(
+    description="A permanent container (tank, silo, bin) cleaned: what it held before no longer "
+    "touches what goes in after (traces `throughContainers`)."
+)
 class CleanInput(EventFieldsInput):
     container_id: str = strawberry.field(description="The container.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
@@ -198,13 +215,15 @@ class MoveInput(EventFieldsInput):
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
-@strawberry.input(description="Items shipped to a customer (or `toLocationId`). Refused for a status that "
-                  "forbids shipping.")
+@strawberry.input(
+    description="Items shipped to a customer (or `toLocationId`). Refused for a status that forbids shipping."
+)
 class ShipInput(EventFieldsInput):
     inputs: list[LineInput] = strawberry.field(description="What left, how much, and from where.")
     shipment_id: strawberry.ID | None = strawberry.field(default=None, description="The shipment it belongs to.")
     to_location_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Where it went; the customer virtual location by default.")
+        default=None, description="Where it went; the customer virtual location by default."
+    )
     from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
     order_id: strawberry.ID | None = strawberry.field(default=None, description="The sales order.")
@@ -216,14 +235,17 @@ class ReturnInput(EventFieldsInput):
     outputs: list[LineInput] = strawberry.field(description="What came back, and where it went.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
     from_location_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Where it came from; the customer virtual location by default.")
+        default=None, description="Where it came from; the customer virtual location by default."
+    )
     order_id: strawberry.ID | None = strawberry.field(default=None, description=_ORDER)
     shipment_id: strawberry.ID | None = strawberry.field(default=None, description="The shipment it came from.")
     partner_id: strawberry.ID | None = strawberry.field(default=None, description="The customer.")
 
 
-@strawberry.input(description="A cycle count: each line gives the quantity counted at a location; the "
-                  "difference is booked against inventory loss.")
+@strawberry.input(
+    description="A cycle count: each line gives the quantity counted at a location; the "
+    "difference is booked against inventory loss."
+)
 class AdjustInput(EventFieldsInput):
     inputs: list[LineInput] = strawberry.field(description="What was counted, where: the quantity is required.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
@@ -247,19 +269,24 @@ class ReclassifyInput(EventFieldsInput):
 class SetCharacteristicsInput(EventFieldsInput):
     inputs: list[ItemRefInput] = strawberry.field(description="The items.")
     characteristics: JSON = strawberry.field(
-        description="A JSON object of name to number, text or boolean, e.g. {\"moisture\": 12.5}.")
+        description='A JSON object of name to number, text or boolean, e.g. {"moisture": 12.5}.'
+    )
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
-@strawberry.input(description="A correction: reverses an earlier event; its moves run backwards, its status "
-                  "changes are undone, its lineage is voided. History is kept.")
+@strawberry.input(
+    description="A correction: reverses an earlier event; its moves run backwards, its status "
+    "changes are undone, its lineage is voided. History is kept."
+)
 class CorrectInput(EventFieldsInput):
     reverses: str = strawberry.field(description="The event to reverse.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
-@strawberry.input(description="Any event, for recordEvents: `type` says which; the fields it needs are "
-                  "those of the matching mutation's input.")
+@strawberry.input(
+    description="Any event, for recordEvents: `type` says which; the fields it needs are "
+    "those of the matching mutation's input."
+)
 class EventInput(EventFieldsInput):
     type: EventType = strawberry.field(description="What the event does.")
     inputs: list[LineInput] = strawberry.field(default_factory=list, description="Its input lines.")
@@ -289,7 +316,8 @@ class CreateMaterialInput:
     kind: MaterialKind = strawberry.field(default=MaterialKind.RAW, description="Its role.")
     shelf_life_days: int | None = strawberry.field(default=None, description="Days from manufacture to expiry.")
     conversions: list[ConversionInput] = strawberry.field(
-        default_factory=list, description="Units that convert into the base unit, e.g. 1 CASE = 12 KG.")
+        default_factory=list, description="Units that convert into the base unit, e.g. 1 CASE = 12 KG."
+    )
 
 
 @strawberry.input(description="A new location. One with `virtual` set is a virtual location.")

@@ -14,8 +14,8 @@ from strawberry.dataloader import DataLoader
 
 from ..domain.events import EventRecord
 from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
-from ..services.session import Session
 from ..domain.query import BalanceFilter, Direction
+from ..services.session import Session
 
 V = TypeVar("V")
 

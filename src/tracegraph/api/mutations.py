@@ -17,11 +17,9 @@ from ..domain.events import EventCommand, EventType, LedgerEntry
 from ..domain.models import Location as DLocation
 from ..domain.models import Material as DMaterial
 from ..domain.models import Order as DOrder
-from ..domain.models import Organization as DOrganization
+from .auth import AuthMutations
 from .context import Info
 from .errors import UserError, from_domain, from_validation
-from .auth import AuthMutations
-from .recalls import RecallMutations
 from .inputs import (
     AdjustInput,
     CleanInput,
@@ -45,6 +43,7 @@ from .inputs import (
     UnpackInput,
     as_data,
 )
+from .recalls import RecallMutations
 from .types import (
     AdjustPayload,
     CleanContainerPayload,
@@ -52,7 +51,6 @@ from .types import (
     CreateLocationPayload,
     CreateMaterialPayload,
     CreateOrderPayload,
-    CreateOrganizationPayload,
     Event,
     EventPayload,
     IssuePayload,
@@ -61,7 +59,6 @@ from .types import (
     MergePayload,
     MovePayload,
     Order,
-    Organization,
     PackPayload,
     ProducePayload,
     ReceivePayload,
@@ -82,8 +79,11 @@ R = TypeVar("R")
 P = TypeVar("P", bound=EventPayload)
 
 
-async def _attempt(source: Any, build: Callable[[], M], call: Callable[[M], Awaitable[R]],
-                   ) -> tuple[R | None, list[UserError]]:
+async def _attempt(
+    source: Any,
+    build: Callable[[], M],
+    call: Callable[[M], Awaitable[R]],
+) -> tuple[R | None, list[UserError]]:
     """Build the domain model from the input, then make the ledger call: its result, or the
     errors of whichever step refused."""
     try:
@@ -116,27 +116,32 @@ def organization_id(name: str) -> str:
     return f"{slug}-{uuid.uuid4().hex[:8]}"
 
 
-@strawberry.type(description="Commands. Every mutation returns its errors in its payload; nothing of a "
-                 "mutation with errors is written.")
+@strawberry.type(
+    description="Commands. Every mutation returns its errors in its payload; nothing of a "
+    "mutation with errors is written."
+)
 class Mutation(AuthMutations, RecallMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a material.")
     async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:
-        material, errors = await _attempt(input, lambda: DMaterial.model_validate(as_data(input)),
-                                          info.context.session.create_material)
+        material, errors = await _attempt(
+            input, lambda: DMaterial.model_validate(as_data(input)), info.context.session.create_material
+        )
         return CreateMaterialPayload(material=material and Material.from_model(material), errors=errors)
 
     @strawberry.mutation(description="Create a location, real or virtual.")
     async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationPayload:
-        location, errors = await _attempt(input, lambda: DLocation.model_validate(as_data(input)),
-                                          info.context.session.create_location)
+        location, errors = await _attempt(
+            input, lambda: DLocation.model_validate(as_data(input)), info.context.session.create_location
+        )
         return CreateLocationPayload(location=location and Location.from_model(location), errors=errors)
 
     @strawberry.mutation(description="Create a purchase, production or sales order.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderPayload:
-        order, errors = await _attempt(input, lambda: DOrder.model_validate(as_data(input)),
-                                       info.context.session.create_order)
+        order, errors = await _attempt(
+            input, lambda: DOrder.model_validate(as_data(input)), info.context.session.create_order
+        )
         return CreateOrderPayload(order=order and Order.from_model(order), errors=errors)
 
     # -- events, one mutation per type ------------------------------------------------------
@@ -145,8 +150,10 @@ class Mutation(AuthMutations, RecallMutations):
     async def receive(self, info: Info, input: ReceiveInput) -> ReceivePayload:
         return await _record(info, ReceivePayload, EventType.RECEIVE, input)
 
-    @strawberry.mutation(description="Issue portions of lots into a batch. Refused when a lot's status forbids "
-                         "issuing or more is asked than is on hand.")
+    @strawberry.mutation(
+        description="Issue portions of lots into a batch. Refused when a lot's status forbids "
+        "issuing or more is asked than is on hand."
+    )
     async def issue(self, info: Info, input: IssueInput) -> IssuePayload:
         return await _record(info, IssuePayload, EventType.ISSUE, input)
 
@@ -170,8 +177,9 @@ class Mutation(AuthMutations, RecallMutations):
     async def unpack(self, info: Info, input: UnpackInput) -> UnpackPayload:
         return await _record(info, UnpackPayload, EventType.UNPACK, input)
 
-    @strawberry.mutation(description="Record the cleaning of a permanent container: a trace through containers "
-                         "stops there.")
+    @strawberry.mutation(
+        description="Record the cleaning of a permanent container: a trace through containers stops there."
+    )
     async def clean_container(self, info: Info, input: CleanInput) -> CleanContainerPayload:
         return await _record(info, CleanContainerPayload, EventType.CLEAN, input)
 
@@ -209,17 +217,26 @@ class Mutation(AuthMutations, RecallMutations):
 
     # -- the batch path ---------------------------------------------------------------------
 
-    @strawberry.mutation(description="Record events of any type in one transaction, in order, each seeing the "
-                         "ones before it: all of them, or none. Errors name the event by its index: "
-                         "`input[3].inputs[0].quantity`. At most TRACEGRAPH_MAX_BATCH_EVENTS events "
-                         "(10,000 by default): more are refused whole with code BATCH_TOO_LARGE.")
+    @strawberry.mutation(
+        description="Record events of any type in one transaction, in order, each seeing the "
+        "ones before it: all of them, or none. Errors name the event by its index: "
+        "`input[3].inputs[0].quantity`. At most TRACEGRAPH_MAX_BATCH_EVENTS events "
+        "(10,000 by default): more are refused whole with code BATCH_TOO_LARGE."
+    )
     async def record_events(self, info: Info, input: list[EventInput]) -> RecordEventsPayload:
         cap = info.context.settings.max_batch_events
         if len(input) > cap:
-            return RecordEventsPayload(events=None, errors=[UserError(
-                field="input", code=BATCH_TOO_LARGE,
-                message=f"{len(input)} events in one batch; at most {cap} (TRACEGRAPH_MAX_BATCH_EVENTS): "
-                        "send them in smaller batches")])
+            return RecordEventsPayload(
+                events=None,
+                errors=[
+                    UserError(
+                        field="input",
+                        code=BATCH_TOO_LARGE,
+                        message=f"{len(input)} events in one batch; at most {cap} (TRACEGRAPH_MAX_BATCH_EVENTS): "
+                        "send them in smaller batches",
+                    )
+                ],
+            )
         commands: list[EventCommand] = []
         errors: list[UserError] = []
         for n, event in enumerate(input):

@@ -8,24 +8,27 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
+from ..domain.errors import DomainError
 from ..domain.events import EventType
 from ..domain.models import Balance as DBalance
 from ..domain.models import ItemKind, Status
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
-from .context import Info
-from ..domain.errors import DomainError
-from .errors import ApiError, api_error
 from .audit import AuditQueries
 from .auth import AuthQueries
 from .completeness import CompletenessQueries
+from .context import Info
+from .errors import ApiError, api_error
 from .recalls import RecallQueries
 from .types import (
+    DEFAULT_FIRST,
+    After,
     Balance,
     Connection,
     Event,
     Finding,
+    First,
     IntegrityReport,
     Item,
     Location,
@@ -33,10 +36,7 @@ from .types import (
     Order,
     Organization,
     Shipment,
-    After,
-    First,
     Trace,
-    DEFAULT_FIRST,
     event_connection,
     paginate,
 )
@@ -44,19 +44,29 @@ from .types import (
 T = TypeVar("T")
 
 
-def trace_options(max_depth: int | None, since: datetime | None, until: datetime | None,
-                  as_of: datetime | None, kinds: list[ItemKind] | None, through_containers: bool) -> TraceOptions:
+def trace_options(
+    max_depth: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    kinds: list[ItemKind] | None,
+    through_containers: bool,
+) -> TraceOptions:
     if max_depth is not None and max_depth < 0:
         raise ApiError(f"`maxDepth` must be zero or more, got {max_depth}", field="maxDepth")
     if since is not None and until is not None and since >= until:
         raise ApiError("`since` must be before `until`", field="since")
-    return TraceOptions(max_depth=max_depth, window=TraceWindow(since=since, until=until, as_of=as_of),
-                        kinds=frozenset(kinds) if kinds is not None else None,
-                        through_containers=through_containers)
+    return TraceOptions(
+        max_depth=max_depth,
+        window=TraceWindow(since=since, until=until, as_of=as_of),
+        kinds=frozenset(kinds) if kinds is not None else None,
+        through_containers=through_containers,
+    )
 
 
-async def _by_id(info: Info, kind: ReadKind, first: int, after: str | None, wrap: Callable[[Any], T],
-                 filt: ItemFilter | None = None) -> Connection[T]:
+async def _by_id(
+    info: Info, kind: ReadKind, first: int, after: str | None, wrap: Callable[[Any], T], filt: ItemFilter | None = None
+) -> Connection[T]:
     """Nodes of a kind the caller may see, ordered by id; the cursor is the id."""
     session = info.context.session
 
@@ -77,26 +87,46 @@ def balance_key(b: DBalance) -> str:
 
 @strawberry.type(description="Reads.")
 class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
-    @strawberry.field(description="Every traceable item reachable from an item: FORWARD, where its material "
-                      "went; BACKWARD, where the item's material came from. The item itself is excluded; "
-                      "cycles in recorded data end the walk.")
+    @strawberry.field(
+        description="Every traceable item reachable from an item: FORWARD, where its material "
+        "went; BACKWARD, where the item's material came from. The item itself is excluded; "
+        "cycles in recorded data end the walk."
+    )
     async def trace(
-        self, info: Info, id: str, direction: Direction,
-        max_depth: Annotated[int | None, strawberry.argument(
-            description="Stop after this many steps; no limit when left out.")] = None,
-        since: Annotated[datetime | None, strawberry.argument(
-            description="Follow only links made at or after this event time.")] = None,
-        until: Annotated[datetime | None, strawberry.argument(
-            description="Follow only links made before this event time.")] = None,
-        as_of: Annotated[datetime | None, strawberry.argument(
-            description="The trace as the ledger stood at this recorded time: links recorded later are left "
-            "out, corrections recorded later not yet applied.")] = None,
-        kinds: Annotated[list[ItemKind] | None, strawberry.argument(
-            description="Return only items of these kinds; the walk still goes through every kind.")] = None,
-        through_containers: Annotated[bool, strawberry.argument(
-            description="Also reach items that occupied a permanent container (tank, silo, bin) after the "
-            "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
-            "occupants since its last cleaning).")] = False,
+        self,
+        info: Info,
+        id: str,
+        direction: Direction,
+        max_depth: Annotated[
+            int | None, strawberry.argument(description="Stop after this many steps; no limit when left out.")
+        ] = None,
+        since: Annotated[
+            datetime | None, strawberry.argument(description="Follow only links made at or after this event time.")
+        ] = None,
+        until: Annotated[
+            datetime | None, strawberry.argument(description="Follow only links made before this event time.")
+        ] = None,
+        as_of: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="The trace as the ledger stood at this recorded time: links recorded later are left "
+                "out, corrections recorded later not yet applied."
+            ),
+        ] = None,
+        kinds: Annotated[
+            list[ItemKind] | None,
+            strawberry.argument(
+                description="Return only items of these kinds; the walk still goes through every kind."
+            ),
+        ] = None,
+        through_containers: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also reach items that occupied a permanent container (tank, silo, bin) after the "
+                "suspect material did, until the container was cleaned (and, BACKWARD, the earlier "
+                "occupants since its last cleaning)."
+            ),
+        ] = False,
     ) -> Trace:
         options = trace_options(max_depth, since, until, as_of, kinds, through_containers)
         try:
@@ -114,29 +144,40 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
     async def items(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
-        material_id: strawberry.ID | None = None, kind: ItemKind | None = None, status: Status | None = None,
+        material_id: strawberry.ID | None = None,
+        kind: ItemKind | None = None,
+        status: Status | None = None,
     ) -> Connection[Item]:
-        filt = ItemFilter(material_id=material_id, kind=kind.value if kind else None,
-                          status=status.value if status else None)
+        filt = ItemFilter(
+            material_id=material_id, kind=kind.value if kind else None, status=status.value if status else None
+        )
         return await _by_id(info, "Item", first, after, Item.from_model, filt)
 
-    @strawberry.field(description="Stock: balances ordered by item and location, at one location or of one "
-                      "material. Virtual locations are included by default, so what went to customers, "
-                      "scrap and inventory loss shows too.")
+    @strawberry.field(
+        description="Stock: balances ordered by item and location, at one location or of one "
+        "material. Virtual locations are included by default, so what went to customers, "
+        "scrap and inventory loss shows too."
+    )
     async def stock(
-        self, info: Info,
-        location_id: strawberry.ID | None = None, material_id: strawberry.ID | None = None,
-        include_virtual: Annotated[bool, strawberry.argument(
-            description="Include balances at virtual locations.")] = True,
+        self,
+        info: Info,
+        location_id: strawberry.ID | None = None,
+        material_id: strawberry.ID | None = None,
+        include_virtual: Annotated[
+            bool, strawberry.argument(description="Include balances at virtual locations.")
+        ] = True,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Balance]:
-        filt = BalanceFilter(location_ids=[location_id] if location_id else None,
-                             material_ids=[material_id] if material_id else None,
-                             include_virtual=include_virtual)
+        filt = BalanceFilter(
+            location_ids=[location_id] if location_id else None,
+            material_ids=[material_id] if material_id else None,
+            include_virtual=include_virtual,
+        )
         session = info.context.session
 
         async def fetch(after_key: str | None, n: int) -> list[DBalance]:
@@ -153,7 +194,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Events in the order they were recorded, optionally filtered.")
     async def events(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
         type: EventType | None = None,
@@ -164,8 +206,15 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         since: Annotated[datetime | None, strawberry.argument(description="Event time, inclusive.")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Event time, exclusive.")] = None,
     ) -> Connection[Event]:
-        filt = EventFilter(types=[type] if type else (), item_id=item_id, location_id=location_id,
-                           order_id=order_id, shipment_id=shipment_id, since=since, until=until)
+        filt = EventFilter(
+            types=[type] if type else (),
+            item_id=item_id,
+            location_id=location_id,
+            order_id=order_id,
+            shipment_id=shipment_id,
+            since=since,
+            until=until,
+        )
         return await event_connection(info, filt, first, after)
 
     # -- master data and documents ----------------------------------------------------------
@@ -177,7 +226,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Materials ordered by identifier.")
     async def materials(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Material]:
@@ -190,7 +240,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Locations ordered by identifier, virtual ones included.")
     async def locations(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Location]:
@@ -203,7 +254,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Organizations ordered by identifier.")
     async def organizations(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Organization]:
@@ -216,7 +268,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Orders ordered by identifier.")
     async def orders(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Order]:
@@ -229,7 +282,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Shipments ordered by identifier.")
     async def shipments(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Shipment]:
@@ -239,7 +293,8 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
     @strawberry.field(description="Findings: imbalances reported facts brought in, ordered by identifier.")
     async def findings(
-        self, info: Info,
+        self,
+        info: Info,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Finding]:
@@ -253,8 +308,10 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
 
         return await paginate("finding", first, after, fetch, lambda f: f.id, Finding.from_model)
 
-    @strawberry.field(description="The integrity check: balances of every item sum to zero, no reference "
-                      "dangles; and how many findings are kept.")
+    @strawberry.field(
+        description="The integrity check: balances of every item sum to zero, no reference "
+        "dangles; and how many findings are kept."
+    )
     async def check(self, info: Info) -> IntegrityReport:
         try:
             return IntegrityReport.from_model(await info.context.session.check())

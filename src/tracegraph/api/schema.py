@@ -22,12 +22,11 @@ from .audit import AuditOperations
 from .auth import guard_mutations
 from .context import Context
 from .cost import QueryCostLimiter
-from .visibility import RestrictFields
 from .errors import should_mask_error
 from .mutations import Mutation
 from .queries import Query
 from .subscriptions import Subscription
-
+from .visibility import RestrictFields
 
 MAX_DEPTH = 15
 MAX_ALIASES = 50

@@ -18,16 +18,15 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from ..bus import EventRecorded, Message, Notice, Overflowed, StatusChanged, StockChanged, Subscriber, Topic
 from ..domain import errors as E
+from ..domain import recall as DR
+from ..domain.errors import DomainError
 from ..domain.events import EventRecord, EventType, LedgerEntry
 from ..domain.models import Status
-from ..domain.errors import DomainError
-from ..domain import recall as DR
-from ..domain.recall import RecallStatus
-from ..services import recall as SR
-from ..services.recall import RecallView
-from ..services.ledger import MAX_PAGE
-from ..services.session import Session
 from ..domain.query import BalanceFilter, Direction, EventFilter
+from ..domain.recall import RecallStatus
+from ..services.ledger import MAX_PAGE
+from ..services.recall import RecallView
+from ..services.session import Session
 from .context import Context, Info
 from .errors import ApiError
 from .recalls import Recall, RecallNotice
@@ -107,8 +106,11 @@ class EventSieve:
             return False
         if self.biz_step is not None and e.biz_step != self.biz_step:
             return False
-        if self.location_id is not None and self.location_id != e.location_id and not any(
-                self.location_id in (m.from_location_id, m.to_location_id) for m in e.moves):
+        if (
+            self.location_id is not None
+            and self.location_id != e.location_id
+            and not any(self.location_id in (m.from_location_id, m.to_location_id) for m in e.moves)
+        ):
             return False
         if self.item_id is not None and not self.downstream and self.item_id not in e.item_ids:
             return False
@@ -193,8 +195,9 @@ class StockChange:
 
     @strawberry.field(description="The quantity of the item at the location now (in the item's unit).")
     async def quantity(self, info: Info) -> float:
-        found = await info.context.session.balances(BalanceFilter(
-            item_ids=[self.item_id], location_ids=[self.location_id], include_zero=True))
+        found = await info.context.session.balances(
+            BalanceFilter(item_ids=[self.item_id], location_ids=[self.location_id], include_zero=True)
+        )
         return sum(b.quantity for b in found)
 
     @strawberry.field(description="The item's unit, that of `delta` and `quantity`.")
@@ -231,32 +234,53 @@ async def _reach(session: Session, item_id: str) -> list[str]:
         raise ApiError(e.problems[0].message, code=e.problems[0].code, field="itemId") from e
 
 
-@strawberry.type(description="Live messages, over WebSocket (graphql-transport-ws) at /graphql. A client "
-                 f"that falls too far behind is disconnected with close code {OVERFLOW_CLOSE_CODE}; it "
-                 "resumes with eventRecorded(after: the last event id it received).")
+@strawberry.type(
+    description="Live messages, over WebSocket (graphql-transport-ws) at /graphql. A client "
+    f"that falls too far behind is disconnected with close code {OVERFLOW_CLOSE_CODE}; it "
+    "resumes with eventRecorded(after: the last event id it received)."
+)
 class Subscription:
-    @strawberry.subscription(description="Every event committed from now on (or after the event `after`), "
-                             "once, in commit order; optionally only those matching every filter given.")
+    @strawberry.subscription(
+        description="Every event committed from now on (or after the event `after`), "
+        "once, in commit order; optionally only those matching every filter given."
+    )
     async def event_recorded(
-        self, info: Info,
+        self,
+        info: Info,
         item_id: Annotated[str | None, strawberry.argument(description="Only events touching this item.")] = None,
-        downstream: Annotated[bool, strawberry.argument(
-            description="With itemId: also events touching anything made from it (forward along lineage, "
-            "including items linked after subscribing).")] = False,
-        material_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only events touching an item of this material.")] = None,
+        downstream: Annotated[
+            bool,
+            strawberry.argument(
+                description="With itemId: also events touching anything made from it (forward along lineage, "
+                "including items linked after subscribing)."
+            ),
+        ] = False,
+        material_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only events touching an item of this material.")
+        ] = None,
         type: Annotated[EventType | None, strawberry.argument(description="Only events of this type.")] = None,
-        location_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only events at this location, or moving stock from or to it.")] = None,
-        biz_step: Annotated[str | None, strawberry.argument(
-            description="Only events with this business step.")] = None,
-        after: Annotated[str | None, strawberry.argument(
-            description="Resume: first replay, from the ledger, the events committed after this event id "
-            "(the last one received), then continue live, without gaps or repeats.")] = None,
+        location_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only events at this location, or moving stock from or to it."),
+        ] = None,
+        biz_step: Annotated[str | None, strawberry.argument(description="Only events with this business step.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Resume: first replay, from the ledger, the events committed after this event id "
+                "(the last one received), then continue live, without gaps or repeats."
+            ),
+        ] = None,
     ) -> AsyncGenerator[RecordedEvent, None]:
         ctx, ledger = info.context, info.context.session
-        sieve = EventSieve(item_id=item_id, downstream=downstream, material_id=material_id,
-                           location_id=location_id, type=type, biz_step=biz_step)
+        sieve = EventSieve(
+            item_id=item_id,
+            downstream=downstream,
+            material_id=material_id,
+            location_id=location_id,
+            type=type,
+            biz_step=biz_step,
+        )
         sub = _listen(info, {"event"}, sieve.prefilter())  # queueing from here on: nothing is missed
         try:
             if downstream and item_id is not None:
@@ -265,7 +289,7 @@ class Subscription:
             if after is not None:
                 seq = await _seq_after(ledger, after)
                 while page := await ledger.events(EventFilter(), seq, MAX_PAGE):
-                    for seq, record in page:
+                    for seq, record in page:  # noqa: B007 - the last seq read is the next page's start
                         replayed.add(record.id)
                         entry = LedgerEntry(event=record)
                         if await sieve.matches(ledger, entry) and (seen := await shown(ctx, entry)):
@@ -285,40 +309,56 @@ class Subscription:
         finally:
             ctx.bus.unsubscribe(sub)
 
-    @strawberry.subscription(description="Every change of an item's quantity at a location from now on, "
-                             "once per event, item and location; optionally only at a location, or of a "
-                             "material, or of an item.")
+    @strawberry.subscription(
+        description="Every change of an item's quantity at a location from now on, "
+        "once per event, item and location; optionally only at a location, or of a "
+        "material, or of an item."
+    )
     async def stock_changed(
-        self, info: Info,
-        location_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only changes at this location.")] = None,
-        material_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only changes of items of this material.")] = None,
+        self,
+        info: Info,
+        location_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only changes at this location.")
+        ] = None,
+        material_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only changes of items of this material.")
+        ] = None,
         item_id: Annotated[str | None, strawberry.argument(description="Only changes of this item.")] = None,
     ) -> AsyncGenerator[StockChange, None]:
         def accept(m: Message) -> bool:
-            return isinstance(m, StockChanged) and (location_id is None or m.location_id == location_id) and (
-                item_id is None or m.item_id == item_id)
+            return (
+                isinstance(m, StockChanged)
+                and (location_id is None or m.location_id == location_id)
+                and (item_id is None or m.item_id == item_id)
+            )
 
         sub = _listen(info, {"stock"}, accept)
         try:
             async for message in sub:
                 assert isinstance(message, StockChanged)
                 if await _change_shown(info.context, material_id, message.item_id, message.event_id):
-                    yield StockChange(event_id=message.event_id, item_id=message.item_id,
-                                      location_id=strawberry.ID(message.location_id), delta=message.delta)
+                    yield StockChange(
+                        event_id=message.event_id,
+                        item_id=message.item_id,
+                        location_id=strawberry.ID(message.location_id),
+                        delta=message.delta,
+                    )
         except Overflowed:
             await _overflowed(info)
         finally:
             info.context.bus.unsubscribe(sub)
 
-    @strawberry.subscription(description="Every change of an item's status from now on (a reclassification "
-                             "or its correction); optionally only of an item, or of a material.")
+    @strawberry.subscription(
+        description="Every change of an item's status from now on (a reclassification "
+        "or its correction); optionally only of an item, or of a material."
+    )
     async def item_status_changed(
-        self, info: Info,
+        self,
+        info: Info,
         item_id: Annotated[str | None, strawberry.argument(description="Only changes of this item.")] = None,
-        material_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only changes of items of this material.")] = None,
+        material_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only changes of items of this material.")
+        ] = None,
     ) -> AsyncGenerator[ItemStatusChange, None]:
         def accept(m: Message) -> bool:
             return isinstance(m, StatusChanged) and (item_id is None or m.item_id == item_id)
@@ -328,19 +368,24 @@ class Subscription:
             async for message in sub:
                 assert isinstance(message, StatusChanged)
                 if await _change_shown(info.context, material_id, message.item_id, message.event_id):
-                    yield ItemStatusChange(event_id=message.event_id, item_id=message.item_id,
-                                           from_status=Status(message.from_status),
-                                           to_status=Status(message.to_status))
+                    yield ItemStatusChange(
+                        event_id=message.event_id,
+                        item_id=message.item_id,
+                        from_status=Status(message.from_status),
+                        to_status=Status(message.to_status),
+                    )
         except Overflowed:
             await _overflowed(info)
         finally:
             info.context.bus.unsubscribe(sub)
 
-
-    @strawberry.subscription(description="A recall's progress as it changes: opened (with its figures), held "
-                             "(how many items went on hold), a status change, a note; optionally of one recall.")
+    @strawberry.subscription(
+        description="A recall's progress as it changes: opened (with its figures), held "
+        "(how many items went on hold), a status change, a note; optionally of one recall."
+    )
     async def recall_progress(
-        self, info: Info,
+        self,
+        info: Info,
         id: Annotated[str | None, strawberry.argument(description="Only this recall.")] = None,  # noqa: A002
     ) -> AsyncGenerator[RecallProgress, None]:
         def accept(m: Message) -> bool:
@@ -365,13 +410,17 @@ class Subscription:
         finally:
             info.context.bus.unsubscribe(sub)
 
-    @strawberry.subscription(description="Recall notices as they are sent: to the caller's organization (the "
-                             "admin key: to every organization, or to the one named), after the recall is saved. "
-                             "ADMIN and QUALITY keys.")
+    @strawberry.subscription(
+        description="Recall notices as they are sent: to the caller's organization (the "
+        "admin key: to every organization, or to the one named), after the recall is saved. "
+        "ADMIN and QUALITY keys."
+    )
     async def recall_notice_received(
-        self, info: Info,
-        organization_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="The admin key: only notices to this organization.")] = None,
+        self,
+        info: Info,
+        organization_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The admin key: only notices to this organization.")
+        ] = None,
     ) -> AsyncGenerator[RecallNotice, None]:
         service = info.context.session.notices
         try:
@@ -382,8 +431,11 @@ class Subscription:
         org = organization_id if caller.is_admin else caller.organization_id
 
         def accept(m: Message) -> bool:
-            return isinstance(m, Notice) and m.subject == "recall_notice" and (
-                org is None or m.payload.get("organization_id") == org)
+            return (
+                isinstance(m, Notice)
+                and m.subject == "recall_notice"
+                and (org is None or m.payload.get("organization_id") == org)
+            )
 
         sub = _listen(info, {"notice"}, accept)
         try:
@@ -417,9 +469,16 @@ class RecallProgress:
 
     @classmethod
     def from_payload(cls, p: dict[str, Any]) -> RecallProgress:
-        return cls(recall_id=p["recall_id"], what=p["what"], status=RecallStatus(p["status"]), mock=p["mock"],
-                   affected_count=p["affected"], accounted=p["accounted"], held_count=p["held"],
-                   at=datetime.fromisoformat(p["at"]))
+        return cls(
+            recall_id=p["recall_id"],
+            what=p["what"],
+            status=RecallStatus(p["status"]),
+            mock=p["mock"],
+            affected_count=p["affected"],
+            accounted=p["accounted"],
+            held_count=p["held"],
+            at=datetime.fromisoformat(p["at"]),
+        )
 
 
 __all__: list[Any] = ["OVERFLOW_CLOSE_CODE", "Subscription"]

@@ -17,6 +17,7 @@ from ..domain import events as DE
 from ..domain import models as D
 from ..domain import trace as DT
 from ..domain.events import EventType, FindingKind, LinkKind, Source
+from ..domain.integrity import IntegrityReport as DIntegrityReport
 from ..domain.models import (
     ContainerType,
     ItemKind,
@@ -27,10 +28,9 @@ from ..domain.models import (
     Tracking,
     VirtualKind,
 )
+from ..domain.query import Direction, EventFilter
 from ..services.ledger import MAX_PAGE
 from ..services.trace import TraceResult
-from ..domain.integrity import IntegrityReport as DIntegrityReport
-from ..domain.query import Direction, EventFilter
 from . import enums as _enums  # noqa: F401 - registers the domain enums
 from .context import Info
 from .errors import ApiError, UserError
@@ -92,13 +92,22 @@ class Material:
 
     @classmethod
     def from_model(cls, m: D.Material) -> Material:
-        return cls(id=strawberry.ID(m.id), name=m.name, tracking=m.tracking, base_unit=m.base_unit, kind=m.kind,
-                   shelf_life_days=m.shelf_life_days, conversions=_conversions(m.conversions))
+        return cls(
+            id=strawberry.ID(m.id),
+            name=m.name,
+            tracking=m.tracking,
+            base_unit=m.base_unit,
+            kind=m.kind,
+            shelf_life_days=m.shelf_life_days,
+            conversions=_conversions(m.conversions),
+        )
 
 
-@strawberry.type(description="A place in the location tree (site, area, location), or a virtual location "
-                 "that absorbs the other side of a move: supplier, customer, production, scrap, "
-                 "inventory loss, transit, unknown origin.")
+@strawberry.type(
+    description="A place in the location tree (site, area, location), or a virtual location "
+    "that absorbs the other side of a move: supplier, customer, production, scrap, "
+    "inventory loss, transit, unknown origin."
+)
 class Location:
     id: strawberry.ID = strawberry.field(description="The location's identifier.")
     name: str = strawberry.field(description="Its name.")
@@ -121,8 +130,14 @@ class Location:
 
     @classmethod
     def from_model(cls, m: D.Location) -> Location:
-        return cls(id=strawberry.ID(m.id), name=m.name, kind=m.kind, virtual=m.virtual,
-                   parent_id=_id(m.parent_id), partner_id=_id(m.partner_id))
+        return cls(
+            id=strawberry.ID(m.id),
+            name=m.name,
+            kind=m.kind,
+            virtual=m.virtual,
+            parent_id=_id(m.parent_id),
+            partner_id=_id(m.partner_id),
+        )
 
 
 def _id(value: str | None) -> strawberry.ID | None:
@@ -137,7 +152,8 @@ class Item:
     id: str = strawberry.field(description="The identifier exactly as captured or given.")
     kind: ItemKind = strawberry.field(description="Lot, sub-lot, serial, batch, container or stock.")
     material_id: strawberry.ID | None = strawberry.field(
-        description="Its material's identifier; null for an item first seen in a partner's fact.")
+        description="Its material's identifier; null for an item first seen in a partner's fact."
+    )
     unit: str = strawberry.field(description="The unit every quantity of this item is kept in.")
     lot_code: str | None = strawberry.field(description="The lot number, or the serial number of a serial.")
     parent_id: str | None = strawberry.field(description="The lot a sub-lot or serial belongs to.")
@@ -145,11 +161,13 @@ class Item:
     manufactured_at: datetime | None = strawberry.field(description="When it was made.")
     expires_at: datetime | None = strawberry.field(description="When it expires.")
     characteristics: JSON = strawberry.field(
-        description="Typed characteristics as a JSON object: name to number, text or boolean.")
+        description="Typed characteristics as a JSON object: name to number, text or boolean."
+    )
     conversions: list[Conversion] = strawberry.field(description="Unit conversions this lot overrides.")
     container_type: ContainerType | None = strawberry.field(description="For a container: permanent or logistic.")
     origin_known: bool = strawberry.field(
-        description="False for an item first seen consumed or shipped in a reported fact.")
+        description="False for an item first seen consumed or shipped in a reported fact."
+    )
     created_by_event_id: str | None = strawberry.field(description="The event that created it.")
     first_event_time: datetime | None = strawberry.field(description="When it first took part in an event.")
 
@@ -171,8 +189,10 @@ class Item:
     async def quantity_on_hand(self, info: Info) -> float:
         return sum(b.quantity for b in await info.context.loaders.balances.load(self.id) if not b.virtual)
 
-    @strawberry.field(description="Every non-zero balance, virtual locations included: what came from "
-                      "suppliers, went to customers, production, scrap or inventory loss. They sum to zero.")
+    @strawberry.field(
+        description="Every non-zero balance, virtual locations included: what came from "
+        "suppliers, went to customers, production, scrap or inventory loss. They sum to zero."
+    )
     async def balances(self, info: Info) -> list[Balance]:
         return [Balance.from_model(b) for b in await info.context.loaders.balances.load(self.id)]
 
@@ -201,11 +221,21 @@ class Item:
     @classmethod
     def from_model(cls, m: D.Item) -> Item:
         return cls(
-            id=m.id, kind=m.kind, material_id=_id(m.material_id), unit=m.unit, lot_code=m.lot_code,
-            parent_id=m.parent_id, status=m.status, manufactured_at=m.manufactured_at, expires_at=m.expires_at,
-            characteristics=dict(m.characteristics), conversions=_conversions(m.conversions),
-            container_type=m.container_type, origin_known=m.origin_known,
-            created_by_event_id=m.created_by_event, first_event_time=m.first_event_time,
+            id=m.id,
+            kind=m.kind,
+            material_id=_id(m.material_id),
+            unit=m.unit,
+            lot_code=m.lot_code,
+            parent_id=m.parent_id,
+            status=m.status,
+            manufactured_at=m.manufactured_at,
+            expires_at=m.expires_at,
+            characteristics=dict(m.characteristics),
+            conversions=_conversions(m.conversions),
+            container_type=m.container_type,
+            origin_known=m.origin_known,
+            created_by_event_id=m.created_by_event,
+            first_event_time=m.first_event_time,
         )
 
 
@@ -216,7 +246,8 @@ class Balance:
     material_id: strawberry.ID | None = strawberry.field(description="The item's material.")
     quantity: float = strawberry.field(
         description="Positive at a real location when on hand; at a virtual location, what went there "
-        "(positive) or came from there (negative).")
+        "(positive) or came from there (negative)."
+    )
     unit: str = strawberry.field(description="The item's unit.")
     virtual: bool = strawberry.field(description="True at a virtual location.")
 
@@ -234,8 +265,14 @@ class Balance:
 
     @classmethod
     def from_model(cls, m: D.Balance) -> Balance:
-        return cls(item_id=m.item_id, location_id=strawberry.ID(m.location_id), material_id=_id(m.material_id),
-                   quantity=m.quantity, unit=m.unit, virtual=m.virtual)
+        return cls(
+            item_id=m.item_id,
+            location_id=strawberry.ID(m.location_id),
+            material_id=_id(m.material_id),
+            quantity=m.quantity,
+            unit=m.unit,
+            virtual=m.virtual,
+        )
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -336,16 +373,37 @@ class Event:
     @classmethod
     def from_model(cls, m: DE.EventRecord) -> Event:
         return cls(
-            id=m.id, type=m.type, source=m.source, event_time=m.event_time, recorded_at=m.recorded_at,
-            location_id=_id(m.location_id), order_id=_id(m.order_id), shipment_id=_id(m.shipment_id),
-            partner_id=_id(m.partner_id), biz_step=m.biz_step, disposition=m.disposition, reason=m.reason,
-            recorded_by=m.recorded_by, reverses_id=m.reverses, item_ids=list(m.item_ids),
-            moves=[Move(item_id=x.item_id, from_location_id=strawberry.ID(x.from_location_id),
-                        to_location_id=strawberry.ID(x.to_location_id), quantity=x.quantity) for x in m.moves],
-            links=[Link(source_id=x.source_id, target_id=x.target_id, kind=x.kind, quantity=x.quantity)
-                   for x in m.links],
-            status_changes=[StatusChange(item_id=x.item_id, from_status=x.from_status, to_status=x.to_status)
-                            for x in m.status_changes],
+            id=m.id,
+            type=m.type,
+            source=m.source,
+            event_time=m.event_time,
+            recorded_at=m.recorded_at,
+            location_id=_id(m.location_id),
+            order_id=_id(m.order_id),
+            shipment_id=_id(m.shipment_id),
+            partner_id=_id(m.partner_id),
+            biz_step=m.biz_step,
+            disposition=m.disposition,
+            reason=m.reason,
+            recorded_by=m.recorded_by,
+            reverses_id=m.reverses,
+            item_ids=list(m.item_ids),
+            moves=[
+                Move(
+                    item_id=x.item_id,
+                    from_location_id=strawberry.ID(x.from_location_id),
+                    to_location_id=strawberry.ID(x.to_location_id),
+                    quantity=x.quantity,
+                )
+                for x in m.moves
+            ],
+            links=[
+                Link(source_id=x.source_id, target_id=x.target_id, kind=x.kind, quantity=x.quantity) for x in m.links
+            ],
+            status_changes=[
+                StatusChange(item_id=x.item_id, from_status=x.from_status, to_status=x.to_status)
+                for x in m.status_changes
+            ],
         )
 
 
@@ -398,8 +456,13 @@ class Shipment:
 
     @classmethod
     def from_model(cls, m: D.Shipment) -> Shipment:
-        return cls(id=strawberry.ID(m.id), order_id=_id(m.order_id), partner_id=_id(m.partner_id),
-                   destination_id=_id(m.destination_id), shipped_at=m.shipped_at)
+        return cls(
+            id=strawberry.ID(m.id),
+            order_id=_id(m.order_id),
+            partner_id=_id(m.partner_id),
+            destination_id=_id(m.destination_id),
+            shipped_at=m.shipped_at,
+        )
 
 
 # -- findings and the integrity check -------------------------------------------------------
@@ -425,8 +488,15 @@ class Finding:
 
     @classmethod
     def from_model(cls, m: DE.Finding) -> Finding:
-        return cls(id=m.id, kind=m.kind, message=m.message, event_id=m.event_id, item_id=m.item_id,
-                   location_id=_id(m.location_id), quantity=m.quantity)
+        return cls(
+            id=m.id,
+            kind=m.kind,
+            message=m.message,
+            event_id=m.event_id,
+            item_id=m.item_id,
+            location_id=_id(m.location_id),
+            quantity=m.quantity,
+        )
 
 
 @strawberry.type(description="An item whose balances over all locations do not sum to zero.")
@@ -446,9 +516,14 @@ class IntegrityReport:
 
     @classmethod
     def from_model(cls, m: DIntegrityReport) -> IntegrityReport:
-        return cls(ok=m.ok, item_count=m.items, event_count=m.events,
-                   imbalances=[Imbalance(item_id=x.item_id, total=x.total) for x in m.imbalances],
-                   dangling=list(m.dangling), finding_count=len(m.findings))
+        return cls(
+            ok=m.ok,
+            item_count=m.items,
+            event_count=m.events,
+            imbalances=[Imbalance(item_id=x.item_id, total=x.total) for x in m.imbalances],
+            dangling=list(m.dangling),
+            finding_count=len(m.findings),
+        )
 
 
 # -- the trace ------------------------------------------------------------------------------
@@ -464,8 +539,9 @@ class TraceEdge:
 class TraceLink:
     source: str = strawberry.field(description="The item whose material went in.")
     target: str = strawberry.field(description="The item it went into (or touched, for CONTACT).")
-    kind: LinkKind = strawberry.field(description="Consumed, issued, split, merged, packed, or CONTACT through "
-                                      "a permanent container.")
+    kind: LinkKind = strawberry.field(
+        description="Consumed, issued, split, merged, packed, or CONTACT through a permanent container."
+    )
     quantity: float | None = strawberry.field(description="How much of the source, in its unit.")
     event_id: str | None = strawberry.field(description="The event that made the link.")
     event_time: datetime | None = strawberry.field(description="When it happened.")
@@ -473,16 +549,25 @@ class TraceLink:
 
     @classmethod
     def from_model(cls, x: DT.LineageLink) -> TraceLink:
-        return cls(source=x.source_id, target=x.target_id, kind=x.kind, quantity=x.quantity,
-                   event_id=x.event_id, event_time=x.event_time, via=x.via)
+        return cls(
+            source=x.source_id,
+            target=x.target_id,
+            kind=x.kind,
+            quantity=x.quantity,
+            event_id=x.event_id,
+            event_time=x.event_time,
+            via=x.via,
+        )
 
 
 @strawberry.type(description="Something that keeps a trace's quantities from adding up.")
 class TraceGap:
     item_id: str = strawberry.field(description="The item at fault.")
-    kind: str = strawberry.field(description="NO_ORIGIN_QUANTITY: no recorded receipt or production; "
-                                 "UNACCOUNTED: quantity with no recorded fate; OVER_ACCOUNTED: more went out than "
-                                 "came in; CYCLE: a link closing a cycle, whose quantity is not carried.")
+    kind: str = strawberry.field(
+        description="NO_ORIGIN_QUANTITY: no recorded receipt or production; "
+        "UNACCOUNTED: quantity with no recorded fate; OVER_ACCOUNTED: more went out than "
+        "came in; CYCLE: a link closing a cycle, whose quantity is not carried."
+    )
     quantity: float = strawberry.field(description="How much, in the item's unit.")
     message: str = strawberry.field(description="What is wrong, for a person to read.")
 
@@ -493,7 +578,8 @@ class MassBalance:
     root_quantity: float = strawberry.field(description="What was received or produced of it, in its unit.")
     accounted: float | None = strawberry.field(
         description="FORWARD: the share (0 to 1) of the root's quantity whose fate is recorded — on hand, "
-        "shipped, scrapped or lost, as itself or in what it became. 1.0 when the ledger is complete.")
+        "shipped, scrapped or lost, as itself or in what it became. 1.0 when the ledger is complete."
+    )
     on_hand: float = strawberry.field(description="FORWARD: root quantity still on hand, in the root's unit.")
     shipped: float = strawberry.field(description="FORWARD: root quantity shipped.")
     scrapped: float = strawberry.field(description="FORWARD: root quantity scrapped.")
@@ -503,11 +589,16 @@ class MassBalance:
     @classmethod
     def from_model(cls, root: str, m: DT.MassBalance) -> MassBalance:
         f = m.by_fate
-        return cls(root_id=root, root_quantity=m.root_quantity, accounted=m.accounted,
-                   on_hand=f.get("onHand", 0.0), shipped=f.get("shipped", 0.0), scrapped=f.get("scrapped", 0.0),
-                   lost=f.get("lost", 0.0),
-                   gaps=[TraceGap(item_id=g.item_id, kind=g.kind, quantity=g.quantity, message=g.message)
-                         for g in m.gaps])
+        return cls(
+            root_id=root,
+            root_quantity=m.root_quantity,
+            accounted=m.accounted,
+            on_hand=f.get("onHand", 0.0),
+            shipped=f.get("shipped", 0.0),
+            scrapped=f.get("scrapped", 0.0),
+            lost=f.get("lost", 0.0),
+            gaps=[TraceGap(item_id=g.item_id, kind=g.kind, quantity=g.quantity, message=g.message) for g in m.gaps],
+        )
 
 
 @strawberry.type(description="A customer or partner location that affected material reached.")
@@ -581,9 +672,11 @@ class TraceItem:
     async def on_hand(self, info: Info) -> list[Balance]:
         return [Balance.from_model(b) for b in await info.context.loaders.balances.load(self.id) if not b.virtual]
 
-    @strawberry.field(description="FORWARD: how much of the root's quantity is in it, in the root's unit, carried "
-                      "through each consumption in proportion to what was consumed. BACKWARD: how much of it, in "
-                      "its own unit, went into the root. With several roots, the first unless `rootId` is given.")
+    @strawberry.field(
+        description="FORWARD: how much of the root's quantity is in it, in the root's unit, carried "
+        "through each consumption in proportion to what was consumed. BACKWARD: how much of it, in "
+        "its own unit, went into the root. With several roots, the first unless `rootId` is given."
+    )
     async def quantity(self, info: Info, root_id: str | None = None) -> float | None:
         balances = await self.state.balances(info)
         mb = balances.get(root_id or self.state.result.root)
@@ -609,7 +702,8 @@ class Delivery:
     shipment_id: strawberry.ID | None = strawberry.field(description="The shipment, if the event named one.")
     partner_id: strawberry.ID | None = strawberry.field(description="The customer or partner it went to.")
     destination_id: strawberry.ID = strawberry.field(
-        description="The location it went to: a partner's, or the virtual customer location.")
+        description="The location it went to: a partner's, or the virtual customer location."
+    )
 
     @strawberry.field(description="The partner organization.")
     async def partner(self, info: Info) -> Organization | None:
@@ -617,16 +711,25 @@ class Delivery:
 
     @classmethod
     def from_model(cls, d: DT.Delivery) -> Delivery:
-        return cls(item_id=d.item_id, quantity=d.quantity, event_id=d.event_id, event_time=d.event_time,
-                   shipment_id=_id(d.shipment_id), partner_id=_id(d.partner_id),
-                   destination_id=strawberry.ID(d.destination_id))
+        return cls(
+            item_id=d.item_id,
+            quantity=d.quantity,
+            event_id=d.event_id,
+            event_time=d.event_time,
+            shipment_id=_id(d.shipment_id),
+            partner_id=_id(d.partner_id),
+            destination_id=strawberry.ID(d.destination_id),
+        )
 
 
-@strawberry.type(description="What a trace reached and the caller may not see: how many items, of which "
-                 "organization. No identifiers.")
+@strawberry.type(
+    description="What a trace reached and the caller may not see: how many items, of which "
+    "organization. No identifiers."
+)
 class HiddenItems:
     organization_id: strawberry.ID | None = strawberry.field(
-        description="The organization that owns them; null for items without an owner.")
+        description="The organization that owns them; null for items without an owner."
+    )
     count: int = strawberry.field(description="How many items of it the trace reached.")
 
 
@@ -636,12 +739,15 @@ class Trace:
     root_ids: list[str] = strawberry.field(description="Every item the trace started from.")
     direction: Direction = strawberry.field(description="FORWARD or BACKWARD.")
     items: list[TraceItem] = strawberry.field(
-        description="Every traceable item reached from the root, the root itself excluded, nearest first.")
+        description="Every traceable item reached from the root, the root itself excluded, nearest first."
+    )
     edges: list[TraceEdge] = strawberry.field(description="The lineage links the walk followed.")
     state: strawberry.Private[TraceState]
     hidden: list[HiddenItems] = strawberry.field(
-        default_factory=list, description="What the trace reached in other organizations' data that the caller "
-        "may not see: a count per owning organization, no identifiers. Those items are not in `items`.")
+        default_factory=list,
+        description="What the trace reached in other organizations' data that the caller "
+        "may not see: a count per owning organization, no identifiers. Those items are not in `items`.",
+    )
 
     @strawberry.field(description="How many items the trace reached.")
     def count(self) -> int:
@@ -655,8 +761,10 @@ class Trace:
     async def root(self, info: Info) -> Item | None:
         return await _one(info.context.loaders.items, self.root_id, Item.from_model)
 
-    @strawberry.field(description="The links between the items of the trace, with kind, event and quantity: "
-                      "nodes and edges for drawing.")
+    @strawberry.field(
+        description="The links between the items of the trace, with kind, event and quantity: "
+        "nodes and edges for drawing."
+    )
     async def links(self, info: Info) -> list[TraceLink]:
         return [TraceLink.from_model(x) for x in await self.state.links(info)]
 
@@ -665,23 +773,36 @@ class Trace:
         balances = await self.state.balances(info)
         return [MassBalance.from_model(root, balances[root]) for root in self.root_ids]
 
-    @strawberry.field(description="Every shipment of the root or of an item reached, still standing, in "
-                      "time order: on a forward trace, which customers and partners received affected material "
-                      "and how much.")
+    @strawberry.field(
+        description="Every shipment of the root or of an item reached, still standing, in "
+        "time order: on a forward trace, which customers and partners received affected material "
+        "and how much."
+    )
     async def deliveries(self, info: Info) -> list[Delivery]:
         return [Delivery.from_model(d) for d in await self._deliveries(info)]
 
     @strawberry.field(description="The customers and partner locations reached, with quantities per unit.")
     async def customers(self, info: Info) -> list[CustomerReached]:
-        units = {i.id: i.unit for i in (await info.context.loaders.items.load_many(
-            [self.root_id, *(x.id for x in self.items)])) if i is not None}
+        units = {
+            i.id: i.unit
+            for i in (await info.context.loaders.items.load_many([self.root_id, *(x.id for x in self.items)]))
+            if i is not None
+        }
         groups: dict[tuple[str | None, str, str], CustomerReached] = {}
         for d in await self._deliveries(info):
             unit = units.get(d.item_id, "EA")
             key = (d.partner_id, d.destination_id, unit)
-            g = groups.setdefault(key, CustomerReached(partner_id=_id(d.partner_id),
-                                                       destination_id=strawberry.ID(d.destination_id), quantity=0.0,
-                                                       unit=unit, shipment_ids=[], item_ids=[]))
+            g = groups.setdefault(
+                key,
+                CustomerReached(
+                    partner_id=_id(d.partner_id),
+                    destination_id=strawberry.ID(d.destination_id),
+                    quantity=0.0,
+                    unit=unit,
+                    shipment_ids=[],
+                    item_ids=[],
+                ),
+            )
             g.quantity += d.quantity
             if d.shipment_id and d.shipment_id not in g.shipment_ids:
                 g.shipment_ids.append(strawberry.ID(d.shipment_id))
@@ -697,11 +818,18 @@ class Trace:
     @classmethod
     def from_result(cls, r: TraceResult, hidden: dict[str | None, int] | None = None) -> Trace:
         state = TraceState(r)
-        return cls(root_id=r.root, root_ids=list(r.roots), direction=r.direction,
-                   items=[TraceItem(id=i, depth=r.depth[i], state=state) for i in r.items],
-                   edges=[TraceEdge(source=s, target=t) for s, t in dict.fromkeys(r.edges)], state=state,
-                   hidden=[HiddenItems(organization_id=_id(org), count=n)
-                           for org, n in sorted((hidden or {}).items(), key=lambda x: (x[0] or "", x[1]))])
+        return cls(
+            root_id=r.root,
+            root_ids=list(r.roots),
+            direction=r.direction,
+            items=[TraceItem(id=i, depth=r.depth[i], state=state) for i in r.items],
+            edges=[TraceEdge(source=s, target=t) for s, t in dict.fromkeys(r.edges)],
+            state=state,
+            hidden=[
+                HiddenItems(organization_id=_id(org), count=n)
+                for org, n in sorted((hidden or {}).items(), key=lambda x: (x[0] or "", x[1]))
+            ],
+        )
 
 
 # -- live events ----------------------------------------------------------------------------
@@ -709,8 +837,10 @@ class Trace:
 
 @strawberry.type(description="An event, delivered to subscribers once it is committed.")
 class RecordedEvent:
-    id: str = strawberry.field(description="The event's identifier: an EPCIS eventID (or its event hash) as "
-                               "captured, or the id a mutation gave.")
+    id: str = strawberry.field(
+        description="The event's identifier: an EPCIS eventID (or its event hash) as "
+        "captured, or the id a mutation gave."
+    )
     type: EventType = strawberry.field(description="What it did.")
     source: Source = strawberry.field(description="A checked command, or a reported fact.")
     event_time: datetime = strawberry.field(description="When it happened.")
@@ -723,13 +853,20 @@ class RecordedEvent:
     @classmethod
     def from_entry(cls, entry: DE.LedgerEntry) -> RecordedEvent:
         e = entry.event
-        return cls(id=e.id, type=e.type, source=e.source, event_time=e.event_time, recorded_at=e.recorded_at,
-                   item_ids=list(e.item_ids), location_id=_id(e.location_id), event=Event.from_model(e),
-                   findings=[Finding.from_model(f) for f in entry.findings])
+        return cls(
+            id=e.id,
+            type=e.type,
+            source=e.source,
+            event_time=e.event_time,
+            recorded_at=e.recorded_at,
+            item_ids=list(e.item_ids),
+            location_id=_id(e.location_id),
+            event=Event.from_model(e),
+            findings=[Finding.from_model(f) for f in entry.findings],
+        )
 
 
 # -- Relay connections ----------------------------------------------------------------------
-
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -797,24 +934,40 @@ async def paginate(
     if not has_next and rows and len(rows) == n and n + 1 > MAX_PAGE:  # the ledger caps reads at MAX_PAGE
         has_next = bool(await fetch(str(key(rows[-1])), 1))
     edges = [Edge(cursor=encode_cursor(kind, key(r)), node=wrap(r)) for r in rows]
-    return Connection(edges=edges, page_info=PageInfo(
-        has_next_page=has_next, has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-    ))
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
 
 
-def page_of_list(kind: str, rows: Sequence[M], first: int, after: str | None, wrap: Callable[[M], T],
-                 ) -> Connection[T]:
+def page_of_list(
+    kind: str,
+    rows: Sequence[M],
+    first: int,
+    after: str | None,
+    wrap: Callable[[M], T],
+) -> Connection[T]:
     """A page of a list held in memory; the cursor is the position."""
     n = check_first(first)
     key = decode_cursor(kind, after)
     if key is not None and not key.isdigit():
         raise ApiError("`after` is not a cursor of this list", field="after")
     start = int(key) + 1 if key is not None else 0
-    edges = [Edge(cursor=encode_cursor(kind, start + k), node=wrap(r)) for k, r in enumerate(rows[start:start + n])]
-    return Connection(edges=edges, page_info=PageInfo(
-        has_next_page=start + n < len(rows), has_previous_page=start > 0,
-        start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+    edges = [Edge(cursor=encode_cursor(kind, start + k), node=wrap(r)) for k, r in enumerate(rows[start : start + n])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=start + n < len(rows),
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
 
 
 async def event_connection(info: Info, filt: EventFilter, first: int, after: str | None) -> Connection[Event]:
@@ -860,12 +1013,15 @@ class CreateOrderPayload:
 @strawberry.type(description="The result of recording one event.")
 class EventPayload:
     event: Event | None = strawberry.field(
-        description="The event recorded; the earlier one when `duplicate` is true; null on errors.")
+        description="The event recorded; the earlier one when `duplicate` is true; null on errors."
+    )
     duplicate: bool = strawberry.field(
-        default=False, description="True when this event (same id, or same content) was recorded before: "
-        "nothing new was written.")
+        default=False,
+        description="True when this event (same id, or same content) was recorded before: nothing new was written.",
+    )
     errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing was written; empty on success.")
+        default_factory=list, description="Why nothing was written; empty on success."
+    )
 
     @classmethod
     def of(cls, entry: DE.LedgerEntry | None = None, errors: list[UserError] | None = None) -> EventPayload:
@@ -957,6 +1113,6 @@ class CorrectPayload(EventPayload):
 @strawberry.type(description="The result of recordEvents: every event recorded, or none.")
 class RecordEventsPayload:
     events: list[Event] | None = strawberry.field(
-        description="The events recorded, in the order given; null on errors.")
+        description="The events recorded, in the order given; null on errors."
+    )
     errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on success.")
-

@@ -57,7 +57,7 @@ def close_reason(text: str) -> str:
     data = text.encode()
     if len(data) <= MAX_REASON_BYTES:
         return text
-    return data[:MAX_REASON_BYTES - 3].decode(errors="ignore") + "…"
+    return data[: MAX_REASON_BYTES - 3].decode(errors="ignore") + "…"
 
 
 def expired_reason(principal: Principal) -> str:
@@ -114,8 +114,9 @@ class SocketSessions:
     def generation(self) -> int | None:
         return None if self.auth is None else self.auth.generation
 
-    def open(self, handler: SessionTransportWSHandler, principal: Principal,
-             generation: int | None = None) -> Session | None:
+    def open(
+        self, handler: SessionTransportWSHandler, principal: Principal, generation: int | None = None
+    ) -> Session | None:
         """Track a socket just acknowledged; `generation`: Auth's when its key was checked."""
         if principal.key_id is None:  # TRACEGRAPH_ADMIN_KEY: never revoked, never expires
             return None
@@ -129,7 +130,8 @@ class SocketSessions:
                 expires_at = expires_at.replace(tzinfo=UTC)
             delay = (expires_at - datetime.now(UTC)).total_seconds()
             session.timer = asyncio.get_running_loop().call_later(
-                max(0.0, delay), self.end, session, expired_reason(principal))
+                max(0.0, delay), self.end, session, expired_reason(principal)
+            )
         if generation is not None and generation != self.generation():
             self._spawn(self._recheck([session]))  # a change arrived while its key was checked
         if self.auth is not None and (self._sweeper is None or self._sweeper.done()):
@@ -224,8 +226,13 @@ class SessionTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         generation = sessions.generation() if sessions is not None else None
         await super().handle_connection_init(message)
         principal = self.context.principal if isinstance(self.context, Context) else None
-        if (sessions is not None and principal is not None and self.connection_acknowledged
-                and self.session is None and self.ended is None):
+        if (
+            sessions is not None
+            and principal is not None
+            and self.connection_acknowledged
+            and self.session is None
+            and self.ended is None
+        ):
             self.session = sessions.open(self, principal, generation)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
@@ -266,5 +273,12 @@ class SessionTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await task
 
 
-__all__ = ["AUTH_CLOSE_CODE", "ClosingWebSocketAdapter", "REVOKED", "Session", "SessionTransportWSHandler",
-           "SocketSessions", "close_reason"]
+__all__ = [
+    "AUTH_CLOSE_CODE",
+    "ClosingWebSocketAdapter",
+    "REVOKED",
+    "Session",
+    "SessionTransportWSHandler",
+    "SocketSessions",
+    "close_reason",
+]

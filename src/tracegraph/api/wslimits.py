@@ -12,12 +12,13 @@ Counts per key are per server instance.
 from __future__ import annotations
 
 import math
+
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
-from ..http.authn import RateLimiter
 from ..domain.auth import Principal
+from ..http.authn import RateLimiter
 from .context import Context
 
 TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"
@@ -39,7 +40,8 @@ class SocketLimits:
             return GraphQLError(
                 f"too many operations on this connection: {running_here} running, at most {self.per_connection} "
                 "(TRACEGRAPH_WS_MAX_OPERATIONS); complete one first",
-                extensions={"code": TOO_MANY_OPERATIONS, "limit": self.per_connection})
+                extensions={"code": TOO_MANY_OPERATIONS, "limit": self.per_connection},
+            )
         key = _limited_key(principal)
         if key is None:
             return None
@@ -48,14 +50,16 @@ class SocketLimits:
             return GraphQLError(
                 f"too many operations for this key: {running} running on its connections, at most {self.per_key} "
                 "(TRACEGRAPH_WS_MAX_OPERATIONS_PER_KEY); complete one first",
-                extensions={"code": TOO_MANY_OPERATIONS, "limit": self.per_key})
+                extensions={"code": TOO_MANY_OPERATIONS, "limit": self.per_key},
+            )
         if self.limiter is not None:
             wait = self.limiter.wait(key)
             if wait > 0:
                 return GraphQLError(
                     f"rate limit of this key exceeded ({self.limiter.rate:g} operations a second, "
                     f"TRACEGRAPH_RATE_LIMIT): retry in {wait:.1f} s",
-                    extensions={"code": RATE_LIMITED, "retryAfter": math.ceil(wait)})
+                    extensions={"code": RATE_LIMITED, "retryAfter": math.ceil(wait)},
+                )
         return None
 
     def started(self, principal: Principal | None) -> str | None:

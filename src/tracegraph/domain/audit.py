@@ -27,8 +27,14 @@ class AuditEntry(BaseModel):
 def entry(key_id: str | None, organization_id: str | None, action: str, detail: Any = None) -> AuditEntry:
     at = datetime.now(UTC)
     text = "" if detail is None else json.dumps(detail, default=str, separators=(",", ":"), sort_keys=True)
-    return AuditEntry(id=f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}", at=at, key_id=key_id,
-                      organization_id=organization_id, action=action[:200], detail=text[:MAX_DETAIL])
+    return AuditEntry(
+        id=f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}",
+        at=at,
+        key_id=key_id,
+        organization_id=organization_id,
+        action=action[:200],
+        detail=text[:MAX_DETAIL],
+    )
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -39,8 +45,14 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell st
 
 def record(e: AuditEntry) -> dict[str, str | None]:
     """An entry as the export writes it (camelCase, as GraphQL's `auditLog` names it)."""
-    return {"id": e.id, "at": e.at.isoformat(), "keyId": e.key_id, "organizationId": e.organization_id,
-            "action": e.action, "detail": e.detail}
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(),
+        "keyId": e.key_id,
+        "organizationId": e.organization_id,
+        "action": e.action,
+        "detail": e.detail,
+    }
 
 
 def csv_cells(e: AuditEntry) -> list[str]:

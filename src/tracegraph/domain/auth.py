@@ -111,8 +111,14 @@ class Principal:
 
     def require(self, right: Right, organization_id: str | None = None, field: str | None = None) -> None:
         if not self.can(right, organization_id):
-            raise DomainError(Problem(field, f"a key with role {self.role.value} may not do this"
-                                      + (" for that organization" if organization_id else ""), FORBIDDEN))
+            raise DomainError(
+                Problem(
+                    field,
+                    f"a key with role {self.role.value} may not do this"
+                    + (" for that organization" if organization_id else ""),
+                    FORBIDDEN,
+                )
+            )
 
 
 ADMIN = Principal(organization_id=None, role=Role.ADMIN, is_admin=True)
@@ -153,12 +159,14 @@ def role_of(value: object) -> Role:
         except ValueError:
             pass
     shown = value if isinstance(value, str) and len(value) <= 40 else type(value).__name__
-    raise Unauthenticated(f"the token's role claim names no role of tracegraph ({shown!r}); "
-                          f"known: {', '.join(r.value for r in Role)}")
+    raise Unauthenticated(
+        f"the token's role claim names no role of tracegraph ({shown!r}); known: {', '.join(r.value for r in Role)}"
+    )
 
 
-def principal_from_claims(claims: dict[str, object], organization_claim: str, role_claim: str,
-                          default_role: Role | None, leeway: float = 0.0) -> Principal:
+def principal_from_claims(
+    claims: dict[str, object], organization_claim: str, role_claim: str, default_role: Role | None, leeway: float = 0.0
+) -> Principal:
     """The principal of a verified JWT: its organization (by id) and role from the named claims,
     and `jwt:<iss>#<sub>` as its key id (audit, rate limits). Never the server's admin. A
     missing role claim takes `default_role` (None: refused); an unknown one is refused. It
@@ -184,8 +192,13 @@ def principal_from_claims(claims: dict[str, object], organization_claim: str, ro
             expires_at = datetime.fromtimestamp(float(exp) + leeway, UTC)
         except (OverflowError, OSError, ValueError):  # past the year 9999: never, in effect
             expires_at = None
-    return Principal(organization_id=org, role=role, is_admin=False, key_id=f"jwt:{claims.get('iss')}#{subject}",
-                     expires_at=expires_at)
+    return Principal(
+        organization_id=org,
+        role=role,
+        is_admin=False,
+        key_id=f"jwt:{claims.get('iss')}#{subject}",
+        expires_at=expires_at,
+    )
 
 
 def bearer(header: str | None) -> str | None:
@@ -197,5 +210,22 @@ def bearer(header: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-__all__ = ["ADMIN", "ApiKey", "Share", "ShareScope", "FORBIDDEN", "Principal", "Right", "Role", "Unauthenticated",
-           "bearer", "key_hash", "looks_like_jwt", "new_key", "new_key_id", "principal_from_claims", "role_of", "E"]
+__all__ = [
+    "ADMIN",
+    "ApiKey",
+    "Share",
+    "ShareScope",
+    "FORBIDDEN",
+    "Principal",
+    "Right",
+    "Role",
+    "Unauthenticated",
+    "bearer",
+    "key_hash",
+    "looks_like_jwt",
+    "new_key",
+    "new_key_id",
+    "principal_from_claims",
+    "role_of",
+    "E",
+]

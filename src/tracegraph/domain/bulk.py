@@ -58,8 +58,13 @@ class BulkPlanner:
             del self.state.events[entry.event.id]
         return entry
 
-    def plan_all(self, cmds: Sequence[EventCommand], *, source: Source, now: datetime | None = None,
-                 ) -> Iterator[LedgerEntry]:
+    def plan_all(
+        self,
+        cmds: Sequence[EventCommand],
+        *,
+        source: Source,
+        now: datetime | None = None,
+    ) -> Iterator[LedgerEntry]:
         """Each command's entry in order; at the end, every refusal at once (`events[n]....`),
         as `plan_batch` reports them. A caller writes nothing before the iterator is done."""
         problems: list[Problem] = []
@@ -67,8 +72,10 @@ class BulkPlanner:
             try:
                 entry = self.plan(cmd, source=source, now=now)
             except DomainError as e:
-                problems += [Problem(f"events[{n}].{p.field}" if p.field else f"events[{n}]", p.message, p.code)
-                             for p in e.problems]
+                problems += [
+                    Problem(f"events[{n}].{p.field}" if p.field else f"events[{n}]", p.message, p.code)
+                    for p in e.problems
+                ]
                 continue
             yield entry
         if problems:

@@ -109,14 +109,24 @@ class Assessor:
                 if not item.origin_known or (flow.created <= TOLERANCE and flow.out > TOLERANCE):
                     issues.append(Issue(item.id, "NO_ORIGIN", f"{item.id} has no recorded receipt or production"))
                 if flow.first_in is not None and flow.first_out is not None and flow.first_out < flow.first_in:
-                    issues.append(Issue(item.id, "CONSUMED_BEFORE_PRODUCED",
-                                        f"{item.id} was used at {flow.first_out.isoformat()}, before it was received "
-                                        f"or produced at {flow.first_in.isoformat()}"))
+                    issues.append(
+                        Issue(
+                            item.id,
+                            "CONSUMED_BEFORE_PRODUCED",
+                            f"{item.id} was used at {flow.first_out.isoformat()}, before it was received "
+                            f"or produced at {flow.first_in.isoformat()}",
+                        )
+                    )
                 if flow.out > flow.created + TOLERANCE * max(1.0, flow.created) and flow.created > TOLERANCE:
                     over = flow.out - flow.created
-                    issues.append(Issue(item.id, "OVER_CONSUMED",
-                                        f"{over:g} {item.unit} more of {item.id} went out than was received or "
-                                        "produced", over))
+                    issues.append(
+                        Issue(
+                            item.id,
+                            "OVER_CONSUMED",
+                            f"{over:g} {item.unit} more of {item.id} went out than was received or produced",
+                            over,
+                        )
+                    )
             report.items += 1
             report.complete += not issues
             report.issues += issues

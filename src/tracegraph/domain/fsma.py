@@ -44,8 +44,11 @@ _CTE = {
     EventType.SPLIT: "Transformation",
     EventType.MERGE: "Transformation",
 }
-_DOCUMENT = {OrderType.PURCHASE: "Purchase Order", OrderType.SALES: "Sales Order",
-             OrderType.PRODUCTION: "Production Order"}
+_DOCUMENT = {
+    OrderType.PURCHASE: "Purchase Order",
+    OrderType.SALES: "Sales Order",
+    OrderType.PRODUCTION: "Production Order",
+}
 
 
 def _name(loc_id: str | None, locations: Mapping[str, Location]) -> str:
@@ -89,23 +92,25 @@ def cte_rows(
                 where = m.to_location_id if cte == "Receiving" else m.from_location_id
             item = items.get(m.item_id)
             material = materials.get(item.material_id) if item and item.material_id else None
-            rows.append({
-                "Traceability Lot Code": (item.lot_code if item and item.lot_code else m.item_id),
-                "Traceability Lot Code Source": _name(origins.get(m.item_id), locations),
-                "Product Description": material.name if material else (item.material_id or "" if item else ""),
-                "Quantity": m.quantity,
-                "Unit of Measure": item.unit if item else "",
-                "Critical Tracking Event": cte,
-                "Role": role,
-                "Event Date": e.event_time.isoformat(),
-                "Location": _name(e.location_id or where, locations),
-                "Ship-From Location": _name(m.from_location_id, locations) if cte != "Transformation" else "",
-                "Ship-To Location": _name(m.to_location_id, locations) if cte != "Transformation" else "",
-                "Immediate Previous Source": (e.partner_id or "") if cte == "Receiving" else "",
-                "Reference Document Type": doc_type,
-                "Reference Document Number": doc_number,
-                "Event ID": e.id,
-                "Item ID": m.item_id,
-                "Status": item.status.value if item else "",
-            })
+            rows.append(
+                {
+                    "Traceability Lot Code": (item.lot_code if item and item.lot_code else m.item_id),
+                    "Traceability Lot Code Source": _name(origins.get(m.item_id), locations),
+                    "Product Description": material.name if material else (item.material_id or "" if item else ""),
+                    "Quantity": m.quantity,
+                    "Unit of Measure": item.unit if item else "",
+                    "Critical Tracking Event": cte,
+                    "Role": role,
+                    "Event Date": e.event_time.isoformat(),
+                    "Location": _name(e.location_id or where, locations),
+                    "Ship-From Location": _name(m.from_location_id, locations) if cte != "Transformation" else "",
+                    "Ship-To Location": _name(m.to_location_id, locations) if cte != "Transformation" else "",
+                    "Immediate Previous Source": (e.partner_id or "") if cte == "Receiving" else "",
+                    "Reference Document Type": doc_type,
+                    "Reference Document Number": doc_number,
+                    "Event ID": e.id,
+                    "Item ID": m.item_id,
+                    "Status": item.status.value if item else "",
+                }
+            )
     return rows

@@ -11,9 +11,9 @@ the balances say; each imbalance becomes a `Finding`.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Generic, TypeVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from . import errors as E
 from .errors import DomainError, Problem
@@ -37,7 +37,6 @@ from .models import (
     PRODUCTION,
     SCRAP,
     SUPPLIER,
-    TRANSIT,
     UNKNOWN_ORIGIN,
     VIRTUAL_LOCATIONS,
     Item,
@@ -90,9 +89,15 @@ class LedgerState:
     def copy(self) -> LedgerState:
         """A copy to plan on that leaves this one as it is (the containers are copied, not
         the immutable models in them)."""
-        return LedgerState(items=dict(self.items), materials=dict(self.materials), locations=dict(self.locations),
-                           balances=dict(self.balances), serials=dict(self.serials), events=dict(self.events),
-                           reversed_ids=set(self.reversed_ids))
+        return LedgerState(
+            items=dict(self.items),
+            materials=dict(self.materials),
+            locations=dict(self.locations),
+            balances=dict(self.balances),
+            serials=dict(self.serials),
+            events=dict(self.events),
+            reversed_ids=set(self.reversed_ids),
+        )
 
 
 def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> StateKeys:
@@ -216,16 +221,29 @@ class _Planner:
         self.problems.append(Problem(field, message, code))
 
     def breach(
-        self, kind: FindingKind, field: str, message: str, code: str, item: str | None = None,
-        location: str | None = None, quantity: float | None = None,
+        self,
+        kind: FindingKind,
+        field: str,
+        message: str,
+        code: str,
+        item: str | None = None,
+        location: str | None = None,
+        quantity: float | None = None,
     ) -> None:
         """An invariant a command may not break and a fact may: a problem or a finding."""
         if self.is_fact:
             n = len(self.findings)
-            self.findings.append(Finding(
-                id=f"{self.event_id}#{n}", kind=kind, message=message, event_id=self.event_id,
-                item_id=item, location_id=location, quantity=quantity,
-            ))
+            self.findings.append(
+                Finding(
+                    id=f"{self.event_id}#{n}",
+                    kind=kind,
+                    message=message,
+                    event_id=self.event_id,
+                    item_id=item,
+                    location_id=location,
+                    quantity=quantity,
+                )
+            )
         else:
             self.problem(field, message, code)
 
@@ -242,10 +260,14 @@ class _Planner:
         if self.problems:
             raise DomainError(self.problems)
         touched = []
-        for x in [*(m.item_id for m in self.moves), *(l.source_id for l in self.links),
-                  *(l.target_id for l in self.links), *(c.item_id for c in self.status_changes),
-                  *(line.item_id for line in [*cmd.inputs, *cmd.outputs]),
-                  *([cmd.container_id] if cmd.container_id else [])]:
+        for x in [
+            *(m.item_id for m in self.moves),
+            *(l.source_id for l in self.links),
+            *(l.target_id for l in self.links),
+            *(c.item_id for c in self.status_changes),
+            *(line.item_id for line in [*cmd.inputs, *cmd.outputs]),
+            *([cmd.container_id] if cmd.container_id else []),
+        ]:
             if x not in touched:
                 touched.append(x)
         for item_id in touched:
@@ -253,18 +275,35 @@ class _Planner:
             if item and (item.first_event_time is None or self.event_time < _aware(item.first_event_time)):
                 self.set_item(item.model_copy(update={"first_event_time": self.event_time}))
         record = EventRecord(
-            id=self.event_id, type=cmd.type, source=self.source, event_time=self.event_time,
-            recorded_at=self.now, location_id=cmd.location_id, order_id=cmd.order_id,
-            shipment_id=cmd.shipment_id, partner_id=cmd.partner_id, biz_step=cmd.biz_step,
-            disposition=cmd.disposition, reason=cmd.reason, recorded_by=cmd.recorded_by,
-            organization_id=cmd.organization_id, reverses=cmd.reverses, item_ids=touched,
-            moves=self.moves, links=self.links, status_changes=self.status_changes, command=cmd,
+            id=self.event_id,
+            type=cmd.type,
+            source=self.source,
+            event_time=self.event_time,
+            recorded_at=self.now,
+            location_id=cmd.location_id,
+            order_id=cmd.order_id,
+            shipment_id=cmd.shipment_id,
+            partner_id=cmd.partner_id,
+            biz_step=cmd.biz_step,
+            disposition=cmd.disposition,
+            reason=cmd.reason,
+            recorded_by=cmd.recorded_by,
+            organization_id=cmd.organization_id,
+            reverses=cmd.reverses,
+            item_ids=touched,
+            moves=self.moves,
+            links=self.links,
+            status_changes=self.status_changes,
+            command=cmd,
         )
         shipment = None
         if cmd.type is EventType.SHIP and cmd.shipment_id:
             shipment = Shipment(
-                id=cmd.shipment_id, order_id=cmd.order_id, partner_id=cmd.partner_id,
-                destination_id=self.ship_destination(), shipped_at=self.event_time,
+                id=cmd.shipment_id,
+                order_id=cmd.order_id,
+                partner_id=cmd.partner_id,
+                destination_id=self.ship_destination(),
+                shipped_at=self.event_time,
                 organization_id=cmd.organization_id,
             )
         return LedgerEntry(
@@ -303,19 +342,28 @@ class _Planner:
             kind = spec.kind
             if material is not None and not self.is_fact:
                 if material.tracking is Tracking.SERIAL and kind not in (ItemKind.SERIAL, ItemKind.CONTAINER):
-                    self.problem(f"{f}.kind", f"material {material.id} is tracked by serial: items must be SERIAL",
-                                 E.INVALID)
+                    self.problem(
+                        f"{f}.kind", f"material {material.id} is tracked by serial: items must be SERIAL", E.INVALID
+                    )
                 if material.tracking is not Tracking.SERIAL and kind is ItemKind.SERIAL:
                     self.problem(f"{f}.kind", f"material {material.id} is not tracked by serial", E.INVALID)
-            if spec.parent_id and spec.parent_id not in self.items and spec.parent_id not in self.new_items \
-                    and not self.is_fact:
+            if (
+                spec.parent_id
+                and spec.parent_id not in self.items
+                and spec.parent_id not in self.new_items
+                and not self.is_fact
+            ):
                 self.problem(f"{f}.parentId", f"unknown item {spec.parent_id}", E.NOT_FOUND)
             if kind is ItemKind.SERIAL and spec.material_id:
                 key = (spec.material_id, spec.lot_code or spec.id)
                 if key in self.state.serials or key in seen_serials:
-                    self.breach(FindingKind.DUPLICATE_SERIAL, f"{f}.lotCode",
-                                f"serial {key[1]} of material {key[0]} already exists", E.DUPLICATE_SERIAL,
-                                item=spec.id)
+                    self.breach(
+                        FindingKind.DUPLICATE_SERIAL,
+                        f"{f}.lotCode",
+                        f"serial {key[1]} of material {key[0]} already exists",
+                        E.DUPLICATE_SERIAL,
+                        item=spec.id,
+                    )
                     if not self.is_fact:
                         continue
                 seen_serials.add(key)
@@ -324,11 +372,19 @@ class _Planner:
                 expires = (spec.manufactured_at or self.event_time) + timedelta(days=material.shelf_life_days)
             unit = material.base_unit if material is not None else (spec.unit or self.first_unit(spec.id))
             item = Item(
-                id=spec.id, kind=kind, material_id=spec.material_id, unit=unit,
-                lot_code=spec.lot_code, parent_id=spec.parent_id, status=spec.status or Status.RELEASED,
-                manufactured_at=spec.manufactured_at, expires_at=expires,
-                characteristics=spec.characteristics, conversions=spec.conversions,
-                container_type=spec.container_type, organization_id=self.cmd.organization_id,
+                id=spec.id,
+                kind=kind,
+                material_id=spec.material_id,
+                unit=unit,
+                lot_code=spec.lot_code,
+                parent_id=spec.parent_id,
+                status=spec.status or Status.RELEASED,
+                manufactured_at=spec.manufactured_at,
+                expires_at=expires,
+                characteristics=spec.characteristics,
+                conversions=spec.conversions,
+                container_type=spec.container_type,
+                organization_id=self.cmd.organization_id,
                 created_by_event=self.event_id,
             )
             self.new_items[item.id] = item
@@ -349,8 +405,12 @@ class _Planner:
             self.problem(field, f"unknown item {item_id}", E.NOT_FOUND)
             return None
         item = Item(
-            id=item_id, kind=ItemKind.LOT, unit=self.first_unit(item_id), origin_known=incoming,
-            organization_id=self.cmd.organization_id, created_by_event=self.event_id,
+            id=item_id,
+            kind=ItemKind.LOT,
+            unit=self.first_unit(item_id),
+            origin_known=incoming,
+            organization_id=self.cmd.organization_id,
+            created_by_event=self.event_id,
         )
         self.new_items[item_id] = item
         self.items[item_id] = item
@@ -376,8 +436,9 @@ class _Planner:
 
     def only_location(self, item: Item) -> str | None:
         """Where an item is, when it is on hand in exactly one real location."""
-        places = [loc for (i, loc), q in self.balances.items()
-                  if i == item.id and q > EPSILON and not self.is_virtual(loc)]
+        places = [
+            loc for (i, loc), q in self.balances.items() if i == item.id and q > EPSILON and not self.is_virtual(loc)
+        ]
         return places[0] if len(places) == 1 else None
 
     # -- quantities -------------------------------------------------------------------------
@@ -395,16 +456,22 @@ class _Planner:
         factor = conversion_factor(unit, item.unit, item.conversions, material.conversions if material else {})
         if factor is None:
             if self.is_fact:
-                self.breach(FindingKind.UNIT_MISMATCH, f"{field}.unit",
-                            f"{unit} does not convert into {item.unit}, the unit of {item.id}; kept as given",
-                            E.UNKNOWN_UNIT, item=item.id, quantity=qty)
+                self.breach(
+                    FindingKind.UNIT_MISMATCH,
+                    f"{field}.unit",
+                    f"{unit} does not convert into {item.unit}, the unit of {item.id}; kept as given",
+                    E.UNKNOWN_UNIT,
+                    item=item.id,
+                    quantity=qty,
+                )
                 return qty
-            self.problem(f"{field}.unit",
-                         f"unknown unit {unit} for item {item.id} (kept in {item.unit}; declare a conversion)",
-                         E.UNKNOWN_UNIT)
+            self.problem(
+                f"{field}.unit",
+                f"unknown unit {unit} for item {item.id} (kept in {item.unit}; declare a conversion)",
+                E.UNKNOWN_UNIT,
+            )
             return None
-        if item.kind is ItemKind.SERIAL and item.unit == "EA" and abs(qty * factor - 1) > EPSILON \
-                and not self.is_fact:
+        if item.kind is ItemKind.SERIAL and item.unit == "EA" and abs(qty * factor - 1) > EPSILON and not self.is_fact:
             self.problem(f"{field}.quantity", "a serial is one unit: quantity must be 1", E.INVALID_QUANTITY)
             return None
         return qty * factor
@@ -413,9 +480,11 @@ class _Planner:
         if line.quantity is None:
             return True
         if line.quantity < 0 or (line.quantity == 0 and not allow_zero):
-            self.problem(f"{field}.quantity",
-                         f"quantity must be {'zero or more' if allow_zero else 'greater than zero'}, "
-                         f"got {line.quantity:g}", E.INVALID_QUANTITY)
+            self.problem(
+                f"{field}.quantity",
+                f"quantity must be {'zero or more' if allow_zero else 'greater than zero'}, got {line.quantity:g}",
+                E.INVALID_QUANTITY,
+            )
             return False
         return True
 
@@ -428,8 +497,11 @@ class _Planner:
             return None
         loc_id = line.location_id or default_location or self.only_location(item)
         if loc_id is None and not self.is_fact:
-            self.problem(f"{field}.locationId",
-                         f"item {item.id} is not on hand in exactly one location: name the location", E.INVALID)
+            self.problem(
+                f"{field}.locationId",
+                f"item {item.id} is not on hand in exactly one location: name the location",
+                E.INVALID,
+            )
             return None
         loc = self.location(loc_id, f"{field}.locationId")
         if loc is None:
@@ -447,22 +519,46 @@ class _Planner:
             # First seen in this fact: its other side comes from an unknown origin.
             self.moves.append(Move(item_id=item.id, from_location_id=UNKNOWN_ORIGIN, to_location_id=loc, quantity=qty))
             self.shift(item.id, UNKNOWN_ORIGIN, loc, qty)
-            self.breach(FindingKind.UNKNOWN_ORIGIN, field, f"{item.id} first seen in event {self.event_id}, "
-                        "with no recorded origin", E.NOT_FOUND, item=item.id, location=loc, quantity=qty)
+            self.breach(
+                FindingKind.UNKNOWN_ORIGIN,
+                field,
+                f"{item.id} first seen in event {self.event_id}, with no recorded origin",
+                E.NOT_FOUND,
+                item=item.id,
+                location=loc,
+                quantity=qty,
+            )
             on_hand = self.balances.get((item.id, loc), 0.0)
         if not self.is_virtual(loc) and qty > on_hand + EPSILON * max(1.0, qty):
-            self.breach(FindingKind.NEGATIVE_ON_HAND, f"{field}.quantity",
-                        f"{qty:g} {item.unit} of {item.id} requested at {loc}, {on_hand:g} on hand",
-                        E.INSUFFICIENT_STOCK, item=item.id, location=loc, quantity=qty - on_hand)
+            self.breach(
+                FindingKind.NEGATIVE_ON_HAND,
+                f"{field}.quantity",
+                f"{qty:g} {item.unit} of {item.id} requested at {loc}, {on_hand:g} on hand",
+                E.INSUFFICIENT_STOCK,
+                item=item.id,
+                location=loc,
+                quantity=qty - on_hand,
+            )
         first = item.first_event_time
         if first is not None and self.event_time < _aware(first):
-            self.breach(FindingKind.CONSUMED_BEFORE_RECEIPT, field,
-                        f"{item.id} used at {self.event_time.isoformat()}, before its first event "
-                        f"at {_aware(first).isoformat()}", E.INVALID, item=item.id, location=loc)
+            self.breach(
+                FindingKind.CONSUMED_BEFORE_RECEIPT,
+                field,
+                f"{item.id} used at {self.event_time.isoformat()}, before its first event "
+                f"at {_aware(first).isoformat()}",
+                E.INVALID,
+                item=item.id,
+                location=loc,
+            )
         return item, loc, qty
 
-    def give(self, line: Line, field: str, default_location: str | None, default_qty: float | None = None,
-             ) -> tuple[Item, str, float] | None:
+    def give(
+        self,
+        line: Line,
+        field: str,
+        default_location: str | None,
+        default_qty: float | None = None,
+    ) -> tuple[Item, str, float] | None:
         """An output line: the item, its destination and the quantity it receives."""
         if not self.positive(line, field):
             return None
@@ -499,20 +595,30 @@ class _Planner:
             item = self.items.get(item_id)
             if item is None or item.kind is not ItemKind.SERIAL:
                 continue
-            total = sum(q for (i, loc), q in self.balances.items()
-                        if i == item_id and q > EPSILON and not self.is_virtual(loc))
+            total = sum(
+                q for (i, loc), q in self.balances.items() if i == item_id and q > EPSILON and not self.is_virtual(loc)
+            )
             if total > 1 + EPSILON:
-                self.breach(FindingKind.DUPLICATE_SERIAL, "inputs",
-                            f"serial {item_id} would be on hand {total:g} times; a serial is one unit",
-                            E.DUPLICATE_SERIAL, item=item_id, quantity=total)
+                self.breach(
+                    FindingKind.DUPLICATE_SERIAL,
+                    "inputs",
+                    f"serial {item_id} would be on hand {total:g} times; a serial is one unit",
+                    E.DUPLICATE_SERIAL,
+                    item=item_id,
+                    quantity=total,
+                )
 
     def check_status(self, item: Item, field: str, *, shipping: bool) -> None:
         allowed = may_ship(item.status) if shipping else may_issue(item.status)
         if not allowed:
             verb = "shipped" if shipping else "issued or consumed"
-            self.breach(FindingKind.STATUS_VIOLATION, f"{field}.itemId",
-                        f"{item.id} is {item.status.value}: it may not be {verb}", E.STATUS_FORBIDS,
-                        item=item.id)
+            self.breach(
+                FindingKind.STATUS_VIOLATION,
+                f"{field}.itemId",
+                f"{item.id} is {item.status.value}: it may not be {verb}",
+                E.STATUS_FORBIDS,
+                item=item.id,
+            )
 
     def require(self, lines: list[Line], name: str, *, at_least: int = 1, at_most: int | None = None) -> bool:
         if len(lines) < at_least or (at_most is not None and len(lines) > at_most):
@@ -545,8 +651,9 @@ class _Planner:
 
     def transform(self, *, one_input: bool = False, one_output: bool = False) -> None:
         cmd = self.cmd
-        self.require(cmd.inputs, "inputs", at_least=0 if cmd.type is EventType.PRODUCE else 1,
-                     at_most=1 if one_input else None)
+        self.require(
+            cmd.inputs, "inputs", at_least=0 if cmd.type is EventType.PRODUCE else 1, at_most=1 if one_input else None
+        )
         self.require(cmd.outputs, "outputs", at_least=1, at_most=1 if one_output else None)
         taken: list[tuple[Item, str, float]] = []
         for i, line in enumerate(cmd.inputs):
@@ -563,8 +670,11 @@ class _Planner:
         if len(cmd.outputs) == 1 and taken and len({t[0].unit for t in taken}) == 1:
             default_qty = sum(t[2] for t in taken)
         for i, line in enumerate(cmd.outputs):
-            same_unit = default_qty is not None and self.items.get(line.item_id) is not None \
+            same_unit = (
+                default_qty is not None
+                and self.items.get(line.item_id) is not None
                 and self.items[line.item_id].unit == taken[0][0].unit
+            )
             got = self.give(line, f"outputs[{i}]", self.default_destination(), default_qty if same_unit else None)
             if got:
                 given.append(got)
@@ -685,8 +795,9 @@ class _Planner:
         for i, line in enumerate(self.cmd.inputs):
             item = self.item(line.item_id, f"inputs[{i}].itemId")
             if item is not None and item.status is not self.cmd.status:
-                self.status_changes.append(StatusChange(item_id=item.id, from_status=item.status,
-                                                        to_status=self.cmd.status))
+                self.status_changes.append(
+                    StatusChange(item_id=item.id, from_status=item.status, to_status=self.cmd.status)
+                )
                 self.set_item(item.model_copy(update={"status": self.cmd.status}))
 
     def plan_characteristics(self) -> None:
@@ -714,8 +825,7 @@ class _Planner:
             self.problem("reverses", f"event {target_id} is already reversed", E.CONFLICT)
             return
         if target.type is EventType.CORRECTION:
-            self.problem("reverses", f"event {target_id} is a correction: record the event again instead",
-                         E.INVALID)
+            self.problem("reverses", f"event {target_id} is a correction: record the event again instead", E.INVALID)
             return
         for m in target.moves:
             item = self.items.get(m.item_id)
@@ -723,16 +833,23 @@ class _Planner:
                 continue
             on_hand = self.balances.get((m.item_id, m.to_location_id), 0.0)
             if not self.is_virtual(m.to_location_id) and m.quantity > on_hand + EPSILON * max(1.0, m.quantity):
-                self.breach(FindingKind.NEGATIVE_ON_HAND, "reverses",
-                            f"reversing {target_id} takes {m.quantity:g} {item.unit} of {m.item_id} "
-                            f"from {m.to_location_id}, where {on_hand:g} is on hand",
-                            E.INSUFFICIENT_STOCK, item=m.item_id, location=m.to_location_id, quantity=m.quantity)
+                self.breach(
+                    FindingKind.NEGATIVE_ON_HAND,
+                    "reverses",
+                    f"reversing {target_id} takes {m.quantity:g} {item.unit} of {m.item_id} "
+                    f"from {m.to_location_id}, where {on_hand:g} is on hand",
+                    E.INSUFFICIENT_STOCK,
+                    item=m.item_id,
+                    location=m.to_location_id,
+                    quantity=m.quantity,
+                )
             self.move(item, m.to_location_id, m.from_location_id, m.quantity)
         for c in target.status_changes:
             item = self.items.get(c.item_id)
             if item is not None and item.status is c.to_status:
-                self.status_changes.append(StatusChange(item_id=item.id, from_status=c.to_status,
-                                                        to_status=c.from_status))
+                self.status_changes.append(
+                    StatusChange(item_id=item.id, from_status=c.to_status, to_status=c.from_status)
+                )
                 self.set_item(item.model_copy(update={"status": c.from_status}))
 
 
@@ -786,8 +903,9 @@ def plan_batch(
         except DomainError as e:
             if len(cmds) == 1:
                 raise
-            problems += [Problem(f"events[{n}].{p.field}" if p.field else f"events[{n}]", p.message, p.code)
-                         for p in e.problems]
+            problems += [
+                Problem(f"events[{n}].{p.field}" if p.field else f"events[{n}]", p.message, p.code) for p in e.problems
+            ]
             continue
         advance(state, entry)
         entries.append(entry)

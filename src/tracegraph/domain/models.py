@@ -25,11 +25,13 @@ def _check_id(value: str) -> str:
     if not value:
         raise PydanticCustomError("invalid_identifier", "an identifier must not be empty")
     if len(value) > MAX_ID_LENGTH:
-        raise PydanticCustomError("string_too_long",
-                                  f"an identifier is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
+        raise PydanticCustomError(
+            "string_too_long", f"an identifier is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed"
+        )
     if not _ID_RE.match(value):
-        raise PydanticCustomError("invalid_identifier",
-                                  "an identifier may hold printable ASCII characters only, without spaces")
+        raise PydanticCustomError(
+            "invalid_identifier", "an identifier may hold printable ASCII characters only, without spaces"
+        )
     return value
 
 

@@ -90,8 +90,9 @@ class Recall(Model):
         if status is self.status:
             return self
         if status not in _NEXT[self.status]:
-            raise DomainError(Problem("status", f"recall {self.id} is {self.status.value}: it cannot become "
-                                  f"{status.value}", CONFLICT))
+            raise DomainError(
+                Problem("status", f"recall {self.id} is {self.status.value}: it cannot become {status.value}", CONFLICT)
+            )
         if self.mock and status is RecallStatus.CONTAINED:
             raise DomainError(Problem("status", "a mock recall changes no status: it cannot be contained", INVALID))
         notes = [*self.notes, RecallNote(at=at, by=by, text=note[:MAX_TEXT_LENGTH])] if note else self.notes
@@ -99,7 +100,6 @@ class Recall(Model):
 
     def with_note(self, at: datetime, by: str | None, text: str) -> Recall:
         return self.model_copy(update={"notes": [*self.notes, RecallNote(at=at, by=by, text=text)]})
-
 
 
 class RecallNotice(Model):
@@ -131,8 +131,9 @@ def notice_id(recall_id: str, organization_id: str) -> str:
     return f"{recall_id}@{organization_id}"
 
 
-def notices_for(recall: Recall, owners: Mapping[str, str | None], opener_name: str | None,
-                at: datetime) -> list[RecallNotice]:
+def notices_for(
+    recall: Recall, owners: Mapping[str, str | None], opener_name: str | None, at: datetime
+) -> list[RecallNotice]:
     """The notices a recall sends: one to each organization, other than the opener's, owning an
     item the recall reached (`owners`: each reached item's owner), listing only its own items.
     A mock recall is an exercise: it notifies no one."""
@@ -145,8 +146,18 @@ def notices_for(recall: Recall, owners: Mapping[str, str | None], opener_name: s
             mine.setdefault(owner, [])
             if a.id not in mine[owner]:
                 mine[owner].append(a.id)
-    return [RecallNotice(id=notice_id(recall.id, org), recall_id=recall.id, organization_id=org,
-                         opened_by_organization_id=recall.organization_id, opened_by_organization=opener_name,
-                         reason=recall.reason, direction=recall.direction, opened_at=recall.opened_at,
-                         created_at=at, item_ids=ids)
-            for org, ids in sorted(mine.items())]
+    return [
+        RecallNotice(
+            id=notice_id(recall.id, org),
+            recall_id=recall.id,
+            organization_id=org,
+            opened_by_organization_id=recall.organization_id,
+            opened_by_organization=opener_name,
+            reason=recall.reason,
+            direction=recall.direction,
+            opened_at=recall.opened_at,
+            created_at=at,
+            item_ids=ids,
+        )
+        for org, ids in sorted(mine.items())
+    ]

@@ -49,10 +49,19 @@ def deliveries(events_by_item: Mapping[str, Iterable[EventRecord]]) -> list[Deli
             seen.setdefault(e.id, e)
     items = set(events_by_item)
     out = [
-        Delivery(item_id=m.item_id, quantity=m.quantity, event_id=e.id, event_time=e.event_time,
-                 shipment_id=e.shipment_id, partner_id=e.partner_id, destination_id=m.to_location_id)
-        for e in standing(seen.values()) if e.type is EventType.SHIP
-        for m in e.moves if m.item_id in items and m.quantity > 0
+        Delivery(
+            item_id=m.item_id,
+            quantity=m.quantity,
+            event_id=e.id,
+            event_time=e.event_time,
+            shipment_id=e.shipment_id,
+            partner_id=e.partner_id,
+            destination_id=m.to_location_id,
+        )
+        for e in standing(seen.values())
+        if e.type is EventType.SHIP
+        for m in e.moves
+        if m.item_id in items and m.quantity > 0
     ]
     return sorted(out, key=lambda d: (d.event_time, d.event_id, d.item_id))
 
@@ -156,8 +165,12 @@ def occupancies(container_id: str, events: Iterable[EventRecord]) -> tuple[list[
     return spans, cleanings
 
 
-def contacts(container_id: str, events: Iterable[EventRecord], item_id: str, direction: str,
-             ) -> list[LineageLink]:
+def contacts(
+    container_id: str,
+    events: Iterable[EventRecord],
+    item_id: str,
+    direction: str,
+) -> list[LineageLink]:
     """Items that touched `item_id` through a permanent container.
 
     Material of an occupant A stays in the container from when A went in until the next
@@ -184,8 +197,13 @@ def contacts(container_id: str, events: Iterable[EventRecord], item_id: str, dir
             if touches(a, b):
                 key = (a.item_id, b.item_id)
                 if key not in out:
-                    out[key] = LineageLink(source_id=a.item_id, target_id=b.item_id, kind=LinkKind.CONTACT,
-                                           event_time=max(a.start, b.start), via=container_id)
+                    out[key] = LineageLink(
+                        source_id=a.item_id,
+                        target_id=b.item_id,
+                        kind=LinkKind.CONTACT,
+                        event_time=max(a.start, b.start),
+                        via=container_id,
+                    )
     return list(out.values())
 
 
@@ -217,8 +235,7 @@ class Fate:
         return self.shipped + self.scrapped + self.lost + self.on_hand
 
 
-def fate(item_id: str, events: Iterable[EventRecord], on_hand: float,
-         virtual: Collection[str] = frozenset()) -> Fate:
+def fate(item_id: str, events: Iterable[EventRecord], on_hand: float, virtual: Collection[str] = frozenset()) -> Fate:
     """`on_hand` is the item's quantity at real locations now; `virtual` names the virtual
     locations it has a balance at (a partner's customer location): a shipment there has left,
     one to a real location is still on hand there."""
@@ -325,8 +342,14 @@ def mass_balance(
     mb = MassBalance()
     for k in sorted(dropped):
         link = flow[k]
-        mb.gaps.append(Gap(link.target_id, "CYCLE", link.quantity or 0.0,
-                           f"link {link.source_id} -> {link.target_id} closes a cycle: its quantity is not carried"))
+        mb.gaps.append(
+            Gap(
+                link.target_id,
+                "CYCLE",
+                link.quantity or 0.0,
+                f"link {link.source_id} -> {link.target_id} closes a cycle: its quantity is not carried",
+            )
+        )
     total = {n: fates[n].created if n in fates else 0.0 for n in nodes}
     if direction == "FORWARD":
         mb.root_quantity = total.get(root, 0.0)
@@ -343,13 +366,23 @@ def mass_balance(
             if share_in <= EPSILON:
                 continue
             if t <= EPSILON:
-                mb.gaps.append(Gap(n, "NO_ORIGIN_QUANTITY", 0.0,
-                                   f"{n} has no recorded quantity received or produced: what reached it "
-                                   "cannot be followed further"))
+                mb.gaps.append(
+                    Gap(
+                        n,
+                        "NO_ORIGIN_QUANTITY",
+                        0.0,
+                        f"{n} has no recorded quantity received or produced: what reached it "
+                        "cannot be followed further",
+                    )
+                )
                 continue
             ratio = share_in / t
-            for name, value in (("onHand", f.on_hand), ("shipped", f.shipped), ("scrapped", f.scrapped),
-                                ("lost", f.lost)):
+            for name, value in (
+                ("onHand", f.on_hand),
+                ("shipped", f.shipped),
+                ("scrapped", f.scrapped),
+                ("lost", f.lost),
+            ):
                 by_fate[name] += ratio * value
             linked = 0.0
             for link in out_links[n]:
@@ -359,15 +392,17 @@ def mass_balance(
             if rest > EPSILON * max(1.0, t):
                 mb.gaps.append(Gap(n, "UNACCOUNTED", rest, f"{rest:g} of {n} has no recorded fate"))
             elif rest < -EPSILON * max(1.0, t):
-                mb.gaps.append(Gap(n, "OVER_ACCOUNTED", -rest,
-                                   f"{-rest:g} more of {n} went out than was received or produced"))
+                mb.gaps.append(
+                    Gap(n, "OVER_ACCOUNTED", -rest, f"{-rest:g} more of {n} went out than was received or produced")
+                )
         mb.reached = reached
         mb.by_fate = by_fate
         if mb.root_quantity > EPSILON:
             mb.accounted = min(1.0, sum(by_fate.values()) / mb.root_quantity)
         elif root in fates:
-            mb.gaps.append(Gap(root, "NO_ORIGIN_QUANTITY", 0.0,
-                               f"{root} has no recorded quantity received or produced"))
+            mb.gaps.append(
+                Gap(root, "NO_ORIGIN_QUANTITY", 0.0, f"{root} has no recorded quantity received or produced")
+            )
     else:
         # share[n]: the fraction of n's quantity that ended up in the root.
         share = {n: 0.0 for n in nodes}

@@ -30,10 +30,26 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 
 _ALIASES: dict[str, str] = {
-    "KGM": "KG", "GRM": "G", "MGM": "MG", "TNE": "T", "LBR": "LB", "ONZ": "OZ",
-    "LTR": "L", "MLT": "ML", "MTQ": "M3", "GLL": "GAL",
-    "MTR": "M", "CMT": "CM", "MMT": "MM", "MTK": "M2",
-    "H87": "EA", "C62": "EA", "PCE": "EA", "PCS": "EA", "UNIT": "EA", "EACH": "EA",
+    "KGM": "KG",
+    "GRM": "G",
+    "MGM": "MG",
+    "TNE": "T",
+    "LBR": "LB",
+    "ONZ": "OZ",
+    "LTR": "L",
+    "MLT": "ML",
+    "MTQ": "M3",
+    "GLL": "GAL",
+    "MTR": "M",
+    "CMT": "CM",
+    "MMT": "MM",
+    "MTK": "M2",
+    "H87": "EA",
+    "C62": "EA",
+    "PCE": "EA",
+    "PCS": "EA",
+    "UNIT": "EA",
+    "EACH": "EA",
 }
 
 MAX_UNIT_LENGTH = 16

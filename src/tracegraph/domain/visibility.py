@@ -57,17 +57,21 @@ def redact(event: EventRecord, visible_items: Iterable[str]) -> EventRecord:
     if all(i in seen for i in event.item_ids):
         return event
     cmd = event.command
-    command = cmd.model_copy(update={
-        "inputs": [x for x in cmd.inputs if x.item_id in seen],
-        "outputs": [x for x in cmd.outputs if x.item_id in seen],
-        "new_items": [x for x in cmd.new_items if x.id in seen],
-        "container_id": cmd.container_id if cmd.container_id in seen else None,
-        "extensions": {},
-    })
-    return event.model_copy(update={
-        "item_ids": [i for i in event.item_ids if i in seen],
-        "moves": [m for m in event.moves if m.item_id in seen],
-        "links": [x for x in event.links if x.source_id in seen and x.target_id in seen],
-        "status_changes": [x for x in event.status_changes if x.item_id in seen],
-        "command": command,
-    })
+    command = cmd.model_copy(
+        update={
+            "inputs": [x for x in cmd.inputs if x.item_id in seen],
+            "outputs": [x for x in cmd.outputs if x.item_id in seen],
+            "new_items": [x for x in cmd.new_items if x.id in seen],
+            "container_id": cmd.container_id if cmd.container_id in seen else None,
+            "extensions": {},
+        }
+    )
+    return event.model_copy(
+        update={
+            "item_ids": [i for i in event.item_ids if i in seen],
+            "moves": [m for m in event.moves if m.item_id in seen],
+            "links": [x for x in event.links if x.source_id in seen and x.target_id in seen],
+            "status_changes": [x for x in event.status_changes if x.item_id in seen],
+            "command": command,
+        }
+    )

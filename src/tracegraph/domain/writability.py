@@ -65,8 +65,15 @@ def named_items(cmd: EventCommand) -> list[tuple[str, str]]:
 
 
 def named_locations(cmd: EventCommand) -> list[tuple[str, str]]:
-    out = [(f, x) for f, x in (("locationId", cmd.location_id), ("fromLocationId", cmd.from_location_id),
-                               ("toLocationId", cmd.to_location_id)) if x]
+    out = [
+        (f, x)
+        for f, x in (
+            ("locationId", cmd.location_id),
+            ("fromLocationId", cmd.from_location_id),
+            ("toLocationId", cmd.to_location_id),
+        )
+        if x
+    ]
     out += [(f"inputs[{n}].locationId", x.location_id) for n, x in enumerate(cmd.inputs) if x.location_id]
     out += [(f"outputs[{n}].locationId", x.location_id) for n, x in enumerate(cmd.outputs) if x.location_id]
     return out
@@ -99,8 +106,11 @@ def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, so
             if reversed_event is None or cmd.reverses not in facts.visible_events:
                 refuse("reverses", f"unknown event {cmd.reverses}", E.NOT_FOUND)
             elif reversed_event.organization_id != org:
-                refuse("reverses", f"event {cmd.reverses} was recorded by another organization: only it may "
-                       "correct it", FORBIDDEN)
+                refuse(
+                    "reverses",
+                    f"event {cmd.reverses} was recorded by another organization: only it may correct it",
+                    FORBIDDEN,
+                )
         for f, item_id in named_items(cmd):
             item = facts.items.get(item_id)
             if item is None or item_id in created:
@@ -108,11 +118,19 @@ def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, so
             if item_id not in facts.visible_items:
                 refuse(f, f"unknown item {item_id}", E.NOT_FOUND)
             elif cmd.type in OWNER_ONLY and item.organization_id != org:
-                refuse(f, f"item {item_id} belongs to another organization: only it may change its "
-                       f"{'status' if cmd.type is EventType.RECLASSIFY else 'characteristics'}", FORBIDDEN)
+                refuse(
+                    f,
+                    f"item {item_id} belongs to another organization: only it may change its "
+                    f"{'status' if cmd.type is EventType.RECLASSIFY else 'characteristics'}",
+                    FORBIDDEN,
+                )
             elif org not in facts.writers.get(item_id, {item.organization_id}):
-                refuse(f, f"item {item_id} belongs to another organization and was not shipped to yours: "
-                       "you may not record events on it", FORBIDDEN)
+                refuse(
+                    f,
+                    f"item {item_id} belongs to another organization and was not shipped to yours: "
+                    "you may not record events on it",
+                    FORBIDDEN,
+                )
         for f, location_id in named_locations(cmd):
             location = facts.locations.get(location_id)
             if location is not None and not location_usable(org, location):

@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..http.authn import principal_of
 from ..domain.capture import CaptureJob
 from ..domain.errors import DomainError
 from ..domain.query import Direction
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError
+from ..http.authn import principal_of
 from ..services.epcis import EpcisSession, Refused, document, query_document
 from ..services.session import Services, Session
 
@@ -30,9 +30,14 @@ def _refusal(e: Refused) -> JSONResponse:
 
 
 def _job_json(job: CaptureJob, behaviour: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"captureID": job.id, "createdAt": job.created_at.isoformat().replace("+00:00", "Z"),
-                           "running": job.running, "success": job.success, "errors": job.errors,
-                           "eventCount": job.event_count}
+    out: dict[str, Any] = {
+        "captureID": job.id,
+        "createdAt": job.created_at.isoformat().replace("+00:00", "Z"),
+        "running": job.running,
+        "success": job.success,
+        "errors": job.errors,
+        "eventCount": job.event_count,
+    }
     if job.finished_at:
         out["finishedAt"] = job.finished_at.isoformat().replace("+00:00", "Z")
     if behaviour:
@@ -49,8 +54,9 @@ async def _json_body(request: Request) -> Any:
 
 
 def _not_found(title: str) -> JSONResponse:
-    return JSONResponse({"type": "epcisException:NoSuchResourceException", "title": title, "status": 404},
-                        status_code=404)
+    return JSONResponse(
+        {"type": "epcisException:NoSuchResourceException", "title": title, "status": 404}, status_code=404
+    )
 
 
 async def _audit(session: Session, action: str, detail: Any) -> None:
@@ -75,8 +81,9 @@ def routes(services: Services) -> list[Route]:
         except Refused as e:
             return _refusal(e)
         await _audit(caller, "epcis:capture", {"captureID": result.job.id, "events": result.job.event_count})
-        return JSONResponse(_job_json(result.job, behaviour), status_code=202,
-                            headers={"Location": f"/epcis/capture/{result.job.id}"})
+        return JSONResponse(
+            _job_json(result.job, behaviour), status_code=202, headers={"Location": f"/epcis/capture/{result.job.id}"}
+        )
 
     async def capture_job(request: Request) -> Response:
         job = await epcis(request).capture_job(request.path_params["capture_id"])
@@ -91,8 +98,9 @@ def routes(services: Services) -> list[Route]:
         except Refused as e:
             return _refusal(e)
         await _audit(caller, "epcis:event", {"eventID": event_id})
-        return JSONResponse({"eventID": event_id}, status_code=201,
-                            headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"})
+        return JSONResponse(
+            {"eventID": event_id}, status_code=201, headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"}
+        )
 
     async def one_event(request: Request) -> Response:
         event = await epcis(request).event(request.path_params["event_id"])
@@ -104,10 +112,15 @@ def routes(services: Services) -> list[Route]:
         query = {k: request.query_params.getlist(k) for k in request.query_params}
         params, per_page, token, errors = Q.parse(query)
         if errors:
-            return JSONResponse({"type": "epcisException:QueryParameterException",
-                                 "title": "unknown or malformed query parameters: "
-                                          + ", ".join(e.field for e in errors),
-                                 "status": 400, "errors": [e.as_json() for e in errors]}, status_code=400)
+            return JSONResponse(
+                {
+                    "type": "epcisException:QueryParameterException",
+                    "title": "unknown or malformed query parameters: " + ", ".join(e.field for e in errors),
+                    "status": 400,
+                    "errors": [e.as_json() for e in errors],
+                },
+                status_code=400,
+            )
         found, contexts, next_token = await epcis(request).query(params, per_page, token)
         headers = {}
         if next_token:
@@ -120,9 +133,14 @@ def routes(services: Services) -> list[Route]:
         root = request.query_params.get("id")
         direction = request.query_params.get("direction", "FORWARD").upper()
         if not root or direction not in Direction.__members__:
-            return JSONResponse({"type": "epcisException:QueryParameterException", "status": 400,
-                                 "title": "id (an item) and direction (FORWARD or BACKWARD) are required"},
-                                status_code=400)
+            return JSONResponse(
+                {
+                    "type": "epcisException:QueryParameterException",
+                    "status": 400,
+                    "title": "id (an item) and direction (FORWARD or BACKWARD) are required",
+                },
+                status_code=400,
+            )
         caller = session(request)
         await _audit(caller, "epcis:trace", {"id": root, "direction": direction})
         try:

@@ -35,17 +35,26 @@ from ..domain.ledger import CUSTOMER, SUPPLIER
 from ..domain.models import Status
 from ..domain.units import normalize_unit
 from . import vocab
-from .hashing import event_hash
 from .epcis_validate import parse_time
+from .hashing import event_hash
 
 EXT_KEY = "epcis"  # the event as captured, in EventCommand.extensions
 CONTEXT_KEY = "context"
 _COMMISSIONING = {"commissioning", "creating_class_instance"}
 # A persistent disposition set on items, as the status it gives them (the rest stay as they are).
-_STATUS_OF = {"non_conformant": Status.FAIL, "recalled": Status.HOLD, "damaged": Status.HOLD,
-              "expired": Status.HOLD, "stolen": Status.HOLD, "non_sellable_other": Status.HOLD,
-              "needs_replacement": Status.HOLD, "mismatch_instance": Status.HOLD, "mismatch_class": Status.HOLD,
-              "mismatch_quantity": Status.HOLD, "conformant": Status.RELEASED}
+_STATUS_OF = {
+    "non_conformant": Status.FAIL,
+    "recalled": Status.HOLD,
+    "damaged": Status.HOLD,
+    "expired": Status.HOLD,
+    "stolen": Status.HOLD,
+    "non_sellable_other": Status.HOLD,
+    "needs_replacement": Status.HOLD,
+    "mismatch_instance": Status.HOLD,
+    "mismatch_class": Status.HOLD,
+    "mismatch_quantity": Status.HOLD,
+    "conformant": Status.RELEASED,
+}
 _MAX_CHARACTERISTICS = 100
 
 Resolve = Callable[[str], str]
@@ -89,8 +98,9 @@ def _lines(event: dict[str, Any], epcs: str, quantities: str, resolve: Resolve) 
     lines = [Line(item_id=resolve(epc), quantity=1.0) for epc in event.get(epcs) or []]
     for q in event.get(quantities) or []:
         uom = q.get("uom")
-        lines.append(Line(item_id=resolve(q["epcClass"]), quantity=q.get("quantity"),
-                          unit=normalize_unit(uom) if uom else None))
+        lines.append(
+            Line(item_id=resolve(q["epcClass"]), quantity=q.get("quantity"), unit=normalize_unit(uom) if uom else None)
+        )
     return lines
 
 
@@ -126,11 +136,17 @@ def _ilmd_items(event: dict[str, Any], lines: list[Line]) -> list[NewItem]:
             lot_code = value[:200]
         elif name == "itemExpirationDate":
             expires = _date(value)
-        if isinstance(value, bool | int | float | str) and len(characteristics) < _MAX_CHARACTERISTICS \
-                and not (isinstance(value, str) and len(value) > 4000) and len(key) <= 100:
+        if (
+            isinstance(value, bool | int | float | str)
+            and len(characteristics) < _MAX_CHARACTERISTICS
+            and not (isinstance(value, str) and len(value) > 4000)
+            and len(key) <= 100
+        ):
             characteristics[key] = value
-    return [NewItem(id=line.item_id, lot_code=lot_code, expires_at=expires, characteristics=characteristics,
-                    unit=line.unit) for line in lines]
+    return [
+        NewItem(id=line.item_id, lot_code=lot_code, expires_at=expires, characteristics=characteristics, unit=line.unit)
+        for line in lines
+    ]
 
 
 def _persistent_status(event: dict[str, Any]) -> Status | None:
@@ -155,11 +171,19 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
     location = (event.get("bizLocation") or {}).get("id") or (event.get("readPoint") or {}).get("id")
     source = _typed(event.get("sourceList"), "source", "location")
     destination = _typed(event.get("destinationList"), "destination", "location")
-    order = next((bt["bizTransaction"] for bt in event.get("bizTransactionList") or []
-                  if isinstance(bt, dict) and isinstance(bt.get("bizTransaction"), str)), None)
+    order = next(
+        (
+            bt["bizTransaction"]
+            for bt in event.get("bizTransactionList") or []
+            if isinstance(bt, dict) and isinstance(bt.get("bizTransaction"), str)
+        ),
+        None,
+    )
     fields: dict[str, Any] = {
-        "id": ledger_id(event, context), "event_time": parse_time(event.get("eventTime", "")),
-        "location_id": location, "biz_step": step,
+        "id": ledger_id(event, context),
+        "event_time": parse_time(event.get("eventTime", "")),
+        "location_id": location,
+        "biz_step": step,
         "disposition": vocab.short(event["disposition"]) if isinstance(event.get("disposition"), str) else None,
         "order_id": order,
         "extensions": {EXT_KEY: event, CONTEXT_KEY: extra_context(context)},
@@ -208,15 +232,19 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
             fields["new_items"] = _ilmd_items(event, outputs)
         fields["inputs"], fields["outputs"] = inputs, outputs
     else:  # TransactionEvent, AssociationEvent, an extension event type
-        fields["inputs"] = _lines(event, "epcList", "quantityList", resolve) \
-            + _lines(event, "childEPCs", "childQuantityList", resolve)
+        fields["inputs"] = _lines(event, "epcList", "quantityList", resolve) + _lines(
+            event, "childEPCs", "childQuantityList", resolve
+        )
         if isinstance(event.get("parentID"), str):
             fields["container_id"] = resolve(event["parentID"])
     decl = event.get("errorDeclaration")
     if isinstance(decl, dict):
         kind = EventType.CORRECTION
-        fields = {k: v for k, v in fields.items() if k in ("id", "event_time", "location_id", "biz_step",
-                                                          "disposition", "order_id", "extensions")}
+        fields = {
+            k: v
+            for k, v in fields.items()
+            if k in ("id", "event_time", "location_id", "biz_step", "disposition", "order_id", "extensions")
+        }
         fields["reverses"] = event_id(event, context)
         fields["reason"] = vocab.short(decl.get("reason")) if isinstance(decl.get("reason"), str) else None
         # event_time stays the declared event's: the query's time bounds are the event's.
@@ -228,17 +256,39 @@ def as_observation(cmd: EventCommand) -> EventCommand:
     cannot be planned (a correction of an event never recorded here, a line with no quantity)."""
     items = [Line(item_id=line.item_id) for line in [*cmd.inputs, *cmd.outputs]]
     return EventCommand(
-        type=EventType.OBSERVE, id=cmd.id, event_time=cmd.event_time, location_id=cmd.location_id,
-        inputs=list({line.item_id: line for line in items}.values()), container_id=cmd.container_id,
-        biz_step=cmd.biz_step, disposition=cmd.disposition, order_id=cmd.order_id, reason=cmd.reason,
+        type=EventType.OBSERVE,
+        id=cmd.id,
+        event_time=cmd.event_time,
+        location_id=cmd.location_id,
+        inputs=list({line.item_id: line for line in items}.values()),
+        container_id=cmd.container_id,
+        biz_step=cmd.biz_step,
+        disposition=cmd.disposition,
+        order_id=cmd.order_id,
+        reason=cmd.reason,
         extensions=cmd.extensions,
     )
 
 
 # -- out ---------------------------------------------------------------------------------------
 
-_UOM = {"KG": "KGM", "G": "GRM", "MG": "MGM", "T": "TNE", "LB": "LBR", "OZ": "ONZ", "L": "LTR", "ML": "MLT",
-        "M3": "MTQ", "GAL": "GLL", "M": "MTR", "CM": "CMT", "MM": "MMT", "M2": "MTK", "EA": "H87"}
+_UOM = {
+    "KG": "KGM",
+    "G": "GRM",
+    "MG": "MGM",
+    "T": "TNE",
+    "LB": "LBR",
+    "OZ": "ONZ",
+    "L": "LTR",
+    "ML": "MLT",
+    "M3": "MTQ",
+    "GAL": "GLL",
+    "M": "MTR",
+    "CM": "CMT",
+    "MM": "MMT",
+    "M2": "MTK",
+    "EA": "H87",
+}
 TG = "https://tracegraph.dev/epcis/"  # the namespace of the fields a GraphQL event adds
 
 
@@ -279,24 +329,43 @@ def _quantities(lines: list[Line]) -> list[dict[str, Any]]:
 def _from_ledger(r: EventRecord) -> dict[str, Any]:
     cmd = r.command
     t = r.type
-    e: dict[str, Any] = {"eventID": r.id, "eventTime": _time(r.event_time), "eventTimeZoneOffset": "+00:00",
-                         "recordTime": _time(r.recorded_at)}
+    e: dict[str, Any] = {
+        "eventID": r.id,
+        "eventTime": _time(r.event_time),
+        "eventTimeZoneOffset": "+00:00",
+        "recordTime": _time(r.recorded_at),
+    }
     created = [Line(item_id=n.id) for n in cmd.new_items if n.id not in {x.item_id for x in cmd.outputs}]
     if t in (EventType.PRODUCE, EventType.ISSUE, EventType.SPLIT, EventType.MERGE):
-        e = {"type": "TransformationEvent", **e, "inputQuantityList": _quantities(cmd.inputs),
-             "outputQuantityList": _quantities([*cmd.outputs, *created])}
+        e = {
+            "type": "TransformationEvent",
+            **e,
+            "inputQuantityList": _quantities(cmd.inputs),
+            "outputQuantityList": _quantities([*cmd.outputs, *created]),
+        }
         step = "commissioning" if not cmd.inputs else "transforming"
     elif t in (EventType.PACK, EventType.UNPACK):
-        e = {"type": "AggregationEvent", **e, "action": "ADD" if t is EventType.PACK else "DELETE",
-             "parentID": cmd.container_id, "childQuantityList": _quantities(cmd.inputs)}
+        e = {
+            "type": "AggregationEvent",
+            **e,
+            "action": "ADD" if t is EventType.PACK else "DELETE",
+            "parentID": cmd.container_id,
+            "childQuantityList": _quantities(cmd.inputs),
+        }
         step = "packing" if t is EventType.PACK else "unpacking"
     else:
         lines = [*cmd.inputs, *cmd.outputs, *created]
         action = {EventType.RECEIVE: "ADD", EventType.RETURN: "ADD", EventType.SCRAP: "DELETE"}.get(t, "OBSERVE")
         e = {"type": "ObjectEvent", **e, "action": action, "quantityList": _quantities(lines)}
-        step = {EventType.RECEIVE: "receiving", EventType.RETURN: "receiving", EventType.SHIP: "shipping",
-                EventType.MOVE: "transporting", EventType.SCRAP: "destroying", EventType.ADJUST: "cycle_counting",
-                EventType.RECLASSIFY: "inspecting"}.get(t, "inspecting")
+        step = {
+            EventType.RECEIVE: "receiving",
+            EventType.RETURN: "receiving",
+            EventType.SHIP: "shipping",
+            EventType.MOVE: "transporting",
+            EventType.SCRAP: "destroying",
+            EventType.ADJUST: "cycle_counting",
+            EventType.RECLASSIFY: "inspecting",
+        }.get(t, "inspecting")
     e["bizStep"] = r.biz_step or step
     if r.disposition:
         e["disposition"] = r.disposition
@@ -307,8 +376,9 @@ def _from_ledger(r: EventRecord) -> dict[str, Any]:
     if cmd.to_location_id:
         e["destinationList"] = [{"type": "location", "destination": cmd.to_location_id}]
     if r.order_id or r.shipment_id:
-        e["bizTransactionList"] = [{"type": "po", "bizTransaction": x} for x in (r.order_id,) if x] + \
-            [{"type": "desadv", "bizTransaction": x} for x in (r.shipment_id,) if x]
+        e["bizTransactionList"] = [{"type": "po", "bizTransaction": x} for x in (r.order_id,) if x] + [
+            {"type": "desadv", "bizTransaction": x} for x in (r.shipment_id,) if x
+        ]
     e[f"{TG}eventType"] = t.value
     if cmd.status:
         e[f"{TG}status"] = cmd.status.value

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..domain.events import EventRecord
 from . import vocab
-from .identifiers import canonical
 from .epcis_validate import EpcisError, parse_time
+from .identifiers import canonical
 
 SCAN_PAGE = 500
 MAX_SCAN = 20_000  # events walked per request at most; a page may come back short, with a token
@@ -24,11 +24,30 @@ DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
 
 _TIMES = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
-_EQ = ("EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
-       "WD_bizLocation", "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset", "EQ_eventID",
-       "eventType")
-_MATCH = ("MATCH_epc", "MATCH_parentID", "MATCH_inputEPC", "MATCH_outputEPC", "MATCH_anyEPC", "MATCH_epcClass",
-          "MATCH_inputEPCClass", "MATCH_outputEPCClass", "MATCH_anyEPCClass")
+_EQ = (
+    "EQ_action",
+    "EQ_bizStep",
+    "EQ_disposition",
+    "EQ_readPoint",
+    "EQ_bizLocation",
+    "WD_readPoint",
+    "WD_bizLocation",
+    "EQ_persistentDisposition_set",
+    "EQ_persistentDisposition_unset",
+    "EQ_eventID",
+    "eventType",
+)
+_MATCH = (
+    "MATCH_epc",
+    "MATCH_parentID",
+    "MATCH_inputEPC",
+    "MATCH_outputEPC",
+    "MATCH_anyEPC",
+    "MATCH_epcClass",
+    "MATCH_inputEPCClass",
+    "MATCH_outputEPCClass",
+    "MATCH_anyEPCClass",
+)
 _TYPED = ("EQ_bizTransaction_", "EQ_source_", "EQ_destination_")
 _PAGING = ("perPage", "nextPageToken")
 
@@ -56,8 +75,16 @@ def parse(query: Mapping[str, list[str]]) -> tuple[Params, int, str | None, list
             if t is None:
                 errors.append(EpcisError(name, f"{name} must be a date and time with a time zone offset"))
                 continue
-            setattr(p, {"GE_eventTime": "ge_event_time", "LT_eventTime": "lt_event_time",
-                        "GE_recordTime": "ge_record_time", "LT_recordTime": "lt_record_time"}[name], t)
+            setattr(
+                p,
+                {
+                    "GE_eventTime": "ge_event_time",
+                    "LT_eventTime": "lt_event_time",
+                    "GE_recordTime": "ge_record_time",
+                    "LT_recordTime": "lt_record_time",
+                }[name],
+                t,
+            )
         elif name in _EQ:
             p.eq[name] = values
         elif name in _MATCH:
@@ -154,11 +181,16 @@ def matches(event: dict[str, Any], record: EventRecord, p: Params, trees: dict[s
             if name == f"WD_{where}" and not any(loc in trees.get(w, {w}) for w in wanted):
                 return False
     for (prefix, kind), wanted in p.typed.items():
-        list_name, key = {"EQ_bizTransaction_": ("bizTransactionList", "bizTransaction"),
-                          "EQ_source_": ("sourceList", "source"),
-                          "EQ_destination_": ("destinationList", "destination")}[prefix]
-        got = [e.get(key) for e in event.get(list_name) or []
-               if isinstance(e, dict) and vocab.short(e.get("type")) == vocab.short(kind)]
+        list_name, key = {
+            "EQ_bizTransaction_": ("bizTransactionList", "bizTransaction"),
+            "EQ_source_": ("sourceList", "source"),
+            "EQ_destination_": ("destinationList", "destination"),
+        }[prefix]
+        got = [
+            e.get(key)
+            for e in event.get(list_name) or []
+            if isinstance(e, dict) and vocab.short(e.get("type")) == vocab.short(kind)
+        ]
         if not set(got) & set(wanted):
             return False
     m = p.match
@@ -167,13 +199,16 @@ def matches(event: dict[str, Any], record: EventRecord, p: Params, trees: dict[s
         "MATCH_parentID": lambda: [event["parentID"]] if isinstance(event.get("parentID"), str) else [],
         "MATCH_inputEPC": lambda: _epcs(event, "inputEPCList"),
         "MATCH_outputEPC": lambda: _epcs(event, "outputEPCList"),
-        "MATCH_anyEPC": lambda: _epcs(event, "epcList", "childEPCs", "inputEPCList", "outputEPCList")
-        + ([event["parentID"]] if isinstance(event.get("parentID"), str) else []),
+        "MATCH_anyEPC": lambda: (
+            _epcs(event, "epcList", "childEPCs", "inputEPCList", "outputEPCList")
+            + ([event["parentID"]] if isinstance(event.get("parentID"), str) else [])
+        ),
         "MATCH_epcClass": lambda: _classes(event, "quantityList", "childQuantityList"),
         "MATCH_inputEPCClass": lambda: _classes(event, "inputQuantityList"),
         "MATCH_outputEPCClass": lambda: _classes(event, "outputQuantityList"),
-        "MATCH_anyEPCClass": lambda: _classes(event, "quantityList", "childQuantityList", "inputQuantityList",
-                                              "outputQuantityList"),
+        "MATCH_anyEPCClass": lambda: _classes(
+            event, "quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"
+        ),
     }
     for name, wanted in m.items():
         if not any(_epc_matches(v, wanted) for v in checks[name]()):

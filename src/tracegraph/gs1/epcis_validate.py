@@ -61,8 +61,9 @@ def _fast_event_check() -> Any:
     is checked again with jsonschema, which names every error. Formats are not asserted by
     either (times are checked below)."""
     s = schema()
-    return fastjsonschema.compile({"$ref": "#/definitions/EPCIS-Document-Event", "definitions": s["definitions"]},
-                                  use_formats=False)
+    return fastjsonschema.compile(
+        {"$ref": "#/definitions/EPCIS-Document-Event", "definitions": s["definitions"]}, use_formats=False
+    )
 
 
 def _schema_valid(event: Any) -> bool:
@@ -112,8 +113,11 @@ def check_document(doc: Any) -> tuple[list[EpcisError], dict[int, list[EpcisErro
     if not isinstance(doc, dict):
         return [EpcisError("", "an EPCISDocument must be a JSON object")], {}
     if doc.get("type") not in ("EPCISDocument", "EPCISQueryDocument"):
-        return [EpcisError("type", "expected an EPCISDocument (or an EPCISQueryDocument), "
-                                   f"got type {str(doc.get('type'))[:60]!r}")], {}
+        return [
+            EpcisError(
+                "type", f"expected an EPCISDocument (or an EPCISQueryDocument), got type {str(doc.get('type'))[:60]!r}"
+            )
+        ], {}
     body = doc.get("epcisBody")
     holder: Any = body
     if doc["type"] == "EPCISQueryDocument":
@@ -136,9 +140,14 @@ def check_document(doc: Any) -> tuple[list[EpcisError], dict[int, list[EpcisErro
         return doc_errors, per_event
     validator = _event_validator()
     for i, event in enumerate(events):
-        errors = [] if _schema_valid(event) else [
-            EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), i, _event_id(event))
-            for e in validator.iter_errors(event)]
+        errors = (
+            []
+            if _schema_valid(event)
+            else [
+                EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), i, _event_id(event))
+                for e in validator.iter_errors(event)
+            ]
+        )
         if not errors:
             errors = check_event_form(event, i)
         if errors:
@@ -152,8 +161,10 @@ def check_single_event(event: Any) -> list[EpcisError]:
     if event.get("type") not in (*EVENT_TYPES,) and not isinstance(event.get("type"), str):
         return [EpcisError("type", "an EPCIS event needs a type", 0, _event_id(event))]
     validator = _standalone_validator() if "@context" in event else _event_validator()
-    errors = [EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), 0, _event_id(event))
-              for e in validator.iter_errors(event)]
+    errors = [
+        EpcisError(_path(_deepest(e).absolute_path), _message(_deepest(e)), 0, _event_id(event))
+        for e in validator.iter_errors(event)
+    ]
     return errors or check_event_form(event, 0)
 
 
@@ -198,7 +209,10 @@ def check_event_form(event: dict[str, Any], index: int) -> list[EpcisError]:
         err("eventID", f"eventID {problem}")
     for key in ("eventTime", "recordTime"):
         if key in event and parse_time(event[key]) is None:
-            err(key, f"{key} must be a date and time with a time zone offset (xsd:dateTime), got {str(event[key])[:60]!r}")
+            err(
+                key,
+                f"{key} must be a date and time with a time zone offset (xsd:dateTime), got {str(event[key])[:60]!r}",
+            )
     decl = event.get("errorDeclaration")
     if isinstance(decl, dict) and parse_time(decl.get("declarationTime")) is None:
         err("errorDeclaration.declarationTime", "declarationTime must be a date and time with a time zone offset")
@@ -214,8 +228,13 @@ def check_event_form(event: dict[str, Any], index: int) -> list[EpcisError]:
             if problem := _bad_id(q.get("epcClass")):
                 err(f"{key}[{n}].epcClass", f"epcClass {problem}")
             qty = q.get("quantity")
-            if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int | float) or qty <= 0
-                                    or qty != qty or qty in (float("inf"), float("-inf"))):
+            if qty is not None and (
+                isinstance(qty, bool)
+                or not isinstance(qty, int | float)
+                or qty <= 0
+                or qty != qty
+                or qty in (float("inf"), float("-inf"))
+            ):
                 err(f"{key}[{n}].quantity", f"quantity must be a number greater than zero, got {qty!r}")
             uom = q.get("uom")
             if uom is not None and (not isinstance(uom, str) or not uom.isalnum() or len(uom) > MAX_UNIT_LENGTH):

@@ -23,25 +23,85 @@ Node = tuple[Any, str, list[Any]]
 
 _QE = [("epcClass", None), ("quantity", None), ("uom", None)]
 PROP_ORDER: list[tuple[Any, Any]] = [
-    ("eventTime", None), ("eventTimeZoneOffset", None), ("certificationInfo", None), ("parentID", None),
-    ("epcList", [("epc", None)]), ("inputEPCList", [("epc", None)]), ("childEPCs", [("epc", None)]),
-    ("quantityList", [("quantityElement", _QE)]), ("childQuantityList", [("quantityElement", _QE)]),
-    ("inputQuantityList", [("quantityElement", _QE)]), ("outputEPCList", [("epc", None)]),
-    ("outputQuantityList", [("quantityElement", _QE)]), ("action", None), ("transformationID", None),
-    ("bizStep", None), ("disposition", None), ("persistentDisposition", [("set", None), ("unset", None)]),
-    ("readPoint", [("id", None)]), ("bizLocation", [("id", None)]),
+    ("eventTime", None),
+    ("eventTimeZoneOffset", None),
+    ("certificationInfo", None),
+    ("parentID", None),
+    ("epcList", [("epc", None)]),
+    ("inputEPCList", [("epc", None)]),
+    ("childEPCs", [("epc", None)]),
+    ("quantityList", [("quantityElement", _QE)]),
+    ("childQuantityList", [("quantityElement", _QE)]),
+    ("inputQuantityList", [("quantityElement", _QE)]),
+    ("outputEPCList", [("epc", None)]),
+    ("outputQuantityList", [("quantityElement", _QE)]),
+    ("action", None),
+    ("transformationID", None),
+    ("bizStep", None),
+    ("disposition", None),
+    ("persistentDisposition", [("set", None), ("unset", None)]),
+    ("readPoint", [("id", None)]),
+    ("bizLocation", [("id", None)]),
     ("bizTransactionList", [(("type", None), ("bizTransaction", None))]),
     ("sourceList", [(("type", None), ("source", None))]),
     ("destinationList", [(("type", None), ("destination", None))]),
-    ("sensorElementList", [("sensorElement", [
-        ("sensorMetadata", [(k, None) for k in ("time", "startTime", "endTime", "deviceID", "deviceMetadata",
-                                                 "rawData", "dataProcessingMethod", "bizRules")]),
-        ("sensorReport", [(k, None) for k in (
-            "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "time",
-            "microorganism", "chemicalSubstance", "value", "component", "stringValue", "booleanValue",
-            "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue",
-            "uom", "coordinateReferenceSystem")]),
-    ])]),
+    (
+        "sensorElementList",
+        [
+            (
+                "sensorElement",
+                [
+                    (
+                        "sensorMetadata",
+                        [
+                            (k, None)
+                            for k in (
+                                "time",
+                                "startTime",
+                                "endTime",
+                                "deviceID",
+                                "deviceMetadata",
+                                "rawData",
+                                "dataProcessingMethod",
+                                "bizRules",
+                            )
+                        ],
+                    ),
+                    (
+                        "sensorReport",
+                        [
+                            (k, None)
+                            for k in (
+                                "type",
+                                "exception",
+                                "deviceID",
+                                "deviceMetadata",
+                                "rawData",
+                                "dataProcessingMethod",
+                                "time",
+                                "microorganism",
+                                "chemicalSubstance",
+                                "value",
+                                "component",
+                                "stringValue",
+                                "booleanValue",
+                                "hexBinaryValue",
+                                "uriValue",
+                                "minValue",
+                                "maxValue",
+                                "meanValue",
+                                "sDev",
+                                "percRank",
+                                "percValue",
+                                "uom",
+                                "coordinateReferenceSystem",
+                            )
+                        ],
+                    ),
+                ],
+            )
+        ],
+    ),
 ]
 _IGNORED = ("recordTime", "eventID", "type", "errorDeclaration")
 
@@ -117,8 +177,7 @@ def _xml_shape(node: Node) -> Node:
         children.remove(element)
     if child_epcs:
         children.append(("childEPCs", "", child_epcs))
-    fixed = [e if e[0] in ("sourceList", "destinationList", "bizTransactionList") else _xml_shape(e)
-             for e in children]
+    fixed = [e if e[0] in ("sourceList", "destinationList", "bizTransactionList") else _xml_shape(e) for e in children]
     name = node[0]
     if name in ("inputEPC", "outputEPC"):
         return "epc", node[1], fixed
@@ -143,11 +202,13 @@ def _fix_time(text: str) -> str:
 
 
 def _web_vocabulary(text: str) -> str:
-    return (text.replace("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-")
-            .replace("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-")
-            .replace("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-")
-            .replace("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-")
-            .replace("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"))
+    return (
+        text.replace("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-")
+        .replace("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-")
+        .replace("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-")
+        .replace("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-")
+        .replace("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-")
+    )
 
 
 def _numeric(text: str) -> str:
@@ -210,8 +271,7 @@ class _PreHash:
         for child in children:
             if "eventTime" in child[0] or "action" in child[0]:
                 return []
-        found = [x for x in children if isinstance(x, tuple) and isinstance(x[0], str)
-                 and "{" in x[0] and "/}" in x[0]]
+        found = [x for x in children if isinstance(x, tuple) and isinstance(x[0], str) and "{" in x[0] and "/}" in x[0]]
         for x in found:
             children.remove(x)
         return found

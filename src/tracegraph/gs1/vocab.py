@@ -7,8 +7,10 @@ from typing import Any
 CBV = "https://ref.gs1.org/cbv/"
 GS1_VOC = "https://gs1.org/voc/"
 _URN = {
-    "urn:epcglobal:cbv:bizstep:": CBV + "BizStep-", "urn:epcglobal:cbv:disp:": CBV + "Disp-",
-    "urn:epcglobal:cbv:btt:": CBV + "BTT-", "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
+    "urn:epcglobal:cbv:bizstep:": CBV + "BizStep-",
+    "urn:epcglobal:cbv:disp:": CBV + "Disp-",
+    "urn:epcglobal:cbv:btt:": CBV + "BTT-",
+    "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
     "urn:epcglobal:cbv:er:": CBV + "ER-",
 }
 
@@ -19,7 +21,7 @@ def full(value: str, prefix: str) -> str:
         return value
     for urn, web in _URN.items():
         if value.startswith(urn):
-            return web + value[len(urn):]
+            return web + value[len(urn) :]
     if ":" in value:
         return value
     return prefix + value
@@ -43,8 +45,14 @@ def short(value: str | None) -> str | None:
     return value
 
 
-_NESTED = {"persistentDisposition", "bizTransactionList", "sourceList", "destinationList", "errorDeclaration",
-           "sensorElementList"}
+_NESTED = {
+    "persistentDisposition",
+    "bizTransactionList",
+    "sourceList",
+    "destinationList",
+    "errorDeclaration",
+    "sensorElementList",
+}
 
 
 def _copy(value: Any) -> Any:

@@ -10,10 +10,8 @@ capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
 from __future__ import annotations
 
 import json
-import logging
 import math
 import time
-from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -82,8 +80,14 @@ class RateLimiter:
 
 
 class Authenticate:
-    def __init__(self, app: ASGIApp, auth: Auth, rate_limit: float = 0.0, rate_burst: int = 50,
-                 limiter: RateLimiter | None = None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        auth: Auth,
+        rate_limit: float = 0.0,
+        rate_burst: int = 50,
+        limiter: RateLimiter | None = None,
+    ):
         self.app = app
         self.auth = auth
         # `limiter`: one shared with the WebSocket operations (api/wslimits.py).
@@ -109,16 +113,24 @@ class Authenticate:
         if self.limiter is not None and not principal.is_admin and principal.key_id is not None:
             wait = self.limiter.wait(principal.key_id)
             if wait > 0:
-                await _answer(send, 429, f"rate limit of this key exceeded ({self.limiter.rate:g} requests a second): "
-                              f"retry in {wait:.1f} s", [(b"retry-after", str(math.ceil(wait)).encode())])
+                await _answer(
+                    send,
+                    429,
+                    f"rate limit of this key exceeded ({self.limiter.rate:g} requests a second): retry in {wait:.1f} s",
+                    [(b"retry-after", str(math.ceil(wait)).encode())],
+                )
                 return
         operation = _operation(method, path)
         if not allowed(principal, operation):
             await _answer(send, 403, refusal(principal, operation), [])
             return
         if not principal.is_admin and _NOT_FILTERED and path.startswith(_NOT_FILTERED):
-            await _answer(send, 403, "not available to an organization's key yet: its answer is not filtered "
-                          "by partner visibility", [])
+            await _answer(
+                send,
+                403,
+                "not available to an organization's key yet: its answer is not filtered by partner visibility",
+                [],
+            )
             return
         scope[PRINCIPAL] = principal
         await self.app(scope, receive, send)
@@ -126,7 +138,11 @@ class Authenticate:
 
 async def _answer(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps({"error": message}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -1,8 +1,8 @@
 """Exports over HTTP: a trace or a recall as the FSMA 204 sortable spreadsheet (CSV, XLSX) or JSON.
 
-    GET /exports/trace?id=LOT-1&direction=FORWARD&format=csv
-    GET /exports/recalls/{id}?format=xlsx
-    GET /exports/audit?format=csv|json&since=…&until=…&organizationId=…   (ADMIN keys, the admin key)
+GET /exports/trace?id=LOT-1&direction=FORWARD&format=csv
+GET /exports/recalls/{id}?format=xlsx
+GET /exports/audit?format=csv|json&since=…&until=…&organizationId=…   (ADMIN keys, the admin key)
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .authn import principal_of
 from ..domain import audit as DA
 from ..domain.errors import DomainError
 from ..domain.query import Direction
 from ..services.exports import FORMATS, Exports
 from ..services.session import Services, Session
+from .authn import principal_of
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -43,8 +43,9 @@ def _format(request: Request) -> str | JSONResponse:
 
 def _file(body: bytes, fmt: str, name: str) -> Response:
     filename = f"{_SAFE.sub('_', name)[:80]}.{fmt}"
-    return Response(body, media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 async def _audit(session: Session, action: str, detail: Any) -> None:
@@ -100,8 +101,7 @@ def export_routes(services: Services) -> list[Route]:
             try:
                 at = datetime.fromisoformat(raw) if raw else None
             except ValueError:
-                return _refuse(400, f"`{name}` must be an ISO-8601 time (2026-11-23T10:00:00Z), not {raw[:40]!r}",
-                               name)
+                return _refuse(400, f"`{name}` must be an ISO-8601 time (2026-11-23T10:00:00Z), not {raw[:40]!r}", name)
             times[name] = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
         since, until = times["since"], times["until"]
         if since is not None and until is not None and since >= until:
@@ -137,8 +137,11 @@ def export_routes(services: Services) -> list[Route]:
             yield "".join(chunk)
 
         name = f"audit-{org or 'all'}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-        return StreamingResponse(as_csv() if fmt == "csv" else as_json(), media_type=FORMATS[fmt], headers={
-            "Content-Disposition": f'attachment; filename="{_SAFE.sub("_", name)[:100]}.{fmt}"'})
+        return StreamingResponse(
+            as_csv() if fmt == "csv" else as_json(),
+            media_type=FORMATS[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{_SAFE.sub("_", name)[:100]}.{fmt}"'},
+        )
 
     return [
         Route("/exports/audit", audit_log, methods=["GET"]),

@@ -24,8 +24,19 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..domain import errors as E
-from ..domain.auth import (ADMIN, ApiKey, Principal, Right, Role, Unauthenticated, key_hash, looks_like_jwt, new_key,
-                           new_key_id, principal_from_claims)
+from ..domain.auth import (
+    ADMIN,
+    ApiKey,
+    Principal,
+    Right,
+    Role,
+    Unauthenticated,
+    key_hash,
+    looks_like_jwt,
+    new_key,
+    new_key_id,
+    principal_from_claims,
+)
 from ..domain.errors import DomainError, Problem
 from ..domain.models import Organization
 from ..store.port import GraphStore
@@ -92,9 +103,16 @@ class Auth:
         if self._admin_hash is not None or await self.store.api_keys(None):
             return None
         plain = new_key()
-        await self.store.save_api_key(ApiKey(id=new_key_id(), hash=key_hash(plain), organization_id=None,
-                                             role=Role.ADMIN, name="first-start admin key",
-                                             created_at=datetime.now(UTC)))
+        await self.store.save_api_key(
+            ApiKey(
+                id=new_key_id(),
+                hash=key_hash(plain),
+                organization_id=None,
+                role=Role.ADMIN,
+                name="first-start admin key",
+                created_at=datetime.now(UTC),
+            )
+        )
         return plain
 
     async def authenticate(self, token: str | None) -> Principal | None:
@@ -131,8 +149,13 @@ class Auth:
             raise Unauthenticated("the API key was revoked")
         if not key.usable():
             raise Unauthenticated("the API key has expired")
-        return Principal(organization_id=key.organization_id, role=key.role,
-                         is_admin=key.organization_id is None, key_id=key.id, expires_at=key.expires_at)
+        return Principal(
+            organization_id=key.organization_id,
+            role=key.role,
+            is_admin=key.organization_id is None,
+            key_id=key.id,
+            expires_at=key.expires_at,
+        )
 
     async def refusal(self, principal: Principal) -> str | None:
         """Why a principal authenticated earlier is no longer accepted (`refusals`), or None."""
@@ -155,8 +178,9 @@ class Auth:
         refused: dict[Principal, str] = {}
         if tokens:
             known = await self.store.get("Organization", sorted({p.organization_id or "" for p in tokens}))
-            refused |= {p: "the token's organization no longer exists" for p in tokens
-                        if (p.organization_id or "") not in known}
+            refused |= {
+                p: "the token's organization no longer exists" for p in tokens if (p.organization_id or "") not in known
+            }
         now = datetime.now(UTC)
         for organization_id, members in by_organization.items():
             keys = {k.id: k for k in await self.store.api_keys(organization_id)}
@@ -174,15 +198,24 @@ class Auth:
 
     async def _from_jwt(self, token: str) -> Principal:
         if self.tokens is None:
-            raise Unauthenticated("a JWT was sent, but no OpenID Connect issuer is configured on this server "
-                                  "(TRACEGRAPH_OIDC_ISSUER): send an API key")
+            raise Unauthenticated(
+                "a JWT was sent, but no OpenID Connect issuer is configured on this server "
+                "(TRACEGRAPH_OIDC_ISSUER): send an API key"
+            )
         claims = await self.tokens.verify(token)
-        principal = principal_from_claims(claims, self.tokens.organization_claim, self.tokens.role_claim,
-                                          self.tokens.default_role, getattr(self.tokens, "leeway", 0.0))
+        principal = principal_from_claims(
+            claims,
+            self.tokens.organization_claim,
+            self.tokens.role_claim,
+            self.tokens.default_role,
+            getattr(self.tokens, "leeway", 0.0),
+        )
         org = principal.organization_id or ""
         if not await self._organization_exists(org):
-            raise Unauthenticated(f"unknown organization {org[:80]!r} in the token's "
-                                  f"{self.tokens.organization_claim!r} claim (it must be an organization id)")
+            raise Unauthenticated(
+                f"unknown organization {org[:80]!r} in the token's "
+                f"{self.tokens.organization_claim!r} claim (it must be an organization id)"
+            )
         return principal
 
     async def _organization_exists(self, organization_id: str) -> bool:
@@ -215,8 +248,14 @@ class Auth:
         await self._changed("organization", organization_id)
         return Organization(id=organization_id, name=name)
 
-    async def create_key(self, principal: Principal, organization_id: str, role: Role, name: str | None = None,
-                         expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    async def create_key(
+        self,
+        principal: Principal,
+        organization_id: str,
+        role: Role,
+        name: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> tuple[ApiKey, str]:
         """A new key of an organization: the stored record and the key itself (shown once)."""
         principal.require(Right.KEYS, organization_id, field="organizationId")
         if not await self.store.get("Organization", [organization_id]):
@@ -229,8 +268,15 @@ class Auth:
         if name is not None and len(name) > 200:
             raise DomainError(Problem("name", "a key's name is at most 200 characters", E.TOO_LONG))
         plain = new_key()
-        key = ApiKey(id=new_key_id(), hash=key_hash(plain), organization_id=organization_id, role=role, name=name,
-                     created_at=datetime.now(UTC).replace(microsecond=0), expires_at=expires_at)
+        key = ApiKey(
+            id=new_key_id(),
+            hash=key_hash(plain),
+            organization_id=organization_id,
+            role=role,
+            name=name,
+            created_at=datetime.now(UTC).replace(microsecond=0),
+            expires_at=expires_at,
+        )
         await self.store.save_api_key(key)
         return key, plain
 

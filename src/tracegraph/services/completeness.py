@@ -12,15 +12,17 @@ from ..domain.query import EventFilter
 from .ledger import MAX_PAGE, Ledger
 
 
-async def completeness(ledger: Ledger, since: datetime | None = None, until: datetime | None = None,
-                       material_id: str | None = None) -> Completeness:
+async def completeness(
+    ledger: Ledger, since: datetime | None = None, until: datetime | None = None, material_id: str | None = None
+) -> Completeness:
     """Items first seen in [since, until) (all when left out), optionally of one material."""
     assessor = Assessor()
     after: str | None = None
     while True:
         page: list[Item] = await ledger.page("Item", after, MAX_PAGE)
-        assessor.add_items(i for i in page if _within(i, since, until) and
-                           (material_id is None or i.material_id == material_id))
+        assessor.add_items(
+            i for i in page if _within(i, since, until) and (material_id is None or i.material_id == material_id)
+        )
         if len(page) < MAX_PAGE:
             break
         after = page[-1].id

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..domain.auth import Principal
+from ..domain.capture import CaptureJob
 from ..domain.errors import AccessDenied, DomainError
 from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
-from .ledger import MAX_BATCH, Ledger
-from .visibility import Visibility
-from ..domain.capture import CaptureJob
 from ..domain.query import Direction, EventFilter
 from ..domain.rights import Operation, require
 from ..gs1 import epcis_events as M
 from ..gs1 import epcis_query as Q
-from ..gs1.identifiers import canonical
 from ..gs1.epcis_validate import EpcisError, check_document, check_single_event
+from ..gs1.identifiers import canonical
+from .ledger import MAX_BATCH, Ledger
+from .visibility import Visibility
 
 if TYPE_CHECKING:
     from .session import Session
@@ -42,10 +42,18 @@ class Refused(Exception):
         super().__init__(title)
 
     def as_json(self) -> dict[str, Any]:
-        kinds = {400: "ValidationException", 403: "SecurityException", 404: "NoSuchResourceException",
-                 413: "CaptureLimitExceededException"}
-        return {"type": f"epcisException:{kinds.get(self.status, 'ImplementationException')}",
-                "title": self.title, "status": self.status, "errors": [e.as_json() for e in self.errors]}
+        kinds = {
+            400: "ValidationException",
+            403: "SecurityException",
+            404: "NoSuchResourceException",
+            413: "CaptureLimitExceededException",
+        }
+        return {
+            "type": f"epcisException:{kinds.get(self.status, 'ImplementationException')}",
+            "title": self.title,
+            "status": self.status,
+            "errors": [e.as_json() for e in self.errors],
+        }
 
 
 @dataclass
@@ -62,8 +70,11 @@ def events_of_document(doc: dict[str, Any]) -> list[Any]:
 
 
 # The lists of an event that become the lines of one side of a ledger event (mapping.py).
-_SIDES = (("epcList", "quantityList", "childEPCs", "childQuantityList"),
-          ("inputEPCList", "inputQuantityList"), ("outputEPCList", "outputQuantityList"))
+_SIDES = (
+    ("epcList", "quantityList", "childEPCs", "childQuantityList"),
+    ("inputEPCList", "inputQuantityList"),
+    ("outputEPCList", "outputQuantityList"),
+)
 
 
 def line_errors(events: Sequence[Any]) -> dict[int, list[EpcisError]]:
@@ -77,10 +88,15 @@ def line_errors(events: Sequence[Any]) -> dict[int, list[EpcisError]]:
             count = sum(len(e[k]) for k in side if isinstance(e.get(k), list))
             if count > MAX_LINES:
                 present = [k for k in side if isinstance(e.get(k), list) and e[k]]
-                out.setdefault(i, []).append(EpcisError(
-                    "/".join(present), f"{count} EPCs and quantities in {' and '.join(present)}; at most {MAX_LINES} "
-                    "per event: split it into several events", i,
-                    e.get("eventID") if isinstance(e.get("eventID"), str) else None))
+                out.setdefault(i, []).append(
+                    EpcisError(
+                        "/".join(present),
+                        f"{count} EPCs and quantities in {' and '.join(present)}; at most {MAX_LINES} "
+                        "per event: split it into several events",
+                        i,
+                        e.get("eventID") if isinstance(e.get("eventID"), str) else None,
+                    )
+                )
     return out
 
 
@@ -104,21 +120,37 @@ class Epcis:
 
     # -- capture ----------------------------------------------------------------------------
 
-    async def capture_document(self, doc: Any, behaviour: str = "rollback", by: Principal | None = None,
-                               ) -> CaptureResult:
+    async def capture_document(
+        self,
+        doc: Any,
+        behaviour: str = "rollback",
+        by: Principal | None = None,
+    ) -> CaptureResult:
         if behaviour not in ("rollback", "proceed"):
-            raise Refused(400, [EpcisError("GS1-Capture-Error-Behaviour",
-                                           f"must be rollback or proceed, got {behaviour[:40]!r}")],
-                          "unknown capture error behaviour")
+            raise Refused(
+                400,
+                [EpcisError("GS1-Capture-Error-Behaviour", f"must be rollback or proceed, got {behaviour[:40]!r}")],
+                "unknown capture error behaviour",
+            )
         events = events_of_document(doc) if isinstance(doc, dict) else []
         if isinstance(events, list) and len(events) > self.max_events:
-            raise Refused(413, [EpcisError("epcisBody.eventList",
-                                           f"{len(events)} events; at most {self.max_events} per capture "
-                                           "(TRACEGRAPH_EPCIS_MAX_EVENTS)")], "too many events")
+            raise Refused(
+                413,
+                [
+                    EpcisError(
+                        "epcisBody.eventList",
+                        f"{len(events)} events; at most {self.max_events} per capture (TRACEGRAPH_EPCIS_MAX_EVENTS)",
+                    )
+                ],
+                "too many events",
+            )
         oversized = line_errors(events) if isinstance(events, list) else {}
         if oversized and behaviour == "rollback":
-            raise Refused(413, [e for i in sorted(oversized) for e in oversized[i]],
-                          f"{len(oversized)} events with too many EPCs or quantities: nothing was captured")
+            raise Refused(
+                413,
+                [e for i in sorted(oversized) for e in oversized[i]],
+                f"{len(oversized)} events with too many EPCs or quantities: nothing was captured",
+            )
         doc_errors, per_event = await asyncio.to_thread(check_document, doc)  # CPU: off the event loop
         if doc_errors:
             raise Refused(400, doc_errors, "the document is not valid EPCIS 2.0")
@@ -126,15 +158,22 @@ class Epcis:
             per_event[i] = [*per_event.get(i, []), *errs]
         errors = [e for i in sorted(per_event) for e in per_event[i]]
         if errors and behaviour == "rollback":
-            raise Refused(400, errors, f"{len(per_event)} of {len(events)} events are not valid EPCIS 2.0: "
-                                       "nothing was captured")
+            raise Refused(
+                400, errors, f"{len(per_event)} of {len(events)} events are not valid EPCIS 2.0: nothing was captured"
+            )
         good = [e for i, e in enumerate(events) if i not in per_event]
         created = datetime.now(UTC)
         ids = await self._record(good, doc.get("@context"), by)
-        job = CaptureJob(id=uuid.uuid4().hex, running=False, success=not errors, created_at=created,
-                         finished_at=datetime.now(UTC), errors=[e.as_json() for e in errors[:MAX_JOB_ERRORS]],
-                         event_count=len(good),
-                         organization_id=by.organization_id if by is not None and not by.is_admin else None)
+        job = CaptureJob(
+            id=uuid.uuid4().hex,
+            running=False,
+            success=not errors,
+            created_at=created,
+            finished_at=datetime.now(UTC),
+            errors=[e.as_json() for e in errors[:MAX_JOB_ERRORS]],
+            event_count=len(good),
+            organization_id=by.organization_id if by is not None and not by.is_admin else None,
+        )
         await self.store.save_capture(job)
         return CaptureResult(job, ids)
 
@@ -147,8 +186,12 @@ class Epcis:
             raise Refused(400, errors, "the event is not valid EPCIS 2.0")
         return (await self._record([event], event.get("@context"), by))[0]
 
-    async def _record(self, events: Sequence[dict[str, Any]], context: Any, by: Principal | None = None,
-                      ) -> list[str]:
+    async def _record(
+        self,
+        events: Sequence[dict[str, Any]],
+        context: Any,
+        by: Principal | None = None,
+    ) -> list[str]:
         if not events:
             return []
         # A URN and its Digital Link name one item: the one it was first captured as.
@@ -169,9 +212,18 @@ class Epcis:
                 cmds.append(M.to_command(e, context, resolve))
             except ValidationError as exc:  # a form the checks above let through: a 400, never a 500
                 err = exc.errors(include_url=False)[0]
-                raise Refused(400, [EpcisError(".".join(str(p) for p in err["loc"]), err["msg"], None,
-                                               e.get("eventID") if isinstance(e.get("eventID"), str) else None)],
-                              "an event cannot be recorded: nothing was captured") from exc
+                raise Refused(
+                    400,
+                    [
+                        EpcisError(
+                            ".".join(str(p) for p in err["loc"]),
+                            err["msg"],
+                            None,
+                            e.get("eventID") if isinstance(e.get("eventID"), str) else None,
+                        )
+                    ],
+                    "an event cannot be recorded: nothing was captured",
+                ) from exc
         if fresh:  # before the events: an alias never names an item no event created
             await self.store.add_aliases(fresh)
         await self._record_facts(cmds, by)
@@ -192,8 +244,9 @@ class Epcis:
                     m = re.match(r"events\[(\d+)\]", p.field or "")
                     bad.add(int(m.group(1)) if m else 0 if len(cmds) == 1 else -1)
                 if -1 in bad or all(cmds[i].type.value == "OBSERVE" for i in bad):
-                    raise Refused(422, [EpcisError(p.field or "", p.message) for p in e.problems],
-                                  "the events cannot be recorded") from e
+                    raise Refused(
+                        422, [EpcisError(p.field or "", p.message) for p in e.problems], "the events cannot be recorded"
+                    ) from e
                 cmds = [M.as_observation(c) if i in bad else c for i, c in enumerate(cmds)]
         raise Refused(422, [], "the events cannot be recorded")
 
@@ -213,8 +266,9 @@ class Epcis:
             records = await visibility.events(records)
         return M.to_epcis(records[0]) if records else None
 
-    async def query(self, params: Q.Params, per_page: int, token: str | None,
-                    visibility: Visibility | None = None) -> tuple[list[dict[str, Any]], list[Any], str | None]:
+    async def query(
+        self, params: Q.Params, per_page: int, token: str | None, visibility: Visibility | None = None
+    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
         """One page of events matching `params`, the @context parts they were captured with,
         and the token of the next page (or None)."""
         after = Q.decode_token(token)
@@ -298,8 +352,12 @@ class Epcis:
         records = sorted(shown, key=lambda r: (r.recorded_at, r.event_time, r.id))
         return document([M.to_epcis(r) for r in records], [r.command.extensions.get(M.CONTEXT_KEY) for r in records])
 
-    async def export_trace(self, root: str, direction: Direction, visibility: Visibility | None = None,
-                           ) -> dict[str, Any]:
+    async def export_trace(
+        self,
+        root: str,
+        direction: Direction,
+        visibility: Visibility | None = None,
+    ) -> dict[str, Any]:
         trace = await self.ledger.trace(root, direction)
         if visibility is not None:
             trace, _ = await visibility.trace(trace)
@@ -309,9 +367,13 @@ class Epcis:
 
 
 def document(events: list[dict[str, Any]], contexts: Iterable[Any] = ()) -> dict[str, Any]:
-    return {"@context": context_of(contexts), "type": "EPCISDocument", "schemaVersion": "2.0",
-            "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "epcisBody": {"eventList": events}}
+    return {
+        "@context": context_of(contexts),
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "epcisBody": {"eventList": events},
+    }
 
 
 def context_of(contexts: Iterable[Any]) -> list[Any]:
@@ -328,10 +390,13 @@ def context_of(contexts: Iterable[Any]) -> list[Any]:
 
 
 def query_document(events: list[dict[str, Any]], records_context: Iterable[Any] = ()) -> dict[str, Any]:
-    return {"@context": context_of(records_context), "type": "EPCISQueryDocument", "schemaVersion": "2.0",
-            "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery",
-                                           "resultsBody": {"eventList": events}}}}
+    return {
+        "@context": context_of(records_context),
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": events}}},
+    }
 
 
 class EpcisSession:
@@ -365,8 +430,12 @@ class EpcisSession:
         self._require(Operation.READ)
         return await self._epcis.event(event_id, self._visibility)
 
-    async def query(self, params: Q.Params, per_page: int, token: str | None,
-                    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
+    async def query(
+        self,
+        params: Q.Params,
+        per_page: int,
+        token: str | None,
+    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
         self._require(Operation.READ)
         return await self._epcis.query(params, per_page, token, self._visibility)
 

@@ -15,10 +15,10 @@ from typing import Any, Literal
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from .visibility import Visibility
 from ..domain.audit import AuditEntry, id_at
 from ..domain.fsma import COLUMNS, cte_rows
 from .ledger import Ledger
+from .visibility import Visibility
 
 Format = Literal["csv", "xlsx", "json"]
 FORMATS: dict[str, str] = {
@@ -32,8 +32,11 @@ class Exports:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
 
-    async def rows(self, item_ids: Sequence[str], visibility: Visibility | None = None,
-                   ) -> list[dict[str, str | float]]:
+    async def rows(
+        self,
+        item_ids: Sequence[str],
+        visibility: Visibility | None = None,
+    ) -> list[dict[str, str | float]]:
         """The CTE rows of every event that touched the items (of those `visibility` shows,
         each redacted to the items it shows)."""
         ids = list(dict.fromkeys(item_ids))
@@ -43,12 +46,15 @@ class Exports:
             events = {e.id: e for e in await visibility.events(list(events.values()))}
         items = await self.ledger.items(ids)
         materials = await self.ledger.materials(sorted({i.material_id for i in items.values() if i.material_id}))
-        created = await self.ledger.events_by_id(sorted({i.created_by_event for i in items.values()
-                                                         if i.created_by_event}))
+        created = await self.ledger.events_by_id(
+            sorted({i.created_by_event for i in items.values() if i.created_by_event})
+        )
         if visibility is not None:
             created = {e.id: e for e in await visibility.events(list(created.values()))}
-        origins = {i.id: (created[i.created_by_event].location_id if i.created_by_event in created else None)
-                   for i in items.values()}
+        origins = {
+            i.id: (created[i.created_by_event].location_id if i.created_by_event in created else None)
+            for i in items.values()
+        }
         place_ids = {e.location_id for e in events.values() if e.location_id}
         place_ids |= {x for e in events.values() for m in e.moves for x in (m.from_location_id, m.to_location_id)}
         place_ids |= {x for x in origins.values() if x}
@@ -88,8 +94,13 @@ def _xlsx(rows: list[dict[str, str | float]], meta: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-async def audit_entries(store: Any, organization_id: str | None, since: datetime | None = None,
-                        until: datetime | None = None, page: int = 500) -> AsyncIterator[AuditEntry]:
+async def audit_entries(
+    store: Any,
+    organization_id: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 500,
+) -> AsyncIterator[AuditEntry]:
     """The audit log in time order, a page at a time (never all of it in memory): of one
     organization or of all (None), made at or after `since` and before `until`."""
     after = id_at(since) if since is not None else None

@@ -9,21 +9,21 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..domain import errors as E
-from ..gs1.identifiers import canonical
+from ..domain.auth import Principal
 from ..domain.bulk import BulkPlanner
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.integrity import IntegrityReport
 from ..domain.ledger import batch_keys, event_id_for
-from ..domain.auth import Principal
+from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..domain.rights import operation_of, require
 from ..domain.writability import location_usable
-from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
-from .trace import TraceOptions, TraceResult, Tracer
-from .writes import check_writes
+from ..gs1.identifiers import canonical
 from ..store.bulk import BulkReport
-from ..domain.integrity import IntegrityReport
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..store.port import GraphStore
+from .trace import TraceOptions, Tracer, TraceResult
+from .writes import check_writes
 
 Listener = Callable[[LedgerEntry], Awaitable[None]]
 NoticeListener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -87,8 +87,9 @@ class Ledger:
                 problems.append(Problem("parentId", "a location cannot be its own parent", E.INVALID))
             else:
                 parent = (await self.store.get("Location", [location.parent_id])).get(location.parent_id)
-                usable = parent is not None and (by is None or by.is_admin or location_usable(
-                    by.organization_id or "", parent))  # type: ignore[arg-type]
+                usable = parent is not None and (
+                    by is None or by.is_admin or location_usable(by.organization_id or "", parent)
+                )  # type: ignore[arg-type]
                 if not usable:  # another organization's location is unknown to the caller
                     problems.append(Problem("parentId", f"unknown location {location.parent_id}", E.NOT_FOUND))
         if location.partner_id is not None and not await self.store.get("Organization", [location.partner_id]):
@@ -107,12 +108,17 @@ class Ledger:
 
     # -- events -----------------------------------------------------------------------------
 
-    async def record(self, cmd: EventCommand, source: Source = Source.COMMAND, by: Principal | None = None,
-                     ) -> LedgerEntry:
+    async def record(
+        self,
+        cmd: EventCommand,
+        source: Source = Source.COMMAND,
+        by: Principal | None = None,
+    ) -> LedgerEntry:
         return (await self.record_many([cmd], source, by))[0]
 
-    async def record_many(self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND,
-                          by: Principal | None = None) -> list[LedgerEntry]:
+    async def record_many(
+        self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND, by: Principal | None = None
+    ) -> list[LedgerEntry]:
         """Record events in one transaction: all, or none with every problem named. Each event,
         and each item it creates, belongs to the organization of `by` (see `owned`)."""
         if by is not None:
@@ -120,8 +126,7 @@ class Ledger:
                 require(by, op)
         cmds = [owned(c, by) for c in cmds]
         if len(cmds) > MAX_BATCH:
-            raise DomainError(Problem("events", f"at most {MAX_BATCH} events per batch, got {len(cmds)}",
-                                      E.INVALID))
+            raise DomainError(Problem("events", f"at most {MAX_BATCH} events per batch, got {len(cmds)}", E.INVALID))
         if by is not None:
             await check_writes(self.store, by, cmds, source)
         if cmds and source is Source.COMMAND:
@@ -133,8 +138,11 @@ class Ledger:
                     await listener(entry)
         return entries
 
-    async def import_events(self, cmds: Sequence[EventCommand], source: Source = Source.COMMAND,
-                            ) -> BulkReport:
+    async def import_events(
+        self,
+        cmds: Sequence[EventCommand],
+        source: Source = Source.COMMAND,
+    ) -> BulkReport:
         """Record many events at once through the store's bulk path (`GraphStore.bulk_load`):
         an initial migration, a benchmark. The same rules as `record_many`, planned here on
         what the store holds (every command refused names its event: `events[3]....`), and
@@ -159,11 +167,17 @@ class Ledger:
         outside = sorted({c.reverses for c in cmds if c.reverses} - seen)
         reversed_events = await self.store.events_by_id(outside) if outside else {}
         state = await self.store.load_state(batch_keys(cmds, reversed_events))
-        problems += [Problem(f"events[{n}].id", f"event {event_id} is recorded already", E.ALREADY_EXISTS)
-                     for n, event_id in enumerate(ids) if event_id in state.events]
+        problems += [
+            Problem(f"events[{n}].id", f"event {event_id} is recorded already", E.ALREADY_EXISTS)
+            for n, event_id in enumerate(ids)
+            if event_id in state.events
+        ]
         for n, c in enumerate(cmds):
-            problems += [Problem(f"events[{n}].newItems[{i}].id", f"item {spec.id} already exists", E.ALREADY_EXISTS)
-                         for i, spec in enumerate(c.new_items) if spec.id in state.items]
+            problems += [
+                Problem(f"events[{n}].newItems[{i}].id", f"item {spec.id} already exists", E.ALREADY_EXISTS)
+                for i, spec in enumerate(c.new_items)
+                if spec.id in state.items
+            ]
         if problems:
             raise DomainError(problems)
         planner = BulkPlanner(state, keep_events={c.reverses for c in cmds if c.reverses})
@@ -219,8 +233,12 @@ class Ledger:
     async def page(self, kind, after: str | None, first: int, filt: ItemFilter | None = None):  # noqa: ANN001
         return await self.store.page(kind, after, min(first, MAX_PAGE), filt)
 
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         return await self.store.balances(filt, after, first)
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
@@ -255,8 +273,13 @@ class Ledger:
         """One hop of lineage from each id, as `(source, target)` pairs: `source -> target`."""
         return await self.store.neighbours(ids, direction)
 
-    async def trace(self, root: str | Sequence[str], direction: Direction, max_depth: int | None = None,
-                    options: TraceOptions | None = None) -> TraceResult:
+    async def trace(
+        self,
+        root: str | Sequence[str],
+        direction: Direction,
+        max_depth: int | None = None,
+        options: TraceOptions | None = None,
+    ) -> TraceResult:
         """Every item reached from `root` (or several roots) along lineage (FORWARD) or against
         it (BACKWARD); see services/trace.py."""
         if max_depth is not None:

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..domain.rights import Operation, require
-from ..domain.auth import Principal
 from ..domain import errors as E
+from ..domain.auth import FORBIDDEN, Principal, Right
 from ..domain.errors import DomainError, Problem
-from ..domain.events import MAX_LINES, EventCommand, EventType, Line, LedgerEntry
+from ..domain.events import MAX_LINES, EventCommand, EventType, LedgerEntry, Line
 from ..domain.models import Item, Location, Status
-from ..domain.auth import FORBIDDEN, Right
+from ..domain.query import BalanceFilter, Direction
 from ..domain.recall import (
     MAX_SUSPECTS,
     AffectedItem,
@@ -29,8 +28,8 @@ from ..domain.recall import (
     SuspectFigures,
     notices_for,
 )
+from ..domain.rights import Operation, require
 from ..domain.trace import Delivery, Fate, MassBalance, deliveries
-from ..domain.query import BalanceFilter, Direction
 from ..store.port import GraphStore
 from .ledger import Ledger
 from .trace import TraceOptions, TraceResult, fates_of
@@ -108,9 +107,17 @@ class Recalls:
 
     # -- opening ----------------------------------------------------------------------------
 
-    async def open(self, suspect_ids: Sequence[str], direction: Direction, reason: str, *,
-                   opened_by: str | None = None, mock: bool = False, through_containers: bool = False,
-                   recall_id: str | None = None) -> Recall:
+    async def open(
+        self,
+        suspect_ids: Sequence[str],
+        direction: Direction,
+        reason: str,
+        *,
+        opened_by: str | None = None,
+        mock: bool = False,
+        through_containers: bool = False,
+        recall_id: str | None = None,
+    ) -> Recall:
         self._require(Operation.RECALL)
         suspects = list(dict.fromkeys(suspect_ids))
         problems = []
@@ -131,31 +138,41 @@ class Recalls:
             raise DomainError(problems)
         now = datetime.now(UTC)
         started = time.perf_counter()
-        result = await self.ledger.trace(suspects, direction, options=TraceOptions(
-            through_containers=through_containers))
+        result = await self.ledger.trace(
+            suspects, direction, options=TraceOptions(through_containers=through_containers)
+        )
         traced = time.perf_counter()
         recall = Recall(
-            id=recall_id or f"RC-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}", reason=reason,
-            direction=direction.value, suspect_ids=suspects, opened_by=opened_by, opened_at=now, mock=mock,
+            id=recall_id or f"RC-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}",
+            reason=reason,
+            direction=direction.value,
+            suspect_ids=suspects,
+            opened_by=opened_by,
+            opened_at=now,
+            mock=mock,
             organization_id=self.by.organization_id if self.by is not None and not self.by.is_admin else None,
             through_containers=through_containers,
-            status=RecallStatus.CLOSED if mock else RecallStatus.OPEN, status_changed_at=now,
+            status=RecallStatus.CLOSED if mock else RecallStatus.OPEN,
+            status_changed_at=now,
         )
         report = await self._report(recall, result, filtered=False)  # the snapshot is the whole recall's
-        recall = recall.model_copy(update={
-            "affected": _affected(result, report),
-            "suspects": [_figures(s, report) for s in suspects],
-            "accounted": _mean_accounted(report),
-            "trace_ms": (traced - started) * 1000,
-            "report_ms": (time.perf_counter() - traced) * 1000,
-        })
+        recall = recall.model_copy(
+            update={
+                "affected": _affected(result, report),
+                "suspects": [_figures(s, report) for s in suspects],
+                "accounted": _mean_accounted(report),
+                "trace_ms": (traced - started) * 1000,
+                "report_ms": (time.perf_counter() - traced) * 1000,
+            }
+        )
         await self.store.save_recall(recall)
         notices = await self._notices(recall, report)
         await self._announce(recall, "OPENED")
         for n in notices:
             # The whole notice travels (through Redis too): a subscriber's instance need not read it back.
-            await self.ledger.notify("recall_notice", {"organization_id": n.organization_id,
-                                                       "notice": n.model_dump(mode="json")})
+            await self.ledger.notify(
+                "recall_notice", {"organization_id": n.organization_id, "notice": n.model_dump(mode="json")}
+            )
         return recall
 
     async def _notices(self, recall: Recall, report: RecallReport) -> list[RecallNotice]:
@@ -178,11 +195,20 @@ class Recalls:
 
     async def _announce(self, recall: Recall, what: str, held: int = 0) -> None:
         """A recall's progress, for subscribers (`recallProgress`)."""
-        await self.ledger.notify("recall", {
-            "recall_id": recall.id, "what": what, "status": recall.status.value, "mock": recall.mock,
-            "affected": sum(1 for a in recall.affected if a.depth > 0), "accounted": recall.accounted,
-            "held": held, "hold_events": len(recall.hold_event_ids), "at": datetime.now(UTC).isoformat(),
-        })
+        await self.ledger.notify(
+            "recall",
+            {
+                "recall_id": recall.id,
+                "what": what,
+                "status": recall.status.value,
+                "mock": recall.mock,
+                "affected": sum(1 for a in recall.affected if a.depth > 0),
+                "accounted": recall.accounted,
+                "held": held,
+                "hold_events": len(recall.hold_event_ids),
+                "at": datetime.now(UTC).isoformat(),
+            },
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -204,8 +230,14 @@ class Recalls:
         """A recall the caller may change: one its organization opened (the admin key: any)."""
         recall = await self.get(recall_id)
         if self.restricted and recall.organization_id != self.visibility.org:
-            raise DomainError(Problem("id", f"recall {recall_id[:200]} was opened by another organization: only "
-                                      "it may change it (open a recall of your own from the notice)", FORBIDDEN))
+            raise DomainError(
+                Problem(
+                    "id",
+                    f"recall {recall_id[:200]} was opened by another organization: only "
+                    "it may change it (open a recall of your own from the notice)",
+                    FORBIDDEN,
+                )
+            )
         return recall
 
     async def page(self, after_id: str | None, first: int, status: RecallStatus | None = None) -> list[Recall]:
@@ -237,14 +269,18 @@ class Recalls:
         affected = [a for a in recall.affected if a.id in visible]
         holds = await self.ledger.events_by_id(recall.hold_event_ids) if recall.hold_event_ids else {}
         shown_holds = {e.id for e in await vis.events(list(holds.values()))}
-        seen = recall.model_copy(update={
-            "suspect_ids": suspects, "affected": affected,
-            "notes": recall.notes if recall.organization_id == vis.org else [],
-            "hold_event_ids": [e for e in recall.hold_event_ids if e in shown_holds],
-        })
+        seen = recall.model_copy(
+            update={
+                "suspect_ids": suspects,
+                "affected": affected,
+                "notes": recall.notes if recall.organization_id == vis.org else [],
+                "hold_event_ids": [e for e in recall.hold_event_ids if e in shown_holds],
+            }
+        )
         report = await self.report(seen)
-        seen = seen.model_copy(update={"suspects": [_figures(s, report) for s in suspects],
-                                       "accounted": _mean_accounted(report)})
+        seen = seen.model_copy(
+            update={"suspects": [_figures(s, report) for s in suspects], "accounted": _mean_accounted(report)}
+        )
         report.recall = seen
         return RecallView(recall=seen, hidden=hidden, report=report)
 
@@ -255,11 +291,13 @@ class Recalls:
 
     async def report(self, recall: Recall) -> RecallReport:
         """The recall's figures from the ledger as it is now, over the items it snapshotted."""
-        result = TraceResult(root=recall.suspect_ids[0] if recall.suspect_ids else "",
-                             direction=Direction(recall.direction),
-                             roots=list(recall.suspect_ids),
-                             depth={a.id: a.depth for a in recall.affected if a.depth > 0},
-                             items=[a.id for a in recall.affected if a.depth > 0])
+        result = TraceResult(
+            root=recall.suspect_ids[0] if recall.suspect_ids else "",
+            direction=Direction(recall.direction),
+            roots=list(recall.suspect_ids),
+            depth={a.id: a.depth for a in recall.affected if a.depth > 0},
+            items=[a.id for a in recall.affected if a.depth > 0],
+        )
         return await self._report(recall, result, filtered=self.restricted)
 
     async def _report(self, recall: Recall, result: TraceResult, filtered: bool) -> RecallReport:
@@ -279,16 +317,26 @@ class Recalls:
         for b in real:
             if b.quantity > TOLERANCE and b.item_id in items:
                 loc = locations.get(b.location_id)
-                stock.append(StockLine(item_id=b.item_id, location_id=b.location_id, quantity=b.quantity,
-                                       unit=b.unit, status=items[b.item_id].status,
-                                       partner_id=loc.partner_id if loc else None))
+                stock.append(
+                    StockLine(
+                        item_id=b.item_id,
+                        location_id=b.location_id,
+                        quantity=b.quantity,
+                        unit=b.unit,
+                        status=items[b.item_id].status,
+                        partner_id=loc.partner_id if loc else None,
+                    )
+                )
         fates = fates_of(ids, events, balances)
         mass = await self.ledger.tracer.mass_balance(result, fates)
         return RecallReport(
-            recall=recall, stock=sorted(stock, key=lambda s: (s.location_id, s.item_id)),
+            recall=recall,
+            stock=sorted(stock, key=lambda s: (s.location_id, s.item_id)),
             deliveries=deliveries({i: events.get(i, []) for i in ids}),
             totals=[ItemTotals(i, items[i].unit if i in items else "EA", fates[i]) for i in ids],
-            balances=mass, items=items, locations=locations,
+            balances=mass,
+            items=items,
+            locations=locations,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -315,25 +363,33 @@ class Recalls:
         if self.restricted:
             to_hold = [i for i in to_hold if items[i].organization_id == self.visibility.org]
         commands = [
-            EventCommand(type=EventType.RECLASSIFY, id=f"{recall.id}:hold:{n}", status=Status.HOLD,
-                         inputs=[Line(item_id=i) for i in to_hold[k:k + MAX_LINES]],
-                         reason=f"recall {recall.id}: {recall.reason}"[:4000], recorded_by=by)
+            EventCommand(
+                type=EventType.RECLASSIFY,
+                id=f"{recall.id}:hold:{n}",
+                status=Status.HOLD,
+                inputs=[Line(item_id=i) for i in to_hold[k : k + MAX_LINES]],
+                reason=f"recall {recall.id}: {recall.reason}"[:4000],
+                recorded_by=by,
+            )
             for n, k in enumerate(range(0, len(to_hold), MAX_LINES))
         ]
         entries = await self.ledger.record_many(commands, by=self.by) if commands else []
         now = datetime.now(UTC)
-        updated = recall.moved_to(RecallStatus.CONTAINED, now, by, note) if recall.status is RecallStatus.OPEN \
-            else recall
-        updated = updated.model_copy(update={"hold_event_ids": [*recall.hold_event_ids,
-                                                                 *(e.event.id for e in entries if not e.duplicate)]})
+        updated = (
+            recall.moved_to(RecallStatus.CONTAINED, now, by, note) if recall.status is RecallStatus.OPEN else recall
+        )
+        updated = updated.model_copy(
+            update={"hold_event_ids": [*recall.hold_event_ids, *(e.event.id for e in entries if not e.duplicate)]}
+        )
         held = [c.item_id for e in entries if not e.duplicate for c in e.event.status_changes]
         if updated != recall:
             await self.store.save_recall(updated)
             await self._announce(updated, "HELD", len(held))
         return HoldResult(recall=updated, held=held, entries=entries)
 
-    async def set_status(self, recall_id: str, status: RecallStatus, *, by: str | None = None,
-                         note: str | None = None) -> Recall:
+    async def set_status(
+        self, recall_id: str, status: RecallStatus, *, by: str | None = None, note: str | None = None
+    ) -> Recall:
         self._require(Operation.RECALL)
         recall = await self._own(recall_id)
         if status is RecallStatus.CONTAINED:
@@ -360,11 +416,17 @@ def _affected(result: TraceResult, report: RecallReport) -> list[AffectedItem]:
         depth = 0 if item_id in result.roots else result.depth.get(item_id, 0)
         reached = [mb.reached.get(item_id) for mb in report.balances.values()]
         quantity = sum(q for q in reached if q is not None) if any(q is not None for q in reached) else None
-        out.append(AffectedItem(
-            id=item_id, depth=depth, kind=item.kind.value if item else None,
-            material_id=item.material_id if item else None, lot_code=item.lot_code if item else None,
-            unit=item.unit if item else None, quantity=quantity,
-        ))
+        out.append(
+            AffectedItem(
+                id=item_id,
+                depth=depth,
+                kind=item.kind.value if item else None,
+                material_id=item.material_id if item else None,
+                lot_code=item.lot_code if item else None,
+                unit=item.unit if item else None,
+                quantity=quantity,
+            )
+        )
     return out
 
 
@@ -374,10 +436,17 @@ def _figures(suspect: str, report: RecallReport) -> SuspectFigures:
     if mb is None:
         return SuspectFigures(item_id=suspect, unit=item.unit if item else None)
     f = mb.by_fate
-    return SuspectFigures(item_id=suspect, unit=item.unit if item else None, quantity=mb.root_quantity,
-                          on_hand=f.get("onHand", 0.0), shipped=f.get("shipped", 0.0),
-                          scrapped=f.get("scrapped", 0.0), lost=f.get("lost", 0.0), accounted=mb.accounted,
-                          gaps=[g.message for g in mb.gaps])
+    return SuspectFigures(
+        item_id=suspect,
+        unit=item.unit if item else None,
+        quantity=mb.root_quantity,
+        on_hand=f.get("onHand", 0.0),
+        shipped=f.get("shipped", 0.0),
+        scrapped=f.get("scrapped", 0.0),
+        lost=f.get("lost", 0.0),
+        accounted=mb.accounted,
+        gaps=[g.message for g in mb.gaps],
+    )
 
 
 def _mean_accounted(report: RecallReport) -> float | None:
@@ -404,12 +473,17 @@ class RecallNotices:
         if self.by.is_admin:
             return organization_id
         if organization_id is not None and organization_id != self.by.organization_id:
-            raise DomainError(Problem(field, "an organization's key reads its own organization's notices only",
-                                      FORBIDDEN))
+            raise DomainError(
+                Problem(field, "an organization's key reads its own organization's notices only", FORBIDDEN)
+            )
         return self.by.organization_id
 
-    async def page(self, after_id: str | None, first: int, organization_id: str | None = None,
-                   ) -> list[RecallNotice]:
+    async def page(
+        self,
+        after_id: str | None,
+        first: int,
+        organization_id: str | None = None,
+    ) -> list[RecallNotice]:
         org = self._organization(organization_id, "organizationId")
         after = (await self.store.recall_notices([after_id])).get(after_id) if after_id else None
         if after is not None and org is not None and after.organization_id != org:

@@ -20,7 +20,7 @@ from ..domain.completeness import Completeness
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.integrity import IntegrityReport
-from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
+from ..domain.models import Balance, Item, Location, Material, Order, Organization
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from ..domain.rights import Operation, allowed, require
 from ..domain.trace import LineageLink
@@ -39,8 +39,13 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-async def fill(fetch: Callable[[Any, int], Awaitable[Sequence[R]]], keep: Callable[[Sequence[R]], Awaitable[list[R]]],
-               key: Callable[[R], Any], after: Any, n: int) -> list[R]:
+async def fill(
+    fetch: Callable[[Any, int], Awaitable[Sequence[R]]],
+    keep: Callable[[Sequence[R]], Awaitable[list[R]]],
+    key: Callable[[R], Any],
+    after: Any,
+    n: int,
+) -> list[R]:
     """Up to `n` rows after `after` that `keep` keeps, reading on past the rows it drops, so a
     filtered page is as full as an unfiltered one."""
     out: list[R] = []
@@ -159,8 +164,7 @@ class Session:
         async def keep(rows: Sequence[Any]) -> list[Any]:
             return [r for r in rows if self._master_visible(r)]
 
-        return await fill(lambda a, n: self._ledger.page(kind, a, n), keep, lambda m: m.id, after,
-                          min(first, MAX_PAGE))
+        return await fill(lambda a, n: self._ledger.page(kind, a, n), keep, lambda m: m.id, after, min(first, MAX_PAGE))
 
     # -- items, stock, events --------------------------------------------------------------
 
@@ -193,8 +197,12 @@ class Session:
         shown = await self._visibility.items(item_ids)
         return await self._ledger.materials_of([i for i in item_ids if i in shown])
 
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         """Balances ordered by (item, location), of the items the caller may see."""
         self._require(Operation.READ)
         if not self.restricted:
@@ -206,8 +214,9 @@ class Session:
 
         if first is None:
             return await keep(await self._ledger.balances(filt, after, None))
-        return await fill(lambda a, n: self._ledger.balances(filt, a, n), keep,
-                          lambda b: f"{b.item_id} {b.location_id}", after, first)
+        return await fill(
+            lambda a, n: self._ledger.balances(filt, a, n), keep, lambda b: f"{b.item_id} {b.location_id}", after, first
+        )
 
     async def shown_events(self, records: Sequence[EventRecord]) -> list[EventRecord]:
         """The events the caller may see, each redacted to the items it may see."""
@@ -223,8 +232,9 @@ class Session:
             shown = {e.id: e for e in await self._visibility.events([r for _, r in rows])}
             return [(seq, shown[r.id]) for seq, r in rows if r.id in shown]
 
-        return await fill(lambda a, n: self._ledger.events(filt, a, n), keep, lambda row: row[0], after,
-                          min(first, MAX_PAGE))
+        return await fill(
+            lambda a, n: self._ledger.events(filt, a, n), keep, lambda row: row[0], after, min(first, MAX_PAGE)
+        )
 
     async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         self._require(Operation.READ)
@@ -274,8 +284,12 @@ class Session:
 
     # -- trace -----------------------------------------------------------------------------
 
-    async def trace(self, root: str | Sequence[str], direction: Direction, options: TraceOptions | None = None,
-                    ) -> tuple[TraceResult, dict[str | None, int]]:
+    async def trace(
+        self,
+        root: str | Sequence[str],
+        direction: Direction,
+        options: TraceOptions | None = None,
+    ) -> tuple[TraceResult, dict[str | None, int]]:
         """The trace as the caller may see it, and a count per owner of what it reached and may
         not see. A root that does not exist, or that the caller may not see, is NOT_FOUND:
         the same answer for both."""
@@ -307,8 +321,9 @@ class Session:
         self._require(Operation.INTEGRITY)
         return await self._ledger.check()
 
-    async def completeness(self, since: datetime | None, until: datetime | None,
-                           material_id: str | None) -> Completeness:
+    async def completeness(
+        self, since: datetime | None, until: datetime | None, material_id: str | None
+    ) -> Completeness:
         self._require(Operation.INTEGRITY)
         return await completeness(self._ledger, since, until, material_id)
 
@@ -332,8 +347,9 @@ class Session:
     async def rename_organization(self, organization_id: str, name: str) -> Organization:
         return await self._services.auth.rename_organization(self.principal, organization_id, name)
 
-    async def create_key(self, organization_id: str, role: Role, name: str | None = None,
-                         expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+    async def create_key(
+        self, organization_id: str, role: Role, name: str | None = None, expires_at: datetime | None = None
+    ) -> tuple[ApiKey, str]:
         return await self._services.auth.create_key(self.principal, organization_id, role, name, expires_at)
 
     async def keys(self, organization_id: str) -> list[ApiKey]:
@@ -359,34 +375,46 @@ class Session:
         org = organization_id if self.principal.is_admin else self.principal.organization_id
         require(self.principal, Operation.KEYS)
         if not self.principal.can(Right.KEYS, org):
-            raise DomainError(Problem("organizationId", "the audit log of another organization is not yours",
-                                      "FORBIDDEN"))
+            raise DomainError(
+                Problem("organizationId", "the audit log of another organization is not yours", "FORBIDDEN")
+            )
         return org
 
     async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
         org = self._audit_scope(organization_id)
         return await self._store.audit_page(org, after, first)
 
-    def audit_entries(self, organization_id: str | None, since: datetime | None, until: datetime | None,
-                      ) -> tuple[str | None, AsyncIterator[AuditEntry]]:
+    def audit_entries(
+        self,
+        organization_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> tuple[str | None, AsyncIterator[AuditEntry]]:
         """The organization read, and its audit entries in [since, until), a page at a time."""
         org = self._audit_scope(organization_id)
         return org, audit_entries(self._store, org, since, until)
 
     # -- exports ---------------------------------------------------------------------------
 
-    async def export_trace(self, item_id: str, direction: Direction, through_containers: bool = False,
-                           ) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
+    async def export_trace(
+        self,
+        item_id: str,
+        direction: Direction,
+        through_containers: bool = False,
+    ) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
         """The FSMA 204 rows of a trace the caller may see, and what describes it (NOT_FOUND: an
         unknown or invisible item)."""
         self._require(Operation.EXPORT)
         result, hidden = await self.trace(item_id, direction, TraceOptions(through_containers=through_containers))
         rows = await Exports(self._ledger).rows(result.nodes, self._visibility if self.restricted else None)
-        meta: dict[str, Any] = {"trace": {"id": item_id, "direction": direction.value, "count": len(result.items)},
-                                "items": [{"id": i, "depth": result.depth[i]} for i in result.items]}
+        meta: dict[str, Any] = {
+            "trace": {"id": item_id, "direction": direction.value, "count": len(result.items)},
+            "items": [{"id": i, "depth": result.depth[i]} for i in result.items],
+        }
         if hidden:
-            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
-                hidden.items(), key=lambda x: x[0] or "")]
+            meta["hidden"] = [
+                {"organizationId": org, "count": n} for org, n in sorted(hidden.items(), key=lambda x: x[0] or "")
+            ]
         return rows, meta
 
     async def export_recall(self, recall_id: str) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
@@ -397,11 +425,14 @@ class Session:
         seen = view.recall
         ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
         rows = await Exports(self._ledger).rows(ids, self._visibility if self.restricted else None)
-        meta: dict[str, Any] = {"recall": seen.model_dump(mode="json", exclude={"affected"}),
-                                "items": [a.model_dump(mode="json") for a in seen.affected]}
+        meta: dict[str, Any] = {
+            "recall": seen.model_dump(mode="json", exclude={"affected"}),
+            "items": [a.model_dump(mode="json") for a in seen.affected],
+        }
         if view.hidden:
-            meta["hidden"] = [{"organizationId": org, "count": n} for org, n in sorted(
-                view.hidden.items(), key=lambda x: x[0] or "")]
+            meta["hidden"] = [
+                {"organizationId": org, "count": n} for org, n in sorted(view.hidden.items(), key=lambda x: x[0] or "")
+            ]
         return rows, meta
 
     # -- EPCIS -----------------------------------------------------------------------------

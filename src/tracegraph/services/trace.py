@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from ..domain.events import EventRecord, LinkKind
 from ..domain.models import Balance, ContainerType, Item, ItemKind
-from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
 from ..domain.query import BalanceFilter, Direction
+from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
 from ..store.port import GraphStore, Walk
 
 TOLERANCE = 1e-9
@@ -50,8 +50,12 @@ class Tracer:
     def __init__(self, store: GraphStore):
         self.store = store
 
-    async def trace(self, roots: Sequence[str], direction: Direction, options: TraceOptions | None = None,
-                    ) -> TraceResult:
+    async def trace(
+        self,
+        roots: Sequence[str],
+        direction: Direction,
+        options: TraceOptions | None = None,
+    ) -> TraceResult:
         options = options or TraceOptions()
         roots = list(dict.fromkeys(roots))
         result = TraceResult(root=roots[0] if roots else "", direction=direction, roots=roots, options=options)
@@ -68,8 +72,9 @@ class Tracer:
         result.items = reached
         return result
 
-    async def _detailed(self, roots: list[str], direction: Direction, options: TraceOptions,
-                        result: TraceResult) -> list[str]:
+    async def _detailed(
+        self, roots: list[str], direction: Direction, options: TraceOptions, result: TraceResult
+    ) -> list[str]:
         """The walk over whole links: filtered by the window, with contact through containers."""
         links: list[LineageLink] = []
         result.links = links
@@ -86,20 +91,32 @@ class Tracer:
         result.depth, result.edges = walk.depth, walk.edges
         return walk.reached
 
-    async def _contacts(self, frontier: list[str], direction: Direction, window: TraceWindow,
-                        containers: dict[str, Item | None], container_events: dict[str, list[EventRecord]],
-                        ) -> list[LineageLink]:
+    async def _contacts(
+        self,
+        frontier: list[str],
+        direction: Direction,
+        window: TraceWindow,
+        containers: dict[str, Item | None],
+        container_events: dict[str, list[EventRecord]],
+    ) -> list[LineageLink]:
         """Contact links of the frontier through the permanent containers each was packed into."""
-        packed = [x for x in await self.store.links(frontier, Direction.FORWARD)
-                  if x.kind is LinkKind.PACKED and window.admits(x)]
+        packed = [
+            x
+            for x in await self.store.links(frontier, Direction.FORWARD)
+            if x.kind is LinkKind.PACKED and window.admits(x)
+        ]
         unknown = sorted({x.target_id for x in packed} - set(containers))
         if unknown:
             found = await self.store.get("Item", unknown)
             for cid in unknown:
                 containers[cid] = found.get(cid)  # type: ignore[assignment]
-        permanent = sorted({x.target_id for x in packed
-                            if (c := containers.get(x.target_id)) is not None
-                            and c.container_type is ContainerType.PERMANENT})
+        permanent = sorted(
+            {
+                x.target_id
+                for x in packed
+                if (c := containers.get(x.target_id)) is not None and c.container_type is ContainerType.PERMANENT
+            }
+        )
         missing = [c for c in permanent if c not in container_events]
         if missing:
             for cid, events in (await self.store.events_of_items(missing)).items():
@@ -115,8 +132,11 @@ class Tracer:
     async def closure_links(self, result: TraceResult) -> list[LineageLink]:
         """The links between the nodes of a trace that it may follow (its window admits)."""
         nodes = set(result.nodes)
-        stored = [x for x in await self.store.links(sorted(nodes), Direction.FORWARD)
-                  if x.target_id in nodes and result.options.window.admits(x)]
+        stored = [
+            x
+            for x in await self.store.links(sorted(nodes), Direction.FORWARD)
+            if x.target_id in nodes and result.options.window.admits(x)
+        ]
         extra = [x for x in (result.links or []) if x.kind is LinkKind.CONTACT]
         return stored + extra
 
@@ -124,15 +144,17 @@ class Tracer:
         events = await self.store.events_of_items(list(ids))
         return fates_of(ids, events, await self.store.balances(BalanceFilter(item_ids=list(ids))))
 
-    async def mass_balance(self, result: TraceResult, fates: dict[str, Fate] | None = None,
-                           links: list[LineageLink] | None = None) -> dict[str, MassBalance]:
+    async def mass_balance(
+        self, result: TraceResult, fates: dict[str, Fate] | None = None, links: list[LineageLink] | None = None
+    ) -> dict[str, MassBalance]:
         """The mass balance of each root of a trace (see domain/trace.py); the fates and the
         links between its items are read unless given."""
         nodes = result.nodes
         links = links if links is not None else await self.closure_links(result)
         fates = fates if fates is not None else await self.fates(nodes)
-        return {root: mass_balance(root, result.direction.value, nodes, links, fates, result.depth)
-                for root in result.roots}
+        return {
+            root: mass_balance(root, result.direction.value, nodes, links, fates, result.depth) for root in result.roots
+        }
 
 
 def fates_of(ids: Sequence[str], events: dict[str, list[EventRecord]], balances: Sequence[Balance]) -> dict[str, Fate]:

@@ -12,9 +12,9 @@ from ..domain import errors as E
 from ..domain.auth import Principal, Right, Share, ShareScope
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventRecord
+from ..domain.query import Direction
 from ..domain.recall import Recall, notice_id
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
-from ..domain.query import Direction
 from ..store.port import GraphStore
 from .trace import Tracer, TraceResult
 
@@ -89,9 +89,12 @@ class Visibility:
                         adjacent[b].add(a)
                 near_owners = await self.owners({n for ns in adjacent.values() for n in ns})
                 for i in undecided:
-                    facts = ItemFacts(owner=owners.get(i), events=events.get(i, []),
-                                      neighbour_owners={near_owners.get(n) for n in adjacent[i]},
-                                      shared=i in shared)
+                    facts = ItemFacts(
+                        owner=owners.get(i),
+                        events=events.get(i, []),
+                        neighbour_owners={near_owners.get(n) for n in adjacent[i]},
+                        shared=i in shared,
+                    )
                     self._items[i] = item_visible(self.org, facts)
         return {i for i in ids if self._items.get(i)}
 
@@ -135,8 +138,13 @@ class Visibility:
             return result, {}
         roots = list(result.roots or [result.root])
         if set(roots) - await self.items(roots):
-            return replace(result, items=[], depth={r: 0 for r in roots if r in result.depth}, edges=[],
-                           links=[] if result.links is not None else None), {}
+            return replace(
+                result,
+                items=[],
+                depth={r: 0 for r in roots if r in result.depth},
+                edges=[],
+                links=[] if result.links is not None else None,
+            ), {}
         visible = await self.items(result.items) | set(roots)
         hidden = await self.hidden_by_owner([i for i in result.items if i not in visible])
         return replace(
@@ -144,13 +152,15 @@ class Visibility:
             items=[i for i in result.items if i in visible],
             depth={i: d for i, d in result.depth.items() if i in visible},
             edges=[(a, b) for a, b in result.edges if a in visible and b in visible],
-            links=None if result.links is None else [
-                x for x in result.links if x.source_id in visible and x.target_id in visible],
+            links=None
+            if result.links is None
+            else [x for x in result.links if x.source_id in visible and x.target_id in visible],
         ), hidden
 
 
-async def share_item(store: GraphStore, principal: Principal, item_id: str, organization_id: str,
-                     scope: ShareScope) -> Share:
+async def share_item(
+    store: GraphStore, principal: Principal, item_id: str, organization_id: str, scope: ShareScope
+) -> Share:
     """Share an item the caller's organization owns with another organization."""
     principal.require(Right.SHARE, field="itemId")
     item = (await store.get("Item", [item_id])).get(item_id)
@@ -160,7 +170,12 @@ async def share_item(store: GraphStore, principal: Principal, item_id: str, orga
         raise DomainError(Problem("itemId", f"unknown item {item_id[:80]}", E.NOT_FOUND))
     if not await store.get("Organization", [organization_id]):
         raise DomainError(Problem("withOrganizationId", f"unknown organization {organization_id[:80]}", E.NOT_FOUND))
-    share = Share(item_id=item_id, organization_id=organization_id, scope=scope, shared_by=owner,
-                  created_at=datetime.now(UTC).replace(microsecond=0))
+    share = Share(
+        item_id=item_id,
+        organization_id=organization_id,
+        scope=scope,
+        shared_by=owner,
+        created_at=datetime.now(UTC).replace(microsecond=0),
+    )
     await store.save_share(share)
     return share

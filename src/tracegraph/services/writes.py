@@ -15,8 +15,13 @@ from ..store.port import GraphStore
 from .visibility import Visibility
 
 
-async def check_writes(store: GraphStore, principal: Principal, cmds: Sequence[EventCommand], source: Source,
-                       visibility: Visibility | None = None) -> None:
+async def check_writes(
+    store: GraphStore,
+    principal: Principal,
+    cmds: Sequence[EventCommand],
+    source: Source,
+    visibility: Visibility | None = None,
+) -> None:
     """Refuse (AccessDenied, every problem named) a batch its caller may not record; nothing is
     read for the server's admin key, which may change anything."""
     if principal.is_admin or not cmds:
@@ -30,8 +35,11 @@ async def check_writes(store: GraphStore, principal: Principal, cmds: Sequence[E
     items: dict[str, Item] = await store.get("Item", item_ids) if item_ids else {}  # type: ignore[assignment]
     foreign = [i for i, x in items.items() if x.organization_id != org]
     history = await store.events_of_items(foreign) if foreign else {}
-    locations: dict[str, Location] = (await store.get("Location", location_ids)  # type: ignore[assignment]
-                                      if location_ids else {})
+    locations: dict[str, Location] = (
+        await store.get("Location", location_ids)  # type: ignore[assignment]
+        if location_ids
+        else {}
+    )
     events = await store.events_by_id(event_ids) if event_ids else {}
     foreign_events = [e for e in events.values() if e.organization_id != org]
     facts = WriteFacts(

@@ -24,8 +24,15 @@ Rows = dict[str, list[dict[str, Any]]]
 # The statements of mapping.WRITE_ORDER whose rows come with each event, and those that come
 # at the end (`BulkRows.final_rows`).
 EVENT_STATEMENTS = ("create_events", "create_links", "touch", "reverse", "void_links", "create_findings")
-FINAL_STATEMENTS = ("merge_locations", "create_items", "create_serial_keys", "update_items",
-                    "create_balances", "update_balances", "merge_shipments")
+FINAL_STATEMENTS = (
+    "merge_locations",
+    "create_items",
+    "create_serial_keys",
+    "update_items",
+    "create_balances",
+    "update_balances",
+    "merge_shipments",
+)
 
 
 @dataclass
@@ -55,13 +62,19 @@ class BulkRows:
         seq = first_seq
         for entry in entries:
             if entry.duplicate:
-                raise DomainError(Problem("id", f"event {entry.event.id} is recorded already: a bulk load "
-                                          "writes new events only", E.ALREADY_EXISTS))
+                raise DomainError(
+                    Problem(
+                        "id",
+                        f"event {entry.event.id} is recorded already: a bulk load writes new events only",
+                        E.ALREADY_EXISTS,
+                    )
+                )
             e = entry.event
             # write_rows's own rows for the event (its items and balances come at the end), so
             # the bulk path writes every property `record` writes, whatever mapping adds.
-            bare = entry.model_copy(update={"new_items": [], "updated_items": [], "new_locations": [],
-                                            "shipment": None})
+            bare = entry.model_copy(
+                update={"new_items": [], "updated_items": [], "new_locations": [], "shipment": None}
+            )
             rows = M.write_rows([bare], self.state, seq - 1, set())
             one: Rows = {name: rows[name] for name in EVENT_STATEMENTS}
             seq += 1
@@ -96,18 +109,25 @@ class BulkRows:
         for item_id in self.updated_ids:
             if item_id not in self.new_ids:
                 props = M.item_props(self.state.items[item_id])
-                rows["update_items"].append({k: props[k] for k in ("id", "status", "characteristics",
-                                                                    "first_event_time")})
+                rows["update_items"].append(
+                    {k: props[k] for k in ("id", "status", "characteristics", "first_event_time")}
+                )
         for (item_id, loc), delta in self.deltas.items():
             if (item_id, loc) in existing_balances:
                 rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta})
             else:
                 item = self.state.items[item_id]
                 where = self.state.locations.get(loc)
-                rows["create_balances"].append({
-                    "item_id": item_id, "location_id": loc, "material_id": item.material_id, "unit": item.unit,
-                    "virtual": bool(where and where.is_virtual), "delta": delta,
-                })
+                rows["create_balances"].append(
+                    {
+                        "item_id": item_id,
+                        "location_id": loc,
+                        "material_id": item.material_id,
+                        "unit": item.unit,
+                        "virtual": bool(where and where.is_virtual),
+                        "delta": delta,
+                    }
+                )
         rows["merge_shipments"] = [M.shipment_props(s) for s in self.shipments.values()]
         self.report.items = len(rows["create_items"])
         self.report.balances = len(rows["create_balances"]) + len(rows["update_balances"])

@@ -10,8 +10,13 @@ def make_store(settings: Settings) -> GraphStore:
     if settings.neo4j_uri:
         from .neo4j import Neo4jStore
 
-        return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                          settings.neo4j_database, connection_timeout=settings.neo4j_connection_timeout)
+        return Neo4jStore(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            settings.neo4j_database,
+            connection_timeout=settings.neo4j_connection_timeout,
+        )
     from .ladybug import LadybugStore
 
     return LadybugStore(settings.data_dir)

@@ -19,21 +19,19 @@ import ladybug
 from pydantic import BaseModel
 
 from ..domain import errors as E
-from ..domain.errors import DomainError, Problem
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from . import mapping as M
 from .bulk import BulkReport, BulkRows
 from .cypher import catalog
 from .linkindex import LinkIndex
 from .port import (
-    Walk,
-    breadth_first,
     BalanceFilter,
     CaptureJob,
     Direction,
@@ -44,12 +42,20 @@ from .port import (
     ItemFilter,
     MasterKind,
     ReadKind,
+    Walk,
+    breadth_first,
 )
 
 T = TypeVar("T")
 
-_PLURAL = {"Organization": "organizations", "Material": "materials", "Location": "locations",
-           "Order": "orders", "Item": "items", "Shipment": "shipments"}
+_PLURAL = {
+    "Organization": "organizations",
+    "Material": "materials",
+    "Location": "locations",
+    "Order": "orders",
+    "Item": "items",
+    "Shipment": "shipments",
+}
 TOLERANCE = 1e-6
 # Up to this many rows, a write runs row by row rather than as one UNWIND (see write.cypher).
 _ROW_BY_ROW = 64
@@ -106,8 +112,11 @@ class LadybugStore(GraphStore):
         if isinstance(ids, list) and len(ids) > _IDS_AT_ONCE:
             # Lookups by key of many ids cost less in slices: one list of 34,000 event ids took
             # 3.0 s from a cold database, slices of 5,000 1.1 s (a 1M-lot genealogy).
-            return [row for k in range(0, len(ids), _IDS_AT_ONCE)
-                    for row in self._exec(name, {**params, "ids": ids[k:k + _IDS_AT_ONCE]})]  # type: ignore[dict-item]
+            return [
+                row
+                for k in range(0, len(ids), _IDS_AT_ONCE)
+                for row in self._exec(name, {**params, "ids": ids[k : k + _IDS_AT_ONCE]})
+            ]  # type: ignore[dict-item]
         assert self._conn is not None, "store is not open"
         result = self._conn.execute(self.q[name], params or {})
         assert not isinstance(result, list)
@@ -147,17 +156,24 @@ class LadybugStore(GraphStore):
             step()
         return out
 
-    def _after_write(self, created: list[dict[str, Any]], voided: list[dict[str, Any]],
-                     touched: list[dict[str, Any]], new_balances: list[dict[str, Any]],
-                     changed_balances: list[dict[str, Any]], updated_items: list[dict[str, Any]]) -> None:
+    def _after_write(
+        self,
+        created: list[dict[str, Any]],
+        voided: list[dict[str, Any]],
+        touched: list[dict[str, Any]],
+        new_balances: list[dict[str, Any]],
+        changed_balances: list[dict[str, Any]],
+        updated_items: list[dict[str, Any]],
+    ) -> None:
         """Once the transaction commits: put the links it created and voided, which events
         touched which items and the balances it created and changed in the index; forget the
         items it changed from the cache."""
 
         def after() -> None:
             for r in new_balances:
-                self._links.add_balance(r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"],
-                                        r["virtual"])
+                self._links.add_balance(
+                    r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"]
+                )
             for r in changed_balances:
                 self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
             for r in updated_items:
@@ -176,8 +192,11 @@ class LadybugStore(GraphStore):
         """Read every link, which events touched which items, and every balance into a new index."""
         assert self._conn is not None
         self._links = LinkIndex()
-        for name, add in (("all_links", self._links.add_one), ("all_touched", self._links.touch_one),
-                          ("all_balances", self._links.add_balance)):
+        for name, add in (
+            ("all_links", self._links.add_one),
+            ("all_touched", self._links.touch_one),
+            ("all_balances", self._links.add_balance),
+        ):
             result = self._conn.execute(self.q[name])
             assert not isinstance(result, list)
             while result.has_next():
@@ -197,8 +216,9 @@ class LadybugStore(GraphStore):
             if name.startswith(("table_", "rel_", "alter_")):
                 self._conn.execute(statement)
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
-            loc = Location(id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL,
-                           virtual=kind)
+            loc = Location(
+                id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind
+            )
             self._exec("merge_locations", {"rows": [M.location_props(loc)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
         self._load_links()
@@ -265,8 +285,10 @@ class LadybugStore(GraphStore):
         for (_, _, future), outcome in zip(group, outcomes, strict=True):
             loop.call_soon_threadsafe(_settle, future, outcome)
 
-    def _record_requests(self, requests: list[tuple[list[EventCommand], Source]],
-                         ) -> list[list[LedgerEntry] | DomainError]:
+    def _record_requests(
+        self,
+        requests: list[tuple[list[EventCommand], Source]],
+    ) -> list[list[LedgerEntry] | DomainError]:
         cmds = [c for batch, _ in requests for c in batch]
         targets = {c.reverses for c in cmds if c.reverses}
         reversed_events = self._events_by_id(sorted(targets))
@@ -277,8 +299,14 @@ class LadybugStore(GraphStore):
         if not entries:
             return outcomes
         rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
-        self._after_write(rows["create_links"], rows["void_links"], rows["touch"], rows["create_balances"],
-                          rows["update_balances"], rows["update_items"])
+        self._after_write(
+            rows["create_links"],
+            rows["void_links"],
+            rows["touch"],
+            rows["create_balances"],
+            rows["update_balances"],
+            rows["update_items"],
+        )
         for name in M.WRITE_ORDER:
             single = "update_balance" if name == "update_balances" else f"{name}_row"
             if rows[name] and (len(rows[name]) <= _ROW_BY_ROW or name == "update_balances") and single in self.q:
@@ -296,8 +324,9 @@ class LadybugStore(GraphStore):
         known = sorted(state.items)
         material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
         state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
-        state.locations = {r["id"]: M.location(r)
-                           for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})}
+        state.locations = {
+            r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
+        }
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the command did not: load them, so virtual ones are known.
@@ -346,8 +375,9 @@ class LadybugStore(GraphStore):
                 raise
 
             def write() -> None:
-                existing = {(r["item_id"], r["location_id"])
-                            for r in self._balances_of_items(rows.touched_existing_items())}
+                existing = {
+                    (r["item_id"], r["location_id"]) for r in self._balances_of_items(rows.touched_existing_items())
+                }
                 final = rows.final_rows(existing)
                 ids = [r["id"] for r in final["merge_shipments"]]
                 known = {r["id"] for r in self._nodes("get_shipments", {"ids": ids})} if ids else set()
@@ -365,8 +395,9 @@ class LadybugStore(GraphStore):
                     spool.copy_all()
                 except RuntimeError as exc:
                     if "duplicated primary key" in str(exc):
-                        raise DomainError(Problem(None, f"a bulk load creates new events and items only: {exc}",
-                                                  E.ALREADY_EXISTS)) from exc
+                        raise DomainError(
+                            Problem(None, f"a bulk load creates new events and items only: {exc}", E.ALREADY_EXISTS)
+                        ) from exc
                     raise
                 for name in ("reverse", "void_links"):
                     if statements[name]:
@@ -374,8 +405,14 @@ class LadybugStore(GraphStore):
                 for row in final["merge_shipments"]:
                     if row["id"] in known:
                         self._exec("merge_shipments_row", row)
-                self._after_write(created, statements["void_links"], touched, final["create_balances"],
-                                  final["update_balances"], final["update_items"])
+                self._after_write(
+                    created,
+                    statements["void_links"],
+                    touched,
+                    final["create_balances"],
+                    final["update_balances"],
+                    final["update_items"],
+                )
 
             try:
                 self._transaction(write)
@@ -390,8 +427,13 @@ class LadybugStore(GraphStore):
     def _create(self, kind: MasterKind, model: BaseModel) -> None:
         plural = _PLURAL[kind]
         if self._nodes(f"get_{plural}", {"ids": [model.id]}):  # type: ignore[attr-defined]
-            raise DomainError(Problem("id", f"{kind.lower()} {model.id} already exists",  # type: ignore[attr-defined]
-                                      E.ALREADY_EXISTS))
+            raise DomainError(
+                Problem(
+                    "id",
+                    f"{kind.lower()} {model.id} already exists",  # type: ignore[attr-defined]
+                    E.ALREADY_EXISTS,
+                )
+            )
         self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
 
     async def save_recall(self, recall: Recall) -> None:
@@ -425,8 +467,13 @@ class LadybugStore(GraphStore):
             out[r["id"]] = self._items.put(r["id"], M.item(r))
         return out
 
-    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
-                   ) -> list[BaseModel]:
+    async def page(
+        self,
+        kind: ReadKind,
+        after: str | None,
+        first: int,
+        filt: ItemFilter | None = None,
+    ) -> list[BaseModel]:
         params: dict[str, Any] = {"after": after or "", "first": first}
         if kind == "Item":
             f = filt or ItemFilter()
@@ -434,15 +481,18 @@ class LadybugStore(GraphStore):
         rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
         return [M.READERS[kind](r) for r in rows]
 
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is None:  # filters, order and page in the store
             rows = await self._run(self._exec, "balances_page", M.balance_page_params(filt, after, first, TOLERANCE))
             return [M.balance(r) for r in rows]
-        return M.filter_balances(await self._run(self._balances_of_items, filt.item_ids), filt, after, first,
-                                 TOLERANCE)
+        return M.filter_balances(await self._run(self._balances_of_items, filt.item_ids), filt, after, first, TOLERANCE)
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (self._events.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
@@ -464,8 +514,10 @@ class LadybugStore(GraphStore):
         ids = {i: self._links.events_of(i) for i in item_ids}
         missing = sorted({e for events in ids.values() for e in events if self._events.get(e) is None})
         found = await self._run(self._events_by_id, missing) if missing else {}
-        return {i: [found.get(e) or self._events.get(e) for e in events]  # type: ignore[misc]
-                for i, events in ids.items()}
+        return {
+            i: [found.get(e) or self._events.get(e) for e in events]  # type: ignore[misc]
+            for i, events in ids.items()
+        }
 
     # Lineage reads come from the in-memory index, without a query: read on the event loop, not
     # queued behind writes. The index changes only on the store's thread, after a commit.
@@ -499,9 +551,11 @@ class LadybugStore(GraphStore):
 
     def _integrity(self) -> IntegrityReport:
         report = IntegrityReport(
-            items=self._exec("count_items")[0]["n"], events=self._exec("count_events")[0]["n"],
-            imbalances=[Imbalance(r["item_id"], r["total"])
-                        for r in self._exec("check_conservation", {"tolerance": TOLERANCE})],
+            items=self._exec("count_items")[0]["n"],
+            events=self._exec("count_events")[0]["n"],
+            imbalances=[
+                Imbalance(r["item_id"], r["total"]) for r in self._exec("check_conservation", {"tolerance": TOLERANCE})
+            ],
         )
         for name in sorted(self.q):
             if name.startswith("check_") and name != "check_conservation":
@@ -587,10 +641,12 @@ class LadybugStore(GraphStore):
         rows = await self._run(self._exec, "get_recall_notices", {"ids": list(ids)})
         return {n.id: n for n in map(M.recall_notice, rows)}
 
-    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
-                                 first: int) -> list[RecallNotice]:
-        rows = await self._run(self._exec, "page_recall_notices",
-                               M.recall_notice_page_params(organization_id, after, first))
+    async def recall_notice_page(
+        self, organization_id: str | None, after: RecallNotice | None, first: int
+    ) -> list[RecallNotice]:
+        rows = await self._run(
+            self._exec, "page_recall_notices", M.recall_notice_page_params(organization_id, after, first)
+        )
         return [M.recall_notice(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:
@@ -602,6 +658,7 @@ class LadybugStore(GraphStore):
 
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))
+
 
 # Each bulk statement's table, and for a relationship table the row keys of its two ends.
 _COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {

@@ -41,9 +41,16 @@ def _lineage(link: _Link) -> LineageLink:
     # Built from stored values, already checked when they were written.
     source, target, kind, quantity, event_id, event_time, recorded_at, voided, voided_at = link
     return LineageLink(
-        source_id=source, target_id=target, kind=_KINDS[kind], quantity=quantity, event_id=event_id,
-        event_time=parse_time(event_time), recorded_at=parse_time(recorded_at), voided=voided,
-        voided_at=parse_time(voided_at))
+        source_id=source,
+        target_id=target,
+        kind=_KINDS[kind],
+        quantity=quantity,
+        event_id=event_id,
+        event_time=parse_time(event_time),
+        recorded_at=parse_time(recorded_at),
+        voided=voided,
+        voided_at=parse_time(voided_at),
+    )
 
 
 class LinkIndex:
@@ -67,15 +74,43 @@ class LinkIndex:
         """Add the links a transaction created, as the store's write rows: source_id, target_id,
         kind, quantity, event_id, event_time, recorded_at (a new link is in force)."""
         for r in rows:
-            self.add_one(r["source_id"], r["target_id"], r["kind"], r["quantity"], r["event_id"], r["event_time"],
-                         r["recorded_at"], False, None)
+            self.add_one(
+                r["source_id"],
+                r["target_id"],
+                r["kind"],
+                r["quantity"],
+                r["event_id"],
+                r["event_time"],
+                r["recorded_at"],
+                False,
+                None,
+            )
 
-    def add_one(self, source: str, target: str, kind: str, quantity: float | None, event_id: str | None,
-                event_time: str | None, recorded_at: str | None, voided: bool | None, voided_at: str | None) -> None:
+    def add_one(
+        self,
+        source: str,
+        target: str,
+        kind: str,
+        quantity: float | None,
+        event_id: str | None,
+        event_time: str | None,
+        recorded_at: str | None,
+        voided: bool | None,
+        voided_at: str | None,
+    ) -> None:
         shared = self._shared
         source, target = shared(source), shared(target)  # type: ignore[assignment]
-        link: _Link = (source, target, shared(kind), quantity, shared(event_id), shared(event_time),  # type: ignore[assignment]
-                       shared(recorded_at), bool(voided), voided_at)
+        link: _Link = (
+            source,
+            target,
+            shared(kind),
+            quantity,
+            shared(event_id),
+            shared(event_time),  # type: ignore[assignment]
+            shared(recorded_at),
+            bool(voided),
+            voided_at,
+        )
         out, into = self.out, self.into
         out[source] = out.get(source, ()) + (link,)
         into[target] = into.get(target, ()) + (link,)
@@ -93,8 +128,15 @@ class LinkIndex:
     def events_of(self, item_id: str) -> tuple[str, ...]:
         return self.touched.get(item_id, ())
 
-    def add_balance(self, item_id: str, location_id: str, quantity: float, material_id: str | None,
-                    unit: str | None, virtual: bool | None) -> None:
+    def add_balance(
+        self,
+        item_id: str,
+        location_id: str,
+        quantity: float,
+        material_id: str | None,
+        unit: str | None,
+        virtual: bool | None,
+    ) -> None:
         shared = self._shared
         item_id = shared(item_id)  # type: ignore[assignment]
         row: _Balance = (shared(location_id), quantity, shared(material_id), shared(unit), bool(virtual))  # type: ignore[assignment]
@@ -103,13 +145,17 @@ class LinkIndex:
     def change_balance(self, item_id: str, location_id: str, delta: float) -> None:
         """Add `delta` to a balance, as the store's `update_balance` statement does."""
         rows = self.balances.get(item_id, ())
-        self.balances[item_id] = tuple((loc, q + delta, *rest) if loc == location_id else (loc, q, *rest)
-                                       for loc, q, *rest in rows)  # type: ignore[misc]
+        self.balances[item_id] = tuple(
+            (loc, q + delta, *rest) if loc == location_id else (loc, q, *rest) for loc, q, *rest in rows
+        )  # type: ignore[misc]
 
     def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every balance of each item, as the store's rows."""
-        return [{"item_id": i, "location_id": loc, "quantity": q, "material_id": m, "unit": u, "virtual": v}
-                for i in dict.fromkeys(ids) for loc, q, m, u, v in self.balances.get(i, ())]
+        return [
+            {"item_id": i, "location_id": loc, "quantity": q, "material_id": m, "unit": u, "virtual": v}
+            for i in dict.fromkeys(ids)
+            for loc, q, m, u, v in self.balances.get(i, ())
+        ]
 
     def void(self, event_id: str, sources: Iterable[str], voided_at: str | None) -> None:
         """Mark voided the links of `event_id` out of `sources` (the items its event touched),

@@ -13,9 +13,9 @@ from typing import Any, Generic, TypeVar
 
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
-from ..domain.trace import LineageLink
-from ..domain.recall import Recall, RecallNotice
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
+from ..domain.recall import Recall, RecallNotice
+from ..domain.trace import LineageLink
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -67,91 +67,163 @@ def clean(row: dict[str, Any]) -> dict[str, Any]:
 
 # -- to the store ----------------------------------------------------------------------------
 
+
 def organization_props(o: Organization) -> dict[str, Any]:
     return {"id": o.id, "name": o.name}
 
 
 def material_props(m: Material) -> dict[str, Any]:
     return {
-        "id": m.id, "name": m.name, "tracking": m.tracking.value, "base_unit": m.base_unit,
-        "kind": m.kind.value, "shelf_life_days": m.shelf_life_days, "conversions": _json(m.conversions),
+        "id": m.id,
+        "name": m.name,
+        "tracking": m.tracking.value,
+        "base_unit": m.base_unit,
+        "kind": m.kind.value,
+        "shelf_life_days": m.shelf_life_days,
+        "conversions": _json(m.conversions),
         "organization_id": m.organization_id,
     }
 
 
 def location_props(loc: Location) -> dict[str, Any]:
     return {
-        "id": loc.id, "name": loc.name, "kind": loc.kind.value, "parent_id": loc.parent_id,
-        "virtual": loc.virtual.value if loc.virtual else None, "partner_id": loc.partner_id,
+        "id": loc.id,
+        "name": loc.name,
+        "kind": loc.kind.value,
+        "parent_id": loc.parent_id,
+        "virtual": loc.virtual.value if loc.virtual else None,
+        "partner_id": loc.partner_id,
         "organization_id": loc.organization_id,
     }
 
 
 def order_props(o: Order) -> dict[str, Any]:
-    return {"id": o.id, "type": o.type.value, "partner_id": o.partner_id, "reference": o.reference,
-            "organization_id": o.organization_id}
+    return {
+        "id": o.id,
+        "type": o.type.value,
+        "partner_id": o.partner_id,
+        "reference": o.reference,
+        "organization_id": o.organization_id,
+    }
 
 
 def item_props(i: Item) -> dict[str, Any]:
     return {
-        "id": i.id, "kind": i.kind.value, "material_id": i.material_id, "unit": i.unit,
-        "lot_code": i.lot_code, "parent_id": i.parent_id, "status": i.status.value,
-        "manufactured_at": time_key(i.manufactured_at), "expires_at": time_key(i.expires_at),
-        "characteristics": _json(i.characteristics), "conversions": _json(i.conversions),
+        "id": i.id,
+        "kind": i.kind.value,
+        "material_id": i.material_id,
+        "unit": i.unit,
+        "lot_code": i.lot_code,
+        "parent_id": i.parent_id,
+        "status": i.status.value,
+        "manufactured_at": time_key(i.manufactured_at),
+        "expires_at": time_key(i.expires_at),
+        "characteristics": _json(i.characteristics),
+        "conversions": _json(i.conversions),
         "container_type": i.container_type.value if i.container_type else None,
-        "origin_known": i.origin_known, "organization_id": i.organization_id,
-        "created_by_event": i.created_by_event, "first_event_time": time_key(i.first_event_time),
+        "origin_known": i.origin_known,
+        "organization_id": i.organization_id,
+        "created_by_event": i.created_by_event,
+        "first_event_time": time_key(i.first_event_time),
     }
 
 
 def shipment_props(s: Shipment) -> dict[str, Any]:
-    return {"id": s.id, "order_id": s.order_id, "partner_id": s.partner_id,
-            "destination_id": s.destination_id, "shipped_at": time_key(s.shipped_at),
-            "organization_id": s.organization_id}
+    return {
+        "id": s.id,
+        "order_id": s.order_id,
+        "partner_id": s.partner_id,
+        "destination_id": s.destination_id,
+        "shipped_at": time_key(s.shipped_at),
+        "organization_id": s.organization_id,
+    }
 
 
 def event_props(e: EventRecord, seq: int) -> dict[str, Any]:
     return {
-        "id": e.id, "seq": seq, "type": e.type.value, "source": e.source.value,
-        "event_time": time_key(e.event_time), "recorded_at": time_key(e.recorded_at),
-        "location_id": e.location_id, "order_id": e.order_id, "shipment_id": e.shipment_id,
-        "partner_id": e.partner_id, "biz_step": e.biz_step, "disposition": e.disposition,
-        "organization_id": e.organization_id, "reverses": e.reverses,
+        "id": e.id,
+        "seq": seq,
+        "type": e.type.value,
+        "source": e.source.value,
+        "event_time": time_key(e.event_time),
+        "recorded_at": time_key(e.recorded_at),
+        "location_id": e.location_id,
+        "order_id": e.order_id,
+        "shipment_id": e.shipment_id,
+        "partner_id": e.partner_id,
+        "biz_step": e.biz_step,
+        "disposition": e.disposition,
+        "organization_id": e.organization_id,
+        "reverses": e.reverses,
         # Without the fields at their defaults (a third of the text): read back, they are the defaults.
         "body": ascii_json(e.model_dump_json(exclude_defaults=True)),
     }
 
 
 def finding_props(f: Finding, recorded_at: datetime) -> dict[str, Any]:
-    return {"id": f.id, "kind": f.kind.value, "message": f.message, "event_id": f.event_id,
-            "item_id": f.item_id, "location_id": f.location_id, "quantity": f.quantity,
-            "recorded_at": time_key(recorded_at)}
+    return {
+        "id": f.id,
+        "kind": f.kind.value,
+        "message": f.message,
+        "event_id": f.event_id,
+        "item_id": f.item_id,
+        "location_id": f.location_id,
+        "quantity": f.quantity,
+        "recorded_at": time_key(recorded_at),
+    }
 
 
 def capture_props(job: Any) -> dict[str, Any]:
-    return {"id": job.id, "running": job.running, "success": job.success, "errors": _json(job.errors),
-            "created_at": time_key(job.created_at), "finished_at": time_key(job.finished_at),
-            "event_count": job.event_count, "organization_id": job.organization_id}
+    return {
+        "id": job.id,
+        "running": job.running,
+        "success": job.success,
+        "errors": _json(job.errors),
+        "created_at": time_key(job.created_at),
+        "finished_at": time_key(job.finished_at),
+        "event_count": job.event_count,
+        "organization_id": job.organization_id,
+    }
 
 
 def capture(row: dict[str, Any]) -> Any:
     from .port import CaptureJob
 
-    return CaptureJob(id=row["id"], running=bool(row["running"]), success=bool(row["success"]),
-                      errors=json.loads(row.get("errors") or "[]"), created_at=parse_time(row["created_at"]),
-                      finished_at=parse_time(row.get("finished_at")), event_count=row.get("event_count") or 0,
-                      organization_id=row.get("organization_id"))
+    return CaptureJob(
+        id=row["id"],
+        running=bool(row["running"]),
+        success=bool(row["success"]),
+        errors=json.loads(row.get("errors") or "[]"),
+        created_at=parse_time(row["created_at"]),
+        finished_at=parse_time(row.get("finished_at")),
+        event_count=row.get("event_count") or 0,
+        organization_id=row.get("organization_id"),
+    )
 
 
 # The statements that write a batch of planned events, in the order they run.
 WRITE_ORDER = (
-    "merge_locations", "create_items", "create_serial_keys", "update_items", "create_events",
-    "create_balances", "update_balances", "create_links", "touch", "reverse", "void_links", "create_findings", "merge_shipments",
+    "merge_locations",
+    "create_items",
+    "create_serial_keys",
+    "update_items",
+    "create_events",
+    "create_balances",
+    "update_balances",
+    "create_links",
+    "touch",
+    "reverse",
+    "void_links",
+    "create_findings",
+    "merge_shipments",
 )
 
 
 def write_rows(
-    entries: list[LedgerEntry], state: LedgerState, last_seq: int, existing: set[tuple[str, str]],
+    entries: list[LedgerEntry],
+    state: LedgerState,
+    last_seq: int,
+    existing: set[tuple[str, str]],
     existing_serials: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows each write statement takes for a planned batch, `state` advanced past it.
@@ -177,9 +249,18 @@ def write_rows(
         for key, delta in entry.balance_deltas().items():
             deltas[key] = deltas.get(key, 0.0) + delta
         t = time_key(e.event_time)
-        rows["create_links"] += [{"source_id": link.source_id, "target_id": link.target_id,
-                                  "kind": link.kind.value, "quantity": link.quantity, "event_id": e.id,
-                                  "event_time": t, "recorded_at": time_key(e.recorded_at)} for link in e.links]
+        rows["create_links"] += [
+            {
+                "source_id": link.source_id,
+                "target_id": link.target_id,
+                "kind": link.kind.value,
+                "quantity": link.quantity,
+                "event_id": e.id,
+                "event_time": t,
+                "recorded_at": time_key(e.recorded_at),
+            }
+            for link in e.links
+        ]
         rows["touch"] += [{"event_id": e.id, "item_id": item_id} for item_id in e.item_ids]
         if e.reverses:
             rows["reverse"].append({"event_id": e.id, "reversed_id": e.reverses})
@@ -198,22 +279,29 @@ def write_rows(
     for item_id in updated_ids:
         if item_id not in new_ids:
             props = item_props(state.items[item_id])
-            rows["update_items"].append({k: props[k] for k in ("id", "status", "characteristics",
-                                                                "first_event_time")})
+            rows["update_items"].append({k: props[k] for k in ("id", "status", "characteristics", "first_event_time")})
     for (item_id, loc), delta in deltas.items():
         item = state.items[item_id]
         where = state.locations.get(loc)
         if (item_id, loc) in existing:
             rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta})
         else:
-            rows["create_balances"].append({"item_id": item_id, "location_id": loc, "material_id": item.material_id,
-                                            "unit": item.unit, "virtual": bool(where and where.is_virtual),
-                                            "delta": delta})
+            rows["create_balances"].append(
+                {
+                    "item_id": item_id,
+                    "location_id": loc,
+                    "material_id": item.material_id,
+                    "unit": item.unit,
+                    "virtual": bool(where and where.is_virtual),
+                    "delta": delta,
+                }
+            )
     rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]
     return rows
 
 
 # -- from the store --------------------------------------------------------------------------
+
 
 def organization(row: dict[str, Any]) -> Organization:
     return Organization(id=row["id"], name=row["name"])
@@ -221,39 +309,69 @@ def organization(row: dict[str, Any]) -> Organization:
 
 def material(row: dict[str, Any]) -> Material:
     return Material(
-        id=row["id"], name=row["name"], tracking=row["tracking"], base_unit=row["base_unit"],
-        kind=row["kind"], shelf_life_days=row.get("shelf_life_days"),
-        conversions=json.loads(row.get("conversions") or "{}"), organization_id=row.get("organization_id"),
+        id=row["id"],
+        name=row["name"],
+        tracking=row["tracking"],
+        base_unit=row["base_unit"],
+        kind=row["kind"],
+        shelf_life_days=row.get("shelf_life_days"),
+        conversions=json.loads(row.get("conversions") or "{}"),
+        organization_id=row.get("organization_id"),
     )
 
 
 def location(row: dict[str, Any]) -> Location:
-    return Location(id=row["id"], name=row["name"], kind=row["kind"], parent_id=row.get("parent_id"),
-                    virtual=row.get("virtual"), partner_id=row.get("partner_id"),
-                    organization_id=row.get("organization_id"))
+    return Location(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        parent_id=row.get("parent_id"),
+        virtual=row.get("virtual"),
+        partner_id=row.get("partner_id"),
+        organization_id=row.get("organization_id"),
+    )
 
 
 def order(row: dict[str, Any]) -> Order:
-    return Order(id=row["id"], type=row["type"], partner_id=row.get("partner_id"),
-                 reference=row.get("reference"), organization_id=row.get("organization_id"))
+    return Order(
+        id=row["id"],
+        type=row["type"],
+        partner_id=row.get("partner_id"),
+        reference=row.get("reference"),
+        organization_id=row.get("organization_id"),
+    )
 
 
 def item(row: dict[str, Any]) -> Item:
     return Item(
-        id=row["id"], kind=row["kind"], material_id=row.get("material_id"), unit=row["unit"],
-        lot_code=row.get("lot_code"), parent_id=row.get("parent_id"), status=row["status"],
-        manufactured_at=parse_time(row.get("manufactured_at")), expires_at=parse_time(row.get("expires_at")),
+        id=row["id"],
+        kind=row["kind"],
+        material_id=row.get("material_id"),
+        unit=row["unit"],
+        lot_code=row.get("lot_code"),
+        parent_id=row.get("parent_id"),
+        status=row["status"],
+        manufactured_at=parse_time(row.get("manufactured_at")),
+        expires_at=parse_time(row.get("expires_at")),
         characteristics=json.loads(row.get("characteristics") or "{}"),
-        conversions=json.loads(row.get("conversions") or "{}"), container_type=row.get("container_type"),
-        origin_known=bool(row.get("origin_known", True)), organization_id=row.get("organization_id"),
-        created_by_event=row.get("created_by_event"), first_event_time=parse_time(row.get("first_event_time")),
+        conversions=json.loads(row.get("conversions") or "{}"),
+        container_type=row.get("container_type"),
+        origin_known=bool(row.get("origin_known", True)),
+        organization_id=row.get("organization_id"),
+        created_by_event=row.get("created_by_event"),
+        first_event_time=parse_time(row.get("first_event_time")),
     )
 
 
 def shipment(row: dict[str, Any]) -> Shipment:
-    return Shipment(id=row["id"], order_id=row.get("order_id"), partner_id=row.get("partner_id"),
-                    destination_id=row.get("destination_id"), shipped_at=parse_time(row.get("shipped_at")),
-                    organization_id=row.get("organization_id"))
+    return Shipment(
+        id=row["id"],
+        order_id=row.get("order_id"),
+        partner_id=row.get("partner_id"),
+        destination_id=row.get("destination_id"),
+        shipped_at=parse_time(row.get("shipped_at")),
+        organization_id=row.get("organization_id"),
+    )
 
 
 def event(row: dict[str, Any]) -> EventRecord:
@@ -300,22 +418,43 @@ class EventCache(Cache[EventRecord]):
 
 
 def finding(row: dict[str, Any]) -> Finding:
-    return Finding(id=row["id"], kind=row["kind"], message=row["message"], event_id=row["event_id"],
-                   item_id=row.get("item_id"), location_id=row.get("location_id"), quantity=row.get("quantity"))
+    return Finding(
+        id=row["id"],
+        kind=row["kind"],
+        message=row["message"],
+        event_id=row["event_id"],
+        item_id=row.get("item_id"),
+        location_id=row.get("location_id"),
+        quantity=row.get("quantity"),
+    )
 
 
 def balance(row: dict[str, Any]) -> Balance:
-    return Balance(item_id=row["item_id"], location_id=row["location_id"], quantity=row["quantity"],
-                   material_id=row.get("material_id"), unit=row.get("unit") or "EA",
-                   virtual=bool(row.get("virtual")))
+    return Balance(
+        item_id=row["item_id"],
+        location_id=row["location_id"],
+        quantity=row["quantity"],
+        material_id=row.get("material_id"),
+        unit=row.get("unit") or "EA",
+        virtual=bool(row.get("virtual")),
+    )
 
 
 READERS = {
-    "Organization": organization, "Material": material, "Location": location, "Order": order,
-    "Item": item, "Shipment": shipment, "Event": event, "Finding": finding, "Balance": balance,
+    "Organization": organization,
+    "Material": material,
+    "Location": location,
+    "Order": order,
+    "Item": item,
+    "Shipment": shipment,
+    "Event": event,
+    "Finding": finding,
+    "Balance": balance,
 }
 WRITERS = {
-    "Organization": organization_props, "Material": material_props, "Location": location_props,
+    "Organization": organization_props,
+    "Material": material_props,
+    "Location": location_props,
     "Order": order_props,
 }
 
@@ -327,15 +466,20 @@ def balance_page_params(filt: Any, after: str | None, first: int | None, toleran
     """Parameters of `balances_page` for a BalanceFilter without item ids."""
     after_item, _, after_location = (after or "").partition(" ")
     return {
-        "location_ids": list(filt.location_ids or ()), "material_ids": list(filt.material_ids or ()),
-        "include_virtual": filt.include_virtual, "include_zero": filt.include_zero, "tolerance": tolerance,
-        "after_item": after_item, "after_location": after_location,
+        "location_ids": list(filt.location_ids or ()),
+        "material_ids": list(filt.material_ids or ()),
+        "include_virtual": filt.include_virtual,
+        "include_zero": filt.include_zero,
+        "tolerance": tolerance,
+        "after_item": after_item,
+        "after_location": after_location,
         "first": NO_LIMIT if first is None else first,
     }
 
 
-def filter_balances(rows: list[dict[str, Any]], filt: Any, after: str | None, first: int | None,
-                    tolerance: float) -> list[Balance]:
+def filter_balances(
+    rows: list[dict[str, Any]], filt: Any, after: str | None, first: int | None, tolerance: float
+) -> list[Balance]:
     """The balances of a few items (a BalanceFilter with item ids), filtered and paged here."""
     out = []
     for r in rows:
@@ -356,10 +500,15 @@ def filter_balances(rows: list[dict[str, Any]], filt: Any, after: str | None, fi
 def event_page_query(filt: Any, after: int | None, first: int) -> tuple[str, dict[str, Any]]:
     """The statement and parameters of a page of events (an EventFilter) after sequence `after`."""
     params: dict[str, Any] = {
-        "after": after or 0, "first": first, "types": [t.value for t in filt.types],
-        "location_id": filt.location_id or "", "order_id": filt.order_id or "",
-        "shipment_id": filt.shipment_id or "", "source": filt.source.value if filt.source else "",
-        "since": time_key(filt.since) or "", "until": time_key(filt.until) or "",
+        "after": after or 0,
+        "first": first,
+        "types": [t.value for t in filt.types],
+        "location_id": filt.location_id or "",
+        "order_id": filt.order_id or "",
+        "shipment_id": filt.shipment_id or "",
+        "source": filt.source.value if filt.source else "",
+        "since": time_key(filt.since) or "",
+        "until": time_key(filt.until) or "",
     }
     if filt.item_id:
         return "events_page_of_item", {**params, "item_id": filt.item_id}
@@ -368,16 +517,26 @@ def event_page_query(filt: Any, after: int | None, first: int) -> tuple[str, dic
 
 def lineage_link(row: dict[str, Any]) -> LineageLink:
     return LineageLink(
-        source_id=row["source"], target_id=row["target"], kind=LinkKind(row["kind"]), quantity=row.get("quantity"),
-        event_id=row.get("event_id"), event_time=parse_time(row.get("event_time")),
-        recorded_at=parse_time(row.get("recorded_at")), voided=bool(row.get("voided")),
+        source_id=row["source"],
+        target_id=row["target"],
+        kind=LinkKind(row["kind"]),
+        quantity=row.get("quantity"),
+        event_id=row.get("event_id"),
+        event_time=parse_time(row.get("event_time")),
+        recorded_at=parse_time(row.get("recorded_at")),
+        voided=bool(row.get("voided")),
         voided_at=parse_time(row.get("voided_at")),
     )
 
 
 def recall_props(r: Recall) -> dict[str, Any]:
-    return {"id": r.id, "status": r.status.value, "opened_at": time_key(r.opened_at), "mock": r.mock,
-            "body": ascii_json(r.model_dump_json())}
+    return {
+        "id": r.id,
+        "status": r.status.value,
+        "opened_at": time_key(r.opened_at),
+        "mock": r.mock,
+        "body": ascii_json(r.model_dump_json()),
+    }
 
 
 def recall(row: dict[str, Any]) -> Recall:
@@ -385,60 +544,114 @@ def recall(row: dict[str, Any]) -> Recall:
 
 
 def recall_page_params(after: Recall | None, first: int, status: str | None) -> dict[str, Any]:
-    return {"status": status or "", "after_time": time_key(after.opened_at) if after else "",
-            "after_id": after.id if after else "", "first": first}
+    return {
+        "status": status or "",
+        "after_time": time_key(after.opened_at) if after else "",
+        "after_id": after.id if after else "",
+        "first": first,
+    }
 
 
 def recall_notice_props(n: RecallNotice) -> dict[str, Any]:
-    return {"id": n.id, "recall_id": n.recall_id, "organization_id": n.organization_id,
-            "created_at": time_key(n.created_at), "body": ascii_json(n.model_dump_json())}
+    return {
+        "id": n.id,
+        "recall_id": n.recall_id,
+        "organization_id": n.organization_id,
+        "created_at": time_key(n.created_at),
+        "body": ascii_json(n.model_dump_json()),
+    }
 
 
 def recall_notice(row: dict[str, Any]) -> RecallNotice:
     return RecallNotice.model_validate_json(row["body"])
 
 
-def recall_notice_page_params(organization_id: str | None, after: RecallNotice | None, first: int,
-                              ) -> dict[str, Any]:
-    return {"organization_id": organization_id or "", "after_time": time_key(after.created_at) if after else "",
-            "after_id": after.id if after else "", "first": first}
+def recall_notice_page_params(
+    organization_id: str | None,
+    after: RecallNotice | None,
+    first: int,
+) -> dict[str, Any]:
+    return {
+        "organization_id": organization_id or "",
+        "after_time": time_key(after.created_at) if after else "",
+        "after_id": after.id if after else "",
+        "first": first,
+    }
 
 
 # -- API keys ----------------------------------------------------------------------------------
 
+
 def api_key_props(k: Any) -> dict[str, Any]:
-    return {"id": k.id, "hash": k.hash, "organization_id": k.organization_id, "role": k.role.value,
-            "name": k.name, "created_at": time_key(k.created_at), "expires_at": time_key(k.expires_at),
-            "revoked": k.revoked}
+    return {
+        "id": k.id,
+        "hash": k.hash,
+        "organization_id": k.organization_id,
+        "role": k.role.value,
+        "name": k.name,
+        "created_at": time_key(k.created_at),
+        "expires_at": time_key(k.expires_at),
+        "revoked": k.revoked,
+    }
 
 
 def audit_props(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "at": time_key(e.at), "key_id": e.key_id, "organization_id": e.organization_id,
-            "action": e.action, "detail": e.detail}
+    return {
+        "id": e.id,
+        "at": time_key(e.at),
+        "key_id": e.key_id,
+        "organization_id": e.organization_id,
+        "action": e.action,
+        "detail": e.detail,
+    }
 
 
 def audit(row: dict[str, Any]) -> Any:
     from ..domain.audit import AuditEntry
 
-    return AuditEntry(id=row["id"], at=parse_time(row["at"]), key_id=row.get("key_id"),
-                      organization_id=row.get("organization_id"), action=row["action"], detail=row.get("detail") or "")
+    return AuditEntry(
+        id=row["id"],
+        at=parse_time(row["at"]),
+        key_id=row.get("key_id"),
+        organization_id=row.get("organization_id"),
+        action=row["action"],
+        detail=row.get("detail") or "",
+    )
 
 
 def share_props(s: Any) -> dict[str, Any]:
-    return {"id": s.id, "item_id": s.item_id, "organization_id": s.organization_id, "scope": s.scope.value,
-            "shared_by": s.shared_by, "created_at": time_key(s.created_at)}
+    return {
+        "id": s.id,
+        "item_id": s.item_id,
+        "organization_id": s.organization_id,
+        "scope": s.scope.value,
+        "shared_by": s.shared_by,
+        "created_at": time_key(s.created_at),
+    }
 
 
 def share(row: dict[str, Any]) -> Any:
     from ..domain.auth import Share, ShareScope
 
-    return Share(item_id=row["item_id"], organization_id=row["organization_id"], scope=ShareScope(row["scope"]),
-                 shared_by=row.get("shared_by"), created_at=parse_time(row["created_at"]))
+    return Share(
+        item_id=row["item_id"],
+        organization_id=row["organization_id"],
+        scope=ShareScope(row["scope"]),
+        shared_by=row.get("shared_by"),
+        created_at=parse_time(row["created_at"]),
+    )
 
 
 def api_key(row: dict[str, Any]) -> Any:
     from ..domain.auth import ApiKey, Role
 
-    return ApiKey(id=row["id"], hash=row["hash"], organization_id=row.get("organization_id") or None,
-                  role=Role(row["role"]), name=row.get("name"), created_at=parse_time(row["created_at"]),
-                  expires_at=parse_time(row.get("expires_at")), revoked=bool(row.get("revoked")))
+    return ApiKey(
+        id=row["id"],
+        hash=row["hash"],
+        organization_id=row.get("organization_id") or None,
+        role=Role(row["role"]),
+        name=row.get("name"),
+        created_at=parse_time(row["created_at"]),
+        expires_at=parse_time(row.get("expires_at")),
+        revoked=bool(row.get("revoked")),
+    )

@@ -84,8 +84,9 @@ class MemoryStore(GraphStore):
 
     async def open(self) -> None:
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
-            loc = Location(id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL,
-                           virtual=kind)
+            loc = Location(
+                id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind
+            )
             self._table("Location").setdefault(loc_id, M.location_props(loc))
         self._open = True
 
@@ -112,8 +113,9 @@ class MemoryStore(GraphStore):
             self._new("Event", r)
             self._records[r["id"]] = M.event(r)
         for r in rows.get("create_balances", ()):
-            self._links.add_balance(r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"],
-                                    r["virtual"])
+            self._links.add_balance(
+                r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"]
+            )
         for r in rows.get("update_balances", ()):
             self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
         self._links.add(rows.get("create_links", ()))
@@ -154,8 +156,9 @@ class MemoryStore(GraphStore):
         # Balances name locations the commands did not: load them, so virtual ones are known.
         state.locations.update(self._read("Location", sorted({loc for _, loc in state.balances})))
         serial_keys = self._table("SerialKey")
-        state.serials = {key: serial_keys[M.balance_id(*key)]["item_id"] for key in keys.serials
-                         if M.balance_id(*key) in serial_keys}
+        state.serials = {
+            key: serial_keys[M.balance_id(*key)]["item_id"] for key in keys.serials if M.balance_id(*key) in serial_keys
+        }
         state.events = self._events_by_id(sorted(keys.event_ids))
         state.reversed_ids = reversal_targets & self._reversed
         return state
@@ -170,15 +173,28 @@ class MemoryStore(GraphStore):
             for one in rows.event_rows(entries, self._seq + 1):  # plans: a refusal writes nothing
                 for name, batch in one.items():
                     planned[name] += batch
-            existing = {(r["item_id"], r["location_id"])
-                        for r in self._links.balances_of(rows.touched_existing_items())}
+            existing = {
+                (r["item_id"], r["location_id"]) for r in self._links.balances_of(rows.touched_existing_items())
+            }
             final = rows.final_rows(existing)
-            taken = [r["id"] for label, name in (("Event", "create_events"), ("Item", "create_items"),
-                                                 ("SerialKey", "create_serial_keys"))
-                     for r in {**planned, **final}[name] if r["id"] in self._table(label)]
+            taken = [
+                r["id"]
+                for label, name in (
+                    ("Event", "create_events"),
+                    ("Item", "create_items"),
+                    ("SerialKey", "create_serial_keys"),
+                )
+                for r in {**planned, **final}[name]
+                if r["id"] in self._table(label)
+            ]
             if taken:
-                raise DomainError(Problem(None, "a bulk load creates new events and items only: "
-                                          f"{', '.join(taken[:5])} exist already", E.ALREADY_EXISTS))
+                raise DomainError(
+                    Problem(
+                        None,
+                        f"a bulk load creates new events and items only: {', '.join(taken[:5])} exist already",
+                        E.ALREADY_EXISTS,
+                    )
+                )
             self._apply({**planned, **final})
             self._seq += rows.report.events
             return rows.report
@@ -198,30 +214,48 @@ class MemoryStore(GraphStore):
     async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]:
         return self._read(kind, ids)
 
-    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
-                   ) -> list[BaseModel]:
+    async def page(
+        self,
+        kind: ReadKind,
+        after: str | None,
+        first: int,
+        filt: ItemFilter | None = None,
+    ) -> list[BaseModel]:
         f = filt if kind == "Item" and filt is not None else ItemFilter()
-        rows = [r for i, r in sorted(self._table(kind).items()) if i > (after or "")
-                and (not f.material_id or r["material_id"] == f.material_id)
-                and (not f.kind or r["kind"] == f.kind) and (not f.status or r["status"] == f.status)]
+        rows = [
+            r
+            for i, r in sorted(self._table(kind).items())
+            if i > (after or "")
+            and (not f.material_id or r["material_id"] == f.material_id)
+            and (not f.kind or r["kind"] == f.kind)
+            and (not f.status or r["status"] == f.status)
+        ]
         return [M.READERS[kind](r) for r in rows[:first]]
 
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is not None:
             return M.filter_balances(self._links.balances_of(filt.item_ids), filt, after, first, TOLERANCE)
         p = M.balance_page_params(filt, after, first, TOLERANCE)  # what `balances_page` is given
-        rows = sorted(self._links.balances_of(list(self._links.balances)),
-                      key=lambda r: (r["item_id"], r["location_id"]))
-        kept = [r for r in rows
-                if (not p["location_ids"] or r["location_id"] in p["location_ids"])
-                and (not p["material_ids"] or r["material_id"] in p["material_ids"])
-                and (p["include_virtual"] or not r["virtual"])
-                and (p["include_zero"] or abs(r["quantity"]) > TOLERANCE)
-                and (r["item_id"], r["location_id"]) > (p["after_item"], p["after_location"])]
-        return [M.balance(r) for r in kept[:p["first"]]]
+        rows = sorted(
+            self._links.balances_of(list(self._links.balances)), key=lambda r: (r["item_id"], r["location_id"])
+        )
+        kept = [
+            r
+            for r in rows
+            if (not p["location_ids"] or r["location_id"] in p["location_ids"])
+            and (not p["material_ids"] or r["material_id"] in p["material_ids"])
+            and (p["include_virtual"] or not r["virtual"])
+            and (p["include_zero"] or abs(r["quantity"]) > TOLERANCE)
+            and (r["item_id"], r["location_id"]) > (p["after_item"], p["after_location"])
+        ]
+        return [M.balance(r) for r in kept[: p["first"]]]
 
     def _events_by_id(self, ids: Iterable[str]) -> dict[str, EventRecord]:
         return {i: self._records[i] for i in ids if i in self._records}
@@ -230,11 +264,18 @@ class MemoryStore(GraphStore):
         _, p = M.event_page_query(filt, after, first)  # the parameters the Cypher takes
         table = self._table("Event")
         rows = [table[e] for e in self._links.events_of(p["item_id"])] if "item_id" in p else table.values()
-        kept = sorted((r for r in rows if r["seq"] > p["after"]
-                       and (not p["types"] or r["type"] in p["types"])
-                       and all(not p[k] or r[k] == p[k] for k in ("location_id", "order_id", "shipment_id", "source"))
-                       and (not p["since"] or r["event_time"] >= p["since"])
-                       and (not p["until"] or r["event_time"] < p["until"])), key=lambda r: r["seq"])
+        kept = sorted(
+            (
+                r
+                for r in rows
+                if r["seq"] > p["after"]
+                and (not p["types"] or r["type"] in p["types"])
+                and all(not p[k] or r[k] == p[k] for k in ("location_id", "order_id", "shipment_id", "source"))
+                and (not p["since"] or r["event_time"] >= p["since"])
+                and (not p["until"] or r["event_time"] < p["until"])
+            ),
+            key=lambda r: r["seq"],
+        )
         return [(r["seq"], self._records[r["id"]]) for r in kept[:first]]
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
@@ -274,20 +315,38 @@ class MemoryStore(GraphStore):
         materials, locations = self._table("Material"), self._table("Location")
         totals = {i: sum(b[1] for b in rows) for i, rows in self._links.balances.items() if i in items}
         dangling = [  # as the check_* statements, in their names' order
-            *(f"event {e} names location {r['location_id']}, which does not exist" for e, r in sorted(events.items())
-              if r["location_id"] is not None and r["location_id"] not in locations),
+            *(
+                f"event {e} names location {r['location_id']}, which does not exist"
+                for e, r in sorted(events.items())
+                if r["location_id"] is not None and r["location_id"] not in locations
+            ),
             *(f"item {i} has no event" for i in sorted(items) if not self._links.events_of(i)),
-            *(f"item {i} names material {r['material_id']}, which does not exist" for i, r in sorted(items.items())
-              if r["material_id"] is not None and r["material_id"] not in materials),
-            *(f"item {i} names parent {r['parent_id']}, which does not exist" for i, r in sorted(items.items())
-              if r["parent_id"] is not None and r["parent_id"] not in items),
-            *(f"link {link[0]} -> {link[1]} names event {link[4]}, which does not exist"
-              for out in self._links.out.values() for link in out if link[4] not in events),
-            *(f"location {i} names parent {r['parent_id']}, which does not exist"
-              for i, r in sorted(locations.items()) if r["parent_id"] is not None and r["parent_id"] not in locations),
+            *(
+                f"item {i} names material {r['material_id']}, which does not exist"
+                for i, r in sorted(items.items())
+                if r["material_id"] is not None and r["material_id"] not in materials
+            ),
+            *(
+                f"item {i} names parent {r['parent_id']}, which does not exist"
+                for i, r in sorted(items.items())
+                if r["parent_id"] is not None and r["parent_id"] not in items
+            ),
+            *(
+                f"link {link[0]} -> {link[1]} names event {link[4]}, which does not exist"
+                for out in self._links.out.values()
+                for link in out
+                if link[4] not in events
+            ),
+            *(
+                f"location {i} names parent {r['parent_id']}, which does not exist"
+                for i, r in sorted(locations.items())
+                if r["parent_id"] is not None and r["parent_id"] not in locations
+            ),
         ]
         return IntegrityReport(
-            items=len(items), events=len(events), dangling=dangling,
+            items=len(items),
+            events=len(events),
+            dangling=dangling,
             imbalances=[Imbalance(i, t) for i, t in sorted(totals.items()) if abs(t) > TOLERANCE],
             findings=await self.findings(None, len(self._table("Finding"))),
         )
@@ -334,8 +393,11 @@ class MemoryStore(GraphStore):
         self._new("AuditEntry", M.audit_props(entry))
 
     async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
-        rows = [r for i, r in sorted(self._table("AuditEntry").items()) if i > (after or "")
-                and (organization_id is None or r["organization_id"] == organization_id)]
+        rows = [
+            r
+            for i, r in sorted(self._table("AuditEntry").items())
+            if i > (after or "") and (organization_id is None or r["organization_id"] == organization_id)
+        ]
         return [M.audit(r) for r in rows[:first]]
 
     async def save_recall_notice(self, notice: RecallNotice) -> None:
@@ -345,11 +407,15 @@ class MemoryStore(GraphStore):
         table = self._table("RecallNotice")
         return {i: M.recall_notice(table[i]) for i in ids if i in table}
 
-    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
-                                 first: int) -> list[RecallNotice]:
+    async def recall_notice_page(
+        self, organization_id: str | None, after: RecallNotice | None, first: int
+    ) -> list[RecallNotice]:
         p = M.recall_notice_page_params(organization_id, after, first)
-        rows = (r for r in self._table("RecallNotice").values()
-                if not p["organization_id"] or r["organization_id"] == p["organization_id"])
+        rows = (
+            r
+            for r in self._table("RecallNotice").values()
+            if not p["organization_id"] or r["organization_id"] == p["organization_id"]
+        )
         return [M.recall_notice(r) for r in _newest_first(rows, "created_at", p["after_time"], p["after_id"], first)]
 
     async def save_share(self, share: Share) -> None:

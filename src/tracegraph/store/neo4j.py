@@ -28,14 +28,14 @@ from neo4j.exceptions import ConstraintError, Neo4jError
 from pydantic import BaseModel
 
 from ..domain import errors as E
-from ..domain.errors import DomainError, Problem
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from . import mapping as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
 from .cypher import catalog
@@ -57,8 +57,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
 
-_PLURAL = {"Organization": "organizations", "Material": "materials", "Location": "locations",
-           "Order": "orders", "Item": "items", "Shipment": "shipments"}
+_PLURAL = {
+    "Organization": "organizations",
+    "Material": "materials",
+    "Location": "locations",
+    "Order": "orders",
+    "Item": "items",
+    "Shipment": "shipments",
+}
 TOLERANCE = 1e-6
 FINDINGS_PAGE = 1000
 BULK_ROWS = 5000  # rows per UNWIND statement of a bulk load
@@ -158,8 +164,9 @@ def _exists(kind: str, model_id: str) -> DomainError:
 class Neo4jStore(GraphStore):
     name = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
-                 connection_timeout: float = 30.0):
+    def __init__(
+        self, uri: str, user: str, password: str, database: str | None = None, connection_timeout: float = 30.0
+    ):
         self.uri = uri
         self.connection_timeout = connection_timeout
         self.auth = (user, password)
@@ -223,16 +230,20 @@ class Neo4jStore(GraphStore):
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
 
-    async def _event_rows(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any],
-                          piece_query: str = "falkordb_event_body_piece") -> Rows:
+    async def _event_rows(
+        self,
+        tx: AsyncManagedTransaction,
+        name: str,
+        params: dict[str, Any],
+        piece_query: str = "falkordb_event_body_piece",
+    ) -> Rows:
         """Rows of an event- or recall-reading statement, each `body` whole (see FALKORDB_TEXT_PIECE)."""
         piece = NO_TEXT_LIMIT if self._budget is None else FALKORDB_TEXT_PIECE
         rows = await self._run(tx, name, {**params, "text_max": piece})
         for row in rows:
             body: str = row["body"]
             while len(body) < row["body_size"]:
-                got = await self._run(tx, piece_query,
-                                      {"id": row["event_id"], "start": len(body), "length": piece})
+                got = await self._run(tx, piece_query, {"id": row["event_id"], "start": len(body), "length": piece})
                 if not got or not got[0]["piece"]:
                     # The stand-in now and then counts a non-ASCII text in bytes in one function
                     # and in characters in another, and cuts the first piece short: read a text
@@ -251,14 +262,18 @@ class Neo4jStore(GraphStore):
     # -- lifecycle --------------------------------------------------------------------------
 
     async def open(self) -> None:
-        self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth,
-                                                  connection_timeout=self.connection_timeout)
+        self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=self.connection_timeout)
         try:
             await self._detect_server()
             await self._apply_schema()
-            virtual = [M.location_props(Location(id=loc_id, name=kind.value.replace("_", " ").lower(),
-                                                 kind=LocationKind.VIRTUAL, virtual=kind))
-                       for kind, loc_id in VIRTUAL_LOCATIONS.items()]
+            virtual = [
+                M.location_props(
+                    Location(
+                        id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind
+                    )
+                )
+                for kind, loc_id in VIRTUAL_LOCATIONS.items()
+            ]
 
             async def bootstrap(tx: AsyncManagedTransaction) -> None:
                 await self._run(tx, "merge_locations", {"rows": virtual})
@@ -282,8 +297,9 @@ class Neo4jStore(GraphStore):
             self.server = "falkordb"
             self._budget = FALKORDB_MESSAGE_BUDGET
             return
-        self.server = " ".join(str(x) for x in (rows[0]["name"], *rows[0]["versions"], rows[0]["edition"])) \
-            if rows else "unknown"
+        self.server = (
+            " ".join(str(x) for x in (rows[0]["name"], *rows[0]["versions"], rows[0]["edition"])) if rows else "unknown"
+        )
 
     async def _apply_schema(self) -> None:
         if self.is_neo4j:
@@ -323,8 +339,12 @@ class Neo4jStore(GraphStore):
             return []
         return await self._write_tx(lambda tx: self._record(tx, cmds, source))
 
-    async def _record(self, tx: AsyncManagedTransaction, cmds: list[EventCommand], source: Source,
-                      ) -> list[LedgerEntry]:
+    async def _record(
+        self,
+        tx: AsyncManagedTransaction,
+        cmds: list[EventCommand],
+        source: Source,
+    ) -> list[LedgerEntry]:
         await self._run(tx, "lock_ledger", {"token": uuid.uuid4().hex})
         # Every read and every check of the whole batch before its first write.
         reversed_ids = sorted({c.reverses for c in cmds if c.reverses})
@@ -344,21 +364,26 @@ class Neo4jStore(GraphStore):
     async def _load(self, tx: AsyncManagedTransaction, keys: StateKeys) -> LedgerState:
         state = LedgerState()
         if keys.item_ids:
-            state.items = {r["id"]: M.item(r) for r in await self._nodes(tx, "get_items", {"ids": sorted(keys.item_ids)})}
+            state.items = {
+                r["id"]: M.item(r) for r in await self._nodes(tx, "get_items", {"ids": sorted(keys.item_ids)})
+            }
         material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
         if material_ids:
-            state.materials = {r["id"]: M.material(r)
-                               for r in await self._nodes(tx, "get_materials", {"ids": material_ids})}
-        state.locations = {r["id"]: M.location(r)
-                           for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})}
+            state.materials = {
+                r["id"]: M.material(r) for r in await self._nodes(tx, "get_materials", {"ids": material_ids})
+            }
+        state.locations = {
+            r["id"]: M.location(r) for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})
+        }
         if state.items:
             for row in await self._run(tx, "balances_of_items", {"ids": sorted(state.items)}):
                 state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the commands did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
         if missing:
-            state.locations.update({r["id"]: M.location(r)
-                                    for r in await self._nodes(tx, "get_locations", {"ids": missing})})
+            state.locations.update(
+                {r["id"]: M.location(r) for r in await self._nodes(tx, "get_locations", {"ids": missing})}
+            )
         if keys.serials:
             serial_ids = sorted(M.balance_id(m, n) for m, n in keys.serials)
             for row in await self._run(tx, "get_serial_keys", {"ids": serial_ids}):
@@ -388,25 +413,38 @@ class Neo4jStore(GraphStore):
             await self._run(tx, "lock_ledger", {"token": uuid.uuid4().hex})
             event_ids = [r["id"] for r in per_event["create_events"]]
             item_ids = sorted(rows.new_ids)
-            for name, ids, what in (("bulk_existing_events", event_ids, "event"),
-                                    ("bulk_existing_items", item_ids, "item")):
+            for name, ids, what in (
+                ("bulk_existing_events", event_ids, "event"),
+                ("bulk_existing_items", item_ids, "item"),
+            ):
                 for start in range(0, len(ids), BULK_ROWS):
-                    found = await self._run(tx, name, {"ids": ids[start:start + BULK_ROWS]})
+                    found = await self._run(tx, name, {"ids": ids[start : start + BULK_ROWS]})
                     if found:
-                        raise DomainError(Problem(None, f"{what} {found[0]['id']} exists already: a bulk load "
-                                                  "creates new events and items only", E.ALREADY_EXISTS))
+                        raise DomainError(
+                            Problem(
+                                None,
+                                f"{what} {found[0]['id']} exists already: a bulk load "
+                                "creates new events and items only",
+                                E.ALREADY_EXISTS,
+                            )
+                        )
             touched = rows.touched_existing_items()
-            existing = {(r["item_id"], r["location_id"])
-                        for r in (await self._run(tx, "balances_of_items", {"ids": touched}) if touched else [])}
+            existing = {
+                (r["item_id"], r["location_id"])
+                for r in (await self._run(tx, "balances_of_items", {"ids": touched}) if touched else [])
+            }
             final = rows.final_rows(existing)
             count = len(event_ids)
             offset = (await self._run(tx, "allocate_seqs", {"count": count}))[0]["value"] - count
-            batches = {**final, **per_event,
-                       "create_events": [{**r, "seq": r["seq"] + offset} for r in per_event["create_events"]]}
+            batches = {
+                **final,
+                **per_event,
+                "create_events": [{**r, "seq": r["seq"] + offset} for r in per_event["create_events"]],
+            }
             for name in M.WRITE_ORDER:
                 todo = batches[name]
                 for start in range(0, len(todo), BULK_ROWS):
-                    await self._run(tx, name, {"rows": todo[start:start + BULK_ROWS]})
+                    await self._run(tx, name, {"rows": todo[start : start + BULK_ROWS]})
             return rows.report
 
         return await self._write_tx(write)
@@ -436,8 +474,13 @@ class Neo4jStore(GraphStore):
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"get_{_PLURAL[kind]}", {"ids": list(ids)}))
         return {r["id"]: M.READERS[kind](r) for r in rows}
 
-    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
-                   ) -> list[BaseModel]:
+    async def page(
+        self,
+        kind: ReadKind,
+        after: str | None,
+        first: int,
+        filt: ItemFilter | None = None,
+    ) -> list[BaseModel]:
         params: dict[str, Any] = {"after": after or "", "first": first}
         if kind == "Item":
             f = filt or ItemFilter()
@@ -445,8 +488,12 @@ class Neo4jStore(GraphStore):
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
         return [M.READERS[kind](r) for r in rows]
 
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is None:  # filters, order and page in the store
@@ -456,7 +503,10 @@ class Neo4jStore(GraphStore):
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
-        return {e.id: e for e in (self._events.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))}
+        return {
+            e.id: e
+            for e in (self._events.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))
+        }
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
@@ -491,14 +541,16 @@ class Neo4jStore(GraphStore):
     async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
         if not ids:
             return {}
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, "get_recalls", {"ids": list(ids)},
-                                                               "falkordb_recall_body_piece"))
+        rows = await self._read_tx(
+            lambda tx: self._event_rows(tx, "get_recalls", {"ids": list(ids)}, "falkordb_recall_body_piece")
+        )
         return {r.id: r for r in map(M.recall, rows)}
 
     async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]:
         params = M.recall_page_params(after, first, status)
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, "page_recalls", params,
-                                                               "falkordb_recall_body_piece"))
+        rows = await self._read_tx(
+            lambda tx: self._event_rows(tx, "page_recalls", params, "falkordb_recall_body_piece")
+        )
         return [M.recall(r) for r in rows]
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
@@ -519,8 +571,10 @@ class Neo4jStore(GraphStore):
         report = IntegrityReport(
             items=(await self._run(tx, "count_items"))[0]["n"],
             events=(await self._run(tx, "count_events"))[0]["n"],
-            imbalances=[Imbalance(r["item_id"], r["total"])
-                        for r in await self._run(tx, "check_conservation", {"tolerance": TOLERANCE})],
+            imbalances=[
+                Imbalance(r["item_id"], r["total"])
+                for r in await self._run(tx, "check_conservation", {"tolerance": TOLERANCE})
+            ],
         )
         for name in sorted(self.q):
             if name.startswith("check_") and name != "check_conservation":
@@ -600,15 +654,20 @@ class Neo4jStore(GraphStore):
     async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]:
         if not ids:
             return {}
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, "get_recall_notices", {"ids": list(ids)},
-                                                               "falkordb_recall_notice_body_piece"))
+        rows = await self._read_tx(
+            lambda tx: self._event_rows(
+                tx, "get_recall_notices", {"ids": list(ids)}, "falkordb_recall_notice_body_piece"
+            )
+        )
         return {n.id: n for n in map(M.recall_notice, rows)}
 
-    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
-                                 first: int) -> list[RecallNotice]:
+    async def recall_notice_page(
+        self, organization_id: str | None, after: RecallNotice | None, first: int
+    ) -> list[RecallNotice]:
         params = M.recall_notice_page_params(organization_id, after, first)
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, "page_recall_notices", params,
-                                                               "falkordb_recall_notice_body_piece"))
+        rows = await self._read_tx(
+            lambda tx: self._event_rows(tx, "page_recall_notices", params, "falkordb_recall_notice_body_piece")
+        )
         return [M.recall_notice(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:

@@ -5,27 +5,35 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import Enum
-from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
-from ..domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Source
+from ..domain.capture import CaptureJob
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.integrity import Imbalance, IntegrityReport
 from ..domain.ledger import LedgerState, StateKeys
 from ..domain.models import Balance
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, MasterKind, ReadKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from .bulk import BulkReport
 
-from ..domain.capture import CaptureJob
-from ..domain.integrity import Imbalance, IntegrityReport
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, MasterKind, ReadKind
-
-__all__ = ["BalanceFilter", "CaptureJob", "Direction", "EventFilter", "GraphStore", "Imbalance", "IntegrityReport",
-           "ItemFilter", "MasterKind", "ReadKind", "Walk", "breadth_first"]
+__all__ = [
+    "BalanceFilter",
+    "CaptureJob",
+    "Direction",
+    "EventFilter",
+    "GraphStore",
+    "Imbalance",
+    "IntegrityReport",
+    "ItemFilter",
+    "MasterKind",
+    "ReadKind",
+    "Walk",
+    "breadth_first",
+]
 
 
 @dataclass
@@ -37,8 +45,9 @@ class Walk:
     depth: dict[str, int] = field(default_factory=dict)
     edges: list[tuple[str, str]] = field(default_factory=list)
 
-    def add_level(self, pairs: Iterable[tuple[str, str]], direction: Direction, depth: int,
-                  seen: set[str]) -> list[str]:
+    def add_level(
+        self, pairs: Iterable[tuple[str, str]], direction: Direction, depth: int, seen: set[str]
+    ) -> list[str]:
         """Take one hop of (source, target) pairs; the items first reached, the next frontier."""
         nxt: list[str] = []
         for source, target in pairs:
@@ -52,8 +61,12 @@ class Walk:
         return nxt
 
 
-def breadth_first(roots: Sequence[str], direction: Direction, max_depth: int | None,
-                  step: Callable[[list[str]], list[tuple[str, str]]]) -> Walk:
+def breadth_first(
+    roots: Sequence[str],
+    direction: Direction,
+    max_depth: int | None,
+    step: Callable[[list[str]], list[tuple[str, str]]],
+) -> Walk:
     """A breadth-first walk with a visited set, `step` giving one hop from a frontier: linear in
     what it reaches whatever the diamonds; cycles end it."""
     walk, seen, frontier, depth = Walk(), set(roots), list(dict.fromkeys(roots)), 0
@@ -117,13 +130,22 @@ class GraphStore(ABC):
     async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]: ...
 
     @abstractmethod
-    async def page(self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None,
-                   ) -> list[BaseModel]:
+    async def page(
+        self,
+        kind: ReadKind,
+        after: str | None,
+        first: int,
+        filt: ItemFilter | None = None,
+    ) -> list[BaseModel]:
         """Nodes of a kind ordered by id, the first `first` after the id `after`."""
 
     @abstractmethod
-    async def balances(self, filt: BalanceFilter, after: str | None = None, first: int | None = None,
-                       ) -> list[Balance]:
+    async def balances(
+        self,
+        filt: BalanceFilter,
+        after: str | None = None,
+        first: int | None = None,
+    ) -> list[Balance]:
         """Balances ordered by (item, location); `after` is the key of the last one seen."""
 
     @abstractmethod
@@ -225,8 +247,9 @@ class GraphStore(ABC):
     async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]: ...
 
     @abstractmethod
-    async def recall_notice_page(self, organization_id: str | None, after: RecallNotice | None,
-                                 first: int) -> list[RecallNotice]:
+    async def recall_notice_page(
+        self, organization_id: str | None, after: RecallNotice | None, first: int
+    ) -> list[RecallNotice]:
         """Notices newest first (by creation time, then id), of one organization or of all
         (None), the first `first` after `after`."""
 
