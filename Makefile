@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 #   APT_DEPS := redis-server:redis-server
 APT_DEPS := redis-server:redis-server chromium:chromium
 
-.PHONY: venv run test schema bench bench-live bench-trace vendor apt-deps clean
+.PHONY: venv run test lint schema bench bench-live bench-trace vendor apt-deps clean
 
 venv: $(VENV)/.installed
 
@@ -51,7 +51,14 @@ apt-deps:
 run: venv
 	exec $(VENV)/bin/tracegraph serve
 
-test: venv node_modules/.installed apt-deps
+# The gates (pyproject.toml): ruff lint and format, mypy, and the import contract.
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: venv node_modules/.installed apt-deps lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 schema: venv

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     auth.on_change(publish_auth_change)
     bus.add_listener(on_message)
 
-    async def publish_notice(subject: str, payload: dict) -> None:  # type: ignore[type-arg]
+    async def publish_notice(subject: str, payload: dict) -> None:
         await bus.publish([Notice(subject, payload)])
 
     ledger.on_notice(publish_notice)

@@ -11,7 +11,7 @@ from servers import falkordb_settle
 
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Line, NewItem, Source
-from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+from tracegraph.domain.models import (  # noqa: F401  (re-exported for the tests)
     CUSTOMER,
     INVENTORY_LOSS,
     PRODUCTION,
@@ -19,8 +19,6 @@ from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests
     SUPPLIER,
     TRANSIT,
     UNKNOWN_ORIGIN,
-)
-from tracegraph.domain.models import (
     Balance,
     Location,
     Material,

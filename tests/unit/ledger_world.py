@@ -8,6 +8,11 @@ from typing import Any
 
 from tracegraph.domain.events import EventCommand, EventType, LedgerEntry, Line, NewItem, Source
 from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests)
+    LedgerState,
+    advance,
+    plan,
+)
+from tracegraph.domain.models import (  # noqa: F401  (re-exported for the tests)
     CUSTOMER,
     INVENTORY_LOSS,
     PRODUCTION,
@@ -15,11 +20,6 @@ from tracegraph.domain.ledger import (  # noqa: F401  (re-exported for the tests
     SUPPLIER,
     TRANSIT,
     UNKNOWN_ORIGIN,
-    LedgerState,
-    advance,
-    plan,
-)
-from tracegraph.domain.models import (
     VIRTUAL_LOCATIONS,
     Item,
     ItemKind,

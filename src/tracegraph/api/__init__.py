@@ -38,9 +38,9 @@ class TracegraphGraphQL(GraphQL[Context, None]):
 
     # Operations a socket sends are limited per connection and per key (api/wslimits.py); shared
     # results are written directly to the sockets (api/fanout.py).
-    graphql_transport_ws_handler_class = SocketHandler  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = SocketHandler
     # Sockets the server closes itself (api/wsauth.py) take no further close or message.
-    websocket_adapter_class = ClosingWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = ClosingWebSocketAdapter
 
     def __init__(
         self,

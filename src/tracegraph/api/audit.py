@@ -107,7 +107,7 @@ def _root_fields(
 class AuditOperations(SchemaExtension):
     """Append an entry per audited root field of each operation, once it has run."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         yield
         ec = self.execution_context
         context = ec.context

@@ -195,7 +195,7 @@ class AuthMutations:
         info: Info,
         item_id: str,
         with_organization_id: strawberry.ID,
-        scope: ShareScope = DA.ShareScope.ITEM,  # type: ignore[valid-type, assignment]
+        scope: ShareScope = DA.ShareScope.ITEM,
     ) -> ShareItemPayload:
         try:
             share = await info.context.session.share_item(item_id, with_organization_id, DA.ShareScope(scope))

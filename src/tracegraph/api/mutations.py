@@ -125,24 +125,28 @@ class Mutation(AuthMutations, RecallMutations):
 
     @strawberry.mutation(description="Create a material.")
     async def create_material(self, info: Info, input: CreateMaterialInput) -> CreateMaterialPayload:
-        material, errors = await _attempt(
+        material_, errors = await _attempt(
             input, lambda: DMaterial.model_validate(as_data(input)), info.context.session.create_material
         )
-        return CreateMaterialPayload(material=material and Material.from_model(material), errors=errors)
+        return CreateMaterialPayload(
+            material=Material.from_model(material_) if material_ is not None else None, errors=errors
+        )
 
     @strawberry.mutation(description="Create a location, real or virtual.")
     async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationPayload:
-        location, errors = await _attempt(
+        location_, errors = await _attempt(
             input, lambda: DLocation.model_validate(as_data(input)), info.context.session.create_location
         )
-        return CreateLocationPayload(location=location and Location.from_model(location), errors=errors)
+        return CreateLocationPayload(
+            location=Location.from_model(location_) if location_ is not None else None, errors=errors
+        )
 
     @strawberry.mutation(description="Create a purchase, production or sales order.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderPayload:
-        order, errors = await _attempt(
+        order_, errors = await _attempt(
             input, lambda: DOrder.model_validate(as_data(input)), info.context.session.create_order
         )
-        return CreateOrderPayload(order=order and Order.from_model(order), errors=errors)
+        return CreateOrderPayload(order=Order.from_model(order_) if order_ is not None else None, errors=errors)
 
     # -- events, one mutation per type ------------------------------------------------------
 

@@ -154,7 +154,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class _Overlay(dict, Generic[K, V]):  # type: ignore[type-arg]
+class _Overlay(dict, Generic[K, V]):
     """A dict of this event's changes over the loaded state, which it leaves untouched."""
 
     def __init__(self, base: dict[K, V]):
@@ -167,23 +167,23 @@ class _Overlay(dict, Generic[K, V]):  # type: ignore[type-arg]
     def __contains__(self, key: Any) -> bool:
         return dict.__contains__(self, key) or key in self.base
 
-    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: K, default: Any = None) -> Any:
         return dict.get(self, key, default) if dict.__contains__(self, key) else self.base.get(key, default)
 
     def merged(self) -> dict[K, V]:
         """The loaded state with this event's changes: O(n), for the rare whole-state look."""
         return {**self.base, **dict(dict.items(self))}
 
-    def items(self):  # type: ignore[no-untyped-def, override]
+    def items(self):
         return self.merged().items()
 
-    def keys(self):  # type: ignore[no-untyped-def, override]
+    def keys(self):
         return self.merged().keys()
 
-    def values(self):  # type: ignore[no-untyped-def, override]
+    def values(self):
         return self.merged().values()
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.merged())
 
     def __len__(self) -> int:

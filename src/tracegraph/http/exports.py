@@ -101,7 +101,9 @@ def export_routes(services: Services) -> list[Route]:
             try:
                 at = datetime.fromisoformat(raw) if raw else None
             except ValueError:
-                return _refuse(400, f"`{name}` must be an ISO-8601 time (2026-11-23T10:00:00Z), not {raw[:40]!r}", name)
+                return _refuse(
+                    400, f"`{name}` must be an ISO-8601 time (2026-11-23T10:00:00Z), not {(raw or '')[:40]!r}", name
+                )
             times[name] = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
         since, until = times["since"], times["until"]
         if since is not None and until is not None and since >= until:

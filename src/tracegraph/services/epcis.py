@@ -321,11 +321,11 @@ class Epcis:
         while True:
             page = await self.ledger.page("Location", after, 1000)
             for loc in page:
-                if loc.parent_id:  # type: ignore[attr-defined]
-                    children.setdefault(loc.parent_id, []).append(loc.id)  # type: ignore[attr-defined]
+                if loc.parent_id:
+                    children.setdefault(loc.parent_id, []).append(loc.id)
             if len(page) < 1000:
                 break
-            after = page[-1].id  # type: ignore[attr-defined]
+            after = page[-1].id
         out = {}
         for root in roots:
             seen, todo = {root}, [root]

@@ -86,10 +86,10 @@ class Ledger:
             if location.parent_id == location.id:
                 problems.append(Problem("parentId", "a location cannot be its own parent", E.INVALID))
             else:
-                parent = (await self.store.get("Location", [location.parent_id])).get(location.parent_id)
+                parent = (await self.locations([location.parent_id])).get(location.parent_id)
                 usable = parent is not None and (
                     by is None or by.is_admin or location_usable(by.organization_id or "", parent)
-                )  # type: ignore[arg-type]
+                )
                 if not usable:  # another organization's location is unknown to the caller
                     problems.append(Problem("parentId", f"unknown location {location.parent_id}", E.NOT_FOUND))
         if location.partner_id is not None and not await self.store.get("Organization", [location.partner_id]):

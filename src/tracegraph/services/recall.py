@@ -168,10 +168,10 @@ class Recalls:
         await self.store.save_recall(recall)
         notices = await self._notices(recall, report)
         await self._announce(recall, "OPENED")
-        for n in notices:
+        for notice in notices:
             # The whole notice travels (through Redis too): a subscriber's instance need not read it back.
             await self.ledger.notify(
-                "recall_notice", {"organization_id": n.organization_id, "notice": n.model_dump(mode="json")}
+                "recall_notice", {"organization_id": notice.organization_id, "notice": notice.model_dump(mode="json")}
             )
         return recall
 

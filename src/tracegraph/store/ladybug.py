@@ -116,7 +116,7 @@ class LadybugStore(GraphStore):
                 row
                 for k in range(0, len(ids), _IDS_AT_ONCE)
                 for row in self._exec(name, {**params, "ids": ids[k : k + _IDS_AT_ONCE]})
-            ]  # type: ignore[dict-item]
+            ]
         assert self._conn is not None, "store is not open"
         result = self._conn.execute(self.q[name], params or {})
         assert not isinstance(result, list)
@@ -434,7 +434,7 @@ class LadybugStore(GraphStore):
                     E.ALREADY_EXISTS,
                 )
             )
-        self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
+        self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))
 
     async def save_recall(self, recall: Recall) -> None:
         await self._run(self._exec, "save_recall", M.recall_props(recall))

@@ -147,7 +147,7 @@ class LinkIndex:
         rows = self.balances.get(item_id, ())
         self.balances[item_id] = tuple(
             (loc, q + delta, *rest) if loc == location_id else (loc, q, *rest) for loc, q, *rest in rows
-        )  # type: ignore[misc]
+        )
 
     def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every balance of each item, as the store's rows."""

@@ -201,7 +201,7 @@ class MemoryStore(GraphStore):
 
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         async with self._lock:
-            row = M.WRITERS[kind](model)  # type: ignore[arg-type]
+            row = M.WRITERS[kind](model)
             if row["id"] in self._table(kind):
                 raise DomainError(Problem("id", f"{kind.lower()} {row['id']} already exists", E.ALREADY_EXISTS))
             self._new(kind, row)

@@ -455,7 +455,7 @@ class Neo4jStore(GraphStore):
         async def create(tx: AsyncManagedTransaction) -> None:
             if await self._run(tx, f"get_{_PLURAL[kind]}", {"ids": [model_id]}):
                 raise _exists(kind, model_id)
-            await self._run(tx, f"create_{kind.lower()}", M.WRITERS[kind](model))  # type: ignore[arg-type]
+            await self._run(tx, f"create_{kind.lower()}", M.WRITERS[kind](model))
 
         try:
             await self._write_tx(create)
