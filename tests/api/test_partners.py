@@ -161,16 +161,24 @@ async def test_traces_stop_at_the_company_line_with_counts(app: Starlette, world
     assert "S-RAW" not in hidden["errors"][0]["message"].replace("S-RAW", "", 1)  # only the id it sent
 
 
-async def test_fields_not_yet_filtered_are_refused_to_organization_keys(app: Starlette, world: dict[str, Any]) -> None:
+async def test_every_field_answers_only_what_the_caller_sees(app: Starlette, world: dict[str, Any]) -> None:
+    """No field is closed to an organization's key: each answers what the services let it see."""
     async with client(app, world["keys"]["C"]) as c:
-        for query in [
-            "{ stock { edges { node { itemId location { id } } } } }",
-            '{ item(id: "C-BREAD") { parentId } }',
-            '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source } } }',
-        ]:
-            body = (await c.post("/graphql", json={"query": query})).json()
-            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
-            no_foreign("C", body, EVENT_IDS)
+        api = Api(c)
+        stock = (await api.data("{ stock { edges { node { itemId location { id } } } } }"))["stock"]
+        no_foreign("C", stock, EVENT_IDS)
+        item = (await api.data('{ item(id: "S-LOT") { parentId createdByEventId createdByEvent { id } } }'))["item"]
+        assert item == {"parentId": None, "createdByEventId": None, "createdByEvent": None}  # S's production
+        trace = (await api.data('{ trace(id: "C-BREAD", direction: BACKWARD) { links { source target } '
+                                "massBalance { rootId } deliveries { itemId } customers { partnerId } } }"))
+        assert {(x["source"], x["target"]) for x in trace["trace"]["links"]} == {("S-LOT", "C-BREAD")}
+        no_foreign("C", trace, EVENT_IDS)
+        for query in ["{ materials { edges { node { id } } } }", "{ locations { edges { node { id } } } }",
+                      "{ orders { edges { node { id } } } }", "{ shipments { edges { node { id partnerId } } } }",
+                      "{ organizations { edges { node { id } } } }"]:
+            no_foreign("C", await api.data(query), EVENT_IDS)
+        body = (await c.post("/graphql", json={"query": "{ check { ok } }"})).json()
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # the whole ledger: the admin's
         assert (await c.get("/exports/trace", params={"id": "C-BREAD", "direction": "BACKWARD"})).status_code == 403
 
 

@@ -26,7 +26,6 @@ from .errors import should_mask_error
 from .mutations import Mutation
 from .queries import Query
 from .subscriptions import Subscription
-from .visibility import RestrictFields
 
 MAX_DEPTH = 15
 MAX_ALIASES = 50
@@ -74,7 +73,6 @@ _EXTENSIONS = [
     # After validation (ValidationCache): the cost of the operation with its variables.
     QueryCostLimiter,
     LoadersPerOperation,
-    RestrictFields,
     AuditOperations,
     partial(MaskErrors, should_mask_error=should_mask_error),
 ]

@@ -170,11 +170,7 @@ class Session:
 
     async def items(self, ids: Sequence[str]) -> dict[str, Item]:
         self._require(Operation.READ)
-        found = await self._ledger.items(ids)
-        if not self.restricted or not found:
-            return found
-        shown = await self._visibility.items(found)
-        return {i: x for i, x in found.items() if i in shown}
+        return await self._visibility.item_models(await self._ledger.items(ids))
 
     async def visible_items(self, ids: Sequence[str]) -> set[str]:
         """Of `ids`, those the caller may see."""
@@ -184,8 +180,8 @@ class Session:
         self._require(Operation.READ)
 
         async def keep(rows: Sequence[Item]) -> list[Item]:
-            shown = await self._visibility.items([r.id for r in rows])
-            return [r for r in rows if r.id in shown]
+            shown = await self._visibility.item_models({r.id: r for r in rows})
+            return [shown[r.id] for r in rows if r.id in shown]
 
         fetch = lambda a, n: self._ledger.page("Item", a, n, filt)  # noqa: E731
         if not self.restricted:

@@ -12,6 +12,7 @@ from ..domain import errors as E
 from ..domain.auth import Principal, Right, Share, ShareScope
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventRecord
+from ..domain.models import Item
 from ..domain.query import Direction
 from ..domain.recall import Recall, notice_id
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
@@ -108,7 +109,40 @@ class Visibility:
         owners = await self.owners({i for e in records for i in e.item_ids})
         shown = [e for e in records if event_visible(self.org, e, owners)]
         visible = await self.items({i for e in shown for i in e.item_ids})
-        return [redact(e, visible) for e in shown]
+        out = [redact(e, visible) for e in shown]
+        reversed_ids = sorted({e.reverses for e in out if e.reverses})
+        if reversed_ids:  # a correction names the event it reverses only when that one is visible too
+            found = await self.store.events_by_id(reversed_ids)
+            owners = await self.owners({i for e in found.values() for i in e.item_ids})
+            seen = {i for i, e in found.items() if event_visible(self.org, e, owners)}
+            out = [
+                e if e.reverses is None or e.reverses in seen else e.model_copy(update={"reverses": None}) for e in out
+            ]
+        return out
+
+    async def item_models(self, items: dict[str, Item]) -> dict[str, Item]:
+        """The items the caller may see, each naming its parent and the event that created it only
+        when those are visible too."""
+        if self.unrestricted or not items:
+            return items
+        shown = await self.items(items)
+        kept = {i: x for i, x in items.items() if i in shown}
+        parents = await self.items({x.parent_id for x in kept.values() if x.parent_id})
+        created = sorted({x.created_by_event for x in kept.values() if x.created_by_event})
+        made = (
+            {e.id for e in await self.events(list((await self.store.events_by_id(created)).values()))}
+            if created
+            else set()
+        )
+        out = {}
+        for i, x in kept.items():
+            hide = {}
+            if x.parent_id and x.parent_id not in parents:
+                hide["parent_id"] = None
+            if x.created_by_event and x.created_by_event not in made:
+                hide["created_by_event"] = None
+            out[i] = x.model_copy(update=hide) if hide else x
+        return out
 
     async def hidden_by_owner(self, ids: Iterable[str]) -> dict[str | None, int]:
         """Of `ids`, how many the caller may not see, per owning organization (None: no owner)."""
