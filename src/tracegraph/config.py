@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None
-    neo4j_connection_timeout: float = Field(30.0, gt=0)  # seconds to open a Bolt connection
+    neo4j_connection_timeout: float = Field(default=30.0, gt=0)  # seconds to open a Bolt connection
 
     redis_url: str | None = None  # the bus between server instances; in-process when unset
     # permessage-deflate on WebSockets: less bandwidth, but it compresses every message for every

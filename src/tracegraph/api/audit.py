@@ -46,8 +46,8 @@ class AuditEntry:
         return cls(
             id=e.id,
             at=e.at,
-            key_id=e.key_id and strawberry.ID(e.key_id),
-            organization_id=e.organization_id and strawberry.ID(e.organization_id),
+            key_id=strawberry.ID(e.key_id) if e.key_id is not None else None,
+            organization_id=strawberry.ID(e.organization_id) if e.organization_id is not None else None,
             action=e.action,
             detail=e.detail,
         )

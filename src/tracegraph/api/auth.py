@@ -20,7 +20,8 @@ from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
 from .types import CreateOrganizationPayload, Organization
 
-Role = strawberry.enum(
+# The domain enums are registered with Strawberry and used as the types (as api/enums.py does).
+strawberry.enum(
     DA.Role,
     description="What a key may do. ADMIN: everything in its organization; "
     "QUALITY: recalls, holds, exports and reads; OPERATOR: records events and master data, "
@@ -35,7 +36,7 @@ class ApiKey:
     organization_id: strawberry.ID | None = strawberry.field(
         description="Its organization; null for the server's admin key."
     )
-    role: Role = strawberry.field(description="Its role.")  # type: ignore[valid-type]
+    role: DA.Role = strawberry.field(description="Its role.")
     name: str | None = strawberry.field(description="A name its creator gave it.")
     created_at: datetime = strawberry.field(description="When it was created.")
     expires_at: datetime | None = strawberry.field(description="When it stops working; null: never.")
@@ -45,7 +46,7 @@ class ApiKey:
     def from_model(cls, k: DA.ApiKey) -> ApiKey:
         return cls(
             id=strawberry.ID(k.id),
-            organization_id=k.organization_id and strawberry.ID(k.organization_id),
+            organization_id=strawberry.ID(k.organization_id) if k.organization_id is not None else None,
             role=k.role,
             name=k.name,
             created_at=k.created_at,
@@ -59,7 +60,7 @@ class Viewer:
     organization_id: strawberry.ID | None = strawberry.field(
         description="The caller's organization; null for the server's admin key."
     )
-    role: Role = strawberry.field(description="The caller's role.")  # type: ignore[valid-type]
+    role: DA.Role = strawberry.field(description="The caller's role.")
     admin: bool = strawberry.field(description="True for the server's admin key: every right everywhere.")
 
 
@@ -90,7 +91,7 @@ class RenameOrganizationPayload:
     )
 
 
-ShareScope = strawberry.enum(
+strawberry.enum(
     DA.ShareScope,
     description="What a share covers: the item alone, or with "
     "everything upstream (it came from) or downstream (made from it).",
@@ -101,7 +102,7 @@ ShareScope = strawberry.enum(
 class ItemShare:
     item_id: str = strawberry.field(description="The item shared.")
     organization_id: strawberry.ID = strawberry.field(description="The organization it is shared with.")
-    scope: ShareScope = strawberry.field(description="What the share covers.")  # type: ignore[valid-type]
+    scope: DA.ShareScope = strawberry.field(description="What the share covers.")
 
 
 @strawberry.type(description="The result of shareItem.")
@@ -118,7 +119,9 @@ class AuthQueries:
     def viewer(self, info: Info) -> Viewer:
         p = info.context.caller
         return Viewer(
-            organization_id=p.organization_id and strawberry.ID(p.organization_id), role=p.role, admin=p.is_admin
+            organization_id=strawberry.ID(p.organization_id) if p.organization_id is not None else None,
+            role=p.role,
+            admin=p.is_admin,
         )
 
     @strawberry.field(
@@ -173,7 +176,7 @@ class AuthMutations:
         self,
         info: Info,
         organization_id: strawberry.ID,
-        role: Role,  # type: ignore[valid-type]
+        role: DA.Role,
         name: Annotated[str | None, strawberry.argument(description="A name to tell keys apart.")] = None,
         expires_at: Annotated[
             datetime | None, strawberry.argument(description="When the key stops working; never when left out.")
@@ -195,7 +198,7 @@ class AuthMutations:
         info: Info,
         item_id: str,
         with_organization_id: strawberry.ID,
-        scope: ShareScope = DA.ShareScope.ITEM,
+        scope: DA.ShareScope = DA.ShareScope.ITEM,
     ) -> ShareItemPayload:
         try:
             share = await info.context.session.share_item(item_id, with_organization_id, DA.ShareScope(scope))

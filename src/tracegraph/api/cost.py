@@ -64,7 +64,7 @@ QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 
 class _Estimate:
     def __init__(
-        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], variables: dict[str, Any]
     ):
         self.schema = schema
         self.fragments = fragments
@@ -140,7 +140,9 @@ class _Estimate:
         name = node.name.value
         if name.startswith("__"):
             return 0
-        definition = parent.fields.get(name) if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)) else None
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):  # validation refuses it; nothing to add
+            return 1
+        definition = parent.fields.get(name)
         if definition is None:  # validation refuses it; nothing to add
             return 1
         field_type = get_nullable_type(definition.type)

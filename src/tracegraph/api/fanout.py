@@ -129,11 +129,17 @@ _GONE = object()  # this member's socket failed: wait to be cancelled
 class _Member:
     """One subscriber of a shared execution: its socket and operation, and what waits for it."""
 
-    def __init__(self, ws: WebSocket | None, operation: tuple[Any, Operation[Any, Any]] | None) -> None:
+    def __init__(
+        self,
+        ws: WebSocket | None,
+        operation: tuple[BaseGraphQLTransportWSHandler[Any, Any], Operation[Any, Any]] | None,
+    ) -> None:
         self.ws = ws
         # For the member's stream: the end, an overflow, or (without a socket to write to, or
         # for what strawberry must handle itself, such as a pre-execution error) a result.
         self.control: asyncio.Queue[Any] = asyncio.Queue()
+        self.handler: BaseGraphQLTransportWSHandler[Any, Any] | None
+        self.operation: Operation[Any, Any] | None
         self.handler, self.operation = operation if operation is not None and ws is not None else (None, None)
         self.head = (
             b""

@@ -66,7 +66,7 @@ class AffectedItem:
             id=a.id,
             depth=a.depth,
             kind=a.kind,
-            material_id=a.material_id and strawberry.ID(a.material_id),
+            material_id=strawberry.ID(a.material_id) if a.material_id is not None else None,
             lot_code=a.lot_code,
             unit=a.unit,
             quantity=a.quantity,
@@ -138,7 +138,7 @@ class RecallReport:
                     quantity=s.quantity,
                     unit=s.unit,
                     status=s.status,
-                    partner_id=s.partner_id and strawberry.ID(s.partner_id),
+                    partner_id=strawberry.ID(s.partner_id) if s.partner_id is not None else None,
                 )
                 for s in r.stock
             ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import strawberry
@@ -63,7 +63,7 @@ def make_schema(introspection: bool = True) -> strawberry.Schema:
     )
 
 
-_EXTENSIONS = [
+_EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
     partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     # Clients send a handful of distinct documents: parse and validate each once.
     partial(ParserCache, maxsize=256),

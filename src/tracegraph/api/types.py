@@ -230,7 +230,7 @@ class Item:
             status=m.status,
             manufactured_at=m.manufactured_at,
             expires_at=m.expires_at,
-            characteristics=dict(m.characteristics),
+            characteristics=JSON(dict(m.characteristics)),
             conversions=_conversions(m.conversions),
             container_type=m.container_type,
             origin_known=m.origin_known,

@@ -175,8 +175,8 @@ _ID_FIELDS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 _QTY_FIELDS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
 
 
-def parse_time(value: str) -> datetime | None:
-    """An xsd:dateTime with its offset, or None."""
+def parse_time(value: object) -> datetime | None:
+    """An xsd:dateTime with its offset, or None (also for a value that is not a string)."""
     if not isinstance(value, str) or "T" not in value:
         return None
     try:

@@ -171,7 +171,7 @@ def _xml_shape(node: Node) -> Node:
             children.append((name, "", [(e[2][0], e[2][1]) if len(e[2]) == 2 else e for e in elements]))
         else:
             children.append((name, "", elements))
-    child_epcs = []
+    child_epcs: list[Node] = []
     for element in [e for e in children if e[0] == "childEPCs"]:
         child_epcs.append(("epc", element[1], []))
         children.remove(element)

@@ -108,7 +108,8 @@ class LadybugStore(GraphStore):
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _exec(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        ids = (params or {}).get("ids")
+        params = params or {}
+        ids = params.get("ids")
         if isinstance(ids, list) and len(ids) > _IDS_AT_ONCE:
             # Lookups by key of many ids cost less in slices: one list of 34,000 event ids took
             # 3.0 s from a cold database, slices of 5,000 1.1 s (a 1M-lot genealogy).
@@ -118,7 +119,7 @@ class LadybugStore(GraphStore):
                 for row in self._exec(name, {**params, "ids": ids[k : k + _IDS_AT_ONCE]})
             ]
         assert self._conn is not None, "store is not open"
-        result = self._conn.execute(self.q[name], params or {})
+        result = self._conn.execute(self.q[name], params)
         assert not isinstance(result, list)
         columns = result.get_column_names()
         rows = [dict(zip(columns, row, strict=True)) for row in result.get_all()]
@@ -277,9 +278,9 @@ class LadybugStore(GraphStore):
                 outcomes = [exc]
             else:
                 outcomes = []
-                for request in requests:
+                for one in requests:
                     try:
-                        outcomes += self._transaction(lambda r=request: self._record_requests([r]))  # type: ignore[misc]
+                        outcomes += self._transaction(lambda r=one: self._record_requests([r]))  # type: ignore[misc]
                     except Exception as alone:  # noqa: BLE001
                         outcomes.append(alone)
         for (_, _, future), outcome in zip(group, outcomes, strict=True):
@@ -462,7 +463,7 @@ class LadybugStore(GraphStore):
         return found
 
     def _read_items(self, ids: list[str]) -> dict[str, BaseModel]:
-        out = {}
+        out: dict[str, BaseModel] = {}
         for r in self._nodes("get_items", {"ids": ids}):
             out[r["id"]] = self._items.put(r["id"], M.item(r))
         return out
@@ -702,7 +703,10 @@ class _Spool:
     def _table_columns(self, table: str) -> list[str]:
         result = self.conn.execute(f"CALL table_info('{table}') RETURN *")
         assert not isinstance(result, list)
-        names = [row[1] for row in result.get_all()]
+        names = []
+        for row in result.get_all():
+            assert isinstance(row, list), "rows come as lists (the result's as_dict is off)"
+            names.append(row[1])
         result.close()
         return names
 

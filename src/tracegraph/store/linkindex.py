@@ -19,7 +19,7 @@ virtual) per item, changed by the same deltas the store adds (the same floating-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from ..domain.events import LinkKind
 from ..domain.trace import LineageLink
@@ -32,7 +32,11 @@ _KINDS = {k.value: k for k in LinkKind}
 # A link: (source, target, kind, quantity, event_id, event_time, recorded_at, voided, voided_at).
 # A plain tuple, not a named one: the collector untracks only exact tuples.
 _Link = tuple[str, str, str, float | None, str | None, str | None, str | None, bool, str | None]
-SOURCE, TARGET, EVENT_ID, VOIDED = 0, 1, 4, 7
+# Final, so that mypy reads them as literal indexes and knows each field's type.
+SOURCE: Final = 0
+TARGET: Final = 1
+EVENT_ID: Final = 4
+VOIDED: Final = 7
 # A balance of an item: (location_id, quantity, material_id, unit, virtual).
 _Balance = tuple[str, float, str | None, str | None, bool]
 
@@ -146,7 +150,7 @@ class LinkIndex:
         """Add `delta` to a balance, as the store's `update_balance` statement does."""
         rows = self.balances.get(item_id, ())
         self.balances[item_id] = tuple(
-            (loc, q + delta, *rest) if loc == location_id else (loc, q, *rest) for loc, q, *rest in rows
+            (loc, q + delta if loc == location_id else q, m, u, v) for loc, q, m, u, v in rows
         )
 
     def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -163,7 +167,7 @@ class LinkIndex:
         for source in sources:
             for link in self.out.get(source, ()):
                 if link[EVENT_ID] == event_id:
-                    done: _Link = (*link[:VOIDED], True, voided_at)  # type: ignore[assignment]
+                    done: _Link = (*link[:VOIDED], True, voided_at)
                     self.out[source] = tuple(done if x is link else x for x in self.out[source])
                     self.into[link[TARGET]] = tuple(done if x is link else x for x in self.into[link[TARGET]])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +32,14 @@ def time_key(t: datetime | None) -> str | None:
 def parse_time(s: str | None) -> datetime | None:
     # fromisoformat reads the fixed format time_key writes (with its Z) ten times faster than strptime.
     return None if not s else datetime.fromisoformat(s)
+
+
+def parse_required_time(s: str | None, field: str) -> datetime:
+    """A time the model requires: a missing one is a broken row, reported by its field name."""
+    t = parse_time(s)
+    if t is None:
+        raise ValueError(f"stored row has no {field} time")
+    return t
 
 
 def balance_id(item_id: str, location_id: str) -> str:
@@ -194,7 +203,7 @@ def capture(row: dict[str, Any]) -> Any:
         running=bool(row["running"]),
         success=bool(row["success"]),
         errors=json.loads(row.get("errors") or "[]"),
-        created_at=parse_time(row["created_at"]),
+        created_at=parse_required_time(row["created_at"], "created_at"),
         finished_at=parse_time(row.get("finished_at")),
         event_count=row.get("event_count") or 0,
         organization_id=row.get("organization_id"),
@@ -451,7 +460,9 @@ READERS = {
     "Finding": finding,
     "Balance": balance,
 }
-WRITERS = {
+# The write rows of each master kind; each function takes the model of its kind, which the
+# callers pick by the same kind, so the parameter is Any here.
+WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Organization": organization_props,
     "Material": material_props,
     "Location": location_props,
@@ -611,7 +622,7 @@ def audit(row: dict[str, Any]) -> Any:
 
     return AuditEntry(
         id=row["id"],
-        at=parse_time(row["at"]),
+        at=parse_required_time(row["at"], "at"),
         key_id=row.get("key_id"),
         organization_id=row.get("organization_id"),
         action=row["action"],
@@ -638,7 +649,7 @@ def share(row: dict[str, Any]) -> Any:
         organization_id=row["organization_id"],
         scope=ShareScope(row["scope"]),
         shared_by=row.get("shared_by"),
-        created_at=parse_time(row["created_at"]),
+        created_at=parse_required_time(row["created_at"], "created_at"),
     )
 
 
@@ -651,7 +662,7 @@ def api_key(row: dict[str, Any]) -> Any:
         organization_id=row.get("organization_id") or None,
         role=Role(row["role"]),
         name=row.get("name"),
-        created_at=parse_time(row["created_at"]),
+        created_at=parse_required_time(row["created_at"], "created_at"),
         expires_at=parse_time(row.get("expires_at")),
         revoked=bool(row.get("revoked")),
     )

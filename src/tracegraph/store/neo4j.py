@@ -402,7 +402,7 @@ class Neo4jStore(GraphStore):
         """Plan every entry first (a refusal writes nothing, even on the stand-in), then one
         write transaction of large UNWIND statements (BULK_ROWS rows each)."""
         rows = BulkRows(state)
-        per_event: Rows = {name: [] for name in EVENT_STATEMENTS}
+        per_event: dict[str, Rows] = {name: [] for name in EVENT_STATEMENTS}
         for one in rows.event_rows(entries, 1):  # numbered from 1 here, moved past the counter below
             for name, batch in one.items():
                 per_event[name] += batch
