@@ -169,13 +169,19 @@ async def test_every_field_answers_only_what_the_caller_sees(app: Starlette, wor
         no_foreign("C", stock, EVENT_IDS)
         item = (await api.data('{ item(id: "S-LOT") { parentId createdByEventId createdByEvent { id } } }'))["item"]
         assert item == {"parentId": None, "createdByEventId": None, "createdByEvent": None}  # S's production
-        trace = (await api.data('{ trace(id: "C-BREAD", direction: BACKWARD) { links { source target } '
-                                "massBalance { rootId } deliveries { itemId } customers { partnerId } } }"))
+        trace = await api.data(
+            '{ trace(id: "C-BREAD", direction: BACKWARD) { links { source target } '
+            "massBalance { rootId } deliveries { itemId } customers { partnerId } } }"
+        )
         assert {(x["source"], x["target"]) for x in trace["trace"]["links"]} == {("S-LOT", "C-BREAD")}
         no_foreign("C", trace, EVENT_IDS)
-        for query in ["{ materials { edges { node { id } } } }", "{ locations { edges { node { id } } } }",
-                      "{ orders { edges { node { id } } } }", "{ shipments { edges { node { id partnerId } } } }",
-                      "{ organizations { edges { node { id } } } }"]:
+        for query in [
+            "{ materials { edges { node { id } } } }",
+            "{ locations { edges { node { id } } } }",
+            "{ orders { edges { node { id } } } }",
+            "{ shipments { edges { node { id partnerId } } } }",
+            "{ organizations { edges { node { id } } } }",
+        ]:
             no_foreign("C", await api.data(query), EVENT_IDS)
         body = (await c.post("/graphql", json={"query": "{ check { ok } }"})).json()
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # the whole ledger: the admin's

@@ -136,7 +136,7 @@ class Visibility:
         )
         out = {}
         for i, x in kept.items():
-            hide = {}
+            hide: dict[str, None] = {}
             if x.parent_id and x.parent_id not in parents:
                 hide["parent_id"] = None
             if x.created_by_event and x.created_by_event not in made:
