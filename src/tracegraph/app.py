@@ -23,6 +23,7 @@ from .http.authn import Authenticate, RateLimiter
 from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
+from .services.ledger import Ledger
 from .services.session import Services
 from .store.factory import make_store
 from .store.port import GraphStore
@@ -43,8 +44,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     oidc = OidcConfig.from_settings(settings)
     tokens = OidcVerifier(oidc) if oidc is not None else None
     auth = Auth(store, settings.admin_key, tokens)
-    services = Services(store, auth, settings.epcis_max_events)
-    ledger = services.ledger
+    ledger = Ledger(store)
+    services = Services(ledger, auth, settings.epcis_max_events)
     ledger.on_recorded(bus.publish_entry)
 
     # One token bucket per key for its HTTP requests and its WebSocket operations together.

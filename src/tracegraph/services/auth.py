@@ -39,7 +39,7 @@ from ..domain.auth import (
 )
 from ..domain.errors import DomainError, Problem
 from ..domain.models import Organization
-from ..store.port import GraphStore
+from ..store.port import KeyStore
 
 log = logging.getLogger("tracegraph.auth")
 
@@ -63,7 +63,7 @@ ChangeListener = Callable[[str, str], Awaitable[None]]  # (kind: "key" | "organi
 
 
 class Auth:
-    def __init__(self, store: GraphStore, admin_key: str | None = None, tokens: TokenVerifier | None = None):
+    def __init__(self, store: KeyStore, admin_key: str | None = None, tokens: TokenVerifier | None = None):
         self.store = store
         self.tokens = tokens
         self._admin_hash = key_hash(admin_key) if admin_key else None

@@ -22,6 +22,7 @@ from ..gs1 import epcis_events as M
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError, check_document, check_single_event
 from ..gs1.identifiers import canonical
+from ..store.port import CaptureJobs
 from .ledger import MAX_BATCH, Ledger
 from .visibility import Visibility
 
@@ -115,7 +116,7 @@ def _denied(e: AccessDenied, cmds: Sequence[EventCommand]) -> Refused:
 class Epcis:
     def __init__(self, ledger: Ledger, max_events: int = MAX_BATCH):
         self.ledger = ledger
-        self.store = ledger.store
+        self.store: CaptureJobs = ledger.store
         self.max_events = min(max_events, MAX_BATCH)
 
     # -- capture ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from ..domain.audit import AuditEntry, id_at
 from ..domain.fsma import COLUMNS, cte_rows
+from ..store.port import AuditLog
 from .ledger import Ledger
 from .visibility import Visibility
 
@@ -95,7 +96,7 @@ def _xlsx(rows: list[dict[str, str | float]], meta: dict[str, Any]) -> bytes:
 
 
 async def audit_entries(
-    store: Any,
+    store: AuditLog,
     organization_id: str | None,
     since: datetime | None = None,
     until: datetime | None = None,

@@ -30,7 +30,7 @@ from ..domain.recall import (
 )
 from ..domain.rights import Operation, require
 from ..domain.trace import Delivery, Fate, MassBalance, deliveries
-from ..store.port import GraphStore
+from ..store.port import RecallCases, VisibilityReads
 from .ledger import Ledger
 from .trace import TraceOptions, TraceResult, fates_of
 from .visibility import Visibility
@@ -94,7 +94,7 @@ class Recalls:
     def __init__(self, ledger: Ledger, by: Principal | None = None, visibility: Visibility | None = None):
         self.ledger = ledger
         self.by = by  # who acts: the hold events belong to its organization
-        self.store = ledger.store
+        self.store: VisibilityReads = ledger.store  # recalls, notices and the reads of their figures
         self.visibility = visibility or Visibility(ledger.store, by)
 
     @property
@@ -458,7 +458,7 @@ class RecallNotices:
     """Recall notices of the caller's organization (the admin key: of every organization).
     Reading and acknowledging them needs the RECALL right (ADMIN and QUALITY keys)."""
 
-    def __init__(self, store: GraphStore, by: Principal):
+    def __init__(self, store: RecallCases, by: Principal):
         self.store = store
         self.by = by
 

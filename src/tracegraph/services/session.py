@@ -61,12 +61,13 @@ async def fill(
 
 
 class Services:
-    """What a process holds once: the store (private to the services), the ledger, the keys."""
+    """What a process holds once, built by the composition root (app.py): the ledger over the
+    store and the keys, both private to the services. A door gets a `Session` from it."""
 
-    def __init__(self, store: GraphStore, auth: Auth | None = None, epcis_max_events: int = MAX_BATCH):
-        self._store = store
-        self.ledger = Ledger(store)
-        self.auth = auth or Auth(store)
+    def __init__(self, ledger: Ledger, auth: Auth | None = None, epcis_max_events: int = MAX_BATCH):
+        self._store: GraphStore = ledger.store
+        self._ledger = ledger
+        self._auth = auth or Auth(ledger.store)
         self.epcis_max_events = epcis_max_events
 
     @property
@@ -87,7 +88,7 @@ class Session:
     def __init__(self, services: Services, principal: Principal):
         self._services = services
         self._store = services._store
-        self._ledger = services.ledger
+        self._ledger = services._ledger
         self.principal = principal
         self._visibility = Visibility(self._store, principal)
 
@@ -338,21 +339,21 @@ class Session:
 
     async def create_organization(self, org: Organization) -> Organization:
         self._require(Operation.CREATE_ORGANIZATION)
-        return await self._services.auth.create_organization(self.principal, org)
+        return await self._services._auth.create_organization(self.principal, org)
 
     async def rename_organization(self, organization_id: str, name: str) -> Organization:
-        return await self._services.auth.rename_organization(self.principal, organization_id, name)
+        return await self._services._auth.rename_organization(self.principal, organization_id, name)
 
     async def create_key(
         self, organization_id: str, role: Role, name: str | None = None, expires_at: datetime | None = None
     ) -> tuple[ApiKey, str]:
-        return await self._services.auth.create_key(self.principal, organization_id, role, name, expires_at)
+        return await self._services._auth.create_key(self.principal, organization_id, role, name, expires_at)
 
     async def keys(self, organization_id: str) -> list[ApiKey]:
-        return await self._services.auth.keys(self.principal, organization_id)
+        return await self._services._auth.keys(self.principal, organization_id)
 
     async def revoke_key(self, key_id: str) -> ApiKey:
-        return await self._services.auth.revoke_key(self.principal, key_id)
+        return await self._services._auth.revoke_key(self.principal, key_id)
 
     async def share_item(self, item_id: str, organization_id: str, scope: ShareScope) -> Share:
         self._require(Operation.SHARE, "itemId")

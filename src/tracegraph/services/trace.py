@@ -16,7 +16,7 @@ from ..domain.events import EventRecord, LinkKind
 from ..domain.models import Balance, ContainerType, Item, ItemKind
 from ..domain.query import BalanceFilter, Direction
 from ..domain.trace import Fate, LineageLink, MassBalance, TraceWindow, contacts, fate, mass_balance
-from ..store.port import GraphStore, Walk
+from ..store.port import TraceReads, Walk
 
 TOLERANCE = 1e-9
 
@@ -47,7 +47,7 @@ class TraceResult:
 
 
 class Tracer:
-    def __init__(self, store: GraphStore):
+    def __init__(self, store: TraceReads):
         self.store = store
 
     async def trace(

@@ -16,14 +16,14 @@ from ..domain.models import Item
 from ..domain.query import Direction
 from ..domain.recall import Recall, notice_id
 from ..domain.visibility import ItemFacts, event_visible, item_visible, redact
-from ..store.port import GraphStore
+from ..store.port import VisibilityReads
 from .trace import Tracer, TraceResult
 
 
 class Visibility:
     """What one caller may see, with answers cached for its lifetime (one operation)."""
 
-    def __init__(self, store: GraphStore, principal: Principal | None):
+    def __init__(self, store: VisibilityReads, principal: Principal | None):
         self.store = store
         self.principal = principal
         self._items: dict[str, bool] = {}
@@ -193,7 +193,7 @@ class Visibility:
 
 
 async def share_item(
-    store: GraphStore, principal: Principal, item_id: str, organization_id: str, scope: ShareScope
+    store: VisibilityReads, principal: Principal, item_id: str, organization_id: str, scope: ShareScope
 ) -> Share:
     """Share an item the caller's organization owns with another organization."""
     principal.require(Right.SHARE, field="itemId")

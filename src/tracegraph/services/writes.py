@@ -11,12 +11,12 @@ from ..domain.events import EventCommand, Source
 from ..domain.ledger import event_id_for
 from ..domain.models import Item, Location
 from ..domain.writability import WriteFacts, named_items, named_locations, write_problems, writers
-from ..store.port import GraphStore
+from ..store.port import VisibilityReads
 from .visibility import Visibility
 
 
 async def check_writes(
-    store: GraphStore,
+    store: VisibilityReads,
     principal: Principal,
     cmds: Sequence[EventCommand],
     source: Source,

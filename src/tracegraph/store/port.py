@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -74,6 +75,135 @@ def breadth_first(
         depth += 1
         frontier = walk.add_level(step(frontier), direction, depth, seen)
     return walk
+
+
+# -- role interfaces: what each service needs of a store (a GraphStore is all of them) ----
+
+
+class NodeReads(Protocol):
+    """Master data and items by id, and pages of them."""
+
+    async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]: ...
+
+    async def page(
+        self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None
+    ) -> list[BaseModel]: ...
+
+
+class LedgerWrites(Protocol):
+    """Recording events and master data."""
+
+    async def record(self, commands: Sequence[EventCommand], source: Source) -> list[LedgerEntry]: ...
+
+    async def load_state(self, keys: StateKeys) -> LedgerState: ...
+
+    async def bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport: ...
+
+    async def create(self, kind: MasterKind, model: BaseModel) -> None: ...
+
+
+class LedgerReads(Protocol):
+    """Balances, events and findings of the ledger."""
+
+    async def balances(
+        self, filt: BalanceFilter, after: str | None = None, first: int | None = None
+    ) -> list[Balance]: ...
+
+    async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]: ...
+
+    async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]: ...
+
+    async def events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]: ...
+
+    async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]: ...
+
+    async def findings(self, after: str | None, first: int) -> list[Finding]: ...
+
+    async def integrity(self) -> IntegrityReport: ...
+
+
+class LineageReads(Protocol):
+    """The lineage links a trace walks."""
+
+    async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]: ...
+
+    async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk: ...
+
+    async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]: ...
+
+
+class CaptureJobs(Protocol):
+    """EPCIS capture jobs and the aliases of GS1 keys."""
+
+    async def save_capture(self, job: CaptureJob) -> None: ...
+
+    async def capture(self, capture_id: str) -> CaptureJob | None: ...
+
+    async def aliases(self, keys: Sequence[str]) -> dict[str, str]: ...
+
+    async def add_aliases(self, aliases: dict[str, str]) -> dict[str, str]: ...
+
+
+class KeyStore(Protocol):
+    """API keys and organizations."""
+
+    async def save_api_key(self, key: ApiKey) -> None: ...
+
+    async def api_key_by_hash(self, hash: str) -> ApiKey | None: ...
+
+    async def api_key(self, key_id: str) -> ApiKey | None: ...
+
+    async def api_keys(self, organization_id: str | None) -> list[ApiKey]: ...
+
+    async def revoke_api_key(self, key_id: str) -> bool: ...
+
+    async def rename_organization(self, organization_id: str, name: str) -> bool: ...
+
+    async def create(self, kind: MasterKind, model: BaseModel) -> None: ...
+
+    async def get(self, kind: ReadKind, ids: Sequence[str]) -> dict[str, BaseModel]: ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit log."""
+
+    async def append_audit(self, entry: AuditEntry) -> None: ...
+
+    async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]: ...
+
+
+class RecallCases(Protocol):
+    """Recalls and the notices sent to other organizations."""
+
+    async def save_recall(self, recall: Recall) -> None: ...
+
+    async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]: ...
+
+    async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]: ...
+
+    async def save_recall_notice(self, notice: RecallNotice) -> None: ...
+
+    async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]: ...
+
+    async def recall_notice_page(
+        self, organization_id: str | None, after: RecallNotice | None, first: int
+    ) -> list[RecallNotice]: ...
+
+
+class Shares(Protocol):
+    """Items shared with other organizations."""
+
+    async def save_share(self, share: Share) -> None: ...
+
+    async def shares_with(self, organization_id: str) -> list[Share]: ...
+
+
+class TraceReads(NodeReads, LedgerReads, LineageReads, Protocol):
+    """What a trace and its mass balance read."""
+
+
+class VisibilityReads(NodeReads, LedgerReads, LineageReads, RecallCases, Shares, Protocol):
+    """What deciding a caller's visibility reads."""
 
 
 class GraphStore(ABC):
