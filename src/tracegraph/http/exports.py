@@ -23,9 +23,9 @@ from starlette.routing import Route
 from ..domain import audit as DA
 from ..domain.errors import DomainError
 from ..domain.query import Direction
-from ..services.exports import FORMATS, Exports
 from ..services.session import Services, Session
 from .authn import principal_of
+from .encoding import FORMATS, encode
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -73,7 +73,7 @@ def export_routes(services: Services) -> list[Route]:
         except DomainError as e:
             return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
         await _audit(session, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
-        return _file(Exports.encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
+        return _file(encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
 
     async def recall(request: Request) -> Response:
         fmt = _format(request)
@@ -86,7 +86,7 @@ def export_routes(services: Services) -> list[Route]:
         except DomainError as e:
             return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
         await _audit(session, "export:recall", {"id": recall_id, "format": fmt})
-        return _file(Exports.encode(fmt, rows, meta), fmt, f"recall-{recall_id}")  # type: ignore[arg-type]
+        return _file(encode(fmt, rows, meta), fmt, f"recall-{recall_id}")  # type: ignore[arg-type]
 
     async def audit_log(request: Request) -> Response:
         """The audit log as a file, streamed a page at a time: CSV (a header row, then one row per

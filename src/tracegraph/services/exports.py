@@ -5,28 +5,14 @@ The rows come from domain/fsma.py; this module loads what they need and encodes 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from datetime import datetime
 
 from ..domain.audit import AuditEntry, id_at
-from ..domain.fsma import COLUMNS, cte_rows
+from ..domain.fsma import cte_rows
 from ..store.port import AuditLog
 from .ledger import Ledger
 from .visibility import Visibility
-
-Format = Literal["csv", "xlsx", "json"]
-FORMATS: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-}
 
 
 class Exports:
@@ -62,37 +48,6 @@ class Exports:
         locations = await self.ledger.locations(sorted(place_ids))
         orders = await self.ledger.orders(sorted({e.order_id for e in events.values() if e.order_id}))
         return cte_rows(events.values(), ids, items, materials, locations, orders, origins)
-
-    @staticmethod
-    def encode(fmt: Format, rows: list[dict[str, str | float]], meta: dict[str, Any]) -> bytes:
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-            return out.getvalue().encode("utf-8")
-        if fmt == "xlsx":
-            return _xlsx(rows, meta)
-        return json.dumps({**meta, "columns": COLUMNS, "rows": rows}, default=str, indent=1).encode("utf-8")
-
-
-def _xlsx(rows: list[dict[str, str | float]], meta: dict[str, Any]) -> bytes:
-    wb = Workbook(write_only=False)
-    sheet = wb.active
-    sheet.title = "FSMA 204"
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([row.get(c, "") for c in COLUMNS])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
-    sheet.freeze_panes = "A2"
-    for n, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(n)].width = min(60, max(12, len(column) + 2))
-    about = wb.create_sheet("About")
-    for key, value in {**meta, "exported at": datetime.now(UTC).isoformat()}.items():
-        about.append([key, value if isinstance(value, str | int | float) else json.dumps(value, default=str)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 async def audit_entries(
