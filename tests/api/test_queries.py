@@ -147,10 +147,10 @@ async def test_a_foreign_cursor_is_a_graphql_error(stocked: Api) -> None:
 
 async def test_first_1000_pages_over_the_ledger_cap(stocked: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The ledger reads at most 1000 at a time; a page of 1000 still knows whether more follow."""
-    import tracegraph.api.types as types
+    import tracegraph.api.pagination as pagination
 
-    monkeypatch.setattr(types, "MAX_PAGE", 3)
-    monkeypatch.setattr(types, "MAX_FIRST", 3)
+    monkeypatch.setattr(pagination, "MAX_PAGE", 3)
+    monkeypatch.setattr(pagination, "MAX_FIRST", 3)
     ledger = app.state.ledger
     original = ledger.page
 

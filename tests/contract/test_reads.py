@@ -20,8 +20,8 @@ from contract_kit import (
 )
 
 from tracegraph.domain.events import EventType, Source
-from tracegraph.store.mapping import balance_id
 from tracegraph.store.port import BalanceFilter, Direction, EventFilter, GraphStore
+from tracegraph.store.rows import balance_id
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from ..domain import audit as DA
 from ..domain.errors import DomainError
 from .context import Context, Info
 from .errors import ApiError
-from .types import DEFAULT_FIRST, After, Connection, First, paginate
+from .pagination import DEFAULT_FIRST, After, Connection, First, paginate
 
 log = logging.getLogger("tracegraph.audit")
 

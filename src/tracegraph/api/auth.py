@@ -18,7 +18,8 @@ from ..domain.models import Organization as DOrganization
 from ..domain.rights import Operation, allowed, refusal
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
-from .types import CreateOrganizationPayload, Organization
+from .master import Organization
+from .payloads import CreateOrganizationPayload
 
 # The domain enums are registered with Strawberry and used as the types (as api/enums.py does).
 strawberry.enum(

@@ -11,7 +11,7 @@ from ..domain import completeness as DC
 from ..domain.errors import DomainError
 from .context import Info
 from .errors import ApiError, api_error
-from .types import DEFAULT_FIRST, After, Connection, First, page_of_list
+from .pagination import DEFAULT_FIRST, After, Connection, First, page_of_list
 
 
 @strawberry.type(description="Something that weakens traceability of one item.")

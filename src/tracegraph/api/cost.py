@@ -50,7 +50,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from .context import Context
-from .types import MAX_FIRST
+from .pagination import MAX_FIRST
 
 log = logging.getLogger("tracegraph.cost")
 

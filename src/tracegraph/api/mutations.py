@@ -43,22 +43,19 @@ from .inputs import (
     UnpackInput,
     as_data,
 )
-from .recalls import RecallMutations
-from .types import (
+from .ledger import Event, Order
+from .master import Location, Material
+from .payloads import (
     AdjustPayload,
     CleanContainerPayload,
     CorrectPayload,
     CreateLocationPayload,
     CreateMaterialPayload,
     CreateOrderPayload,
-    Event,
     EventPayload,
     IssuePayload,
-    Location,
-    Material,
     MergePayload,
     MovePayload,
-    Order,
     PackPayload,
     ProducePayload,
     ReceivePayload,
@@ -71,6 +68,7 @@ from .types import (
     SplitPayload,
     UnpackPayload,
 )
+from .recalls import RecallMutations
 
 BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
 

@@ -20,26 +20,11 @@ from .auth import AuthQueries
 from .completeness import CompletenessQueries
 from .context import Info
 from .errors import ApiError, api_error
+from .ledger import Balance, Event, Finding, IntegrityReport, Item, Order, Shipment, event_connection
+from .master import Location, Material, Organization
+from .pagination import DEFAULT_FIRST, After, Connection, First, paginate
 from .recalls import RecallQueries
-from .types import (
-    DEFAULT_FIRST,
-    After,
-    Balance,
-    Connection,
-    Event,
-    Finding,
-    First,
-    IntegrityReport,
-    Item,
-    Location,
-    Material,
-    Order,
-    Organization,
-    Shipment,
-    Trace,
-    event_connection,
-    paginate,
-)
+from .traces import Trace
 
 T = TypeVar("T")
 

@@ -15,21 +15,11 @@ from ..domain.recall import RecallStatus
 from ..services import recall as SR
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
-from .types import (
-    DEFAULT_FIRST,
-    After,
-    Connection,
-    Delivery,
-    First,
-    HiddenItems,
-    Item,
-    Location,
-    MassBalance,
-    _id,
-    _one,
-    page_of_list,
-    paginate,
-)
+from .ledger import Item
+from .master import Location
+from .pagination import DEFAULT_FIRST, After, Connection, First, page_of_list, paginate
+from .refs import load_one, optional_id
+from .traces import Delivery, HiddenItems, MassBalance
 
 strawberry.enum(
     RecallStatus, description="OPEN, then CONTAINED once every affected item on hand is on hold, then CLOSED."
@@ -58,7 +48,7 @@ class AffectedItem:
 
     @strawberry.field(description="The item as it is now.")
     async def item(self, info: Info) -> Item | None:
-        return await _one(info.context.loaders.items, self.id, Item.from_model)
+        return await load_one(info.context.loaders.items, self.id, Item.from_model)
 
     @classmethod
     def from_model(cls, a: DR.AffectedItem) -> AffectedItem:
@@ -97,7 +87,7 @@ class RecallStock:
 
     @strawberry.field(description="The location.")
     async def location(self, info: Info) -> Location | None:
-        return await _one(info.context.loaders.locations, self.location_id, Location.from_model)
+        return await load_one(info.context.loaders.locations, self.location_id, Location.from_model)
 
 
 @strawberry.type(description="What became of one affected item, in its unit.")
@@ -240,11 +230,11 @@ class Recall:
             trace_ms=r.trace_ms,
             report_ms=r.report_ms,
             hold_event_ids=list(r.hold_event_ids),
-            organization_id=_id(r.organization_id),
+            organization_id=optional_id(r.organization_id),
             model=r,
             view=view,
             hidden=[
-                HiddenItems(organization_id=_id(org), count=n)
+                HiddenItems(organization_id=optional_id(org), count=n)
                 for org, n in sorted(view.hidden.items(), key=lambda x: (x[0] or "", x[1]))
             ],
         )
@@ -295,7 +285,7 @@ class RecallNotice:
             id=n.id,
             recall_id=n.recall_id,
             organization_id=strawberry.ID(n.organization_id),
-            opened_by_organization_id=_id(n.opened_by_organization_id),
+            opened_by_organization_id=optional_id(n.opened_by_organization_id),
             opened_by_organization=n.opened_by_organization,
             reason=n.reason,
             direction=Direction(n.direction),
@@ -303,7 +293,7 @@ class RecallNotice:
             created_at=n.created_at,
             item_ids=list(n.item_ids),
             acknowledged_at=n.acknowledged_at,
-            acknowledged_by=_id(n.acknowledged_by),
+            acknowledged_by=optional_id(n.acknowledged_by),
         )
 
 

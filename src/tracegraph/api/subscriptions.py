@@ -29,9 +29,9 @@ from ..services.recall import RecallView
 from ..services.session import Session
 from .context import Context, Info
 from .errors import ApiError
+from .ledger import RecordedEvent
 from .recalls import Recall, RecallNotice
 from .recalls import shown as recall_shown
-from .types import RecordedEvent
 
 OVERFLOW_CLOSE_CODE = 4029
 OVERFLOW_REASON = "subscriber queue overflowed: resubscribe with after = the last event id received"

@@ -1,4 +1,4 @@
-"""Rows of a bulk load, built as the planned entries stream in: `mapping.write_rows` for a
+"""Rows of a bulk load, built as the planned entries stream in: `rows.write_rows` for a
 load too large to hold at once.
 
 Per-event rows (events, links, touches, findings, reversals) are handed out entry by entry,
@@ -17,11 +17,11 @@ from ..domain.errors import DomainError, Problem
 from ..domain.events import LedgerEntry
 from ..domain.ledger import LedgerState
 from ..domain.models import ItemKind, Location, Shipment
-from . import mapping as M
+from . import rows as M
 
 Rows = dict[str, list[dict[str, Any]]]
 
-# The statements of mapping.WRITE_ORDER whose rows come with each event, and those that come
+# The statements of rows.WRITE_ORDER whose rows come with each event, and those that come
 # at the end (`BulkRows.final_rows`).
 EVENT_STATEMENTS = ("create_events", "create_links", "touch", "reverse", "void_links", "create_findings")
 FINAL_STATEMENTS = (
@@ -71,7 +71,7 @@ class BulkRows:
                 )
             e = entry.event
             # write_rows's own rows for the event (its items and balances come at the end), so
-            # the bulk path writes every property `record` writes, whatever mapping adds.
+            # the bulk path writes every property `record` writes, whatever rows.py adds.
             bare = entry.model_copy(
                 update={"new_items": [], "updated_items": [], "new_locations": [], "shipment": None}
             )

@@ -27,7 +27,7 @@ from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from . import mapping as M
+from . import rows as M
 from .bulk import BulkReport, BulkRows
 from .cypher import catalog
 from .linkindex import LinkIndex

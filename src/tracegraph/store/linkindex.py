@@ -23,8 +23,8 @@ from typing import Any, Final
 
 from ..domain.events import LinkKind
 from ..domain.trace import LineageLink
-from .mapping import parse_time
 from .port import Direction
+from .rows import parse_time
 
 _KINDS = {k.value: k for k in LinkKind}
 

@@ -1,11 +1,11 @@
 """An in-memory store for tests that need no disk and no server. Nothing outlives the process.
 
 A faithful fake, not a stub: the graph is kept as the rows the other adapters hand their Cypher
-statements (store/mapping.py), in dictionaries by label and id, and read back with mapping's
+statements (store/rows.py), in dictionaries by label and id, and read back with its
 readers; links, which events touched which items, and balances sit in a `LinkIndex`, as the
 embedded store keeps them. `record` loads the `LedgerState` its commands name (as `load_state`
 gives it), plans on it with the ledger's own `plan_batch`, and only then applies the rows of
-`mapping.write_rows`: a refusal raises before anything is applied, so a batch is all or nothing.
+`rows.write_rows`: a refusal raises before anything is applied, so a batch is all or nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from . import mapping as M
+from . import rows as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
 from .linkindex import LinkIndex
 from .port import (
@@ -100,7 +100,7 @@ class MemoryStore(GraphStore):
     # -- writes -----------------------------------------------------------------------------
 
     def _apply(self, rows: dict[str, list[Row]]) -> None:
-        """Write planned rows as the statements of mapping.WRITE_ORDER do, in that order."""
+        """Write planned rows as the statements of rows.WRITE_ORDER do, in that order."""
         for r in rows.get("merge_locations", ()):
             self._table("Location").setdefault(r["id"], dict(r))
         for r in rows.get("create_items", ()):

@@ -36,7 +36,7 @@ from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-from . import mapping as M
+from . import rows as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
 from .cypher import catalog
 from .port import (

@@ -1,5 +1,5 @@
 // Writes of the Neo4j adapter: one UNWIND statement per kind of change of a batch
-// (rows from mapping.write_rows, in mapping.WRITE_ORDER), run in one write transaction.
+// (rows from rows.write_rows, in rows.WRITE_ORDER), run in one write transaction.
 // name: lock_ledger
 // First statement of every event transaction: a write on the counter takes its lock, so
 // writers queue here and plan on what the previous one committed.

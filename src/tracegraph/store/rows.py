@@ -1,4 +1,5 @@
-"""Domain models to flat store properties and back, shared by every adapter.
+"""Store rows: domain models to the flat properties, write rows and Cypher parameters every
+adapter hands its statements, and the rows they read back to domain models.
 
 Times are kept as fixed-width UTC ISO-8601 strings, so they sort as text on every store;
 nested values (conversions, characteristics, whole event records) as JSON text.

@@ -1,0 +1,454 @@
+"""GraphQL types of the ledger's read model: items and their balances, events with their moves,
+lineage links and status changes, the orders and shipments events are recorded against, findings,
+the integrity report, and an event as delivered to subscribers once committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ..domain import events as DE
+from ..domain import models as D
+from ..domain.events import EventType, FindingKind, LinkKind, Source
+from ..domain.integrity import IntegrityReport as DIntegrityReport
+from ..domain.models import ContainerType, ItemKind, OrderType, Status
+from ..domain.query import EventFilter
+from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .context import Info
+from .errors import ApiError
+from .master import Conversion, Location, Material, Organization, conversion_list
+from .pagination import DEFAULT_FIRST, After, Connection, First, paginate
+from .refs import load_many, load_one, optional_id
+
+# -- items and balances ---------------------------------------------------------------------
+
+
+@strawberry.type(description="A traceable item: a lot, sub-lot, serial, batch, container or untracked stock.")
+class Item:
+    id: str = strawberry.field(description="The identifier exactly as captured or given.")
+    kind: ItemKind = strawberry.field(description="Lot, sub-lot, serial, batch, container or stock.")
+    material_id: strawberry.ID | None = strawberry.field(
+        description="Its material's identifier; null for an item first seen in a partner's fact."
+    )
+    unit: str = strawberry.field(description="The unit every quantity of this item is kept in.")
+    lot_code: str | None = strawberry.field(description="The lot number, or the serial number of a serial.")
+    parent_id: str | None = strawberry.field(description="The lot a sub-lot or serial belongs to.")
+    status: Status = strawberry.field(description="Its classification: QC, RELEASED, HOLD, FAIL, REWORK.")
+    manufactured_at: datetime | None = strawberry.field(description="When it was made.")
+    expires_at: datetime | None = strawberry.field(description="When it expires.")
+    characteristics: JSON = strawberry.field(
+        description="Typed characteristics as a JSON object: name to number, text or boolean."
+    )
+    conversions: list[Conversion] = strawberry.field(description="Unit conversions this lot overrides.")
+    container_type: ContainerType | None = strawberry.field(description="For a container: permanent or logistic.")
+    origin_known: bool = strawberry.field(
+        description="False for an item first seen consumed or shipped in a reported fact."
+    )
+    created_by_event_id: str | None = strawberry.field(description="The event that created it.")
+    first_event_time: datetime | None = strawberry.field(description="When it first took part in an event.")
+
+    @strawberry.field(description="Its material.")
+    async def material(self, info: Info) -> Material | None:
+        return await load_one(info.context.loaders.materials, self.material_id, Material.from_model)
+
+    @strawberry.field(description="The lot a sub-lot or serial belongs to.")
+    async def parent(self, info: Info) -> Item | None:
+        if self.parent_id is None:
+            return None
+        return await load_one(info.context.loaders.items, self.parent_id, Item.from_model)
+
+    @strawberry.field(description="Where it is on hand: its non-zero balances at real locations.")
+    async def on_hand(self, info: Info) -> list[Balance]:
+        return [Balance.from_model(b) for b in await info.context.loaders.balances.load(self.id) if not b.virtual]
+
+    @strawberry.field(description="The total on hand over every real location, in its unit.")
+    async def quantity_on_hand(self, info: Info) -> float:
+        return sum(b.quantity for b in await info.context.loaders.balances.load(self.id) if not b.virtual)
+
+    @strawberry.field(
+        description="Every non-zero balance, virtual locations included: what came from "
+        "suppliers, went to customers, production, scrap or inventory loss. They sum to zero."
+    )
+    async def balances(self, info: Info) -> list[Balance]:
+        return [Balance.from_model(b) for b in await info.context.loaders.balances.load(self.id)]
+
+    @strawberry.field(description="Every event that touched it, in the order they were recorded.")
+    async def events(self, info: Info) -> list[Event]:
+        records = await info.context.loaders.events_of_items.load(self.id)  # as the caller may see them
+        return [Event.from_model(e) for e in records]
+
+    @strawberry.field(description="Items one step back: material of each is in this one.")
+    async def inputs(self, info: Info) -> list[Item]:
+        ids = await info.context.loaders.inputs.load(self.id)  # between items the caller may see
+        return await load_many(info.context.loaders.items, ids, Item.from_model)
+
+    @strawberry.field(description="Items one step forward: material of this one is in each.")
+    async def outputs(self, info: Info) -> list[Item]:
+        ids = await info.context.loaders.outputs.load(self.id)  # between items the caller may see
+        return await load_many(info.context.loaders.items, ids, Item.from_model)
+
+    @strawberry.field(description="The event that created it.")
+    async def created_by_event(self, info: Info) -> Event | None:
+        if self.created_by_event_id is None:
+            return None
+        found = await info.context.loaders.events.load(self.created_by_event_id)  # as the caller may see it
+        return None if found is None else Event.from_model(found)
+
+    @classmethod
+    def from_model(cls, m: D.Item) -> Item:
+        return cls(
+            id=m.id,
+            kind=m.kind,
+            material_id=optional_id(m.material_id),
+            unit=m.unit,
+            lot_code=m.lot_code,
+            parent_id=m.parent_id,
+            status=m.status,
+            manufactured_at=m.manufactured_at,
+            expires_at=m.expires_at,
+            characteristics=JSON(dict(m.characteristics)),
+            conversions=conversion_list(m.conversions),
+            container_type=m.container_type,
+            origin_known=m.origin_known,
+            created_by_event_id=m.created_by_event,
+            first_event_time=m.first_event_time,
+        )
+
+
+@strawberry.type(description="The quantity of an item at a location, in the item's unit: the sum of its moves.")
+class Balance:
+    item_id: str = strawberry.field(description="The item's identifier.")
+    location_id: strawberry.ID = strawberry.field(description="The location's identifier.")
+    material_id: strawberry.ID | None = strawberry.field(description="The item's material.")
+    quantity: float = strawberry.field(
+        description="Positive at a real location when on hand; at a virtual location, what went there "
+        "(positive) or came from there (negative)."
+    )
+    unit: str = strawberry.field(description="The item's unit.")
+    virtual: bool = strawberry.field(description="True at a virtual location.")
+
+    @strawberry.field(description="The item.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @strawberry.field(description="The location.")
+    async def location(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.location_id, Location.from_model)
+
+    @strawberry.field(description="The item's material.")
+    async def material(self, info: Info) -> Material | None:
+        return await load_one(info.context.loaders.materials, self.material_id, Material.from_model)
+
+    @classmethod
+    def from_model(cls, m: D.Balance) -> Balance:
+        return cls(
+            item_id=m.item_id,
+            location_id=strawberry.ID(m.location_id),
+            material_id=optional_id(m.material_id),
+            quantity=m.quantity,
+            unit=m.unit,
+            virtual=m.virtual,
+        )
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A double-entry move of an item's quantity between two locations.")
+class Move:
+    item_id: str = strawberry.field(description="The item moved.")
+    from_location_id: strawberry.ID = strawberry.field(description="Where it left.")
+    to_location_id: strawberry.ID = strawberry.field(description="Where it arrived.")
+    quantity: float = strawberry.field(description="How much, in the item's unit.")
+
+    @strawberry.field(description="The item moved.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @strawberry.field(description="Where it left.")
+    async def from_location(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.from_location_id, Location.from_model)
+
+    @strawberry.field(description="Where it arrived.")
+    async def to_location(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.to_location_id, Location.from_model)
+
+
+@strawberry.type(description="`source -> target`: material of the source is in the target.")
+class Link:
+    source_id: str = strawberry.field(description="The item whose material went in.")
+    target_id: str = strawberry.field(description="The item it went into.")
+    kind: LinkKind = strawberry.field(description="Issued, consumed, split, merged or packed.")
+    quantity: float | None = strawberry.field(description="How much of the source, in its unit.")
+
+    @strawberry.field(description="The item whose material went in.")
+    async def source(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.source_id, Item.from_model)
+
+    @strawberry.field(description="The item it went into.")
+    async def target(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.target_id, Item.from_model)
+
+
+@strawberry.type(description="An item's status, changed by a reclassification (or its correction).")
+class StatusChange:
+    item_id: str = strawberry.field(description="The item.")
+    from_status: Status = strawberry.field(description="Its status before.")
+    to_status: Status = strawberry.field(description="Its status after.")
+
+    @strawberry.field(description="The item.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+
+@strawberry.type(description="An event of the ledger: immutable once recorded. A correction is a new event.")
+class Event:
+    id: str = strawberry.field(description="The event's identifier: as given, else a digest of its content.")
+    type: EventType = strawberry.field(description="What it did.")
+    source: Source = strawberry.field(description="A checked command, or a reported fact.")
+    event_time: datetime = strawberry.field(description="When it happened.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    location_id: strawberry.ID | None = strawberry.field(description="Where it happened.")
+    order_id: strawberry.ID | None = strawberry.field(description="The order it belongs to.")
+    shipment_id: strawberry.ID | None = strawberry.field(description="The shipment it belongs to.")
+    partner_id: strawberry.ID | None = strawberry.field(description="The partner it concerns.")
+    biz_step: str | None = strawberry.field(description="The business step (CBV), if given.")
+    disposition: str | None = strawberry.field(description="The disposition (CBV), if given.")
+    reason: str | None = strawberry.field(description="Why, in words.")
+    recorded_by: str | None = strawberry.field(description="Who recorded it.")
+    reverses_id: str | None = strawberry.field(description="For a correction: the event it reverses.")
+    item_ids: list[str] = strawberry.field(description="Every item it touched.")
+    moves: list[Move] = strawberry.field(description="Its double-entry moves.")
+    links: list[Link] = strawberry.field(description="The lineage it created.")
+    status_changes: list[StatusChange] = strawberry.field(description="The status changes it made.")
+
+    @strawberry.field(description="Every item it touched.")
+    async def items(self, info: Info) -> list[Item]:
+        return await load_many(info.context.loaders.items, self.item_ids, Item.from_model)
+
+    @strawberry.field(description="Where it happened.")
+    async def location(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.location_id, Location.from_model)
+
+    @strawberry.field(description="The order it belongs to.")
+    async def order(self, info: Info) -> Order | None:
+        return await load_one(info.context.loaders.orders, self.order_id, Order.from_model)
+
+    @strawberry.field(description="The shipment it belongs to.")
+    async def shipment(self, info: Info) -> Shipment | None:
+        return await load_one(info.context.loaders.shipments, self.shipment_id, Shipment.from_model)
+
+    @strawberry.field(description="The partner it concerns.")
+    async def partner(self, info: Info) -> Organization | None:
+        return await load_one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
+
+    @strawberry.field(description="For a correction: the event it reverses.")
+    async def reverses(self, info: Info) -> Event | None:
+        return await load_one(info.context.loaders.events, self.reverses_id, Event.from_model)
+
+    @classmethod
+    def from_model(cls, m: DE.EventRecord) -> Event:
+        return cls(
+            id=m.id,
+            type=m.type,
+            source=m.source,
+            event_time=m.event_time,
+            recorded_at=m.recorded_at,
+            location_id=optional_id(m.location_id),
+            order_id=optional_id(m.order_id),
+            shipment_id=optional_id(m.shipment_id),
+            partner_id=optional_id(m.partner_id),
+            biz_step=m.biz_step,
+            disposition=m.disposition,
+            reason=m.reason,
+            recorded_by=m.recorded_by,
+            reverses_id=m.reverses,
+            item_ids=list(m.item_ids),
+            moves=[
+                Move(
+                    item_id=x.item_id,
+                    from_location_id=strawberry.ID(x.from_location_id),
+                    to_location_id=strawberry.ID(x.to_location_id),
+                    quantity=x.quantity,
+                )
+                for x in m.moves
+            ],
+            links=[
+                Link(source_id=x.source_id, target_id=x.target_id, kind=x.kind, quantity=x.quantity) for x in m.links
+            ],
+            status_changes=[
+                StatusChange(item_id=x.item_id, from_status=x.from_status, to_status=x.to_status)
+                for x in m.status_changes
+            ],
+        )
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A purchase, production or sales order.")
+class Order:
+    id: strawberry.ID = strawberry.field(description="The order's identifier.")
+    type: OrderType = strawberry.field(description="Purchase, production or sales.")
+    partner_id: strawberry.ID | None = strawberry.field(description="The partner it is with.")
+    reference: str | None = strawberry.field(description="A reference, such as the partner's order number.")
+
+    @strawberry.field(description="The partner it is with.")
+    async def partner(self, info: Info) -> Organization | None:
+        return await load_one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
+
+    @strawberry.field(description="The events recorded against it, in the order they were recorded.")
+    async def events(self, info: Info, first: First = DEFAULT_FIRST, after: After = None) -> Connection[Event]:
+        return await event_connection(info, EventFilter(order_id=self.id), first, after)
+
+    @classmethod
+    def from_model(cls, m: D.Order) -> Order:
+        return cls(id=strawberry.ID(m.id), type=m.type, partner_id=optional_id(m.partner_id), reference=m.reference)
+
+
+@strawberry.type(description="What left, when, for which partner and location, against which order.")
+class Shipment:
+    id: strawberry.ID = strawberry.field(description="The shipment's identifier.")
+    order_id: strawberry.ID | None = strawberry.field(description="The order it delivers.")
+    partner_id: strawberry.ID | None = strawberry.field(description="The partner it went to.")
+    destination_id: strawberry.ID | None = strawberry.field(description="The location it went to.")
+    shipped_at: datetime | None = strawberry.field(description="When it left.")
+
+    @strawberry.field(description="The order it delivers.")
+    async def order(self, info: Info) -> Order | None:
+        return await load_one(info.context.loaders.orders, self.order_id, Order.from_model)
+
+    @strawberry.field(description="The partner it went to.")
+    async def partner(self, info: Info) -> Organization | None:
+        return await load_one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
+
+    @strawberry.field(description="The location it went to.")
+    async def destination(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.destination_id, Location.from_model)
+
+    @strawberry.field(description="Its events, in the order they were recorded.")
+    async def events(self, info: Info, first: First = DEFAULT_FIRST, after: After = None) -> Connection[Event]:
+        return await event_connection(info, EventFilter(shipment_id=self.id), first, after)
+
+    @classmethod
+    def from_model(cls, m: D.Shipment) -> Shipment:
+        return cls(
+            id=strawberry.ID(m.id),
+            order_id=optional_id(m.order_id),
+            partner_id=optional_id(m.partner_id),
+            destination_id=optional_id(m.destination_id),
+            shipped_at=m.shipped_at,
+        )
+
+
+# -- findings and the integrity check -------------------------------------------------------
+
+
+@strawberry.type(description="An imbalance a reported fact brought into the ledger, kept for review.")
+class Finding:
+    id: str = strawberry.field(description="The finding's identifier.")
+    kind: FindingKind = strawberry.field(description="What kind of imbalance.")
+    message: str = strawberry.field(description="What happened, for a person to read.")
+    event_id: str = strawberry.field(description="The event that brought it in.")
+    item_id: str | None = strawberry.field(description="The item concerned.")
+    location_id: strawberry.ID | None = strawberry.field(description="The location concerned.")
+    quantity: float | None = strawberry.field(description="The quantity concerned, in the item's unit.")
+
+    @strawberry.field(description="The event that brought it in.")
+    async def event(self, info: Info) -> Event | None:
+        return await load_one(info.context.loaders.events, self.event_id, Event.from_model)
+
+    @strawberry.field(description="The item concerned.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @classmethod
+    def from_model(cls, m: DE.Finding) -> Finding:
+        return cls(
+            id=m.id,
+            kind=m.kind,
+            message=m.message,
+            event_id=m.event_id,
+            item_id=m.item_id,
+            location_id=optional_id(m.location_id),
+            quantity=m.quantity,
+        )
+
+
+@strawberry.type(description="An item whose balances over all locations do not sum to zero.")
+class Imbalance:
+    item_id: str = strawberry.field(description="The item.")
+    total: float = strawberry.field(description="What its balances sum to.")
+
+
+@strawberry.type(description="The integrity check: conservation, dangling references, findings.")
+class IntegrityReport:
+    ok: bool = strawberry.field(description="True when nothing is imbalanced and nothing dangles.")
+    item_count: int = strawberry.field(description="Items in the ledger.")
+    event_count: int = strawberry.field(description="Events in the ledger.")
+    imbalances: list[Imbalance] = strawberry.field(description="Items whose balances do not sum to zero.")
+    dangling: list[str] = strawberry.field(description="References to nodes that do not exist, described.")
+    finding_count: int = strawberry.field(description="Findings kept from reported facts (see `findings`).")
+
+    @classmethod
+    def from_model(cls, m: DIntegrityReport) -> IntegrityReport:
+        return cls(
+            ok=m.ok,
+            item_count=m.items,
+            event_count=m.events,
+            imbalances=[Imbalance(item_id=x.item_id, total=x.total) for x in m.imbalances],
+            dangling=list(m.dangling),
+            finding_count=len(m.findings),
+        )
+
+
+# -- live events ----------------------------------------------------------------------------
+
+
+@strawberry.type(description="An event, delivered to subscribers once it is committed.")
+class RecordedEvent:
+    id: str = strawberry.field(
+        description="The event's identifier: an EPCIS eventID (or its event hash) as "
+        "captured, or the id a mutation gave."
+    )
+    type: EventType = strawberry.field(description="What it did.")
+    source: Source = strawberry.field(description="A checked command, or a reported fact.")
+    event_time: datetime = strawberry.field(description="When it happened.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    item_ids: list[str] = strawberry.field(description="Every item it touched.")
+    location_id: strawberry.ID | None = strawberry.field(description="Where it happened.")
+    event: Event = strawberry.field(description="The whole event.")
+    findings: list[Finding] = strawberry.field(description="Imbalances a reported fact brought in.")
+
+    @classmethod
+    def from_entry(cls, entry: DE.LedgerEntry) -> RecordedEvent:
+        e = entry.event
+        return cls(
+            id=e.id,
+            type=e.type,
+            source=e.source,
+            event_time=e.event_time,
+            recorded_at=e.recorded_at,
+            item_ids=list(e.item_ids),
+            location_id=optional_id(e.location_id),
+            event=Event.from_model(e),
+            findings=[Finding.from_model(f) for f in entry.findings],
+        )
+
+
+# -- the events of a list -------------------------------------------------------------------
+
+
+async def event_connection(info: Info, filt: EventFilter, first: int, after: str | None) -> Connection[Event]:
+    """Events matching a filter in commit order, as the caller may see them; the cursor is the
+    event's sequence number."""
+    session = info.context.session
+
+    async def fetch(after_key: str | None, n: int) -> list[tuple[int, DE.EventRecord]]:
+        if after_key is not None and not after_key.isdigit():
+            raise ApiError("`after` is not a cursor of this list", field="after")
+        return await session.events(filt, int(after_key) if after_key else None, n)
+
+    return await paginate("event", first, after, fetch, lambda row: row[0], lambda row: Event.from_model(row[1]))

@@ -1,0 +1,92 @@
+"""GraphQL types of the master data: organizations, materials with their unit conversions,
+and locations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ..domain import models as D
+from ..domain.models import LocationKind, MaterialKind, Tracking, VirtualKind
+from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .context import Info
+from .refs import load_one, optional_id
+
+
+@strawberry.type(description="A company: the owner of data, a supplier, a customer or a co-packer.")
+class Organization:
+    id: strawberry.ID = strawberry.field(description="The organization's identifier.")
+    name: str = strawberry.field(description="Its name.")
+
+    @classmethod
+    def from_model(cls, m: D.Organization) -> Organization:
+        return cls(id=strawberry.ID(m.id), name=m.name)
+
+
+@strawberry.type(description="How many base units one unit is, e.g. 1 CASE = 12 KG.")
+class Conversion:
+    unit: str = strawberry.field(description="The unit converted from.")
+    factor: float = strawberry.field(description="Base units in one of it.")
+
+
+def conversion_list(table: dict[str, float]) -> list[Conversion]:
+    return [Conversion(unit=u, factor=f) for u, f in sorted(table.items())]
+
+
+@strawberry.type(description="A product, resource or SKU.")
+class Material:
+    id: strawberry.ID = strawberry.field(description="The material's identifier.")
+    name: str = strawberry.field(description="Its name.")
+    tracking: Tracking = strawberry.field(description="Whether its items are lots, serials, or untracked stock.")
+    base_unit: str = strawberry.field(description="The unit of measure its quantities are kept in.")
+    kind: MaterialKind = strawberry.field(description="Raw, intermediate, product, packaging or by-product.")
+    shelf_life_days: int | None = strawberry.field(description="Days from manufacture to expiry, if any.")
+    conversions: list[Conversion] = strawberry.field(description="Units that convert into the base unit.")
+
+    @classmethod
+    def from_model(cls, m: D.Material) -> Material:
+        return cls(
+            id=strawberry.ID(m.id),
+            name=m.name,
+            tracking=m.tracking,
+            base_unit=m.base_unit,
+            kind=m.kind,
+            shelf_life_days=m.shelf_life_days,
+            conversions=conversion_list(m.conversions),
+        )
+
+
+@strawberry.type(
+    description="A place in the location tree (site, area, location), or a virtual location "
+    "that absorbs the other side of a move: supplier, customer, production, scrap, "
+    "inventory loss, transit, unknown origin."
+)
+class Location:
+    id: strawberry.ID = strawberry.field(description="The location's identifier.")
+    name: str = strawberry.field(description="Its name.")
+    kind: LocationKind = strawberry.field(description="Site, area, location, or virtual.")
+    virtual: VirtualKind | None = strawberry.field(description="What a virtual location stands for; null if real.")
+    parent_id: strawberry.ID | None = strawberry.field(description="The enclosing location's identifier.")
+    partner_id: strawberry.ID | None = strawberry.field(description="The partner a partner location belongs to.")
+
+    @strawberry.field(description="True for a virtual location.")
+    def is_virtual(self) -> bool:
+        return self.virtual is not None
+
+    @strawberry.field(description="The enclosing location.")
+    async def parent(self, info: Info) -> Location | None:
+        return await load_one(info.context.loaders.locations, self.parent_id, Location.from_model)
+
+    @strawberry.field(description="The partner a partner location belongs to.")
+    async def partner(self, info: Info) -> Organization | None:
+        return await load_one(info.context.loaders.organizations, self.partner_id, Organization.from_model)
+
+    @classmethod
+    def from_model(cls, m: D.Location) -> Location:
+        return cls(
+            id=strawberry.ID(m.id),
+            name=m.name,
+            kind=m.kind,
+            virtual=m.virtual,
+            parent_id=optional_id(m.parent_id),
+            partner_id=optional_id(m.partner_id),
+        )
