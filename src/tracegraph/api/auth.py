@@ -143,10 +143,8 @@ class AuthMutations:
         description="Create an organization; its identifier is generated from its name. For the server's admin key."
     )
     async def create_organization(self, info: Info, name: str) -> CreateOrganizationPayload:
-        from .mutations import organization_id
-
         try:
-            org = DOrganization(id=organization_id(name), name=name)
+            org = DOrganization(id=DA.new_organization_id(name), name=name)
         except ValidationError as e:
             return CreateOrganizationPayload(organization=None, errors=from_validation(e, None))
         try:

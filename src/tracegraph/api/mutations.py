@@ -3,8 +3,6 @@ returns a payload; a refused command writes nothing and says why in `errors`."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -106,12 +104,6 @@ def command(event_type: EventType, source: Any) -> EventCommand:
 async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
     entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.session.record)
     return payload.of(entry, errors)  # type: ignore[return-value]
-
-
-def organization_id(name: str) -> str:
-    """A new organization's identifier: a slug of its name and a short random suffix."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name[:80].lower()).strip("-")[:40].strip("-") or "org"
-    return f"{slug}-{uuid.uuid4().hex[:8]}"
 
 
 @strawberry.type(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -229,3 +230,9 @@ __all__ = [
     "role_of",
     "E",
 ]
+
+
+def new_organization_id(name: str) -> str:
+    """A new organization's identifier: a slug of its name and a short random suffix."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name[:80].lower()).strip("-")[:40].strip("-") or "org"
+    return f"{slug}-{uuid.uuid4().hex[:8]}"

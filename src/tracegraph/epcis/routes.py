@@ -18,8 +18,8 @@ from ..domain.query import Direction
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError
 from ..http.authn import principal_of
-from ..services.epcis import EpcisSession, Refused, document, query_document
-from ..services.session import Services, Session
+from ..services.epcis import Refused, document, query_document
+from ..services.session import EpcisSession, Services, Session
 
 log = logging.getLogger(__name__)
 JSONLD = "application/ld+json"

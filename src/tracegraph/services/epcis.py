@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -17,7 +17,6 @@ from ..domain.capture import CaptureJob
 from ..domain.errors import AccessDenied, DomainError
 from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
 from ..domain.query import Direction, EventFilter
-from ..domain.rights import Operation, require
 from ..gs1 import epcis_events as M
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError, check_document, check_single_event
@@ -25,9 +24,6 @@ from ..gs1.identifiers import canonical
 from ..store.port import CaptureJobs
 from .ledger import MAX_BATCH, Ledger
 from .visibility import Visibility
-
-if TYPE_CHECKING:
-    from .session import Session
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
 MAX_JOB_ERRORS = 50  # a capture job keeps the first errors; the 4xx answer gives them all
@@ -398,61 +394,3 @@ def query_document(events: list[dict[str, Any]], records_context: Iterable[Any] 
         "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": events}}},
     }
-
-
-class EpcisSession:
-    """The EPCIS use cases of one caller (a Session's `epcis`): the right first, then only what
-    it may change and see."""
-
-    def __init__(self, session: Session, max_events: int = MAX_BATCH):
-        store, ledger, visibility = session._internal()
-        self._session = session
-        self._epcis = Epcis(ledger, max_events)
-        self._visibility = visibility
-        self.principal = session.principal
-
-    def _require(self, operation: Operation) -> None:
-        require(self.principal, operation)
-
-    async def capture_document(self, doc: Any, behaviour: str = "rollback") -> CaptureResult:
-        self._require(Operation.RECORD)
-        return await self._epcis.capture_document(doc, behaviour, by=self.principal)
-
-    async def capture_event(self, event: Any) -> str:
-        self._require(Operation.RECORD)
-        return await self._epcis.capture_event(event, by=self.principal)
-
-    async def capture_job(self, capture_id: str) -> CaptureJob | None:
-        """A capture job of the caller's organization; another's is unknown, like a wrong id."""
-        self._require(Operation.READ)
-        return await self._epcis.capture_job(capture_id, self.principal)
-
-    async def event(self, event_id: str) -> dict[str, Any] | None:
-        self._require(Operation.READ)
-        return await self._epcis.event(event_id, self._visibility)
-
-    async def query(
-        self,
-        params: Q.Params,
-        per_page: int,
-        token: str | None,
-    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
-        self._require(Operation.READ)
-        return await self._epcis.query(params, per_page, token, self._visibility)
-
-    async def export_trace(self, root: str, direction: Direction) -> dict[str, Any]:
-        """The events of a trace the caller may see (NOT_FOUND: an unknown or invisible root)."""
-        self._require(Operation.EXPORT)
-        result, _ = await self._session.trace(root, direction)
-        return await self._epcis.export_items([*result.roots, *result.items], self._visibility)
-
-    async def export_recall(self, recall_id: str) -> dict[str, Any] | None:
-        """The events of what the caller may see of a recall; None: no such recall for it."""
-        self._require(Operation.EXPORT)
-        recalls = self._session.recalls
-        recall = (await recalls.get_many([recall_id])).get(recall_id)
-        if recall is None:
-            return None
-        seen = (await recalls.view(recall)).recall
-        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
-        return await self._epcis.export_items(ids, self._visibility)

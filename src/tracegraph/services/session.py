@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from ..domain import errors as E
 from ..domain.audit import AuditEntry, entry
 from ..domain.auth import ApiKey, Principal, Right, Role, Share, ShareScope
+from ..domain.capture import CaptureJob
 from ..domain.completeness import Completeness
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
@@ -24,17 +25,16 @@ from ..domain.models import Balance, Item, Location, Material, Order, Organizati
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
 from ..domain.rights import Operation, allowed, require
 from ..domain.trace import LineageLink
+from ..gs1 import epcis_query as Q
 from ..store.port import GraphStore
 from .auth import Auth
 from .completeness import completeness
+from .epcis import CaptureResult, Epcis
 from .exports import Exports, audit_entries
 from .ledger import MAX_BATCH, MAX_PAGE, Ledger
 from .recall import RecallNotices, Recalls
 from .trace import TraceOptions, TraceResult
 from .visibility import Visibility, share_item
-
-if TYPE_CHECKING:
-    from .epcis import EpcisSession
 
 R = TypeVar("R")
 
@@ -437,10 +437,66 @@ class Session:
     @property
     def epcis(self) -> EpcisSession:
         """The EPCIS use cases of this caller (services/epcis.py)."""
-        from .epcis import EpcisSession
-
         return EpcisSession(self, self._services.epcis_max_events)
 
     def _internal(self) -> tuple[GraphStore, Ledger, Visibility]:
         """For the services bound to this session only (EPCIS, exports): never an entrypoint."""
         return self._store, self._ledger, self._visibility
+
+
+class EpcisSession:
+    """The EPCIS use cases of one caller (a Session's `epcis`): the right first, then only what
+    it may change and see."""
+
+    def __init__(self, session: Session, max_events: int = MAX_BATCH):
+        store, ledger, visibility = session._internal()
+        self._session = session
+        self._epcis = Epcis(ledger, max_events)
+        self._visibility = visibility
+        self.principal = session.principal
+
+    def _require(self, operation: Operation) -> None:
+        require(self.principal, operation)
+
+    async def capture_document(self, doc: Any, behaviour: str = "rollback") -> CaptureResult:
+        self._require(Operation.RECORD)
+        return await self._epcis.capture_document(doc, behaviour, by=self.principal)
+
+    async def capture_event(self, event: Any) -> str:
+        self._require(Operation.RECORD)
+        return await self._epcis.capture_event(event, by=self.principal)
+
+    async def capture_job(self, capture_id: str) -> CaptureJob | None:
+        """A capture job of the caller's organization; another's is unknown, like a wrong id."""
+        self._require(Operation.READ)
+        return await self._epcis.capture_job(capture_id, self.principal)
+
+    async def event(self, event_id: str) -> dict[str, Any] | None:
+        self._require(Operation.READ)
+        return await self._epcis.event(event_id, self._visibility)
+
+    async def query(
+        self,
+        params: Q.Params,
+        per_page: int,
+        token: str | None,
+    ) -> tuple[list[dict[str, Any]], list[Any], str | None]:
+        self._require(Operation.READ)
+        return await self._epcis.query(params, per_page, token, self._visibility)
+
+    async def export_trace(self, root: str, direction: Direction) -> dict[str, Any]:
+        """The events of a trace the caller may see (NOT_FOUND: an unknown or invisible root)."""
+        self._require(Operation.EXPORT)
+        result, _ = await self._session.trace(root, direction)
+        return await self._epcis.export_items([*result.roots, *result.items], self._visibility)
+
+    async def export_recall(self, recall_id: str) -> dict[str, Any] | None:
+        """The events of what the caller may see of a recall; None: no such recall for it."""
+        self._require(Operation.EXPORT)
+        recalls = self._session.recalls
+        recall = (await recalls.get_many([recall_id])).get(recall_id)
+        if recall is None:
+            return None
+        seen = (await recalls.view(recall)).recall
+        ids = [a.id for a in seen.affected] or list(seen.suspect_ids)
+        return await self._epcis.export_items(ids, self._visibility)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from ..domain.capture import CaptureJob
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
@@ -196,9 +197,7 @@ def capture_props(job: Any) -> dict[str, Any]:
     }
 
 
-def capture(row: dict[str, Any]) -> Any:
-    from .port import CaptureJob
-
+def capture(row: dict[str, Any]) -> CaptureJob:
     return CaptureJob(
         id=row["id"],
         running=bool(row["running"]),
