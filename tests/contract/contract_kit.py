@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from servers import falkordb_settle
-
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventCommand, EventRecord, EventType, Finding, LedgerEntry, Line, NewItem, Source
 from tracegraph.domain.models import (  # noqa: F401  (re-exported for the tests)
@@ -190,14 +188,10 @@ class Backend:
 
     kind: str
     path: Path | None = None  # ladybug
-    uri: str | None = None  # neo4j*
+    uri: str | None = None  # neo4j
     auth: tuple[str, str] = ("", "")
     database: str | None = None
     open_stores: list[GraphStore] = field(default_factory=list)
-
-    @property
-    def is_falkordb(self) -> bool:
-        return self.kind == "neo4j-falkordb"
 
     def make(self) -> GraphStore:
         if self.kind == "memory":
@@ -217,8 +211,6 @@ class Backend:
     async def close(self, store: GraphStore) -> None:
         self.open_stores.remove(store)
         await store.close()
-        if self.is_falkordb and self.uri:
-            falkordb_settle(self.uri)
 
     async def reopen(self, store: GraphStore) -> GraphStore:
         """Close the store and open a new one on the same data."""

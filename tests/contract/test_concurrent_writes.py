@@ -17,12 +17,8 @@ async def test_concurrent_requests_are_each_all_or_nothing(store: GraphStore) ->
     await bakery(store)
     await receive(store, "A", "FLOUR", 100)
 
-    # The embedded store takes all at once (a group commit), Neo4j a few at a time; the FalkorDB
-    # stand-in one at a time: it stops answering Bolt handshakes under concurrent connections.
-    if isinstance(store, LadybugStore):
-        gate = asyncio.Semaphore(30)
-    else:
-        gate = asyncio.Semaphore(8 if getattr(store, "is_neo4j", False) else 1)
+    # The embedded store takes all at once (a group commit), Neo4j a few at a time.
+    gate = asyncio.Semaphore(30 if isinstance(store, LadybugStore) else 8)
 
     async def move(n: int, quantity: float) -> str:
         async with gate:

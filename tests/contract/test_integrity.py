@@ -85,7 +85,6 @@ async def test_data_survives_a_restart(store: GraphStore, backend: Backend) -> N
     assert await event_ids(store) == ["rcv-FL-1", "s1", "s2"]
 
 
-@pytest.mark.neo4j_only
 async def test_concurrent_writers_never_spend_stock_twice(store: GraphStore, backend: Backend) -> None:
     """Two writers each ship 60 of 100: one is refused. On Neo4j they use two drivers, as
     two server instances would; the embedded store has one owner, which queues them. Needs
@@ -110,7 +109,6 @@ async def test_concurrent_writers_never_spend_stock_twice(store: GraphStore, bac
     assert seqs == sorted(set(seqs))
 
 
-@pytest.mark.neo4j_only
 async def test_concurrent_creates_of_one_id(store: GraphStore, backend: Backend) -> None:
     other = store if backend.kind == "ladybug" else await backend.open()
 
@@ -127,7 +125,7 @@ async def test_concurrent_creates_of_one_id(store: GraphStore, backend: Backend)
 
 
 async def test_large_events_round_trip(store: GraphStore) -> None:
-    """Events, items and findings far larger than one FalkorDB Bolt message (about 4 KB)."""
+    """Events, items and findings of tens of kilobytes round-trip whole (multi-byte text too)."""
     await bakery(store)
     notes = {f"note-{n:02d}": ("ä" * 1500 + str(n)) for n in range(12)}  # ~36 KB of text
     lots = [lot(f"urn:epc:class:lgtin:4012345.011111.{n:04d}", "FLOUR", lot_code=f"L{n}") for n in range(120)]

@@ -63,8 +63,8 @@ async def test_hold_is_one_transaction_and_idempotent(store: GraphStore) -> None
 
 async def two_companies(store: GraphStore) -> list[str]:
     """ACME receives lot A (400 kg) and splits it into U-0..U-9 (40 kg each); the shop splits
-    U-1 into 40 units of its own, with long identifiers (a notice longer than one FalkorDB
-    message). Returns the shop's unit ids."""
+    U-1 into 40 units of its own, with long identifiers (a notice of several kilobytes).
+    Returns the shop's unit ids."""
     await bakery(store)
     await record(
         store,

@@ -1,6 +1,5 @@
 """Commands that would break an invariant are refused and write nothing; batches are all or
-nothing; an event id is recorded once. On the FalkorDB stand-in, whose rollback undoes
-nothing, this holds only because the adapter checks the whole batch before its first write."""
+nothing; an event id is recorded once."""
 
 from __future__ import annotations
 
