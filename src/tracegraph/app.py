@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from .bus import AuthChanged, Message, Notice, make_bus
 from .config import Settings
 from .config import settings as default_settings
+from .domain.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, StoreUnavailable
 from .domain.query import EventFilter
 from .http.authn import Authenticate, RateLimiter
 from .http.limits import BodySizeLimit
@@ -31,6 +32,14 @@ from .store.port import GraphStore
 log = logging.getLogger("tracegraph")
 
 STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendored by `make vendor`
+
+
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Any REST door the store could not serve: 503 with `Retry-After`, nothing written."""
+    message = exc.message if isinstance(exc, StoreUnavailable) else "the store does not answer now"
+    return JSONResponse(
+        {"error": message, "code": UNAVAILABLE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Starlette:
@@ -132,6 +141,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(services)),
         ],
         lifespan=lifespan,
+        exception_handlers={StoreUnavailable: store_unavailable},
         middleware=[
             Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
             Middleware(Authenticate, auth=auth, limiter=limiter),

@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from ..domain.errors import RETRY_AFTER_SECONDS, StoreUnavailable
 from .audit import AuditOperations
 from .auth import guard_mutations
 from .context import Context
@@ -49,6 +50,22 @@ class LoadersPerOperation(SchemaExtension):
         yield
 
 
+class UnavailableIs503(SchemaExtension):
+    """An operation the store could not serve (StoreUnavailable: its error says UNAVAILABLE)
+    answers HTTP 503 with `Retry-After`, so clients and load balancers back off and retry."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        ec = self.execution_context
+        result = ec.result
+        response = getattr(ec.context, "response", None)
+        errors = getattr(result, "errors", None) or []
+        if errors and any(isinstance(e.original_error, StoreUnavailable) for e in errors):
+            if response is not None and hasattr(response, "status_code") and hasattr(response, "headers"):
+                response.status_code = 503
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
 guard_mutations(Mutation)
 
 
@@ -74,6 +91,7 @@ _EXTENSIONS: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
     QueryCostLimiter,
     LoadersPerOperation,
     AuditOperations,
+    UnavailableIs503,
     partial(MaskErrors, should_mask_error=should_mask_error),
 ]
 

@@ -39,3 +39,19 @@ CONFLICT = "CONFLICT"
 class AccessDenied(DomainError):
     """A command or fact its caller may not record (FORBIDDEN, or NOT_FOUND for what it may
     not see): refused whole whatever its source, never turned into something else."""
+
+
+UNAVAILABLE = "UNAVAILABLE"
+RETRY_AFTER_SECONDS = 5
+
+
+class StoreUnavailable(Exception):
+    """The store does not answer now (a server down or restarting, a connection lost): nothing
+    was written; the same request may be sent again in a few seconds. Raised by the stores in
+    place of their drivers' own errors, so every door answers it the same way (HTTP 503 with
+    `Retry-After`; GraphQL error code UNAVAILABLE)."""
+
+    def __init__(self, message: str = "the store does not answer now: retry in a few seconds"):
+        super().__init__(message)
+        self.message = message
+        self.extensions = {"code": UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS}
