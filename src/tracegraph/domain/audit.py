@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-MAX_DETAIL = 600  # characters of detail kept per entry (a FalkorDB message holds 3,000 bytes)
+MAX_DETAIL = 600  # characters of detail kept per entry
 
 
 class AuditEntry(BaseModel):

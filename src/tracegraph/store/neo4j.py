@@ -1,30 +1,27 @@
 """The production store: Neo4j 5 over Bolt, with the official async driver.
 
 Reads run in `execute_read`, writes in `execute_write` (never `driver.execute_query`: a
-round trip of its own per statement). The queries are the openCypher subset that Neo4j 5
-and the FalkorDB Bolt stand-in the tests use both accept; where the two servers differ
-(schema statements) the adapter asks which one it talks to at `open()`.
+round trip of its own per statement). The schema (uniqueness constraints and indexes, each
+`IF NOT EXISTS`) is applied at `open()`.
 
 Recording a batch is one write transaction:
 1. lock the ledger: a write on the `Counter` node, so concurrent writers (several server
    instances) queue there and each plans on what the previous one committed;
 2. read everything the batch needs and plan every event of it (`plan_batch`), refusing the
-   whole batch with a `DomainError` before anything is written. The stand-in's rollback
-   undoes nothing, so no ledger write may come before a refusal;
+   whole batch with a `DomainError` before anything is written (the transaction rolls back,
+   lock included);
 3. take a block of commit sequence numbers from the counter and write the batch, one
    UNWIND statement per kind of change.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
-from neo4j.exceptions import ConstraintError, Neo4jError
+from neo4j.exceptions import ConstraintError
 from pydantic import BaseModel
 
 from ..domain import errors as E
@@ -52,8 +49,6 @@ from .port import (
     ReadKind,
 )
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
 
@@ -68,89 +63,6 @@ _PLURAL = {
 TOLERANCE = 1e-6
 FINDINGS_PAGE = 1000
 BULK_ROWS = 5000  # rows per UNWIND statement of a bulk load
-
-
-_INDEX = re.compile(r"FOR \(n:`?(?P<label>\w+)`?\) ON \(n\.(?P<property>\w+)\)")
-
-
-# The FalkorDB stand-in's Bolt server crashes (stack smashing) on a message over about 4 KB,
-# and cannot send a value over 64 KB. On it, a statement whose message would be larger runs
-# in several: its `rows` or `ids` in groups, a row's long text written empty then appended.
-FALKORDB_MESSAGE_BUDGET = 3000
-# ... and never sends a message over 64 KB: an event body is read at most this many
-# characters (4 bytes each at worst) at a time.
-FALKORDB_TEXT_PIECE = 15_000
-NO_TEXT_LIMIT = 2**31 - 1
-_LONG_TEXT = {  # statement -> (label, text properties that may be long), each row keyed by `id`
-    "create_events": ("event", ("body",)),
-    "create_items": ("item", ("characteristics", "conversions")),
-    "update_items": ("item", ("characteristics",)),
-    "create_findings": ("finding", ("message",)),
-    "create_material": ("material", ("conversions",)),
-    "create_order": ("order", ("reference",)),
-    "save_recall": ("recall", ("body",)),
-    "save_recall_notice": ("recall_notice", ("body",)),
-    "create_capture_job": ("capture_job", ("errors",)),
-}
-
-
-def _packed_size(value: Any) -> int:
-    """An upper bound of the PackStream size of a parameter value."""
-    if value is None or isinstance(value, bool):
-        return 1
-    if isinstance(value, int | float):
-        return 9
-    if isinstance(value, str):
-        return 5 + len(value.encode()) + value.count("\\") + value.count("'")  # see _escape_text
-    if isinstance(value, list | tuple):
-        return 5 + sum(_packed_size(v) for v in value)
-    if isinstance(value, dict):
-        return 5 + sum(_packed_size(k) + _packed_size(v) for k, v in value.items())
-    return 64
-
-
-def _message_size(query: str, params: dict[str, Any]) -> int:
-    return 16 + _packed_size(query) + _packed_size(params)
-
-
-def _groups(values: list[Any], budget: int) -> list[list[Any]]:
-    groups: list[list[Any]] = []
-    current: list[Any] = []
-    size = 0
-    for v in values:
-        s = _packed_size(v)
-        if current and size + s > budget:
-            groups.append(current)
-            current, size = [], 0
-        current.append(v)
-        size += s
-    if current:
-        groups.append(current)
-    return groups
-
-
-def _escape_text(value: Any) -> Any:
-    r"""The stand-in pastes string parameters into its query text as single-quoted Cypher
-    literals without escaping them: `a\b` would arrive as a backspace, and a quote or a
-    trailing backslash breaks the statement. Escaped here, every string arrives as itself."""
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("'", "\\'")
-    if isinstance(value, list):
-        return [_escape_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _escape_text(v) for k, v in value.items()}
-    return value
-
-
-def _pieces(text: str, max_bytes: int) -> list[str]:
-    pieces = []
-    while text:
-        n = min(len(text), max_bytes)
-        while _packed_size(text[:n]) - 5 > max_bytes:
-            n = max(1, n * 3 // 4)
-        pieces.append(text[:n])
-        text = text[n:]
-    return pieces
 
 
 def _strip_comments(query: str) -> str:
@@ -172,9 +84,7 @@ class Neo4jStore(GraphStore):
         self.auth = (user, password)
         self.database = database or None
         self.q = {name: _strip_comments(text) for name, text in catalog("neo4j").items()}
-        self.server = "unknown"  # what answered: "Neo4j Kernel 5.x ..." or "falkordb"
         self._driver: AsyncDriver | None = None
-        self._budget: int | None = None  # the largest Bolt message the server takes, if limited
         self._events = M.EventCache()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -185,39 +95,8 @@ class Neo4jStore(GraphStore):
         return self._driver.session(database=self.database)
 
     async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
-        params = params or {}
-        query = self.q[name]
-        if self._budget is not None and _message_size(query, params) > self._budget:
-            return await self._run_split(tx, name, params, self._budget)
-        result = await tx.run(query, params if self._budget is None else _escape_text(params))
+        result = await tx.run(self.q[name], params or {})
         return await result.data()
-
-    async def _run_split(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any], budget: int) -> Rows:
-        """Run a statement too large for one FalkorDB message as several (see FALKORDB_MESSAGE_BUDGET)."""
-        for key in ("rows", "ids"):
-            values = params.get(key)
-            if isinstance(values, list) and len(values) > 1:
-                room = budget - _message_size(self.q[name], {**params, key: []})
-                out: Rows = []
-                for group in _groups(values, room):
-                    out += await self._run(tx, name, {**params, key: group})
-                return out
-        if name not in _LONG_TEXT:
-            raise ValueError(f"statement {name} is too large for the FalkorDB stand-in")
-        label, props = _LONG_TEXT[name]
-        row = params["rows"][0] if "rows" in params else params
-        long = {p: row[p] for p in props if isinstance(row.get(p), str) and row[p]}
-        short = {**row, **dict.fromkeys(long, "")}
-        first = {**params, "rows": [short]} if "rows" in params else short
-        if _message_size(self.q[name], first) > budget:
-            raise ValueError(f"statement {name} is too large for the FalkorDB stand-in")
-        out = await self._run(tx, name, first)
-        for prop, text in long.items():
-            append = f"falkordb_append_{label}_{prop}"
-            room = budget - _message_size(self.q[append], {"id": row["id"], "piece": ""})
-            for piece in _pieces(text, room):
-                await self._run(tx, append, {"id": row["id"], "piece": piece})
-        return out
 
     async def _read_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
         async with self._session() as session:
@@ -230,32 +109,6 @@ class Neo4jStore(GraphStore):
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
 
-    async def _event_rows(
-        self,
-        tx: AsyncManagedTransaction,
-        name: str,
-        params: dict[str, Any],
-        piece_query: str = "falkordb_event_body_piece",
-    ) -> Rows:
-        """Rows of an event- or recall-reading statement, each `body` whole (see FALKORDB_TEXT_PIECE)."""
-        piece = NO_TEXT_LIMIT if self._budget is None else FALKORDB_TEXT_PIECE
-        rows = await self._run(tx, name, {**params, "text_max": piece})
-        for row in rows:
-            body: str = row["body"]
-            while len(body) < row["body_size"]:
-                got = await self._run(tx, piece_query, {"id": row["event_id"], "start": len(body), "length": piece})
-                if not got or not got[0]["piece"]:
-                    # The stand-in now and then counts a non-ASCII text in bytes in one function
-                    # and in characters in another, and cuts the first piece short: read a text
-                    # that fits in one message again whole.
-                    if row["body_size"] <= piece:
-                        whole = await self._run(tx, piece_query.replace("_piece", "_whole"), {"id": row["event_id"]})
-                        body = whole[0]["piece"] if whole else body
-                    break
-                body += got[0]["piece"]
-            row["body"] = body
-        return rows
-
     async def _nodes(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any], key: str = "n") -> Rows:
         return [M.clean(row[key]) for row in await self._run(tx, name, params)]
 
@@ -264,7 +117,6 @@ class Neo4jStore(GraphStore):
     async def open(self) -> None:
         self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=self.connection_timeout)
         try:
-            await self._detect_server()
             await self._apply_schema()
             virtual = [
                 M.location_props(
@@ -284,44 +136,13 @@ class Neo4jStore(GraphStore):
             await self.close()
             raise
 
-    @property
-    def is_neo4j(self) -> bool:
-        return self.server.lower().startswith("neo4j")
-
-    async def _detect_server(self) -> None:
-        self._budget = None
-        try:
-            rows = await self._read("server_components")
-        except Neo4jError:
-            # FalkorDB has no dbms.components(): it answers a bare error.
-            self.server = "falkordb"
-            self._budget = FALKORDB_MESSAGE_BUDGET
-            return
-        self.server = (
-            " ".join(str(x) for x in (rows[0]["name"], *rows[0]["versions"], rows[0]["edition"])) if rows else "unknown"
-        )
-
     async def _apply_schema(self) -> None:
-        if self.is_neo4j:
+        """Every constraint and index, each in a transaction of its own (Neo4j runs no schema
+        change in a transaction that writes data)."""
+        async with self._session() as session:
             for name, statement in self.q.items():
                 if name.startswith(("constraint_", "index_")):
-                    async with self._session() as session:
-                        await (await session.run(statement)).consume()
-            return
-        # FalkorDB: `CREATE INDEX` has no IF NOT EXISTS and fails on an index that exists, with
-        # an error that carries no message (and costs ~45 ms): create only the missing ones.
-        existing = {(r["label"], p) for r in await self._read("falkordb_indexes") for p in r["properties"]}
-        for name, statement in self.q.items():
-            if not name.startswith("falkordb_index_"):
-                continue
-            m = _INDEX.search(statement)
-            if m and (m["label"], m["property"]) in existing:
-                continue
-            try:
-                async with self._session() as session:
                     await (await session.run(statement)).consume()
-            except Neo4jError as exc:  # another instance created it meanwhile
-                log.debug("schema statement %s not applied: %r", name, exc)
 
     async def close(self) -> None:
         if self._driver is not None:
@@ -399,8 +220,8 @@ class Neo4jStore(GraphStore):
         return await self._read_tx(lambda tx: self._load(tx, keys))
 
     async def bulk_load(self, entries: Iterable[LedgerEntry], state: LedgerState) -> BulkReport:
-        """Plan every entry first (a refusal writes nothing, even on the stand-in), then one
-        write transaction of large UNWIND statements (BULK_ROWS rows each)."""
+        """Plan every entry first (a refusal writes nothing), then one write transaction of
+        large UNWIND statements (BULK_ROWS rows each)."""
         rows = BulkRows(state)
         per_event: dict[str, Rows] = {name: [] for name in EVENT_STATEMENTS}
         for one in rows.event_rows(entries, 1):  # numbered from 1 here, moved past the counter below
@@ -503,10 +324,7 @@ class Neo4jStore(GraphStore):
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
-        return {
-            e.id: e
-            for e in (self._events.event(r) for r in await self._event_rows(tx, "get_events", {"ids": list(ids)}))
-        }
+        return {e.id: e for e in (self._events.event(r) for r in await self._run(tx, "get_events", {"ids": list(ids)}))}
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
@@ -520,14 +338,14 @@ class Neo4jStore(GraphStore):
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         name, params = M.event_page_query(filt, after, first)
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, name, params))
+        rows = await self._read(name, params)
         return [(r["seq"], self._events.event(r)) for r in rows]
 
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
         if not item_ids:
             return out
-        rows = await self._read_tx(lambda tx: self._event_rows(tx, "events_of_items", {"ids": list(item_ids)}))
+        rows = await self._read("events_of_items", {"ids": list(item_ids)})
         for r in rows:
             out[r["item_id"]].append(self._events.event(r))
         return out
@@ -541,16 +359,12 @@ class Neo4jStore(GraphStore):
     async def recalls(self, ids: Sequence[str]) -> dict[str, Recall]:
         if not ids:
             return {}
-        rows = await self._read_tx(
-            lambda tx: self._event_rows(tx, "get_recalls", {"ids": list(ids)}, "falkordb_recall_body_piece")
-        )
+        rows = await self._read("get_recalls", {"ids": list(ids)})
         return {r.id: r for r in map(M.recall, rows)}
 
     async def recall_page(self, after: Recall | None, first: int, status: str | None = None) -> list[Recall]:
         params = M.recall_page_params(after, first, status)
-        rows = await self._read_tx(
-            lambda tx: self._event_rows(tx, "page_recalls", params, "falkordb_recall_body_piece")
-        )
+        rows = await self._read("page_recalls", params)
         return [M.recall(r) for r in rows]
 
     async def links(self, ids: Sequence[str], direction: Direction) -> list[LineageLink]:
@@ -654,20 +468,14 @@ class Neo4jStore(GraphStore):
     async def recall_notices(self, ids: Sequence[str]) -> dict[str, RecallNotice]:
         if not ids:
             return {}
-        rows = await self._read_tx(
-            lambda tx: self._event_rows(
-                tx, "get_recall_notices", {"ids": list(ids)}, "falkordb_recall_notice_body_piece"
-            )
-        )
+        rows = await self._read("get_recall_notices", {"ids": list(ids)})
         return {n.id: n for n in map(M.recall_notice, rows)}
 
     async def recall_notice_page(
         self, organization_id: str | None, after: RecallNotice | None, first: int
     ) -> list[RecallNotice]:
         params = M.recall_notice_page_params(organization_id, after, first)
-        rows = await self._read_tx(
-            lambda tx: self._event_rows(tx, "page_recall_notices", params, "falkordb_recall_notice_body_piece")
-        )
+        rows = await self._read("page_recall_notices", params)
         return [M.recall_notice(r) for r in rows]
 
     async def save_share(self, share: Share) -> None:

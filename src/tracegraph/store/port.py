@@ -243,7 +243,7 @@ class GraphStore(ABC):
         planning writes nothing. Preconditions, refused with DomainError ALREADY_EXISTS and
         nothing written: every event is new to the store, and so is every item it creates.
         No other writer may run meanwhile. One transaction where the store has them (Ladybug,
-        Neo4j; not the FalkorDB stand-in, whose rollback undoes nothing).
+        Neo4j).
         """
 
     @abstractmethod

@@ -8,7 +8,6 @@ nested values (conversions, characteristics, whole event records) as JSON text.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -51,24 +50,6 @@ def balance_id(item_id: str, location_id: str) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def ascii_json(text: str) -> str:
-    """JSON text with every non-ASCII character escaped (`\\u00e4`): the same JSON value, and one
-    byte per character, so a store that counts text in bytes in one function and in characters
-    in another (the FalkorDB stand-in) reads a long body back in pieces exactly."""
-    return text if text.isascii() else _NON_ASCII.sub(_escape, text)
 
 
 def clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +148,7 @@ def event_props(e: EventRecord, seq: int) -> dict[str, Any]:
         "organization_id": e.organization_id,
         "reverses": e.reverses,
         # Without the fields at their defaults (a third of the text): read back, they are the defaults.
-        "body": ascii_json(e.model_dump_json(exclude_defaults=True)),
+        "body": e.model_dump_json(exclude_defaults=True),
     }
 
 
@@ -470,7 +451,7 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
-NO_LIMIT = 2**31 - 1  # LIMIT for "all": the FalkorDB stand-in returns nothing for a larger one
+NO_LIMIT = 2**31 - 1  # LIMIT for "all"
 
 
 def balance_page_params(filt: Any, after: str | None, first: int | None, tolerance: float) -> dict[str, Any]:
@@ -546,7 +527,7 @@ def recall_props(r: Recall) -> dict[str, Any]:
         "status": r.status.value,
         "opened_at": time_key(r.opened_at),
         "mock": r.mock,
-        "body": ascii_json(r.model_dump_json()),
+        "body": r.model_dump_json(),
     }
 
 
@@ -569,7 +550,7 @@ def recall_notice_props(n: RecallNotice) -> dict[str, Any]:
         "recall_id": n.recall_id,
         "organization_id": n.organization_id,
         "created_at": time_key(n.created_at),
-        "body": ascii_json(n.model_dump_json()),
+        "body": n.model_dump_json(),
     }
 
 

@@ -28,17 +28,9 @@ MATCH (n:ApiKey) WHERE n.id = $id SET n.revoked = true RETURN n.id AS id
 MATCH (n:Organization) WHERE n.id = $id SET n.name = $name RETURN n.id AS id
 // name: index_api_key_hash
 CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash)
-// name: falkordb_index_api_key_id
-CREATE INDEX FOR (n:ApiKey) ON (n.id)
-// name: falkordb_index_api_key_hash
-CREATE INDEX FOR (n:ApiKey) ON (n.hash)
 // Explicit shares: an item (and optionally what is upstream or downstream of it) shared with an organization.
 // name: constraint_share_id
 CREATE CONSTRAINT share_id IF NOT EXISTS FOR (n:Share) REQUIRE n.id IS UNIQUE
-// name: falkordb_index_share_id
-CREATE INDEX FOR (n:Share) ON (n.id)
-// name: falkordb_index_share_organization_id
-CREATE INDEX FOR (n:Share) ON (n.organization_id)
 // name: index_share_organization_id
 CREATE INDEX share_organization_id IF NOT EXISTS FOR (n:Share) ON (n.organization_id)
 // name: save_share
@@ -53,8 +45,6 @@ ORDER BY n.id
 // The audit log: append-only.
 // name: constraint_audit_entry_id
 CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE
-// name: falkordb_index_audit_entry_id
-CREATE INDEX FOR (n:AuditEntry) ON (n.id)
 // name: append_audit
 CREATE (:AuditEntry {id: $id, at: $at, key_id: $key_id, organization_id: $organization_id, action: $action,
   detail: $detail})

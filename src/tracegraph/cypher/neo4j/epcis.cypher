@@ -12,15 +12,8 @@ UNWIND $rows AS r
 MERGE (n:Alias {id: r.id})
 ON CREATE SET n.item_id = r.item_id
 RETURN n.id AS id, n.item_id AS item_id
-// Schema, applied at start-up with the rest (schema.cypher, schema_falkordb.cypher).
+// Schema, applied at start-up with the rest (schema.cypher).
 // name: constraint_capture_job_id
 CREATE CONSTRAINT capture_job_id IF NOT EXISTS FOR (n:CaptureJob) REQUIRE n.id IS UNIQUE
 // name: constraint_alias_id
 CREATE CONSTRAINT alias_id IF NOT EXISTS FOR (n:Alias) REQUIRE n.id IS UNIQUE
-// name: falkordb_index_capture_job_id
-CREATE INDEX FOR (n:CaptureJob) ON (n.id)
-// name: falkordb_index_alias_id
-CREATE INDEX FOR (n:Alias) ON (n.id)
-// name: falkordb_append_capture_job_errors
-// The FalkorDB stand-in only (see falkordb.cypher): a long errors text written in pieces.
-MATCH (n:CaptureJob {id: $id}) SET n.errors = n.errors + $piece

@@ -1,11 +1,7 @@
-// Reads of the Neo4j adapter. The openCypher subset that both Neo4j 5 and the FalkorDB
-// stand-in take: no EXISTS/COUNT subqueries (anti-joins are OPTIONAL MATCH ... IS NULL),
-// no temporal values (times are fixed-width UTC ISO strings), nodes returned as maps.
+// Reads of the Neo4j adapter: anti-joins are OPTIONAL MATCH ... IS NULL, times are
+// fixed-width UTC ISO strings (no temporal values), nodes are returned as maps.
 // name: ping
 RETURN 1 AS ok
-// name: server_components
-CALL dbms.components() YIELD name, versions, edition
-RETURN name, versions, edition
 // name: get_organizations
 UNWIND $ids AS id MATCH (n:Organization {id: id}) RETURN n {.*} AS n
 // name: get_materials
@@ -21,8 +17,7 @@ UNWIND $ids AS id MATCH (n:Shipment {id: id}) RETURN n {.*} AS n
 // name: get_serial_keys
 UNWIND $ids AS id MATCH (n:SerialKey {id: id}) RETURN n.id AS id, n.item_id AS item_id
 // name: get_events
-// `body` is cut at $text_max characters; the adapter reads the rest of a longer one in pieces.
-UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id
+UNWIND $ids AS id MATCH (e:Event {id: id}) RETURN e.body AS body, e.id AS event_id
 // name: reversed_events
 UNWIND $ids AS id MATCH (:Event)-[:REVERSES]->(e:Event {id: id}) RETURN DISTINCT e.id AS id
 // name: page_organizations
@@ -61,18 +56,18 @@ WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, e.body AS body, e.id AS event_id ORDER BY e.seq LIMIT $first
 // name: events_page_of_item
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: $item_id})
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($location_id = '' OR e.location_id = $location_id) AND ($order_id = '' OR e.order_id = $order_id)
   AND ($shipment_id = '' OR e.shipment_id = $shipment_id) AND ($source = '' OR e.source = $source)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
-RETURN e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq LIMIT $first
+RETURN e.seq AS seq, e.body AS body, e.id AS event_id ORDER BY e.seq LIMIT $first
 // name: events_of_items
 UNWIND $ids AS id
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: id})
-RETURN id AS item_id, e.seq AS seq, substring(e.body, 0, $text_max) AS body, size(e.body) AS body_size, e.id AS event_id ORDER BY e.seq
+RETURN id AS item_id, e.seq AS seq, e.body AS body, e.id AS event_id ORDER BY e.seq
 // name: neighbours_forward
 UNWIND $ids AS id
 MATCH (a:Item {id: id})-[r:FLOWS_TO]->(b:Item)
@@ -146,12 +141,11 @@ MATCH (a:Item)-[r:FLOWS_TO]->(b:Item {id: id})
 RETURN a.id AS source, b.id AS target, r.kind AS kind, r.quantity AS quantity, r.event_id AS event_id,
   r.event_time AS event_time, r.recorded_at AS recorded_at, r.voided AS voided, r.voided_at AS voided_at
 // name: get_recalls
-// `body` is cut at $text_max characters; the adapter reads the rest of a longer one in pieces.
 UNWIND $ids AS id MATCH (r:Recall {id: id})
-RETURN substring(r.body, 0, $text_max) AS body, size(r.body) AS body_size, r.id AS event_id
+RETURN r.body AS body
 // name: page_recalls
 MATCH (r:Recall)
 WHERE ($status = '' OR r.status = $status)
   AND ($after_time = '' OR r.opened_at < $after_time OR (r.opened_at = $after_time AND r.id < $after_id))
-RETURN substring(r.body, 0, $text_max) AS body, size(r.body) AS body_size, r.id AS event_id
+RETURN r.body AS body
 ORDER BY r.opened_at DESC, r.id DESC LIMIT $first

@@ -1,5 +1,5 @@
 // Neo4j 5: one uniqueness constraint per node label keyed by id (each also an index),
-// applied idempotently at start-up. FalkorDB takes schema_falkordb.cypher instead.
+// applied idempotently (IF NOT EXISTS) at start-up.
 // name: constraint_organization_id
 CREATE CONSTRAINT organization_id IF NOT EXISTS FOR (n:Organization) REQUIRE n.id IS UNIQUE
 // name: constraint_material_id
