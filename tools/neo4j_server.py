@@ -128,6 +128,8 @@ def neo4j_server(home: Path, port: int, password: str, heap: str = "512m", pagec
                  timeout: float = 180.0, quiet: bool = True) -> Iterator[Neo4j]:
     """Start Neo4j on 127.0.0.1:`port` with its data under `home`; stop it on exit."""
     home = home.resolve()
+    if len(password) < 8:
+        raise RuntimeError("Neo4j wants a password of at least 8 characters (NEO4J_PASSWORD)")
     if _port_open(port):
         raise RuntimeError(f"port {port} is taken: is another Neo4j running? (NEO4J_BOLT_PORT)")
     cp = classpath(home)

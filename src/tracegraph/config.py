@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str | None = None
     neo4j_connection_timeout: float = Field(default=30.0, gt=0)  # seconds to open a Bolt connection
+    # Seconds the driver retries a transaction on transient errors (a leader switch, a lock)
+    # and a lost server, before the request answers 503 UNAVAILABLE.
+    neo4j_retry_seconds: float = Field(default=5.0, ge=0)
 
     redis_url: str | None = None  # the bus between server instances; in-process when unset
     # permessage-deflate on WebSockets: less bandwidth, but it compresses every message for every

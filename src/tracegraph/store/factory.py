@@ -16,6 +16,7 @@ def make_store(settings: Settings) -> GraphStore:
             settings.neo4j_password,
             settings.neo4j_database,
             connection_timeout=settings.neo4j_connection_timeout,
+            retry_seconds=settings.neo4j_retry_seconds,
         )
     from .ladybug import LadybugStore
 

@@ -21,13 +21,19 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
-from neo4j.exceptions import ConstraintError
+from neo4j.exceptions import (
+    ConstraintError,
+    IncompleteCommit,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from pydantic import BaseModel
 
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
-from ..domain.errors import DomainError, Problem
+from ..domain.errors import DomainError, Problem, StoreUnavailable
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
@@ -73,14 +79,26 @@ def _exists(kind: str, model_id: str) -> DomainError:
     return DomainError(Problem("id", f"{kind.lower()} {model_id} already exists", E.ALREADY_EXISTS))
 
 
+# What the driver raises when the server does not answer (down, restarting, a lost connection)
+# or is too busy past the retries: StoreUnavailable to the services.
+UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit, OSError)
+
+
 class Neo4jStore(GraphStore):
     name = "neo4j"
 
     def __init__(
-        self, uri: str, user: str, password: str, database: str | None = None, connection_timeout: float = 30.0
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        database: str | None = None,
+        connection_timeout: float = 30.0,
+        retry_seconds: float = 5.0,
     ):
         self.uri = uri
         self.connection_timeout = connection_timeout
+        self.retry_seconds = retry_seconds
         self.auth = (user, password)
         self.database = database or None
         self.q = {name: _strip_comments(text) for name, text in catalog("neo4j").items()}
@@ -99,12 +117,22 @@ class Neo4jStore(GraphStore):
         return await result.data()
 
     async def _read_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        async with self._session() as session:
-            return await session.execute_read(fn)
+        try:
+            async with self._session() as session:
+                return await session.execute_read(fn)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
 
     async def _write_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        async with self._session() as session:
-            return await session.execute_write(fn)
+        """A write, retried by the driver on transient errors for up to `retry_seconds`; past
+        that, or with the server gone, StoreUnavailable. A write whose commit may or may not
+        have happened (the connection lost during COMMIT) is reported the same way: its events
+        carry their ids, so sending it again records it once."""
+        try:
+            async with self._session() as session:
+                return await session.execute_write(fn)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
 
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
@@ -115,7 +143,13 @@ class Neo4jStore(GraphStore):
     # -- lifecycle --------------------------------------------------------------------------
 
     async def open(self) -> None:
-        self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=self.connection_timeout)
+        self._driver = AsyncGraphDatabase.driver(
+            self.uri,
+            auth=self.auth,
+            connection_timeout=self.connection_timeout,
+            connection_acquisition_timeout=max(self.connection_timeout, self.retry_seconds),
+            max_transaction_retry_time=self.retry_seconds,
+        )
         try:
             await self._apply_schema()
             virtual = [
