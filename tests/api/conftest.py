@@ -1,4 +1,5 @@
-"""The app over HTTP (httpx's ASGI transport), one per test module, on a fresh embedded store.
+"""The app over HTTP (httpx's ASGI transport), one per test module and store: on a fresh
+embedded store, and on the session's real Neo4j (tests/conftest.py), its graph wiped.
 
 Test modules here mark their tests `pytest.mark.asyncio(loop_scope="module")`, so they share
 the module's event loop with the `app` and `api` fixtures.
@@ -19,9 +20,14 @@ from tracegraph.app import create_app
 from tracegraph.config import Settings
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Starlette]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False, admin_key=ADMIN_KEY))
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["ladybug", "neo4j"])
+async def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Starlette]:
+    neo4j: dict[str, str] = {}
+    if request.param == "neo4j":
+        server = request.getfixturevalue("neo4j_server")
+        server.wipe()
+        neo4j = {"neo4j_uri": server.uri, "neo4j_user": server.user, "neo4j_password": server.password}
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=False, admin_key=ADMIN_KEY, **neo4j))
     async with app.router.lifespan_context(app):  # httpx's ASGI transport runs no lifespan
         yield app
 

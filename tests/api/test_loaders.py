@@ -75,6 +75,7 @@ def calls(app: Any) -> Iterator[Counter[str]]:
 async def test_store_calls_do_not_grow_with_the_page(many: Api, calls: Counter[str]) -> None:
     small = await many.data(QUERY, {"first": 4})
     small_calls = sum(calls.values())
+    small_counts = dict(calls)
     calls.clear()
     large = await many.data(QUERY, {"first": 40})
     large_calls = sum(calls.values())
@@ -84,6 +85,8 @@ async def test_store_calls_do_not_grow_with_the_page(many: Api, calls: Counter[s
     assert node["material"] == {"id": "FLOUR", "name": "Flour"}
     assert {b["location"]["id"] for b in node["balances"]} == {"WH", "virtual:production", "virtual:supplier"}
     assert node["outputs"] == [{"id": "F-00-S", "material": {"id": "FLOUR"}}]
-    assert large_calls == small_calls, calls
+    # Ten times the page, the same reads: a DataLoader sends its batch on the next turn of the
+    # event loop, and on a server store a load may fall into the turn after (one read more).
+    assert abs(large_calls - small_calls) <= 1, (small_counts, calls)
     assert large_calls <= 12, calls
     assert calls["page"] == 1 and calls["balances"] == 1 and calls["events_of_items"] == 1
