@@ -42,8 +42,10 @@ from .port import (
     ItemFilter,
     MasterKind,
     ReadKind,
+    SchemaTooNew,
     Walk,
     breadth_first,
+    version_to_record,
 )
 
 T = TypeVar("T")
@@ -213,9 +215,17 @@ class LadybugStore(GraphStore):
         self.path.mkdir(parents=True, exist_ok=True)
         self._db = ladybug.Database(str(self.path / "graph.lbug"), max_num_threads=1)
         self._conn = ladybug.Connection(self._db)
+        self._conn.execute(self.q["table_meta"])
+        found = self._exec("get_schema_version")
+        try:  # before anything is changed: a newer store is left as it is
+            version = version_to_record(found[0]["version"] if found else None)
+        except SchemaTooNew:
+            self._close()
+            raise
         for name, statement in self.q.items():
             if name.startswith(("table_", "rel_", "alter_")):
                 self._conn.execute(statement)
+        self._exec("set_schema_version", {"version": version})
         for kind, loc_id in VIRTUAL_LOCATIONS.items():
             loc = Location(
                 id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind

@@ -53,6 +53,7 @@ from .port import (
     ItemFilter,
     MasterKind,
     ReadKind,
+    version_to_record,
 )
 
 T = TypeVar("T")
@@ -151,6 +152,8 @@ class Neo4jStore(GraphStore):
             max_transaction_retry_time=self.retry_seconds,
         )
         try:
+            found = await self._read("get_schema_version")  # before anything is changed
+            version = version_to_record(found[0]["version"] if found else None)
             await self._apply_schema()
             virtual = [
                 M.location_props(
@@ -164,6 +167,7 @@ class Neo4jStore(GraphStore):
             async def bootstrap(tx: AsyncManagedTransaction) -> None:
                 await self._run(tx, "merge_locations", {"rows": virtual})
                 await self._run(tx, "init_counter")
+                await self._run(tx, "set_schema_version", {"version": version})
 
             await self._write_tx(bootstrap)
         except BaseException:

@@ -34,6 +34,8 @@ __all__ = [
     "ReadKind",
     "Walk",
     "breadth_first",
+    "SCHEMA_VERSION",
+    "SchemaTooNew",
 ]
 
 
@@ -204,6 +206,32 @@ class TraceReads(NodeReads, LedgerReads, LineageReads, Protocol):
 
 class VisibilityReads(NodeReads, LedgerReads, LineageReads, RecallCases, Shares, Protocol):
     """What deciding a caller's visibility reads."""
+
+
+# The version of the stores' schema. 1: before versions were kept (until the capture jobs'
+# organization); 2: capture jobs name their organization. Opening a store of an older version
+# upgrades it in place (the schema statements add what is missing) and records this one; a
+# store of a newer version is refused (SchemaTooNew) and left untouched.
+SCHEMA_VERSION = 2
+
+
+class SchemaTooNew(RuntimeError):
+    """The store was written by a newer tracegraph: this one would misread it."""
+
+    def __init__(self, found: int):
+        super().__init__(
+            f"the store's schema is version {found}, written by a newer tracegraph; this one reads up to "
+            f"version {SCHEMA_VERSION}: run the newer tracegraph (nothing was changed)"
+        )
+        self.found = found
+
+
+def version_to_record(found: int | None) -> int:
+    """The version a store opened with schema `found` (None: none recorded, version 1 or a new
+    store) is upgraded to; SchemaTooNew for one newer than this code."""
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaTooNew(found)
+    return SCHEMA_VERSION
 
 
 class GraphStore(ABC):

@@ -31,3 +31,6 @@ CREATE NODE TABLE IF NOT EXISTS Recall(id STRING, status STRING, opened_at STRIN
 ALTER TABLE FLOWS_TO ADD IF NOT EXISTS recorded_at STRING
 // name: alter_flows_to_voided_at
 ALTER TABLE FLOWS_TO ADD IF NOT EXISTS voided_at STRING
+// The version of the schema this data directory was written with (store/port.py, SCHEMA_VERSION).
+// name: table_meta
+CREATE NODE TABLE IF NOT EXISTS Meta(id STRING, version INT64, PRIMARY KEY(id))

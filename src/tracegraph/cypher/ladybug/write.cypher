@@ -114,3 +114,5 @@ ON MATCH SET s.shipped_at = $shipped_at
 // name: save_recall
 MERGE (r:Recall {id: $id})
 SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body
+// name: set_schema_version
+MERGE (m:Meta {id: 'schema'}) SET m.version = $version

@@ -149,3 +149,5 @@ WHERE ($status = '' OR r.status = $status)
   AND ($after_time = '' OR r.opened_at < $after_time OR (r.opened_at = $after_time AND r.id < $after_id))
 RETURN r.body AS body
 ORDER BY r.opened_at DESC, r.id DESC LIMIT $first
+// name: get_schema_version
+MATCH (m:Meta {id: 'schema'}) RETURN m.version AS version

@@ -26,3 +26,5 @@ CREATE INDEX event_seq IF NOT EXISTS FOR (n:Event) ON (n.seq)
 CREATE INDEX event_time IF NOT EXISTS FOR (n:Event) ON (n.event_time)
 // name: constraint_recall_id
 CREATE CONSTRAINT recall_id IF NOT EXISTS FOR (n:Recall) REQUIRE n.id IS UNIQUE
+// name: constraint_meta_id
+CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE

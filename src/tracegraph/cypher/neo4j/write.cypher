@@ -106,3 +106,5 @@ SET n.type = $type, n.partner_id = $partner_id, n.reference = $reference,
 // name: save_recall
 MERGE (r:Recall {id: $id})
 SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body
+// name: set_schema_version
+MERGE (m:Meta {id: 'schema'}) SET m.version = $version
