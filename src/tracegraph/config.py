@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     # Seconds the driver retries a transaction on transient errors (a leader switch, a lock)
     # and a lost server, before the request answers 503 UNAVAILABLE.
     neo4j_retry_seconds: float = Field(default=5.0, ge=0)
+    neo4j_max_pool_size: int = Field(default=100, ge=1)  # Bolt connections per server instance
 
     redis_url: str | None = None  # the bus between server instances; in-process when unset
     # permessage-deflate on WebSockets: less bandwidth, but it compresses every message for every

@@ -79,3 +79,30 @@ async def test_neo4j_records_its_version_and_refuses_a_newer_one(neo4j_server: o
     with pytest.raises(SchemaTooNew):
         await newer.open()
     server.wipe()  # type: ignore[attr-defined]
+
+
+async def test_neo4j_through_a_routing_uri_reads_its_own_writes(neo4j_server: object) -> None:
+    """`neo4j://` (what a cluster or Aura is reached by): reads routed as reads, writes to the
+    leader, a read after a write sees it (the store's bookmark manager)."""
+    from tracegraph.domain.events import EventCommand, EventType, Line, NewItem, Source
+
+    server = neo4j_server
+    server.wipe()  # type: ignore[attr-defined]
+    routing = server.uri.replace("bolt://", "neo4j://")  # type: ignore[attr-defined]
+    store = Neo4jStore(routing, server.user, server.password, server.database)  # type: ignore[attr-defined]
+    await store.open()
+    try:
+        for n in range(5):
+            lot = f"R-{n}"
+            await store.record(
+                [
+                    EventCommand(
+                        type=EventType.OBSERVE, id=f"seen-{n}", inputs=[Line(item_id=lot)], new_items=[NewItem(id=lot)]
+                    )
+                ],
+                Source.FACT,
+            )
+            assert lot in await store.get("Item", [lot])  # at once, on the next session
+    finally:
+        await store.close()
+    server.wipe()  # type: ignore[attr-defined]

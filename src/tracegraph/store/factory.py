@@ -17,6 +17,7 @@ def make_store(settings: Settings) -> GraphStore:
             settings.neo4j_database,
             connection_timeout=settings.neo4j_connection_timeout,
             retry_seconds=settings.neo4j_retry_seconds,
+            max_pool_size=settings.neo4j_max_pool_size,
         )
     from .ladybug import LadybugStore
 

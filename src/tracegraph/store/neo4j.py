@@ -96,10 +96,13 @@ class Neo4jStore(GraphStore):
         database: str | None = None,
         connection_timeout: float = 30.0,
         retry_seconds: float = 5.0,
+        max_pool_size: int = 100,
     ):
         self.uri = uri
         self.connection_timeout = connection_timeout
         self.retry_seconds = retry_seconds
+        self.max_pool_size = max_pool_size
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
         self.auth = (user, password)
         self.database = database or None
         self.q = {name: _strip_comments(text) for name, text in catalog("neo4j").items()}
@@ -111,7 +114,10 @@ class Neo4jStore(GraphStore):
     def _session(self) -> AsyncSession:
         if self._driver is None:
             raise RuntimeError("store is not open")
-        return self._driver.session(database=self.database)
+        # Every session of this process shares one bookmark manager: a read after a write, on
+        # any session, waits for that write on whichever cluster member serves it (causal
+        # consistency, read-your-writes across requests to this instance).
+        return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
 
     async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
         result = await tx.run(self.q[name], params or {})
@@ -150,6 +156,7 @@ class Neo4jStore(GraphStore):
             connection_timeout=self.connection_timeout,
             connection_acquisition_timeout=max(self.connection_timeout, self.retry_seconds),
             max_transaction_retry_time=self.retry_seconds,
+            max_connection_pool_size=self.max_pool_size,
         )
         try:
             found = await self._read("get_schema_version")  # before anything is changed
