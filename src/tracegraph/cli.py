@@ -1,4 +1,5 @@
-"""The `tracegraph` command: serve, check the ledger, import events, export the GraphQL schema."""
+"""The `tracegraph` command: serve, check the ledger, import events, move a ledger to Neo4j, export
+the GraphQL schema."""
 
 from __future__ import annotations
 
@@ -81,6 +82,50 @@ def _check(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _move(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from .services.moving import move_ledger
+    from .store.factory import make_store
+    from .store.ladybug import LadybugStore
+
+    source_dir = Path(args.from_data_dir)
+    if not (source_dir / "graph.lbug").exists():
+        print(f"no embedded store in {source_dir} (no graph.lbug there)", file=sys.stderr)
+        return 2
+    config = settings()
+    if not config.neo4j_uri:
+        print("set TRACEGRAPH_NEO4J_URI (and user, password) to the store to move into", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        started = time.monotonic()
+        source, target = LadybugStore(source_dir), make_store(config)
+        await source.open()
+        await target.open()
+        try:
+            report = await move_ledger(source, target, args.page, on_page=lambda n: print(f"  {n} events", flush=True))
+        finally:
+            await target.close()
+            await source.close()
+        copied = ", ".join(f"{n} {kind}" for kind, n in report.master.items())
+        print(
+            f"moved {report.events} events ({report.skipped} were there already); copied {copied}; "
+            f"{time.monotonic() - started:.1f} s"
+        )
+        for problem in report.problems:
+            print(f"PROBLEM  {problem}")
+        print(
+            "verified: check passes on both, counts equal, sample traces identical"
+            if report.verified
+            else "NOT verified"
+        )
+        return 0 if report.verified else 1
+
+    return asyncio.run(run())
+
+
 def _import(args: argparse.Namespace) -> int:
     """Bulk-load a file of events, one EventCommand as JSON per line (`-`: standard input)."""
     from .domain.errors import DomainError
@@ -137,6 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("file", help="a file of JSON lines, `-` for standard input")
     imp.add_argument("--facts", action="store_true", help="the events are reported facts, not commands")
     imp.set_defaults(fn=_import)
+    move = sub.add_parser(
+        "move",
+        help="move a whole ledger from an embedded store's data directory into the Neo4j the settings "
+        "name (TRACEGRAPH_NEO4J_*), then verify it; run again after an interruption to go on",
+    )
+    move.add_argument("--from-data-dir", required=True, help="the embedded store's data directory")
+    move.add_argument("--page", type=int, default=5000, help="events per transaction of the target")
+    move.set_defaults(fn=_move)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(fn=_export_schema)
     args = parser.parse_args(argv)
     return args.fn(args)
