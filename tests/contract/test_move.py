@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from servers import ROOT
 from tracegraph.demo import HOME
 from tracegraph.domain.audit import entry
 from tracegraph.domain.auth import ADMIN, Principal, Role, ShareScope
+from tracegraph.domain.capture import CaptureJob
 from tracegraph.domain.query import BalanceFilter, Direction, EventFilter
 from tracegraph.services.auth import Auth
 from tracegraph.services.ledger import Ledger
@@ -44,6 +46,17 @@ async def _demo(path: Path) -> tuple[LadybugStore, str]:
             store, Principal(organization_id=HOME, role=Role.QUALITY), items[0], others[0], ShareScope.DOWNSTREAM
         )
     await store.append_audit(entry("key-x", HOME, "query:trace", {"id": items[0]}))
+    await store.save_capture(
+        CaptureJob(
+            id="job-moved",
+            running=False,
+            success=True,
+            created_at=datetime.now(UTC),
+            event_count=0,
+            organization_id=HOME,
+        )
+    )
+    await store.add_aliases({"https://id.gs1.org/01/00614141000012/10/MOVED": items[0]})
     return store, key
 
 
@@ -67,6 +80,8 @@ async def _snapshot(store: GraphStore) -> dict[str, Any]:
         "recalls": sorted(r.id for r in recalls),
         "keys": sorted(k.id for k in await store.api_keys(HOME) + await store.api_keys(None)),
         "audit": [e.id for e in await store.audit_page(None, None, 1000)],
+        "jobs": [j.id for j in await store.capture_page(None, 1000)],
+        "aliases": await store.alias_page(None, 1000),
     }
 
 

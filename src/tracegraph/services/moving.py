@@ -99,6 +99,20 @@ async def _copy_cases(source: GraphStore, target: GraphStore, report: MoveReport
         notices += len(notice_page)
         last_notice = notice_page[-1]
     report.master["RecallNotice"] = notices
+    jobs, after_job = 0, None
+    while job_page := await source.capture_page(after_job, 1000):
+        for job in job_page:
+            if await target.capture(job.id) is None:  # saving a job twice is refused
+                await target.save_capture(job)
+                jobs += 1
+        after_job = job_page[-1].id
+    report.master["CaptureJob"] = jobs
+    aliases, after_key = 0, None
+    while alias_page := await source.alias_page(after_key, 5000):
+        await target.add_aliases(dict(alias_page))  # a key taken keeps its item: idempotent
+        aliases += len(alias_page)
+        after_key = alias_page[-1][0]
+    report.master["Alias"] = aliases
     entries, after_id = 0, None
     target_last = await _last_audit_id(target)
     while audit := await source.audit_page(None, after_id, 1000):

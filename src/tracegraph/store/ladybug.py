@@ -589,6 +589,14 @@ class LadybugStore(GraphStore):
         rows = await self._run(self._nodes, "get_capture_job", {"id": capture_id})
         return M.capture(rows[0]) if rows else None
 
+    async def capture_page(self, after: str | None, first: int) -> list[CaptureJob]:
+        rows = await self._run(self._nodes, "page_capture_jobs", {"after": after or "", "first": first})
+        return [M.capture(r) for r in rows]
+
+    async def alias_page(self, after: str | None, first: int) -> list[tuple[str, str]]:
+        rows = await self._run(self._exec, "page_aliases", {"after": after or "", "first": first})
+        return [(r["id"], r["item_id"]) for r in rows]
+
     def _aliases(self, keys: Sequence[str]) -> dict[str, str]:
         return {r["id"]: r["item_id"] for r in self._exec("get_aliases", {"ids": list(keys)})}
 

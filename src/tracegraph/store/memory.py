@@ -360,6 +360,13 @@ class MemoryStore(GraphStore):
         row = self._table("CaptureJob").get(capture_id)
         return M.capture(row) if row is not None else None
 
+    async def capture_page(self, after: str | None, first: int) -> list[CaptureJob]:
+        table = self._table("CaptureJob")
+        return [M.capture(table[i]) for i in sorted(table) if i > (after or "")][:first]
+
+    async def alias_page(self, after: str | None, first: int) -> list[tuple[str, str]]:
+        return [(k, self._aliases[k]) for k in sorted(self._aliases) if k > (after or "")][:first]
+
     async def aliases(self, keys: Sequence[str]) -> dict[str, str]:
         return {k: self._aliases[k] for k in keys if k in self._aliases}
 

@@ -458,6 +458,14 @@ class Neo4jStore(GraphStore):
         rows = await self._read_tx(lambda tx: self._nodes(tx, "get_capture_job", {"id": capture_id}))
         return M.capture(rows[0]) if rows else None
 
+    async def capture_page(self, after: str | None, first: int) -> list[CaptureJob]:
+        params = {"after": after or "", "first": first}
+        return [M.capture(r) for r in await self._read_tx(lambda tx: self._nodes(tx, "page_capture_jobs", params))]
+
+    async def alias_page(self, after: str | None, first: int) -> list[tuple[str, str]]:
+        rows = await self._read("page_aliases", {"after": after or "", "first": first})
+        return [(r["id"], r["item_id"]) for r in rows]
+
     async def aliases(self, keys: Sequence[str]) -> dict[str, str]:
         if not keys:
             return {}

@@ -137,6 +137,10 @@ class LineageReads(Protocol):
 class CaptureJobs(Protocol):
     """EPCIS capture jobs and the aliases of GS1 keys."""
 
+    async def capture_page(self, after: str | None, first: int) -> list[CaptureJob]: ...
+
+    async def alias_page(self, after: str | None, first: int) -> list[tuple[str, str]]: ...
+
     async def save_capture(self, job: CaptureJob) -> None: ...
 
     async def capture(self, capture_id: str) -> CaptureJob | None: ...
@@ -359,6 +363,14 @@ class GraphStore(ABC):
 
     @abstractmethod
     async def capture(self, capture_id: str) -> CaptureJob | None: ...
+
+    @abstractmethod
+    async def capture_page(self, after: str | None, first: int) -> list[CaptureJob]:
+        """Capture jobs ordered by id, the first `first` after the id `after`."""
+
+    @abstractmethod
+    async def alias_page(self, after: str | None, first: int) -> list[tuple[str, str]]:
+        """(canonical key, item) of every alias, ordered by key, the first `first` after `after`."""
 
     @abstractmethod
     async def aliases(self, keys: Sequence[str]) -> dict[str, str]:

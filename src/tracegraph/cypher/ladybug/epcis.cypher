@@ -5,6 +5,10 @@ CREATE (:CaptureJob {id: $id, running: $running, success: $success, errors: $err
   finished_at: $finished_at, event_count: $event_count, organization_id: $organization_id})
 // name: get_capture_job
 MATCH (n:CaptureJob {id: $id}) RETURN n
+// name: page_capture_jobs
+MATCH (n:CaptureJob) WHERE n.id > $after RETURN n ORDER BY n.id LIMIT $first
+// name: page_aliases
+MATCH (n:Alias) WHERE n.id > $after RETURN n.id AS id, n.item_id AS item_id ORDER BY n.id LIMIT $first
 // name: get_aliases
 UNWIND $ids AS id MATCH (n:Alias {id: id}) RETURN n.id AS id, n.item_id AS item_id
 // name: create_aliases
