@@ -14,6 +14,8 @@ At the end, how the 1,000-item trace grows with the graph, against the issue's a
 
     .venv/bin/python bench/trace.py                       # 10k, 100k and 1M lots
     .venv/bin/python bench/trace.py --sizes 10000 100000  # quicker
+    TRACEGRAPH_NEO4J_URI=bolt://127.0.0.1:7687 TRACEGRAPH_NEO4J_PASSWORD=tracegraph \
+        .venv/bin/python bench/trace.py --sizes 100000 --neo4j   # also on Neo4j (`make neo4j`)
 """
 
 from __future__ import annotations
@@ -212,11 +214,12 @@ def http_traces(
     data_dir: Path,
     roots: dict[tuple[Direction, int], list[tuple[str, int]]],
     budget: float,
+    store_env: dict[str, str] | None = None,
 ) -> dict[tuple[Direction, int], list[float]]:
     from servers import run_server
 
     out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
-    env = {"TRACEGRAPH_LOG_LEVEL": "warning", "TRACEGRAPH_ADMIN_KEY": BENCH_KEY}
+    env = {"TRACEGRAPH_LOG_LEVEL": "warning", "TRACEGRAPH_ADMIN_KEY": BENCH_KEY, **(store_env or {})}
     headers = {"Authorization": f"Bearer {BENCH_KEY}"}
     with (
         run_server(env=env, data_dir=data_dir, timeout=300) as server,
@@ -254,8 +257,38 @@ def memory_traces(
     return out
 
 
+async def move_into_neo4j(data_dir: Path, env: dict[str, str]) -> float:
+    """The kept embedded store moved into the (wiped) Neo4j of `env` with `tracegraph move`'s
+    service; the seconds it took, verification included."""
+    from neo4j import GraphDatabase
+
+    from tracegraph.services.moving import move_ledger
+    from tracegraph.store.neo4j import Neo4jStore
+
+    auth = (env["TRACEGRAPH_NEO4J_USER"], env["TRACEGRAPH_NEO4J_PASSWORD"])
+    with GraphDatabase.driver(env["TRACEGRAPH_NEO4J_URI"], auth=auth) as driver, driver.session() as s:
+        s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    source, target = LadybugStore(data_dir), Neo4jStore(env["TRACEGRAPH_NEO4J_URI"], *auth)
+    await source.open()
+    await target.open()
+    t = time.perf_counter()
+    report = await move_ledger(source, target)
+    took = time.perf_counter() - t
+    await target.close()
+    await source.close()
+    assert report.verified, report.problems
+    return took
+
+
 def run_size(
-    lots: int, per_target: int, seed: int, tmp: Path | None, keep: Path | None, budget: float, timeout: float
+    lots: int,
+    per_target: int,
+    seed: int,
+    tmp: Path | None,
+    keep: Path | None,
+    budget: float,
+    timeout: float,
+    neo4j: dict[str, str] | None = None,
 ) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
@@ -294,10 +327,15 @@ def run_size(
         # Every layer times the same roots: those the service layer had time for.
         roots = {k: v[: len(svc[k])] for k, v in roots.items() if svc.get(k)}
         web = http_traces(data_dir, roots, budget)
+        on_neo4j: dict[tuple[Direction, int], list[float]] = {}
+        if neo4j is not None:
+            moved = asyncio.run(move_into_neo4j(data_dir, neo4j))
+            print(f"neo4j     moved into Neo4j with `tracegraph move` in {moved:.1f} s (verified)", flush=True)
+            on_neo4j = http_traces(data_dir, roots, budget, neo4j)
         mem = memory_traces(roots, adj, {k: len(web[k]) for k in roots})
         print(
             f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
-            f"| {'GraphQL HTTP':>16} {'x mem':>6}"
+            f"| {'GraphQL HTTP':>16} {'x mem':>6}" + (f" | {'HTTP on Neo4j':>16} {'x mem':>6}" if on_neo4j else "")
         )
         print(
             f"{'':<9} {'(mean)':>8} {'':>5} | {'median/p95 ms':>16} | {'median/p95 ms':>16} {'':>6} "
@@ -311,7 +349,12 @@ def run_size(
             mean = sum(size for _, size in picks[:n]) / n
             print(
                 f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
-                f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}",
+                f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}"
+                + (
+                    f" | {nn[0]:>7.1f} /{nn[1]:>7.1f} {nn[0] / m[0]:>6.0f}"
+                    if (nn := _stats(on_neo4j.get(key, [])))
+                    else ""
+                ),
                 flush=True,
             )
             figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
@@ -330,6 +373,20 @@ def run_size(
             )
             figures["recall"] = r
     return figures
+
+
+def neo4j_env(args: argparse.Namespace) -> dict[str, str] | None:
+    """With --neo4j: the TRACEGRAPH_NEO4J_* of the server to measure (its graph is wiped)."""
+    if not args.neo4j:
+        return None
+    uri = os.environ.get("TRACEGRAPH_NEO4J_URI")
+    if not uri:
+        raise SystemExit("--neo4j needs TRACEGRAPH_NEO4J_URI (and _USER, _PASSWORD): `make neo4j` serves one")
+    return {
+        "TRACEGRAPH_NEO4J_URI": uri,
+        "TRACEGRAPH_NEO4J_USER": os.environ.get("TRACEGRAPH_NEO4J_USER", "neo4j"),
+        "TRACEGRAPH_NEO4J_PASSWORD": os.environ.get("TRACEGRAPH_NEO4J_PASSWORD", ""),
+    }
 
 
 def main() -> None:
@@ -358,6 +415,12 @@ def main() -> None:
         "--keep", type=Path, default=None, help="make the stores in KEEP/lots-<n> and keep them (for profiling)"
     )
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--neo4j",
+        action="store_true",
+        help="also move each store into the Neo4j TRACEGRAPH_NEO4J_URI names (wiping it) and time the "
+        "same traces over HTTP on it",
+    )
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
     tune_gc()  # as `tracegraph serve` does
@@ -366,7 +429,8 @@ def main() -> None:
         f"{args.roots} roots per direction and closure"
     )
     results = [
-        run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout) for lots in args.sizes
+        run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout, neo4j_env(args))
+        for lots in args.sizes
     ]
     print("\n== against the aims ==")
     for prev, cur in zip(results, results[1:], strict=False):
