@@ -53,6 +53,8 @@ from .port import (
     ItemFilter,
     MasterKind,
     ReadKind,
+    Walk,
+    breadth_first,
     version_to_record,
 )
 
@@ -397,6 +399,20 @@ class Neo4jStore(GraphStore):
         for r in rows:
             out[r["item_id"]].append(self._events.event(r))
         return out
+
+    async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:
+        """Two round trips whatever the depth: what the roots reach (`reach_*`, a pruning
+        breadth-first expand in the server), then one hop from all of it; the walk's order,
+        depths and links are then computed here, as `breadth_first` gives them."""
+        if max_depth is not None or not roots:
+            return await super().walk(roots, direction, max_depth)
+        name = "reach_forward" if direction is Direction.FORWARD else "reach_backward"
+        reached = {r["id"] for r in await self._read(name, {"ids": list(dict.fromkeys(roots))})}
+        nodes = sorted(reached | set(roots))
+        step: dict[str, list[tuple[str, str]]] = {}
+        for source, target in await self.neighbours(nodes, direction):
+            step.setdefault(source if direction is Direction.FORWARD else target, []).append((source, target))
+        return breadth_first(roots, direction, None, lambda frontier: [p for i in frontier for p in step.get(i, [])])
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         if not ids:

@@ -151,3 +151,14 @@ RETURN r.body AS body
 ORDER BY r.opened_at DESC, r.id DESC LIMIT $first
 // name: get_schema_version
 MATCH (m:Meta {id: 'schema'}) RETURN m.version AS version
+// Everything reachable from the roots along lineage (or against it), each item once: a
+// variable-length pattern with its relationship predicate inline and DISTINCT end nodes, which
+// Neo4j runs as a pruning breadth-first expand (no path enumeration; cycles end it).
+// name: reach_forward
+UNWIND $ids AS id
+MATCH (:Item {id: id})-[:FLOWS_TO*1.. {voided: false}]->(b:Item)
+RETURN DISTINCT b.id AS id
+// name: reach_backward
+UNWIND $ids AS id
+MATCH (:Item {id: id})<-[:FLOWS_TO*1.. {voided: false}]-(b:Item)
+RETURN DISTINCT b.id AS id
