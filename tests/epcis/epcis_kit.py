@@ -1,22 +1,15 @@
-"""The GS1 example documents, read from ../shared/epcis/examples beside the repository."""
+"""The GS1 example documents (EPCIS 2.0 examples published by GS1), carried in tests/epcis/examples."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "epcis" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def example_paths() -> list[Path]:
-    return sorted(EXAMPLES.glob("*.jsonld")) if EXAMPLES.is_dir() else []
-
-
-def need_examples() -> None:
-    if not EXAMPLES.is_dir():
-        pytest.skip(f"the GS1 examples are not at {EXAMPLES} (clone shared/ beside the repository)")
+    return sorted(EXAMPLES.glob("*.jsonld"))
 
 
 def load(path: Path) -> dict:

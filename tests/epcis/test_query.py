@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from epcis_kit import doc, example_paths, load, need_examples, query
+from epcis_kit import doc, example_paths, load, query
 
 pytestmark = pytest.mark.asyncio
 
 
 async def capture_examples(client: httpx.AsyncClient, *names: str) -> None:
-    need_examples()
     for path in example_paths():
         if path.name in names:
             assert (await client.post("/epcis/capture", json=load(path))).status_code == 202
