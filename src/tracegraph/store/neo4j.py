@@ -84,7 +84,7 @@ def _exists(kind: str, model_id: str) -> DomainError:
 
 # What the driver raises when the server does not answer (down, restarting, a lost connection)
 # or is too busy past the retries: StoreUnavailable to the services.
-UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit, OSError)
+SERVER_GONE = (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit, OSError)
 
 
 class Neo4jStore(GraphStore):
@@ -126,21 +126,20 @@ class Neo4jStore(GraphStore):
         return await result.data()
 
     async def _read_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        try:
-            async with self._session() as session:
-                return await session.execute_read(fn)
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
+        return await self._transaction(fn, write=False)
 
     async def _write_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
-        """A write, retried by the driver on transient errors for up to `retry_seconds`; past
-        that, or with the server gone, StoreUnavailable. A write whose commit may or may not
-        have happened (the connection lost during COMMIT) is reported the same way: its events
-        carry their ids, so sending it again records it once."""
+        return await self._transaction(fn, write=True)
+
+    async def _transaction(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]], write: bool) -> T:
+        """A managed transaction, retried by the driver on transient errors for up to
+        `retry_seconds`; past that, or with the server gone, StoreUnavailable. A write whose
+        commit may or may not have happened (the connection lost during COMMIT) is reported the
+        same way: its events carry their ids, so sending it again records it once."""
         try:
             async with self._session() as session:
-                return await session.execute_write(fn)
-        except UNAVAILABLE as exc:
+                return await (session.execute_write(fn) if write else session.execute_read(fn))
+        except SERVER_GONE as exc:
             raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
 
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
