@@ -17,7 +17,7 @@ from ..domain.errors import DomainError
 from ..domain.query import Direction
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError
-from ..http.authn import principal_of
+from ..http.authn import audit, principal_of
 from ..services.epcis import Refused, document, query_document
 from ..services.session import EpcisSession, Services, Session
 
@@ -59,13 +59,6 @@ def _not_found(title: str) -> JSONResponse:
     )
 
 
-async def _audit(session: Session, action: str, detail: Any) -> None:
-    try:
-        await session.audit(action, detail)
-    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
-        log.exception("audit entry not written")
-
-
 def routes(services: Services) -> list[Route]:
     def session(request: Request) -> Session:
         return services.session(principal_of(request))
@@ -80,7 +73,7 @@ def routes(services: Services) -> list[Route]:
             result = await caller.epcis.capture_document(await _json_body(request), behaviour)
         except Refused as e:
             return _refusal(e)
-        await _audit(caller, "epcis:capture", {"captureID": result.job.id, "events": result.job.event_count})
+        await audit(caller, "epcis:capture", {"captureID": result.job.id, "events": result.job.event_count})
         return JSONResponse(
             _job_json(result.job, behaviour), status_code=202, headers={"Location": f"/epcis/capture/{result.job.id}"}
         )
@@ -97,7 +90,7 @@ def routes(services: Services) -> list[Route]:
             event_id = await caller.epcis.capture_event(await _json_body(request))
         except Refused as e:
             return _refusal(e)
-        await _audit(caller, "epcis:event", {"eventID": event_id})
+        await audit(caller, "epcis:event", {"eventID": event_id})
         return JSONResponse(
             {"eventID": event_id}, status_code=201, headers={"Location": f"/epcis/events/{quote(event_id, safe='')}"}
         )
@@ -142,7 +135,7 @@ def routes(services: Services) -> list[Route]:
                 status_code=400,
             )
         caller = session(request)
-        await _audit(caller, "epcis:trace", {"id": root, "direction": direction})
+        await audit(caller, "epcis:trace", {"id": root, "direction": direction})
         try:
             doc = await caller.epcis.export_trace(root, Direction(direction))
         except DomainError as e:
@@ -155,7 +148,7 @@ def routes(services: Services) -> list[Route]:
         doc = await caller.epcis.export_recall(recall_id)
         if doc is None:
             return _not_found(f"unknown recall {recall_id[:200]}")
-        await _audit(caller, "epcis:recall", {"id": recall_id})
+        await audit(caller, "epcis:recall", {"id": recall_id})
         return JSONResponse(doc, media_type=JSONLD)
 
     return [

@@ -10,8 +10,10 @@ capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,8 +21,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..domain.auth import Principal, Unauthenticated, bearer
 from ..domain.rights import Operation, allowed, refusal
 from ..services.auth import Auth
+from ..services.session import Session
 
 PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
+
+
+async def audit(session: Session, action: str, detail: Any = None) -> None:
+    """Append to the audit log what the caller of a REST door did; a failure is logged, the
+    answer is not lost for it."""
+    try:
+        await session.audit(action, detail)
+    except Exception:  # noqa: BLE001
+        logging.getLogger("tracegraph.audit").exception("audit entry not written")
 
 
 def principal_of(scope: object) -> Principal:

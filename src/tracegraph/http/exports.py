@@ -10,11 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -23,8 +21,8 @@ from starlette.routing import Route
 from ..domain import audit as DA
 from ..domain.errors import DomainError
 from ..domain.query import Direction
-from ..services.session import Services, Session
-from .authn import principal_of
+from ..services.session import Services
+from .authn import audit, principal_of
 from .encoding import FORMATS, encode
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -48,13 +46,6 @@ def _file(body: bytes, fmt: str, name: str) -> Response:
     )
 
 
-async def _audit(session: Session, action: str, detail: Any) -> None:
-    try:
-        await session.audit(action, detail)
-    except Exception:  # noqa: BLE001 - logged; the answer is not lost for it
-        logging.getLogger("tracegraph.audit").exception("audit entry not written")
-
-
 def export_routes(services: Services) -> list[Route]:
     async def trace(request: Request) -> Response:
         fmt = _format(request)
@@ -72,7 +63,7 @@ def export_routes(services: Services) -> list[Route]:
             rows, meta = await session.export_trace(item_id, Direction(raw_direction), contact)
         except DomainError as e:
             return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
-        await _audit(session, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
+        await audit(session, "export:trace", {"id": item_id, "direction": raw_direction, "format": fmt})
         return _file(encode(fmt, rows, meta), fmt, f"trace-{raw_direction.lower()}-{item_id}")  # type: ignore[arg-type]
 
     async def recall(request: Request) -> Response:
@@ -85,7 +76,7 @@ def export_routes(services: Services) -> list[Route]:
             rows, meta = await session.export_recall(recall_id)
         except DomainError as e:
             return _refuse(404 if e.problems[0].code == "NOT_FOUND" else 403, e.problems[0].message, "id")
-        await _audit(session, "export:recall", {"id": recall_id, "format": fmt})
+        await audit(session, "export:recall", {"id": recall_id, "format": fmt})
         return _file(encode(fmt, rows, meta), fmt, f"recall-{recall_id}")  # type: ignore[arg-type]
 
     async def audit_log(request: Request) -> Response:
@@ -113,7 +104,7 @@ def export_routes(services: Services) -> list[Route]:
             org, entries = session.audit_entries(request.query_params.get("organizationId") or None, since, until)
         except DomainError as e:
             return _refuse(403, f"{e.problems[0].message}: the audit log is for ADMIN keys", None)
-        await _audit(session, "export:audit", {"format": fmt, "organizationId": org, "since": since, "until": until})
+        await audit(session, "export:audit", {"format": fmt, "organizationId": org, "since": since, "until": until})
 
         async def as_csv() -> AsyncIterator[str]:
             buffer = io.StringIO()

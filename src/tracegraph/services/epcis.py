@@ -16,7 +16,7 @@ from ..domain.auth import Principal
 from ..domain.capture import CaptureJob
 from ..domain.errors import AccessDenied, DomainError
 from ..domain.events import MAX_LINES, EventCommand, EventRecord, Source
-from ..domain.query import Direction, EventFilter
+from ..domain.query import EventFilter
 from ..gs1 import epcis_events as M
 from ..gs1 import epcis_query as Q
 from ..gs1.epcis_validate import EpcisError, check_document, check_single_event
@@ -348,19 +348,6 @@ class Epcis:
         shown = list(seen.values()) if visibility is None else await visibility.events(list(seen.values()))
         records = sorted(shown, key=lambda r: (r.recorded_at, r.event_time, r.id))
         return document([M.to_epcis(r) for r in records], [r.command.extensions.get(M.CONTEXT_KEY) for r in records])
-
-    async def export_trace(
-        self,
-        root: str,
-        direction: Direction,
-        visibility: Visibility | None = None,
-    ) -> dict[str, Any]:
-        trace = await self.ledger.trace(root, direction)
-        if visibility is not None:
-            trace, _ = await visibility.trace(trace)
-            if not trace.items and not await visibility.item(trace.root):
-                return await self.export_items([], visibility)
-        return await self.export_items([trace.root, *trace.items], visibility)
 
 
 def document(events: list[dict[str, Any]], contexts: Iterable[Any] = ()) -> dict[str, Any]:

@@ -253,13 +253,17 @@ class Ledger:
     async def events_of_items(self, item_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
         return await self.store.events_of_items(item_ids)
 
-    async def resolve_item(self, item_id: str) -> str:
-        """The item an identifier names: itself, or the item first captured under another
-        spelling of the same GS1 key (an EPC URN and its Digital Link URI)."""
-        if item_id in await self.store.get("Item", [item_id]):
-            return item_id
-        key = canonical(item_id)
-        return (await self.store.aliases([key])).get(key, item_id) if key != item_id else item_id
+    async def resolve_items(self, ids: Sequence[str]) -> dict[str, Item]:
+        """The item each identifier names, for those that name one: itself, or the item first
+        captured under another spelling of the same GS1 key (an EPC URN and its Digital Link
+        URI). One read of the items, one of the aliases when some are not found."""
+        found = await self.items(ids)
+        keys = {i: k for i in ids if i not in found and (k := canonical(i)) != i}
+        aliased = await self.store.aliases(sorted(set(keys.values()))) if keys else {}
+        targets = await self.items(sorted(set(aliased.values()))) if aliased else {}
+        out = {i: found[i] for i in ids if i in found}
+        out.update({i: targets[aliased[k]] for i, k in keys.items() if aliased.get(k) in targets})
+        return out
 
     async def findings(self, after: str | None, first: int) -> list[Finding]:
         return await self.store.findings(after, min(first, MAX_PAGE))
@@ -285,6 +289,5 @@ class Ledger:
         if max_depth is not None:
             options = replace(options or TraceOptions(), max_depth=max_depth)
         roots = [root] if isinstance(root, str) else list(root)
-        # A GS1 key's URN or Digital Link: the same item.
-        roots = [await self.resolve_item(r) for r in roots]
-        return await self.tracer.trace(roots, direction, options)
+        found = await self.resolve_items(roots)  # a GS1 key's URN or Digital Link: the same item
+        return await self.tracer.trace([found[r].id if r in found else r for r in roots], direction, options)

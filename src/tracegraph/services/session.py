@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..domain import errors as E
 from ..domain.audit import AuditEntry, entry
-from ..domain.auth import ApiKey, Principal, Right, Role, Share, ShareScope
+from ..domain.auth import ApiKey, Principal, Role, Share, ShareScope
 from ..domain.capture import CaptureJob
 from ..domain.completeness import Completeness
 from ..domain.errors import DomainError, Problem
@@ -23,7 +23,7 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Sou
 from ..domain.integrity import IntegrityReport
 from ..domain.models import Balance, Item, Location, Material, Order, Organization
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
-from ..domain.rights import Operation, allowed, require
+from ..domain.rights import Operation, require
 from ..domain.trace import LineageLink
 from ..gs1 import epcis_query as Q
 from ..store.port import GraphStore
@@ -60,6 +60,11 @@ async def fill(
     return out[:n]
 
 
+def _hidden(counts: dict[str | None, int]) -> list[dict[str, Any]]:
+    """What an export says of the items it reached and may not show: a count per owner."""
+    return [{"organizationId": org, "count": n} for org, n in sorted(counts.items(), key=lambda x: x[0] or "")]
+
+
 class Services:
     """What a process holds once, built by the composition root (app.py): the ledger over the
     store and the keys, both private to the services. A door gets a `Session` from it."""
@@ -69,13 +74,6 @@ class Services:
         self._ledger = ledger
         self._auth = auth or Auth(ledger.store)
         self.epcis_max_events = epcis_max_events
-
-    @property
-    def store_name(self) -> str:
-        return self._store.name
-
-    async def ping(self) -> None:
-        await self._store.ping()
 
     def session(self, principal: Principal) -> Session:
         return Session(self, principal)
@@ -108,15 +106,8 @@ class Session:
     def organization_id(self) -> str | None:
         return self.principal.organization_id
 
-    def may(self, operation: Operation) -> bool:
-        return allowed(self.principal, operation)
-
     def _require(self, operation: Operation, field: str | None = None) -> None:
         require(self.principal, operation, field)
-
-    def visibility_key(self) -> object:
-        """Callers with equal keys see the same (shared subscriptions)."""
-        return self._visibility.key()
 
     # -- events ----------------------------------------------------------------------------
 
@@ -173,10 +164,6 @@ class Session:
         self._require(Operation.READ)
         return await self._visibility.item_models(await self._ledger.items(ids))
 
-    async def visible_items(self, ids: Sequence[str]) -> set[str]:
-        """Of `ids`, those the caller may see."""
-        return set(await self._visibility.items(ids))
-
     async def item_page(self, after: str | None, first: int, filt: ItemFilter | None = None) -> list[Item]:
         self._require(Operation.READ)
 
@@ -214,10 +201,6 @@ class Session:
         return await fill(
             lambda a, n: self._ledger.balances(filt, a, n), keep, lambda b: f"{b.item_id} {b.location_id}", after, first
         )
-
-    async def shown_events(self, records: Sequence[EventRecord]) -> list[EventRecord]:
-        """The events the caller may see, each redacted to the items it may see."""
-        return await self._visibility.events(records)
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         """Events in commit order with their sequence number, as the caller may see them."""
@@ -292,13 +275,12 @@ class Session:
         the same answer for both."""
         self._require(Operation.READ)
         roots = [root] if isinstance(root, str) else list(root)
-        resolved = [await self._ledger.resolve_item(r) for r in roots]
-        known = await self._ledger.items(resolved)
-        shown = await self._visibility.items(known) if known else set()
-        for given, r in zip(roots, resolved, strict=True):
-            if r not in shown:
+        found = await self._ledger.resolve_items(roots)
+        shown = await self._visibility.items(x.id for x in found.values()) if found else set()
+        for given in roots:
+            if given not in found or found[given].id not in shown:
                 raise DomainError(Problem("id", f"unknown item {given[:200]}", E.NOT_FOUND))
-        result = await self._ledger.trace(resolved, direction, options=options)
+        result = await self._ledger.tracer.trace([found[r].id for r in roots], direction, options)
         return await self._visibility.trace(result)
 
     async def closure_links(self, result: TraceResult) -> list[LineageLink]:
@@ -369,13 +351,8 @@ class Session:
     def _audit_scope(self, organization_id: str | None) -> str | None:
         """The organization whose audit log the caller reads: its own (an ADMIN key), any or all
         (the server's admin key)."""
-        org = organization_id if self.principal.is_admin else self.principal.organization_id
         require(self.principal, Operation.KEYS)
-        if not self.principal.can(Right.KEYS, org):
-            raise DomainError(
-                Problem("organizationId", "the audit log of another organization is not yours", "FORBIDDEN")
-            )
-        return org
+        return organization_id if self.principal.is_admin else self.principal.organization_id
 
     async def audit_page(self, organization_id: str | None, after: str | None, first: int) -> list[AuditEntry]:
         org = self._audit_scope(organization_id)
@@ -409,9 +386,7 @@ class Session:
             "items": [{"id": i, "depth": result.depth[i]} for i in result.items],
         }
         if hidden:
-            meta["hidden"] = [
-                {"organizationId": org, "count": n} for org, n in sorted(hidden.items(), key=lambda x: x[0] or "")
-            ]
+            meta["hidden"] = _hidden(hidden)
         return rows, meta
 
     async def export_recall(self, recall_id: str) -> tuple[list[dict[str, str | float]], dict[str, Any]]:
@@ -427,9 +402,7 @@ class Session:
             "items": [a.model_dump(mode="json") for a in seen.affected],
         }
         if view.hidden:
-            meta["hidden"] = [
-                {"organizationId": org, "count": n} for org, n in sorted(view.hidden.items(), key=lambda x: x[0] or "")
-            ]
+            meta["hidden"] = _hidden(view.hidden)
         return rows, meta
 
     # -- EPCIS -----------------------------------------------------------------------------
@@ -439,20 +412,15 @@ class Session:
         """The EPCIS use cases of this caller (services/epcis.py)."""
         return EpcisSession(self, self._services.epcis_max_events)
 
-    def _internal(self) -> tuple[GraphStore, Ledger, Visibility]:
-        """For the services bound to this session only (EPCIS, exports): never an entrypoint."""
-        return self._store, self._ledger, self._visibility
-
 
 class EpcisSession:
     """The EPCIS use cases of one caller (a Session's `epcis`): the right first, then only what
     it may change and see."""
 
     def __init__(self, session: Session, max_events: int = MAX_BATCH):
-        store, ledger, visibility = session._internal()
         self._session = session
-        self._epcis = Epcis(ledger, max_events)
-        self._visibility = visibility
+        self._epcis = Epcis(session._ledger, max_events)
+        self._visibility = session._visibility
         self.principal = session.principal
 
     def _require(self, operation: Operation) -> None:
