@@ -16,6 +16,7 @@ Recording a batch is one write transaction:
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -74,6 +75,9 @@ FINDINGS_PAGE = 1000
 BULK_ROWS = 5000  # rows per UNWIND statement of a bulk load
 
 
+_COLLECTED = re.compile(r"\bRETURN collect\(.*\) AS rows$", re.DOTALL)
+
+
 def _strip_comments(query: str) -> str:
     return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("//")).strip()
 
@@ -108,6 +112,7 @@ class Neo4jStore(GraphStore):
         self.auth = (user, password)
         self.database = database or None
         self.q = {name: _strip_comments(text) for name, text in catalog("neo4j").items()}
+        self._collected = {name for name, text in self.q.items() if _COLLECTED.search(text)}
         self._driver: AsyncDriver | None = None
         self._events = M.EventCache()
 
@@ -122,7 +127,12 @@ class Neo4jStore(GraphStore):
         return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
 
     async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
+        """The rows of a named query; those that collect their rows in one record (a single
+        column named `rows`: see read.cypher) are unpacked."""
         result = await tx.run(self.q[name], params or {})
+        if name in self._collected:
+            record = await result.single(strict=True)
+            return list(record["rows"])
         return await result.data()
 
     async def _read_tx(self, fn: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
@@ -400,18 +410,22 @@ class Neo4jStore(GraphStore):
         return out
 
     async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:
-        """Two round trips whatever the depth: what the roots reach (`reach_*`, a pruning
-        breadth-first expand in the server), then one hop from all of it; the walk's order,
-        depths and links are then computed here, as `breadth_first` gives them."""
+        """One round trip whatever the depth (`walk_*`: what the roots reach, by a pruning
+        breadth-first expand in the server, and the links out of all of it, in one record); the
+        walk's order and depths are then computed here, as `breadth_first` gives them."""
         if max_depth is not None or not roots:
             return await super().walk(roots, direction, max_depth)
-        name = "reach_forward" if direction is Direction.FORWARD else "reach_backward"
-        reached = {r["id"] for r in await self._read(name, {"ids": list(dict.fromkeys(roots))})}
-        nodes = sorted(reached | set(roots))
+        name = "walk_forward" if direction is Direction.FORWARD else "walk_backward"
+        params = {"ids": list(dict.fromkeys(roots))}
+        pairs = await self._read_tx(lambda tx: self._pairs(tx, name, params))
         step: dict[str, list[tuple[str, str]]] = {}
-        for source, target in await self.neighbours(nodes, direction):
+        for source, target in pairs:
             step.setdefault(source if direction is Direction.FORWARD else target, []).append((source, target))
         return breadth_first(roots, direction, None, lambda frontier: [p for i in frontier for p in step.get(i, [])])
+
+    async def _pairs(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        record = await (await tx.run(self.q[name], params)).single(strict=True)
+        return [(source, target) for source, target in record["pairs"]]
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         if not ids:

@@ -50,11 +50,11 @@ CREATE (:AuditEntry {id: $id, at: $at, key_id: $key_id, organization_id: $organi
   detail: $detail})
 // name: audit_page
 MATCH (n:AuditEntry) WHERE n.id > $after
+WITH n ORDER BY n.id LIMIT $first
 RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
   n.detail AS detail
-ORDER BY n.id LIMIT $first
 // name: audit_page_of_organization
 MATCH (n:AuditEntry) WHERE n.organization_id = $organization_id AND n.id > $after
+WITH n ORDER BY n.id LIMIT $first
 RETURN n.id AS id, n.at AS at, n.key_id AS key_id, n.organization_id AS organization_id, n.action AS action,
   n.detail AS detail
-ORDER BY n.id LIMIT $first

@@ -15,5 +15,5 @@ RETURN n.body AS body
 MATCH (n:RecallNotice)
 WHERE ($organization_id = '' OR n.organization_id = $organization_id)
   AND ($after_time = '' OR n.created_at < $after_time OR (n.created_at = $after_time AND n.id < $after_id))
+WITH n ORDER BY n.created_at DESC, n.id DESC LIMIT $first
 RETURN n.body AS body
-ORDER BY n.created_at DESC, n.id DESC LIMIT $first
