@@ -6,16 +6,42 @@ one run:
     store, and prints how long generating, planning and writing took;
   - picks roots whose closure is near 100, 1,000 and 10,000 items, by a breadth-first walk
     on the generator's own edges, in memory;
-  - times the trace of each root (median and p95) through the service layer (Ledger.trace,
-    every answer checked against the in-memory walk), then through GraphQL over HTTP against
-    a real server process on the same data directory, and the in-memory walk itself, the
-    lower bound: each figure is printed with its ratio to it.
+  - times the trace of each root (median and p95) in every layer below, each answer checked
+    against the in-memory walk's set of ids (a mismatch stops the run), each figure printed
+    with its ratio to the in-memory walk of the same roots.
 At the end, how the 1,000-item trace grows with the graph, against the issue's aims.
+
+What each figure includes (one trace, one root, one at a time, the machine otherwise idle):
+  - in memory: a breadth-first walk over Python adjacency lists of the generator's edges in
+    this process; no store, no I/O, no answer built: the lower bound.
+  - Ledger.trace on Ladybug: the service layer in this process on the embedded store:
+    resolving the root, the walk (the store's link index), depths and links; no HTTP, no
+    GraphQL, no session (permission, visibility).
+  - tracegraph HTTP on Ladybug: one GraphQL POST (`trace(id, direction) { items { id } }`)
+    from an httpx client to a real server process (uvicorn, Starlette, Strawberry) on loopback,
+    timed from sending to the whole response read (its JSON decoding excluded): HTTP, the
+    bearer key's check, GraphQL parse, validation and execution, the session (permission,
+    visibility), Ledger.trace, and the answer's serialization.
+  - tracegraph HTTP on Neo4j (--neo4j): the same request to a server on Neo4j, into which the
+    store was moved with `tracegraph move`: the same work, the store's reads over Bolt (the
+    root resolved, what it reaches by a variable-length pattern, then one hop from all of
+    it: src/tracegraph/store/neo4j.py `walk`).
+  - @neo4j/graphql on Neo4j (--anchor): the same client and timing, the same roots, the same
+    Neo4j and data, to what a team would stand up instead: @neo4j/graphql on Apollo Server
+    (Node), the trace a `@cypher` field (bench/anchor/server.mjs): GraphQL parse, validation,
+    translation to Cypher, one read transaction over Bolt running the variable-length pattern
+    (a pruning breadth-first expand in Neo4j), and a bare list of ids back: no
+    authentication, no visibility, no depths or links. The Cypher it sends and its
+    PROFILE on Neo4j are printed after the table (bench/anchor_server.py): what is left of the
+    figure is the Node layer and the transport.
+Each HTTP layer's first request of a cell is a warm-up, untimed; the service layer's too.
 
     .venv/bin/python bench/trace.py                       # 10k, 100k and 1M lots
     .venv/bin/python bench/trace.py --sizes 10000 100000  # quicker
     TRACEGRAPH_NEO4J_URI=bolt://127.0.0.1:7687 TRACEGRAPH_NEO4J_PASSWORD=tracegraph \
         .venv/bin/python bench/trace.py --sizes 100000 --neo4j   # also on Neo4j (`make neo4j`)
+    TRACEGRAPH_NEO4J_URI=... .venv/bin/python bench/trace.py --sizes 10000 --neo4j --anchor
+        # and the anchor, @neo4j/graphql, on the same Neo4j (Node 20 and npm; npm ci in bench/anchor)
 """
 
 from __future__ import annotations
@@ -31,7 +57,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -210,37 +238,104 @@ async def mock_recall(
         out[(Direction.FORWARD, -1)].append(time.perf_counter() - t)
 
 
+def check_answer(label: str, ids: list[str], adj: Adjacency, root: str, direction: Direction) -> None:
+    """Fails loudly unless a trace's answer is the in-memory walk's set of ids, each once."""
+    expected = closure(adj, root)
+    if len(ids) != len(expected) or set(ids) != expected:
+        got = set(ids)
+        raise SystemExit(
+            f"{label}: the {direction.value} trace of {root} answered {len(ids):,} items ({len(got):,} distinct), "
+            f"the in-memory walk {len(expected):,}; missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}"
+        )
+
+
+def time_http(
+    label: str,
+    client: httpx.Client,
+    url: str,
+    query: str,
+    answer: Callable[[dict[str, Any]], list[dict[str, str]]],
+    roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    adj: dict[Direction, Adjacency],
+    budget: float,
+) -> dict[tuple[Direction, int], list[float]]:
+    """One GraphQL POST per root, timed from the request sent to the response read (JSON
+    decoding and the check against the in-memory walk excluded); a warm-up per cell first."""
+    out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
+    for (direction, target), picks in roots.items():
+        started = time.perf_counter()
+        for i, (root, _) in enumerate([picks[-1], *picks]):  # the first is the warm-up
+            if i and not _within(budget, started, len(out[(direction, target)])):
+                break
+            t = time.perf_counter()
+            r = client.post(url, json={"query": query, "variables": {"id": root, "d": direction.value}})
+            elapsed = time.perf_counter() - t
+            r.raise_for_status()
+            body = r.json()
+            if body.get("errors"):
+                raise SystemExit(f"{label}: the {direction.value} trace of {root} failed: {body['errors']}")
+            check_answer(label, [x["id"] for x in answer(body)], adj[direction], root, direction)
+            if i:
+                out[(direction, target)].append(elapsed)
+    return out
+
+
 def http_traces(
     data_dir: Path,
     roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    adj: dict[Direction, Adjacency],
     budget: float,
     store_env: dict[str, str] | None = None,
 ) -> dict[tuple[Direction, int], list[float]]:
+    """tracegraph's GraphQL over HTTP, its server a process on `data_dir` (or on the store of `store_env`)."""
     from servers import run_server
 
-    out: dict[tuple[Direction, int], list[float]] = defaultdict(list)
     env = {"TRACEGRAPH_LOG_LEVEL": "warning", "TRACEGRAPH_ADMIN_KEY": BENCH_KEY, **(store_env or {})}
     headers = {"Authorization": f"Bearer {BENCH_KEY}"}
     with (
         run_server(env=env, data_dir=data_dir, timeout=300) as server,
         httpx.Client(timeout=300, trust_env=False, headers=headers) as client,
     ):
-        url = f"{server.url}/graphql"
-        for (direction, target), picks in roots.items():
-            started = time.perf_counter()
-            for i, (root, size) in enumerate([picks[-1], *picks]):  # the first is the warm-up
-                if i and not _within(budget, started, len(out[(direction, target)])):
-                    break
-                t = time.perf_counter()
-                r = client.post(url, json={"query": QUERY, "variables": {"id": root, "d": direction.value}})
-                elapsed = time.perf_counter() - t
-                r.raise_for_status()
-                body = r.json()
-                assert not body.get("errors"), body["errors"]
-                assert len(body["data"]["trace"]["items"]) == size, (root, size)
-                if i:
-                    out[(direction, target)].append(elapsed)
-    return out
+        label = "tracegraph on Neo4j" if store_env else "tracegraph on Ladybug"
+        return time_http(
+            label, client, f"{server.url}/graphql", QUERY, lambda b: b["data"]["trace"]["items"], roots, adj, budget
+        )
+
+
+def anchor_traces(
+    neo4j: dict[str, str],
+    roots: dict[tuple[Direction, int], list[tuple[str, int]]],
+    adj: dict[Direction, Adjacency],
+    budget: float,
+) -> dict[tuple[Direction, int], list[float]]:
+    """The anchor, @neo4j/graphql serving the trace as a `@cypher` field (bench/anchor), on the same Neo4j."""
+    from anchor_server import QUERY as ANCHOR_QUERY
+    from anchor_server import run_anchor
+
+    with run_anchor(neo4j) as (url, _), httpx.Client(timeout=300, trust_env=False) as client:
+        return time_http("@neo4j/graphql", client, url, ANCHOR_QUERY, lambda b: b["data"]["trace"], roots, adj, budget)
+
+
+def anchor_plans(neo4j: dict[str, str], roots: dict[tuple[Direction, int], list[tuple[str, int]]]) -> None:
+    """What bounds the anchor: for one root per direction (the ~1,000-item cell, else the
+    largest), the Cypher @neo4j/graphql sends, run on Neo4j: its time there and its plan."""
+    from anchor_server import profile, sent_cypher
+
+    for direction in Direction:
+        cells = sorted((t, p) for (d, t), p in roots.items() if d is direction and p)
+        if not cells:
+            continue
+        target, picks = next(((t, p) for t, p in cells if t == 1_000), cells[-1])
+        root, size = picks[0]
+        cypher, params = sent_cypher(neo4j, root, direction.value)
+        p = profile(neo4j, cypher, params)
+        print(
+            f"anchor    the Cypher @neo4j/graphql sends for the {direction.value} trace of {root} ({size:,} items; "
+            f"`bench/anchor_server.py {root} {direction.value}` prints it): {p.server_ms:.0f} ms in Neo4j (warm, "
+            f"available + consumed), {p.db_hits:,} db hits; PROFILE:",
+            flush=True,
+        )
+        print("\n".join(f"          {line}" for line in p.plan), flush=True)
 
 
 def memory_traces(
@@ -289,6 +384,7 @@ def run_size(
     budget: float,
     timeout: float,
     neo4j: dict[str, str] | None = None,
+    anchor: bool = False,
 ) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
@@ -326,38 +422,62 @@ def run_size(
         svc = asyncio.run(service_traces(data_dir, roots, adj, budget, timeout, timed_out))
         # Every layer times the same roots: those the service layer had time for.
         roots = {k: v[: len(svc[k])] for k, v in roots.items() if svc.get(k)}
-        web = http_traces(data_dir, roots, budget)
+        web = http_traces(data_dir, roots, adj, budget)
         on_neo4j: dict[tuple[Direction, int], list[float]] = {}
+        on_anchor: dict[tuple[Direction, int], list[float]] = {}
         if neo4j is not None:
             moved = asyncio.run(move_into_neo4j(data_dir, neo4j))
             print(f"neo4j     moved into Neo4j with `tracegraph move` in {moved:.1f} s (verified)", flush=True)
-            on_neo4j = http_traces(data_dir, roots, budget, neo4j)
-        mem = memory_traces(roots, adj, {k: len(web[k]) for k in roots})
+            on_neo4j = http_traces(data_dir, roots, adj, budget, neo4j)
+            if anchor:
+                on_anchor = anchor_traces(neo4j, roots, adj, budget)
+        layers = (web, on_neo4j, on_anchor)
+        mem = memory_traces(roots, adj, {k: max(len(x.get(k, [])) for x in layers) for k in roots})
+        columns = [
+            ("Ledger.trace", "on Ladybug", svc),
+            ("tracegraph HTTP", "on Ladybug", web),
+            ("tracegraph HTTP", "on Neo4j", on_neo4j),
+            ("@neo4j/graphql", "on Neo4j", on_anchor),
+        ]
+        columns = [c for c in columns if c[2]]
         print(
-            f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | {'Ledger.trace':>16} {'x mem':>6} "
-            f"| {'GraphQL HTTP':>16} {'x mem':>6}" + (f" | {'HTTP on Neo4j':>16} {'x mem':>6}" if on_neo4j else "")
+            f"{'direction':<9} {'closure':>8} {'roots':>5} | {'in memory':>16} | "
+            + " | ".join(f"{name:>16} {'x mem':>6}" for name, _, _ in columns)
         )
         print(
-            f"{'':<9} {'(mean)':>8} {'':>5} | {'median/p95 ms':>16} | {'median/p95 ms':>16} {'':>6} "
-            f"| {'median/p95 ms':>16} {'':>6}"
+            f"{'':<9} {'(mean)':>8} {'':>5} | {'':>16} | "
+            + " | ".join(f"{where:>16} {'':>6}" for _, where, _ in columns)
+        )
+        print(
+            f"{'':<9} {'':>8} {'':>5} | {'median/p95 ms':>16} | "
+            + " | ".join(f"{'median/p95 ms':>16} {'':>6}" for _ in columns)
         )
         figures: dict[str, object] = {"lots": lots, "times": times}
         for key, picks in roots.items():
             direction, target = key
             n = len(web[key])
-            m, s, h = _stats(mem[key]), _stats(svc[key][:n]), _stats(web[key])
+            m = _stats(mem[key][:n])
             mean = sum(size for _, size in picks[:n]) / n
+            cells = []
+            for _, _, samples in columns:
+                timed = samples.get(key, [])[:n] if samples is svc else samples.get(key, [])
+                if not timed:
+                    cells.append(f"{'not timed':>16} {'':>6}")
+                    continue
+                t, base = _stats(timed), _stats(mem[key][: len(timed)])  # against the walk of the same roots
+                more = f" ({len(timed)} roots)" if len(timed) != n else ""
+                cells.append(f"{t[0]:>7.1f} /{t[1]:>7.1f} {t[0] / base[0]:>6.0f}{more}")
             print(
-                f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | "
-                f"{s[0]:>7.1f} /{s[1]:>7.1f} {s[0] / m[0]:>6.0f} | {h[0]:>7.1f} /{h[1]:>7.1f} {h[0] / m[0]:>6.0f}"
-                + (
-                    f" | {nn[0]:>7.1f} /{nn[1]:>7.1f} {nn[0] / m[0]:>6.0f}"
-                    if (nn := _stats(on_neo4j.get(key, [])))
-                    else ""
-                ),
+                f"{direction.value:<9} {mean:>8,.0f} {n:>5} | {m[0]:>7.2f} /{m[1]:>7.2f} | " + " | ".join(cells),
                 flush=True,
             )
-            figures[f"{direction.value}-{target}"] = {"mem": m, "service": s, "http": h}
+            figures[f"{direction.value}-{target}"] = {
+                "mem": m,
+                "service": _stats(svc[key][:n]),
+                "http": _stats(web[key]),
+                **({"neo4j": _stats(on_neo4j[key])} if on_neo4j.get(key) else {}),
+                **({"anchor": _stats(on_anchor[key])} if on_anchor.get(key) else {}),
+            }
         for direction, target in sorted(timed_out, key=lambda k: (k[0].value, k[1])):
             print(
                 f"{direction.value:<9} ~{target:>7,} {'':>5} | not timed: one trace (of this closure or a smaller "
@@ -372,6 +492,8 @@ def run_size(
                 flush=True,
             )
             figures["recall"] = r
+        if on_anchor and neo4j is not None:
+            anchor_plans(neo4j, roots)
     return figures
 
 
@@ -421,15 +543,25 @@ def main() -> None:
         help="also move each store into the Neo4j TRACEGRAPH_NEO4J_URI names (wiping it) and time the "
         "same traces over HTTP on it",
     )
+    parser.add_argument(
+        "--anchor",
+        action="store_true",
+        help="with --neo4j: also time the same traces served by @neo4j/graphql (bench/anchor, Node 20 and npm) "
+        "on the same Neo4j and data",
+    )
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
+    if args.anchor and not args.neo4j:
+        parser.error("--anchor runs on the Neo4j of --neo4j")
     tune_gc()  # as `tracegraph serve` does
     print(
         f"tracegraph trace benchmark: {os.cpu_count()} cores, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
         f"{args.roots} roots per direction and closure"
     )
     results = [
-        run_size(lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout, neo4j_env(args))
+        run_size(
+            lots, args.roots, args.seed, args.tmp, args.keep, args.budget, args.timeout, neo4j_env(args), args.anchor
+        )
         for lots in args.sizes
     ]
     print("\n== against the aims ==")
