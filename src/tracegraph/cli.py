@@ -1,4 +1,4 @@
-"""The `tracegraph` command: serve, check the ledger, import events, move a ledger to Neo4j, export
+"""The `tracegraph` command: serve, check the ledger, import events, move a ledger between stores, export
 the GraphQL schema."""
 
 from __future__ import annotations
@@ -82,7 +82,14 @@ def _check(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _where(store: object) -> str:
+    """A store as the operator knows it: its data directory or its URI."""
+    return str(getattr(store, "path", None) or getattr(store, "uri", None) or store)
+
+
 def _move(args: argparse.Namespace) -> int:
+    """A whole ledger from one store to another: an embedded data directory into Neo4j (moving
+    up), the configured store into a new embedded directory (a backup) and back (a restore)."""
     import time
     from pathlib import Path
 
@@ -90,24 +97,41 @@ def _move(args: argparse.Namespace) -> int:
     from .store.factory import make_store
     from .store.ladybug import LadybugStore
 
-    source_dir = Path(args.from_data_dir)
-    if not (source_dir / "graph.lbug").exists():
-        print(f"no embedded store in {source_dir} (no graph.lbug there)", file=sys.stderr)
+    if args.from_data_dir is None and args.to_data_dir is None:
+        print("name the store to move from (--from-data-dir) or to (--to-data-dir)", file=sys.stderr)
         return 2
     config = settings()
-    if not config.neo4j_uri:
-        print("set TRACEGRAPH_NEO4J_URI (and user, password) to the store to move into", file=sys.stderr)
+    if args.from_data_dir is not None:
+        source_dir = Path(args.from_data_dir)
+        if not (source_dir / "graph.lbug").exists():
+            print(f"no embedded store in {source_dir} (no graph.lbug there)", file=sys.stderr)
+            return 2
+    if args.to_data_dir is not None:
+        target_dir = Path(args.to_data_dir)
+        if target_dir.exists() and any(target_dir.iterdir()) and not (target_dir / "graph.lbug").exists():
+            print(f"{target_dir} holds other files: give an empty or new directory", file=sys.stderr)
+            return 2
+    mine = None if config.neo4j_uri else Path(config.data_dir).resolve()
+    ends = [Path(d).resolve() if d is not None else mine for d in (args.from_data_dir, args.to_data_dir)]
+    if ends[0] == ends[1]:
+        print("the store to move from and the one to move to are the same", file=sys.stderr)
         return 2
 
     async def run() -> int:
         started = time.monotonic()
-        source, target = LadybugStore(source_dir), make_store(config)
+        source = LadybugStore(Path(args.from_data_dir)) if args.from_data_dir is not None else make_store(config)
+        target = LadybugStore(Path(args.to_data_dir)) if args.to_data_dir is not None else make_store(config)
+        print(f"moving from {_where(source)} to {_where(target)}", flush=True)
         await source.open()
-        await target.open()
         try:
-            report = await move_ledger(source, target, args.page, on_page=lambda n: print(f"  {n} events", flush=True))
+            await target.open()
+            try:
+                report = await move_ledger(
+                    source, target, args.page, on_page=lambda n: print(f"  {n} events", flush=True)
+                )
+            finally:
+                await target.close()
         finally:
-            await target.close()
             await source.close()
         copied = ", ".join(f"{n} {kind}" for kind, n in report.master.items())
         print(
@@ -184,10 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     imp.set_defaults(fn=_import)
     move = sub.add_parser(
         "move",
-        help="move a whole ledger from an embedded store's data directory into the Neo4j the settings "
-        "name (TRACEGRAPH_NEO4J_*), then verify it; run again after an interruption to go on",
+        help="copy a whole ledger from one store to another and verify it: from an embedded store's "
+        "data directory into the store the settings name (Neo4j with TRACEGRAPH_NEO4J_*), or from that "
+        "store into a new embedded directory (a backup; moved back, a restore); run again after an "
+        "interruption to go on",
     )
-    move.add_argument("--from-data-dir", required=True, help="the embedded store's data directory")
+    move.add_argument("--from-data-dir", help="move from this embedded store (default: the configured store)")
+    move.add_argument(
+        "--to-data-dir", help="move into this embedded store, new or empty (default: the configured store)"
+    )
     move.add_argument("--page", type=int, default=5000, help="events per transaction of the target")
     move.set_defaults(fn=_move)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(fn=_export_schema)
