@@ -383,7 +383,14 @@ class Neo4jStore(GraphStore):
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
-        return {e.id: e for e in (self._events.event(r) for r in await self._run(tx, "get_events", {"ids": list(ids)}))}
+        """The events of `ids` that exist; only the bodies of those not parsed before are read
+        (an event never changes once recorded)."""
+        out = {i: e for i in ids if (e := self._events.get(i)) is not None}
+        missing = [i for i in dict.fromkeys(ids) if i not in out]
+        if missing:
+            for r in await self._run(tx, "get_events", {"ids": missing}):
+                out[r["event_id"]] = self._events.event(r)
+        return out
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
@@ -404,9 +411,16 @@ class Neo4jStore(GraphStore):
         out: dict[str, list[EventRecord]] = {i: [] for i in item_ids}
         if not item_ids:
             return out
-        rows = await self._read("events_of_items", {"ids": list(item_ids)})
-        for r in rows:
-            out[r["item_id"]].append(self._events.event(r))
+
+        async def read(tx: AsyncManagedTransaction) -> None:
+            rows = await self._run(tx, "events_of_items", {"ids": list(dict.fromkeys(item_ids))})
+            found = await self._events_by_id(tx, [r["event_id"] for r in rows])
+            for r in rows:
+                record = found[r["event_id"]]
+                for item_id in r["items"]:
+                    out[item_id].append(record)
+
+        await self._read_tx(read)
         return out
 
     async def walk(self, roots: Sequence[str], direction: Direction, max_depth: int | None = None) -> Walk:

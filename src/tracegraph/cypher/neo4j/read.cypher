@@ -68,10 +68,12 @@ WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
   AND ($since = '' OR e.event_time >= $since) AND ($until = '' OR e.event_time < $until)
 WITH e ORDER BY e.seq LIMIT $first RETURN collect({seq: e.seq, body: e.body, event_id: e.id}) AS rows
 // name: events_of_items
+// Which events touched each item, in commit order, without their bodies: the adapter reads
+// the bodies of those it has not parsed yet (get_events), each once however many items it touched.
 UNWIND $ids AS id
 MATCH (e:Event)-[:TOUCHED]->(:Item {id: id})
-WITH id, e ORDER BY e.seq
-RETURN collect({item_id: id, seq: e.seq, body: e.body, event_id: e.id}) AS rows
+WITH e, collect(id) AS items ORDER BY e.seq
+RETURN collect({event_id: e.id, items: items}) AS rows
 // name: neighbours_forward
 UNWIND $ids AS id
 MATCH (a:Item {id: id})-[r:FLOWS_TO]->(b:Item)
