@@ -382,6 +382,16 @@ def memory_traces(
     return out
 
 
+def neo4j_holds(env: dict[str, str], items: int, events: int) -> bool:
+    """Whether the Neo4j of `env` holds that many items and events (a move of this genealogy
+    done by an earlier run, with the same seed)."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(env["TRACEGRAPH_NEO4J_URI"], auth=neo4j_auth(env)) as driver, driver.session() as s:
+        found = s.run("MATCH (i:Item) WITH count(i) AS items MATCH (e:Event) RETURN items, count(e) AS events").single()
+    return found is not None and (found["items"], found["events"]) == (items, events)
+
+
 async def move_into_neo4j(data_dir: Path, env: dict[str, str]) -> float:
     """The kept embedded store moved into the (wiped) Neo4j of `env` with `tracegraph move`'s
     service; the seconds it took, verification included."""
@@ -411,6 +421,7 @@ def run_size(
     timeout: float,
     neo4j: dict[str, str] | None = None,
     anchor: bool = False,
+    neo4j_kept: bool = False,
 ) -> dict[str, object]:
     print(f"\n== {lots:,} lots ==", flush=True)
     g = Genealogy(lots, seed=seed)
@@ -453,8 +464,13 @@ def run_size(
         on_anchor: dict[tuple[Direction, int], list[float]] = {}
         recall_neo4j: list[float] = []
         if neo4j is not None:
-            moved = asyncio.run(move_into_neo4j(data_dir, neo4j))
-            print(f"neo4j     moved into Neo4j with `tracegraph move` in {moved:.1f} s (verified)", flush=True)
+            if neo4j_kept and neo4j_holds(neo4j, len(g.items), g.events):
+                print(
+                    "neo4j     the Neo4j kept by an earlier run (--neo4j-kept: the same items and events)", flush=True
+                )
+            else:
+                moved = asyncio.run(move_into_neo4j(data_dir, neo4j))
+                print(f"neo4j     moved into Neo4j with `tracegraph move` in {moved:.1f} s (verified)", flush=True)
             on_neo4j = http_traces(data_dir, roots, adj, budget, neo4j)
             if anchor:
                 on_anchor = anchor_traces(neo4j, roots, adj, budget)
@@ -586,8 +602,16 @@ def main() -> None:
         help="with --neo4j: also time the same traces served by @neo4j/graphql (bench/anchor, Node 20 and npm) "
         "on the same Neo4j and data",
     )
+    parser.add_argument(
+        "--neo4j-kept",
+        action="store_true",
+        help="with --neo4j and one size: skip the move when the Neo4j already holds this genealogy's items "
+        "and events (moved by an earlier run with the same seed)",
+    )
     parser.add_argument("--tmp", type=Path, default=None, help="where the stores are made (default: system temp)")
     args = parser.parse_args()
+    if args.neo4j_kept and (not args.neo4j or len(args.sizes) != 1):
+        parser.error("--neo4j-kept keeps the Neo4j of --neo4j for one size")
     if args.anchor and not args.neo4j:
         parser.error("--anchor runs on the Neo4j of --neo4j")
     tune_gc()  # as `tracegraph serve` does
@@ -606,6 +630,7 @@ def main() -> None:
             args.timeout,
             neo4j_env(args.neo4j),
             args.anchor,
+            args.neo4j_kept,
         )
         for lots in args.sizes
     ]
