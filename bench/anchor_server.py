@@ -165,7 +165,9 @@ def profile(env: dict[str, str], cypher: str, params: dict[str, Any], warm: int 
             rows = len(list(result))
             summary = result.consume()
             server_ms = float((summary.result_available_after or 0) + (summary.result_consumed_after or 0))
-        plan = session.run("PROFILE " + cypher, params).consume().profile
+        profiled = session.run("PROFILE " + cypher, params)
+        list(profiled)  # the rows first: a profile is there only once the result is read
+        plan = profiled.consume().profile
         if plan:
             walk(plan, 0)
     return Profile(rows, server_ms, hits, lines)
