@@ -34,7 +34,7 @@ from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem, StoreUnavailable
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
@@ -229,6 +229,7 @@ class Neo4jStore(GraphStore):
             for name in M.WRITE_ORDER:
                 if rows[name]:
                     await self._run(tx, name, {"rows": rows[name]})
+            entries = numbered(entries, top - fresh)
         return entries
 
     async def _load(self, tx: AsyncManagedTransaction, keys: StateKeys) -> LedgerState:
@@ -374,6 +375,10 @@ class Neo4jStore(GraphStore):
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (self._events.event(r) for r in await self._run(tx, "get_events", {"ids": list(ids)}))}
+
+    async def log_head(self) -> LogHead:
+        row = (await self._read("log_head"))[0]
+        return LogHead(row["log"], row["seq"])
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:

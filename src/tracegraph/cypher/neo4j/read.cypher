@@ -2,6 +2,10 @@
 // fixed-width UTC ISO strings (no temporal values), nodes are returned as maps.
 // name: ping
 RETURN 1 AS ok
+// name: log_head
+// The event log: its identity (set at start-up, init_counter) and its last sequence number.
+OPTIONAL MATCH (c:Counter {id: 'event'})
+RETURN coalesce(c.log, '') AS log, coalesce(c.value, 0) AS seq
 // name: get_organizations
 UNWIND $ids AS id MATCH (n:Organization {id: id}) RETURN n {.*} AS n
 // name: get_materials
