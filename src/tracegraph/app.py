@@ -18,9 +18,11 @@ from starlette.staticfiles import StaticFiles
 from .bus import AuthChanged, Message, Notice, make_bus
 from .config import Settings
 from .config import settings as default_settings
+from .domain.consistency import InvalidConsistencyToken
 from .domain.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, StoreUnavailable
 from .domain.query import EventFilter
 from .http.authn import Authenticate, RateLimiter
+from .http.consistency import CausalConsistency, refusal
 from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
@@ -32,6 +34,12 @@ from .store.port import GraphStore
 log = logging.getLogger("tracegraph")
 
 STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendored by `make vendor`
+
+
+async def invalid_token(request: Request, exc: Exception) -> JSONResponse:
+    """A consistency token the store refused (one it never gave): 400 naming the header."""
+    assert isinstance(exc, InvalidConsistencyToken)
+    return JSONResponse(refusal(exc), status_code=400)
 
 
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -141,9 +149,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(services)),
         ],
         lifespan=lifespan,
-        exception_handlers={StoreUnavailable: store_unavailable},
+        exception_handlers={StoreUnavailable: store_unavailable, InvalidConsistencyToken: invalid_token},
         middleware=[
             Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
+            Middleware(CausalConsistency),  # the Tracegraph-Bookmark header, for every door
             Middleware(Authenticate, auth=auth, limiter=limiter),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

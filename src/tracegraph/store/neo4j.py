@@ -20,8 +20,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession, Bookmarks
 from neo4j.exceptions import (
+    ClientError,
     ConstraintError,
     IncompleteCommit,
     ServiceUnavailable,
@@ -30,9 +31,11 @@ from neo4j.exceptions import (
 )
 from pydantic import BaseModel
 
+from ..domain import consistency
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, Problem, StoreUnavailable
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
@@ -85,6 +88,8 @@ def _exists(kind: str, model_id: str) -> DomainError:
 # What the driver raises when the server does not answer (down, restarting, a lost connection)
 # or is too busy past the retries: StoreUnavailable to the services.
 SERVER_GONE = (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit, OSError)
+# What the server says of bookmarks it cannot parse (a client's consistency token it never gave).
+BAD_BOOKMARK = ("Neo.ClientError.Transaction.InvalidBookmark", "Neo.ClientError.Transaction.InvalidBookmarkMixture")
 
 
 class Neo4jStore(GraphStore):
@@ -118,8 +123,15 @@ class Neo4jStore(GraphStore):
             raise RuntimeError("store is not open")
         # Every session of this process shares one bookmark manager: a read after a write, on
         # any session, waits for that write on whichever cluster member serves it (causal
-        # consistency, read-your-writes across requests to this instance).
-        return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
+        # consistency, read-your-writes across requests to this instance). The bookmarks a
+        # client sent back (domain/consistency.py) are waited for too: its writes through
+        # other instances.
+        sent = consistency.current()
+        return self._driver.session(
+            database=self.database,
+            bookmark_manager=self._bookmarks,
+            bookmarks=Bookmarks.from_raw_values(sent.after) if sent is not None and sent.after else None,
+        )
 
     async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
         result = await tx.run(self.q[name], params or {})
@@ -138,9 +150,18 @@ class Neo4jStore(GraphStore):
         same way: its events carry their ids, so sending it again records it once."""
         try:
             async with self._session() as session:
-                return await (session.execute_write(fn) if write else session.execute_read(fn))
+                if not write:
+                    return await session.execute_read(fn)
+                out = await session.execute_write(fn)
+                if (request := consistency.current()) is not None:  # its bookmarks go back to the client
+                    request.written = frozenset((await session.last_bookmarks()).raw_values)
+                return out
         except SERVER_GONE as exc:
             raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
+        except ClientError as exc:
+            if exc.code in BAD_BOOKMARK:
+                raise InvalidConsistencyToken("it names no bookmark Neo4j knows") from exc
+            raise
 
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
