@@ -19,7 +19,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from contextvars import ContextVar, Token
+from contextvars import Context, ContextVar, Token, copy_context
 from dataclasses import dataclass
 
 HEADER = "Tracegraph-Bookmark"
@@ -68,6 +68,14 @@ def begin(consistency: Consistency) -> Token[Consistency | None]:
 
 def end(token: Token[Consistency | None]) -> None:
     _current.reset(token)
+
+
+def detached() -> Context:
+    """The current context without a request's consistency: for a task that serves several
+    requests (a shared subscription), which no one client's token may hold up or fail."""
+    context = copy_context()
+    context.run(_current.set, None)
+    return context
 
 
 def encode(values: Iterable[str]) -> str:
