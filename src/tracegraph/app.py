@@ -57,11 +57,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     settings = settings or default_settings()
     store = store or make_store(settings)
-    bus = make_bus(settings.redis_url, settings.subscriber_queue)
     oidc = OidcConfig.from_settings(settings)
     tokens = OidcVerifier(oidc) if oidc is not None else None
     auth = Auth(store, settings.admin_key, tokens)
     ledger = Ledger(store)
+    bus = make_bus(settings.redis_url, settings.subscriber_queue, ledger)  # catches up on the ledger's log
     services = Services(ledger, auth, settings.epcis_max_events)
     ledger.on_recorded(bus.publish_entry)
 
@@ -124,14 +124,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             await store.close()
 
     async def health(request: Request) -> JSONResponse:
+        # The bus is reported, not required: writes go on without it (subscribers catch up
+        # from the store when it is back), so an instance whose Redis is away still serves.
         if not state["ready"]:
-            return JSONResponse({"status": "starting", "store": store.name}, status_code=503)
+            return JSONResponse({"status": "starting", "store": store.name, "bus": bus.health()}, status_code=503)
         try:
             await store.ping()
         except Exception:  # noqa: BLE001 - any failure means the store does not answer
             log.exception("store ping failed")
-            return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
-        return JSONResponse({"status": "ok", "store": store.name})
+            return JSONResponse({"status": "unavailable", "store": store.name, "bus": bus.health()}, status_code=503)
+        return JSONResponse({"status": "ok", "store": store.name, "bus": bus.health()})
 
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
