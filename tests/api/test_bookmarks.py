@@ -78,7 +78,7 @@ async def test_a_token_the_server_did_not_give_is_refused_with_400_naming_the_he
     assert read.json()["data"]["material"] is None
 
 
-async def test_a_well_formed_token_naming_no_bookmark_neo4j_knows_is_refused_with_400(
+async def test_a_well_formed_token_naming_no_bookmark_the_store_knows_is_refused_with_400(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
     if app.state.store.name != "neo4j":
