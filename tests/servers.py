@@ -190,49 +190,70 @@ def run_server(
         yield server
 
 
+class RedisServer:
+    """Debian's `redis-server` (no persistence) on one port, that a test may kill (`kill9`) and
+    start again on the same port (`start`)."""
+
+    def __init__(self, binary: str, workdir: Path, port: int, timeout: float = 20.0) -> None:
+        self.binary, self.workdir, self.port, self.timeout = binary, workdir, port, timeout
+        self.url = f"redis://{HOST}:{port}/0"
+        self.log_path = workdir / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = proc = subprocess.Popen(
+                [self.binary, "--bind", HOST, "--port", str(self.port), "--save", "", "--appendonly", "no"]
+                + ["--dir", str(self.workdir)],
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + self.timeout
+        while not _accepts(self.port):
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {proc.returncode}:\n{_tail(self.log_path)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server not listening after {self.timeout:.0f} s:\n{_tail(self.log_path)}")
+            time.sleep(0.05)
+
+    def kill9(self) -> None:
+        """Kill at once (SIGKILL): no shutdown, the port closed."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc, 5.0)
+
+
+@contextmanager
+def restartable_redis(timeout: float = 20.0) -> Iterator[RedisServer]:
+    """A started `RedisServer` on a free port, stopped at the end.
+
+    Raises `Unavailable` when `redis-server` is not installed (`make test` installs it).
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise Unavailable("redis-server not found (Debian package redis-server; `make test` installs it)")
+    with tempfile.TemporaryDirectory(prefix="redis-") as workdir:
+        server = RedisServer(binary, Path(workdir), free_port(), timeout)
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
+
+
 @contextmanager
 def redis_server(timeout: float = 20.0) -> Iterator[str]:
     """Start Debian's `redis-server` (no persistence); yield `redis://127.0.0.1:<port>/0`.
 
     Raises `Unavailable` when `redis-server` is not installed (`make test` installs it).
     """
-    import shutil
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise Unavailable("redis-server not found (Debian package redis-server; `make test` installs it)")
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="redis-")))
-        port = free_port()
-        log_path = workdir / "server.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [
-                    binary,
-                    "--bind",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(workdir),
-                ],
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        stack.callback(_stop, proc, 5.0)
-        deadline = time.monotonic() + timeout
-        while not _accepts(port):
-            if proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {proc.returncode}:\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server not listening after {timeout:.0f} s:\n{_tail(log_path)}")
-            time.sleep(0.05)
-        yield f"redis://{HOST}:{port}/0"
+    with restartable_redis(timeout) as server:
+        yield server.url
 
 
 async def graphql_data(

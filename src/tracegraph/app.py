@@ -18,9 +18,11 @@ from starlette.staticfiles import StaticFiles
 from .bus import AuthChanged, Message, Notice, make_bus
 from .config import Settings
 from .config import settings as default_settings
+from .domain.consistency import InvalidConsistencyToken
 from .domain.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, StoreUnavailable
 from .domain.query import EventFilter
 from .http.authn import Authenticate, RateLimiter
+from .http.consistency import CausalConsistency, refusal
 from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
@@ -32,6 +34,12 @@ from .store.port import GraphStore
 log = logging.getLogger("tracegraph")
 
 STATIC = Path(__file__).parent / "static"  # the dashboard, with cytoscape vendored by `make vendor`
+
+
+async def invalid_token(request: Request, exc: Exception) -> JSONResponse:
+    """A consistency token the store refused (one it never gave): 400 naming the header."""
+    assert isinstance(exc, InvalidConsistencyToken)
+    return JSONResponse(refusal(exc), status_code=400)
 
 
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -49,11 +57,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     settings = settings or default_settings()
     store = store or make_store(settings)
-    bus = make_bus(settings.redis_url, settings.subscriber_queue)
     oidc = OidcConfig.from_settings(settings)
     tokens = OidcVerifier(oidc) if oidc is not None else None
     auth = Auth(store, settings.admin_key, tokens)
     ledger = Ledger(store)
+    bus = make_bus(settings.redis_url, settings.subscriber_queue, ledger)  # catches up on the ledger's log
     services = Services(ledger, auth, settings.epcis_max_events)
     ledger.on_recorded(bus.publish_entry)
 
@@ -116,14 +124,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             await store.close()
 
     async def health(request: Request) -> JSONResponse:
+        # The bus is reported, not required: writes go on without it (subscribers catch up
+        # from the store when it is back), so an instance whose Redis is away still serves.
         if not state["ready"]:
-            return JSONResponse({"status": "starting", "store": store.name}, status_code=503)
+            return JSONResponse({"status": "starting", "store": store.name, "bus": bus.health()}, status_code=503)
         try:
             await store.ping()
         except Exception:  # noqa: BLE001 - any failure means the store does not answer
             log.exception("store ping failed")
-            return JSONResponse({"status": "unavailable", "store": store.name}, status_code=503)
-        return JSONResponse({"status": "ok", "store": store.name})
+            return JSONResponse({"status": "unavailable", "store": store.name, "bus": bus.health()}, status_code=503)
+        return JSONResponse({"status": "ok", "store": store.name, "bus": bus.health()})
 
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
@@ -141,9 +151,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Mount("/epcis", routes=epcis_routes(services)),
         ],
         lifespan=lifespan,
-        exception_handlers={StoreUnavailable: store_unavailable},
+        exception_handlers={StoreUnavailable: store_unavailable, InvalidConsistencyToken: invalid_token},
         middleware=[
             Middleware(ExposeWebSocketProtocol),  # first: it must see the server's own `send`
+            Middleware(CausalConsistency),  # the Tracegraph-Bookmark header, for every door
             Middleware(Authenticate, auth=auth, limiter=limiter),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

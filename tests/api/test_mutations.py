@@ -17,7 +17,11 @@ SCRAP, LOSS = "virtual:scrap", "virtual:inventory-loss"
 async def test_health_answers_with_the_store_name(api: Api, app: Any) -> None:
     response = await api.client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "store": app.state.store.name}
+    assert response.json() == {
+        "status": "ok",
+        "store": app.state.store.name,
+        "bus": {"name": "local", "connected": True},
+    }
     assert app.state.store.name in ("ladybug", "neo4j")
 
 

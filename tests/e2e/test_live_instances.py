@@ -1,8 +1,10 @@
 """Two server instances and a real Redis: an event recorded on either reaches the subscribers on
 both, each once, in commit order, through a real GraphQL client (gql over graphql-transport-ws).
 
-Each instance has its own embedded store here (Ladybug allows one process per data directory);
-in production they share one Neo4j. What is checked is the bus between them.
+Each test runs twice: on two instances sharing one real Neo4j (production's shape: the
+instances deliver in the store's commit order, even for writes racing on both), and on two
+instances with an embedded store each (Ladybug allows one process per data directory), where
+what is checked is the bus between them.
 """
 
 from __future__ import annotations
@@ -16,70 +18,30 @@ import httpx
 import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
+from live_kit import RECEIVE, SETUP, Listener, committed, receive, warm_up
 from servers import AUTH, Server, redis_server, run_server
 
 pytestmark = pytest.mark.slow
 
-SETUP = """mutation {
-  createMaterial(input: {id: "FLOUR", name: "Flour", baseUnit: "KG"}) { errors { message } }
-  createLocation(input: {id: "WH", name: "Warehouse"}) { errors { message } }
-}"""
-RECEIVE = """mutation($lot: String!) {
-  receive(input: {locationId: "WH", newItems: [{id: $lot, materialId: "FLOUR"}],
-                  outputs: [{itemId: $lot, quantity: 1}]}) { event { id } errors { message } }
-}"""
-SUBSCRIBE = gql("subscription { eventRecorded { id itemIds } }")
 
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module", params=["neo4j", "ladybug"])
+def cluster(request: pytest.FixtureRequest) -> Iterator[tuple[Server, Server]]:
+    env: dict[str, str] = {}
+    if request.param == "neo4j":
+        neo4j = request.getfixturevalue("neo4j_server")
+        neo4j.wipe()
+        env = neo4j.env()
     with (
         redis_server() as url,
-        run_server({"TRACEGRAPH_REDIS_URL": url}) as a,
-        run_server({"TRACEGRAPH_REDIS_URL": url}) as b,
+        run_server({**env, "TRACEGRAPH_REDIS_URL": url}, timeout=120) as a,
+        run_server({**env, "TRACEGRAPH_REDIS_URL": url}, timeout=120) as b,
     ):
-        for server in (a, b):
+        for server in (a, b):  # on one Neo4j the second finds them there: a payload error, no GraphQL error
             r = httpx.post(f"{server.url}/graphql", headers=AUTH, json={"query": SETUP}, trust_env=False)
             assert r.status_code == 200 and "errors" not in r.json(), r.text
+            health = httpx.get(f"{server.url}/health", trust_env=False).json()
+            assert health["bus"] == {"name": "redis", "connected": True}, health
         yield a, b
-
-
-async def receive(http: httpx.AsyncClient, server: Server, lot: str) -> str:
-    r = await http.post(f"{server.url}/graphql", json={"query": RECEIVE, "variables": {"lot": lot}})
-    payload = r.json()["data"]["receive"]
-    assert payload["errors"] == [], payload
-    return str(payload["event"]["id"])
-
-
-class Listener:
-    """A gql client subscribed to eventRecorded on one server, collecting what it receives."""
-
-    def __init__(self, server: Server) -> None:
-        self.url = server.url.replace("http://", "ws://") + "/graphql"
-        self.got: list[dict[str, Any]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def run(self) -> None:
-        transport = WebsocketsTransport(
-            url=self.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], init_payload=AUTH
-        )
-        async with Client(transport=transport) as session:
-            async for data in session.subscribe(SUBSCRIBE):
-                self.got.append(data["eventRecorded"])
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self.run())
-
-    async def stop(self) -> None:
-        assert self.task is not None
-        if self.task.done():
-            self.task.result()  # raise what ended it
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-
-    def ids(self, prefix: str) -> list[str]:
-        return [e["id"] for e in self.got if e["itemIds"][0].startswith(prefix)]
 
 
 async def test_every_event_reaches_every_subscriber_on_both_instances_once(cluster: tuple[Server, Server]) -> None:
@@ -88,14 +50,7 @@ async def test_every_event_reaches_every_subscriber_on_both_instances_once(clust
     for listener in listeners:
         listener.start()
     async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=10) as http:
-        # A subscription listens once the server has read its `subscribe`: warm up until all do.
-        for n in range(200):
-            await receive(http, a if n % 2 else b, f"WARM-{n}")
-            await asyncio.sleep(0.05)
-            if all(listener.ids("WARM") for listener in listeners):
-                break
-        else:
-            raise AssertionError("the subscriptions never started")
+        await warm_up(http, a, b, listeners, "WARM")
 
         recorded = []
         for n in range(20):
@@ -110,10 +65,42 @@ async def test_every_event_reaches_every_subscriber_on_both_instances_once(clust
         assert listener.ids("LIVE") == recorded  # all, once each, in commit order
 
 
+async def test_racing_writes_on_both_instances_reach_everyone_in_the_stores_commit_order(
+    cluster: tuple[Server, Server], request: pytest.FixtureRequest
+) -> None:
+    """Writes racing on both instances, one Neo4j: every subscriber, on either instance, gets
+    every event once and in the order the store committed them (its `events` list), although
+    the two instances' messages may reach Redis in another order."""
+    if request.node.callspec.params["cluster"] != "neo4j":
+        pytest.skip("a commit order across instances needs one store they share")
+    a, b = cluster
+    listeners = [Listener(a), Listener(b), Listener(b)]
+    for listener in listeners:
+        listener.start()
+    async with httpx.AsyncClient(headers=AUTH, trust_env=False, timeout=20) as http:
+        await warm_up(http, a, b, listeners, "RACEWARM")
+
+        async def writer(server: Server, name: str) -> list[str]:
+            return [await receive(http, server, f"RACE-{name}-{n}") for n in range(25)]
+
+        written = await asyncio.gather(writer(a, "A"), writer(a, "A2"), writer(b, "B"), writer(b, "B2"))
+        mine = {e for w in written for e in w}
+        race = [i for i in await committed(http, a) if i in mine]
+        assert len(race) == 100
+        for _ in range(400):
+            if all(len(listener.ids("RACE-")) >= len(race) for listener in listeners):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # anything delivered twice would arrive by now
+    for listener in listeners:
+        await listener.stop()
+        assert listener.ids("RACE-") == race  # all, once each, in the store's commit order
+
+
 async def test_a_recall_notice_reaches_a_subscriber_on_the_other_instance(cluster: tuple[Server, Server]) -> None:
     """A recall opened on instance A notifies the owner of what it reached; the notice travels
-    whole through Redis to a `recallNoticeReceived` subscriber on instance B (each instance has
-    its own store here, so B could not read it back from its own)."""
+    whole through Redis to a `recallNoticeReceived` subscriber on instance B (with a store each,
+    B could not read it back from its own)."""
     a, b = cluster
     got: list[dict[str, Any]] = []
 

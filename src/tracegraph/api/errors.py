@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 
 from ..domain import errors as E
+from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, StoreUnavailable
 
 _CODES = {"string_too_long": E.TOO_LONG, "too_long": E.TOO_LONG, "invalid_identifier": E.INVALID_IDENTIFIER}
@@ -51,7 +52,9 @@ def api_error(e: DomainError) -> ApiError:
 def should_mask_error(error: GraphQLError) -> bool:
     """Mask what the resolvers raised unexpectedly; keep validation errors and `ApiError`s."""
     original = error.original_error
-    return original is not None and not isinstance(original, (ApiError, GraphQLError, StoreUnavailable))
+    return original is not None and not isinstance(
+        original, (ApiError, GraphQLError, StoreUnavailable, InvalidConsistencyToken)
+    )
 
 
 def _camel(name: str) -> str:

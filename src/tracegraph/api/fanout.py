@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.types import ExecutionResult
 
+from ..domain import consistency
 from .context import Context
 from .subscriptions import OVERFLOW_CLOSE_CODE, OVERFLOW_REASON, visibility_key
 
@@ -314,7 +315,8 @@ class SharedSubscriptions:
             # The execution's own context: not tied to any member's socket.
             ctx = dataclasses.replace(context_value, request=None, response=None, _loaders=None, _session=None)
             shared.task = asyncio.create_task(
-                self._produce(key, shared, query, variable_values, ctx, root_value, operation_name, kwargs)
+                self._produce(key, shared, query, variable_values, ctx, root_value, operation_name, kwargs),
+                context=consistency.detached(),  # nor to any member's Tracegraph-Bookmark
             )
         ws = context_value.request if isinstance(context_value.request, WebSocket) else None
         member = _Member(ws, _OPERATION.get())

@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import RETRY_AFTER_SECONDS, StoreUnavailable
 from .audit import AuditOperations
 from .auth import guard_mutations
@@ -52,7 +53,8 @@ class LoadersPerOperation(SchemaExtension):
 
 class UnavailableIs503(SchemaExtension):
     """An operation the store could not serve (StoreUnavailable: its error says UNAVAILABLE)
-    answers HTTP 503 with `Retry-After`, so clients and load balancers back off and retry."""
+    answers HTTP 503 with `Retry-After`, so clients and load balancers back off and retry; one
+    whose consistency token the store refused answers 400 (http/consistency.py)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -64,6 +66,9 @@ class UnavailableIs503(SchemaExtension):
             if response is not None and hasattr(response, "status_code") and hasattr(response, "headers"):
                 response.status_code = 503
                 response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if any(isinstance(e.original_error, InvalidConsistencyToken) for e in errors):
+            if response is not None and hasattr(response, "status_code"):
+                response.status_code = 400  # a consistency token the store refused
 
 
 guard_mutations(Mutation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import Field
 
@@ -203,6 +203,11 @@ class LedgerEntry(Model):
     findings: list[Finding] = Field(default_factory=list)
     shipment: Shipment | None = None
     duplicate: bool = False  # the event was recorded before: nothing to write
+    # Its place in the store's commit order (the `seq` of `events`), once the store wrote it.
+    seq: int | None = None
+
+    def numbered(self, seq: int) -> LedgerEntry:
+        return self.model_copy(update={"seq": seq})
 
     def balance_deltas(self) -> dict[tuple[str, str], float]:
         deltas: dict[tuple[str, str], float] = {}
@@ -210,3 +215,23 @@ class LedgerEntry(Model):
             deltas[(m.item_id, m.from_location_id)] = deltas.get((m.item_id, m.from_location_id), 0.0) - m.quantity
             deltas[(m.item_id, m.to_location_id)] = deltas.get((m.item_id, m.to_location_id), 0.0) + m.quantity
         return deltas
+
+
+class LogHead(NamedTuple):
+    """A store's event log: its identity (server instances that share a store share its log)
+    and the sequence number of its last committed event (0: none yet)."""
+
+    log: str
+    seq: int
+
+
+def numbered(entries: list[LedgerEntry], last_seq: int) -> list[LedgerEntry]:
+    """`entries` with their commit sequence numbers, those written (not duplicates) numbered in
+    order after `last_seq`, as the stores write them."""
+    out = []
+    for entry in entries:
+        if not entry.duplicate:
+            last_seq += 1
+            entry = entry.numbered(last_seq)
+        out.append(entry)
+    return out

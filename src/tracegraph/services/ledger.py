@@ -12,7 +12,7 @@ from ..domain import errors as E
 from ..domain.auth import Principal
 from ..domain.bulk import BulkPlanner
 from ..domain.errors import DomainError, Problem
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import IntegrityReport
 from ..domain.ledger import batch_keys, event_id_for
 from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
@@ -243,6 +243,10 @@ class Ledger:
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         return await self.store.events(filt, after, min(first, MAX_PAGE))
+
+    async def log_head(self) -> LogHead:
+        """The store's event log: its identity and last sequence number (the bus catches up on it)."""
+        return await self.store.log_head()
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         return await self.store.event_seqs(ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import tempfile
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
@@ -96,6 +97,7 @@ class LadybugStore(GraphStore):
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._seq = 0  # the last event's commit sequence number; one process owns the database
+        self._log = uuid.uuid4().hex  # so its event log is this process's
         self._events = M.EventCache()
         self._items: M.Cache[Item] = M.Cache(200_000)  # items read, forgotten when a write changes them
         # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
@@ -325,8 +327,14 @@ class LadybugStore(GraphStore):
                     self._exec(single, row)
             elif rows[name]:
                 self._exec(name, {"rows": rows[name]})
+        seq, out = self._seq, []
+        for outcome in outcomes:  # numbered as write_rows numbered their events
+            if isinstance(outcome, list):
+                outcome = numbered(outcome, seq)
+                seq += sum(1 for e in outcome if not e.duplicate)
+            out.append(outcome)
         self._seq += len(rows["create_events"])
-        return outcomes
+        return out
 
     def _load(self, keys: StateKeys, reversal_targets: set[str]) -> LedgerState:
         state = LedgerState()
@@ -507,6 +515,9 @@ class LadybugStore(GraphStore):
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (self._events.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}
+
+    async def log_head(self) -> LogHead:
+        return LogHead(self._log, self._seq)
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         rows = await self._run(self._exec, "event_seqs", {"ids": list(ids)})

@@ -11,6 +11,7 @@ gives it), plans on it with the ledger's own `plan_batch`, and only then applies
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
@@ -63,6 +64,7 @@ class MemoryStore(GraphStore):
         self._links = LinkIndex()  # FLOWS_TO links, TOUCHED events and AT balances
         self._aliases: dict[str, str] = {}
         self._seq = 0  # the last event's commit sequence number
+        self._log = uuid.uuid4().hex  # this store's event log: one process holds it
         self._lock = asyncio.Lock()  # one writer at a time
         self._open = False
 
@@ -142,6 +144,7 @@ class MemoryStore(GraphStore):
             entries = plan_batch(cmds, state, source=source)  # a DomainError here: nothing written
             rows = M.write_rows(entries, state, self._seq, existing, existing_serials)
             self._apply(rows)
+            entries = numbered(entries, self._seq)
             self._seq += len(rows["create_events"])
             return entries
 
@@ -277,6 +280,9 @@ class MemoryStore(GraphStore):
             key=lambda r: r["seq"],
         )
         return [(r["seq"], self._records[r["id"]]) for r in kept[:first]]
+
+    async def log_head(self) -> LogHead:
+        return LogHead(self._log, self._seq)
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         table = self._table("Event")

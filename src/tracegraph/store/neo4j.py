@@ -21,8 +21,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession, Bookmarks
 from neo4j.exceptions import (
+    ClientError,
     ConstraintError,
     IncompleteCommit,
     ServiceUnavailable,
@@ -31,11 +32,13 @@ from neo4j.exceptions import (
 )
 from pydantic import BaseModel
 
+from ..domain import consistency
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, Problem, StoreUnavailable
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
@@ -89,6 +92,8 @@ def _exists(kind: str, model_id: str) -> DomainError:
 # What the driver raises when the server does not answer (down, restarting, a lost connection)
 # or is too busy past the retries: StoreUnavailable to the services.
 SERVER_GONE = (ServiceUnavailable, SessionExpired, TransientError, IncompleteCommit, OSError)
+# What the server says of bookmarks it cannot parse (a client's consistency token it never gave).
+BAD_BOOKMARK = ("Neo.ClientError.Transaction.InvalidBookmark", "Neo.ClientError.Transaction.InvalidBookmarkMixture")
 
 
 class Neo4jStore(GraphStore):
@@ -123,8 +128,15 @@ class Neo4jStore(GraphStore):
             raise RuntimeError("store is not open")
         # Every session of this process shares one bookmark manager: a read after a write, on
         # any session, waits for that write on whichever cluster member serves it (causal
-        # consistency, read-your-writes across requests to this instance).
-        return self._driver.session(database=self.database, bookmark_manager=self._bookmarks)
+        # consistency, read-your-writes across requests to this instance). The bookmarks a
+        # client sent back (domain/consistency.py) are waited for too: its writes through
+        # other instances.
+        sent = consistency.current()
+        return self._driver.session(
+            database=self.database,
+            bookmark_manager=self._bookmarks,
+            bookmarks=Bookmarks.from_raw_values(sent.after) if sent is not None and sent.after else None,
+        )
 
     async def _run(self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any] | None = None) -> Rows:
         """The rows of a named query; those that collect their rows in one record (a single
@@ -148,9 +160,18 @@ class Neo4jStore(GraphStore):
         same way: its events carry their ids, so sending it again records it once."""
         try:
             async with self._session() as session:
-                return await (session.execute_write(fn) if write else session.execute_read(fn))
+                if not write:
+                    return await session.execute_read(fn)
+                out = await session.execute_write(fn)
+                if (request := consistency.current()) is not None:  # its bookmarks go back to the client
+                    request.written = frozenset((await session.last_bookmarks()).raw_values)
+                return out
         except SERVER_GONE as exc:
             raise StoreUnavailable(f"Neo4j does not answer now: retry in a few seconds ({type(exc).__name__})") from exc
+        except ClientError as exc:
+            if exc.code in BAD_BOOKMARK:
+                raise InvalidConsistencyToken("it names no bookmark Neo4j knows") from exc
+            raise
 
     async def _read(self, name: str, params: dict[str, Any] | None = None) -> Rows:
         return await self._read_tx(lambda tx: self._run(tx, name, params))
@@ -239,6 +260,7 @@ class Neo4jStore(GraphStore):
             for name in M.WRITE_ORDER:
                 if rows[name]:
                     await self._run(tx, name, {"rows": rows[name]})
+            entries = numbered(entries, top - fresh)
         return entries
 
     async def _load(self, tx: AsyncManagedTransaction, keys: StateKeys) -> LedgerState:
@@ -391,6 +413,10 @@ class Neo4jStore(GraphStore):
             for r in await self._run(tx, "get_events", {"ids": missing}):
                 out[r["event_id"]] = self._events.event(r)
         return out
+
+    async def log_head(self) -> LogHead:
+        row = (await self._read("log_head"))[0]
+        return LogHead(row["log"], row["seq"])
 
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:

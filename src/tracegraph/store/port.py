@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.capture import CaptureJob
-from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import Imbalance, IntegrityReport
 from ..domain.ledger import LedgerState, StateKeys
 from ..domain.models import Balance
@@ -313,6 +313,11 @@ class GraphStore(ABC):
     @abstractmethod
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
         """Events in commit order with their sequence number, the first `first` after `after`."""
+
+    @abstractmethod
+    async def log_head(self) -> LogHead:
+        """This store's event log (the order `events` gives): its identity, shared by every server
+        instance on the store, and its last sequence number."""
 
     @abstractmethod
     async def event_seqs(self, ids: Sequence[str]) -> dict[str, int]:

@@ -5,6 +5,10 @@
 // records took 2-4x as long as the same rows in one list.
 // name: ping
 RETURN 1 AS ok
+// name: log_head
+// The event log: its identity (set at start-up, init_counter) and its last sequence number.
+OPTIONAL MATCH (c:Counter {id: 'event'})
+RETURN coalesce(c.log, '') AS log, coalesce(c.value, 0) AS seq
 // name: get_organizations
 UNWIND $ids AS id MATCH (n:Organization {id: id}) RETURN collect({n: n {.*}}) AS rows
 // name: get_materials

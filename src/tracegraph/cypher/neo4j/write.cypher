@@ -16,6 +16,8 @@ OPTIONAL MATCH (e:Event)
 WITH max(e.seq) AS top
 MERGE (c:Counter {id: 'event'})
 ON CREATE SET c.value = coalesce(top, 0)
+// The identity of the event log the counter numbers: instances on this database share it.
+SET c.log = coalesce(c.log, randomUUID())
 RETURN c.value AS value
 // name: merge_locations
 UNWIND $rows AS r
