@@ -37,6 +37,7 @@ MATCH (n:Shipment) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $first RETURN 
 MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
+  AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
 WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 // name: balances_of_items
 UNWIND $ids AS id
