@@ -64,7 +64,7 @@ async def bakery(store: GraphStore) -> None:
     await store.create("Organization", Organization(id="SHOP", name="Corner Shop"))
     for m in (
         # Ten years of shelf life: lots received in 2024 may be used by commands timed now
-        # (shelf life is judged at the event's time; tests/contract/test_shelf_life.py).
+        # (shelf life is judged at the event's time; tests/contract/test_shelf_life_store.py).
         Material(id="FLOUR", name="Flour", base_unit="KG", conversions={"BAG": 25}, shelf_life_days=FLOUR_SHELF_LIFE),
         Material(id="SUGAR", name="Sugar", base_unit="KG"),
         Material(id="DOUGH", name="Dough", base_unit="KG", kind=MaterialKind.INTERMEDIATE),
