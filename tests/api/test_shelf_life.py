@@ -190,6 +190,14 @@ async def test_items_by_expiry(dairy: Api) -> None:
     assert [e["node"]["id"] for e in conn["edges"]] == ["MK-HOLD", "MK-OLD"]
 
 
+async def test_stock_by_expiry_range(dairy: Api) -> None:
+    q = """query($until: DateTime) {
+        stock(materialId: "MILK", includeVirtual: false, expiresUntil: $until) { nodes { itemId quantity } }
+    }"""
+    nodes = (await dairy.data(q, {"until": iso(1.5)}))["stock"]["nodes"]
+    assert {n["itemId"] for n in nodes} == {"MK-OLD", "MK-HOLD"}
+
+
 SUB = "subscription($m: ID) { lotsNearingExpiry(materialId: $m) { itemId stage warningDays daysLeft } }"
 
 

@@ -234,3 +234,15 @@ async def test_expiry_notices_are_claimed_once(store: GraphStore) -> None:
     again = ["MK-2 NEAR_EXPIRY", "MK-2 EXPIRED", "MK-1 EXPIRED"]
     assert await store.claim_expiry_notices(again, "2024-03-05T08:00:00.000000Z") == ["MK-2 EXPIRED"]
     assert await store.claim_expiry_notices([], "2024-03-05T08:00:00.000000Z") == []
+
+
+async def test_stock_by_expiry_range(store: GraphStore) -> None:
+    await lots(store)
+    window = {"expires_from": at(240), "expires_until": at(312), "include_virtual": False}
+    assert await balances(store, **window) == {
+        ("MK-0", "WH"): 10.0,
+        ("MK-X", "COLD"): 7.0,
+        ("MK-1", "COLD"): 20.0,
+    }
+    assert await balances(store, location_ids=["COLD"], **window) == {("MK-X", "COLD"): 7.0, ("MK-1", "COLD"): 20.0}
+    assert await balances(store, item_ids=["MK-1", "MK-3", "FL-1"], **window) == {("MK-1", "COLD"): 20.0}

@@ -209,13 +209,25 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, Shelf
         include_virtual: Annotated[
             bool, strawberry.argument(description="Include balances at virtual locations.")
         ] = True,
+        expires_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items expiring at or after this time (none without an expiry)."),
+        ] = None,
+        expires_until: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items expiring before this time (none without an expiry)."),
+        ] = None,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Balance]:
+        if expires_from is not None and expires_until is not None and expires_from >= expires_until:
+            raise ApiError("`expiresFrom` must be before `expiresUntil`", field="expiresFrom")
         filt = BalanceFilter(
             location_ids=[location_id] if location_id else None,
             material_ids=[material_id] if material_id else None,
             include_virtual=include_virtual,
+            expires_from=expires_from,
+            expires_until=expires_until,
         )
         session = info.context.session
 

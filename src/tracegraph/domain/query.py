@@ -53,6 +53,23 @@ class BalanceFilter:
     material_ids: Sequence[str] | None = None
     include_virtual: bool = True
     include_zero: bool = False
+    expires_from: datetime | None = None  # the item's expiry, inclusive (items without one left out)
+    expires_until: datetime | None = None  # the item's expiry, exclusive (items without one left out)
+
+    @property
+    def by_expiry(self) -> bool:
+        return self.expires_from is not None or self.expires_until is not None
+
+    def expiry_admits(self, expires_at: datetime | None) -> bool:
+        """Whether an item expiring at `expires_at` passes the expiry range."""
+        if not self.by_expiry:
+            return True
+        key = time_key(expires_at)
+        if key is None:
+            return False
+        return (self.expires_from is None or key >= (time_key(self.expires_from) or "")) and (
+            self.expires_until is None or key < (time_key(self.expires_until) or "")
+        )
 
 
 @dataclass(frozen=True)

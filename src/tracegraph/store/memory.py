@@ -280,6 +280,7 @@ class MemoryStore(GraphStore):
         after: str | None = None,
         first: int | None = None,
     ) -> list[Balance]:
+        filt = await self.narrowed_by_expiry(filt)
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is not None:
@@ -295,6 +296,7 @@ class MemoryStore(GraphStore):
             and (not p["material_ids"] or r["material_id"] in p["material_ids"])
             and (p["include_virtual"] or not r["virtual"])
             and (p["include_zero"] or abs(r["quantity"]) > TOLERANCE)
+            and filt.expiry_admits(M.parse_time(self._table("Item")[r["item_id"]]["expires_at"]))
             and (r["item_id"], r["location_id"]) > (p["after_item"], p["after_location"])
         ]
         return [M.balance(r) for r in kept[: p["first"]]]

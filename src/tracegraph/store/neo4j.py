@@ -375,6 +375,7 @@ class Neo4jStore(GraphStore):
         after: str | None = None,
         first: int | None = None,
     ) -> list[Balance]:
+        filt = await self.narrowed_by_expiry(filt)
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is None:  # filters, order and page in the store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -328,6 +328,15 @@ class GraphStore(ABC):
         first: int | None = None,
     ) -> list[Balance]:
         """Balances ordered by (item, location); `after` is the key of the last one seen."""
+
+    async def narrowed_by_expiry(self, filt: BalanceFilter) -> BalanceFilter:
+        """A filter of given items with an expiry range: of those items, the ones in the range
+        (the stores read the balances of given items from their index, which knows no expiry)."""
+        if filt.item_ids is None or not filt.by_expiry:
+            return filt
+        items = await self.get("Item", list(filt.item_ids))
+        keep = [i for i in filt.item_ids if i in items and filt.expiry_admits(getattr(items[i], "expires_at", None))]
+        return replace(filt, item_ids=keep)
 
     async def items_by_expiry(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int) -> list[Item]:
         """Items in expiry order: earliest expiry first, then by id; then, unless the filter

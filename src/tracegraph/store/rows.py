@@ -457,6 +457,8 @@ def balance_page_params(filt: Any, after: str | None, first: int | None, toleran
         "material_ids": list(filt.material_ids or ()),
         "include_virtual": filt.include_virtual,
         "include_zero": filt.include_zero,
+        "expires_from": time_key(getattr(filt, "expires_from", None)) or "",
+        "expires_until": time_key(getattr(filt, "expires_until", None)) or "",
         "tolerance": tolerance,
         "after_item": after_item,
         "after_location": after_location,

@@ -49,6 +49,7 @@ MATCH (i:Item)-[a:AT]->(l:Location)
 WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
   AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
   AND ($include_virtual OR NOT a.virtual) AND ($include_zero OR abs(a.quantity) > $tolerance)
+  AND ($expires_from = '' OR i.expires_at >= $expires_from) AND ($expires_until = '' OR i.expires_at < $expires_until)
   AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
