@@ -3,6 +3,7 @@ the live dashboard."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
 from .services.ledger import Ledger
 from .services.session import Services
+from .services.shelf import ExpiryWatch
 from .store.factory import make_store
 from .store.port import GraphStore
 
@@ -91,6 +93,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     ledger.on_notice(publish_notice)
     state = {"ready": False}
+    watch = ExpiryWatch(ledger)
+
+    async def watch_expiry() -> None:
+        """The expiry check, every `expiry_check_seconds`; a failed check is logged and retried."""
+        while True:
+            try:
+                await watch.check()
+            except Exception:  # noqa: BLE001 - a store briefly down: the next check catches up
+                log.exception("the expiry check failed")
+            await asyncio.sleep(settings.expiry_check_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -113,10 +125,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             count = await load_demo(ledger)
             log.info("loaded the demo data: %d events", count)
         state["ready"] = True
+        watcher = (
+            asyncio.create_task(watch_expiry(), name="expiry-watch") if settings.expiry_check_seconds > 0 else None
+        )
         try:
             yield
         finally:
             state["ready"] = False
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await sessions.stop()
             await bus.stop()
             if tokens is not None:
@@ -165,4 +184,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.store = store
     app.state.auth = auth
     app.state.graphql = graphql
+    app.state.expiry_watch = watch
     return app

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     oidc_refresh_interval: float = Field(default=30.0, ge=0)  # least seconds between two JWKS fetches
     oidc_jwks_max_age: float = Field(default=3600.0, gt=0)  # keys older than this are fetched again
 
+    # Seconds between two checks for lots crossing into their warning period or expiring
+    # (the lotsNearingExpiry subscription); 0: no checks on this instance.
+    expiry_check_seconds: float = Field(default=300.0, ge=0)
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Events per recordEvents batch; more: refused whole (BATCH_TOO_LARGE) before any is read.
     max_batch_events: int = Field(default=10_000, ge=1, le=10_000)

@@ -138,6 +138,7 @@ MATERIALS = [
         base_unit="KG",
         kind=MaterialKind.RAW,
         shelf_life_days=45,
+        expiry_warning_days=7,
         conversions={"CASE": 10},
     ),
     Material(
@@ -157,6 +158,8 @@ MATERIALS = [
         base_unit="EA",
         kind=MaterialKind.PRODUCT,
         shelf_life_days=6,
+        min_remaining_shelf_life_days=2,  # the stores take brioche with two days left at least
+        expiry_warning_days=2,
         conversions={"TRAY": 12},
     ),
     # additive manufacturing
@@ -1058,12 +1061,56 @@ def _powder() -> list[EventCommand]:
     return s.commands
 
 
+# -- shelf life: a short-dated lot, picked first, then refused once expired -------------------
+
+BUTTER_SHORT = "LOT-BUTTER-0003"
+
+
+def _shelf_life() -> list[EventCommand]:
+    """A butter lot made 40 days before it arrived: with 45 days of shelf life it expires on day
+    5 (9 March), before LOT-BUTTER-0001 (day 42). A FEFO pick of butter in the cold room picks
+    it first until then (`shelf_life_pick`); issued after it, it is refused EXPIRED
+    (`expired_issue`), and it stays in the cold room as expired stock (nearExpiry lists it)."""
+    s = _Script("EV-SHELF")
+    s.add(
+        EventType.RECEIVE,
+        at(1, 7),
+        partner_id="ORG-LAITERIE",
+        location_id="BKY/COLD/C-01",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        reason="short-dated lot taken at a discount: best before 9 March",
+        new_items=[NewItem(id=BUTTER_SHORT, material_id="BUTTER-82", lot_code="LV-0871", manufactured_at=at(-40, 0))],
+        outputs=[L(BUTTER_SHORT, 4, "CASE")],
+    )
+    return s.commands
+
+
+def shelf_life_pick() -> dict[str, Any]:
+    """The FEFO query of the demo (README): 50 kg of butter from the cold room on day 3."""
+    return {"material_id": "BUTTER-82", "location_id": "BKY/COLD/C-01", "quantity": 50.0, "at": at(3, 6)}
+
+
+def expired_issue() -> EventCommand:
+    """An issue of the short-dated butter on day 6, after its expiry: refused EXPIRED."""
+    return EventCommand(
+        type=EventType.ISSUE,
+        id="EV-SHELF-EXPIRED-ISSUE",
+        event_time=at(6, 6),
+        location_id="BKY/COLD/C-01",
+        organization_id=HOME,
+        inputs=[L(BUTTER_SHORT, 5, "KG")],
+        new_items=[NewItem(id="BATCH-BUTTER-EXPIRED", kind=ItemKind.BATCH, material_id="BUTTER-82")],
+        outputs=[L("BATCH-BUTTER-EXPIRED")],
+    )
+
+
 # -- loading ----------------------------------------------------------------------------------
 
 
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
-    return sorted([*_bicycles(), *_bakery(), *_powder()], key=lambda c: c.event_time)  # type: ignore[arg-type,return-value]
+    return sorted([*_bicycles(), *_bakery(), *_powder(), *_shelf_life()], key=lambda c: c.event_time)  # type: ignore[arg-type,return-value]
 
 
 async def load_demo(ledger: Ledger) -> int:

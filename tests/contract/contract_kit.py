@@ -55,12 +55,17 @@ def lot(item_id: str, material_id: str, **fields: Any) -> NewItem:
     return NewItem(id=item_id, material_id=material_id, **fields)
 
 
+FLOUR_SHELF_LIFE = 3650
+
+
 async def bakery(store: GraphStore) -> None:
     """Flour in bags, sugar, dough, bread by the piece, serial-tracked frames; four locations."""
     await store.create("Organization", Organization(id="ACME", name="Acme Foods"))
     await store.create("Organization", Organization(id="SHOP", name="Corner Shop"))
     for m in (
-        Material(id="FLOUR", name="Flour", base_unit="KG", conversions={"BAG": 25}, shelf_life_days=180),
+        # Ten years of shelf life: lots received in 2024 may be used by commands timed now
+        # (shelf life is judged at the event's time; tests/contract/test_shelf_life_store.py).
+        Material(id="FLOUR", name="Flour", base_unit="KG", conversions={"BAG": 25}, shelf_life_days=FLOUR_SHELF_LIFE),
         Material(id="SUGAR", name="Sugar", base_unit="KG"),
         Material(id="DOUGH", name="Dough", base_unit="KG", kind=MaterialKind.INTERMEDIATE),
         Material(id="BREAD", name="Bread", base_unit="EA", kind=MaterialKind.PRODUCT, conversions={"TRAY": 12}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contract_kit import (
     CUSTOMER,
+    FLOUR_SHELF_LIFE,
     INVENTORY_LOSS,
     PRODUCTION,
     SCRAP,
@@ -52,7 +53,7 @@ async def test_receive(store: GraphStore) -> None:
         "F1",
         Status.RELEASED,
     )
-    assert fl.expires_at == at(1 + 180 * 24)  # shelf life from the receipt
+    assert fl.expires_at == at(1 + FLOUR_SHELF_LIFE * 24)  # shelf life from the receipt
     assert fl.first_event_time == at(1)
     assert fl.created_by_event == "rcv-FL-1" and fl.origin_known
     assert await event_ids(store) == ["rcv-FL-1"]

@@ -11,11 +11,14 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from tracegraph.demo import BIKES, FRAMES, demo_commands, load_demo, sscc
+from tracegraph.demo import BIKES, BUTTER_SHORT, FRAMES, demo_commands, expired_issue, load_demo, shelf_life_pick, sscc
+from tracegraph.domain import errors as E
+from tracegraph.domain.auth import Principal, Role
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventType
 from tracegraph.domain.models import VIRTUAL_LOCATIONS, Status, VirtualKind
 from tracegraph.services.ledger import Ledger
+from tracegraph.services.session import Services
 from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import BalanceFilter, Direction, ItemFilter
 
@@ -212,3 +215,18 @@ async def test_the_permanent_bin_held_every_batch_of_the_loop(demo: Loaded) -> N
         "LOT-TI64-V0001",
     }
     assert await stock(demo.ledger, "CUST/ORBITAL-TLS") == {f"BRKT-A7-{n:04d}": 1.0 for n in (1, 2, 3)}
+
+
+async def test_shelf_life_a_fefo_pick_then_an_expired_lot_refused(demo: Loaded) -> None:
+    session = Services(demo.ledger).session(Principal(organization_id=None, role=Role.ADMIN, is_admin=True))
+    pick = shelf_life_pick()
+    proposal = await session.fefo(pick["material_id"], pick["location_id"], pick["quantity"], at=pick["at"])
+    # The short-dated lot first (40 kg, expiring on day 5), the rest from LOT-BUTTER-0001.
+    assert [(p.item.id, p.quantity) for p in proposal.picks] == [(BUTTER_SHORT, 40.0), ("LOT-BUTTER-0001", 10.0)]
+    assert proposal.covered
+    before = await stock(demo.ledger, "BKY/COLD/C-01")
+    with pytest.raises(DomainError) as refused:
+        await demo.ledger.record(expired_issue())
+    assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.EXPIRED)]
+    assert BUTTER_SHORT in str(refused.value) and "2024-03-09" in str(refused.value)
+    assert await stock(demo.ledger, "BKY/COLD/C-01") == before

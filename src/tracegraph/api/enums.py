@@ -16,6 +16,7 @@ from ..domain.models import (
     VirtualKind,
 )
 from ..domain.query import Direction
+from ..domain.shelf import SkipReason, Stage
 
 strawberry.enum(
     Direction,
@@ -23,6 +24,8 @@ strawberry.enum(
     description="FORWARD: where material of an item went. BACKWARD: where it came from.",
 )
 strawberry.enum(EventType, description="What an event did.")
+strawberry.enum(Stage, name="ExpiryStage", description="Where a lot stands towards its expiry.")
+strawberry.enum(SkipReason, name="FefoSkipReason", description="Why a FEFO proposal passed a lot over.")
 strawberry.enum(
     Source,
     name="EventSource",

@@ -29,8 +29,8 @@ class UserError:
     message: str = strawberry.field(description="What is wrong, for a person to read.")
     code: str = strawberry.field(
         description="A stable code: INVALID, TOO_LONG, NOT_FOUND, ALREADY_EXISTS, INVALID_QUANTITY, "
-        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, DUPLICATE_SERIAL, INVALID_IDENTIFIER, CONFLICT, "
-        "BATCH_TOO_LARGE, FORBIDDEN."
+        "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, EXPIRED, SHELF_LIFE_TOO_SHORT, DUPLICATE_SERIAL, "
+        "INVALID_IDENTIFIER, CONFLICT, BATCH_TOO_LARGE, FORBIDDEN."
     )
 
 

@@ -314,7 +314,19 @@ class CreateMaterialInput:
     tracking: Tracking = strawberry.field(default=Tracking.LOT, description="Lots, serials, or untracked.")
     base_unit: str = strawberry.field(default="KG", description="The unit its quantities are kept in.")
     kind: MaterialKind = strawberry.field(default=MaterialKind.RAW, description="Its role.")
-    shelf_life_days: int | None = strawberry.field(default=None, description="Days from manufacture to expiry.")
+    shelf_life_days: int | None = strawberry.field(
+        default=None,
+        description="Days from manufacture (or receipt) to expiry: a new lot's expiry when none is given.",
+    )
+    min_remaining_shelf_life_days: int | None = strawberry.field(
+        default=None,
+        description="Shipping needs at least this many days left before a lot's expiry "
+        "(else SHELF_LIFE_TOO_SHORT); null: any lot not yet expired may ship.",
+    )
+    expiry_warning_days: int | None = strawberry.field(
+        default=None,
+        description="A lot is near expiry this many days before it expires (nearExpiry, lotsNearingExpiry).",
+    )
     conversions: list[ConversionInput] = strawberry.field(
         default_factory=list, description="Units that convert into the base unit, e.g. 1 CASE = 12 KG."
     )

@@ -40,6 +40,12 @@ class Material:
     base_unit: str = strawberry.field(description="The unit of measure its quantities are kept in.")
     kind: MaterialKind = strawberry.field(description="Raw, intermediate, product, packaging or by-product.")
     shelf_life_days: int | None = strawberry.field(description="Days from manufacture to expiry, if any.")
+    min_remaining_shelf_life_days: int | None = strawberry.field(
+        description="Days a lot must have left before its expiry to ship; null: none required."
+    )
+    expiry_warning_days: int | None = strawberry.field(
+        description="Days before its expiry from which a lot is near expiry; null: not warned."
+    )
     conversions: list[Conversion] = strawberry.field(description="Units that convert into the base unit.")
 
     @classmethod
@@ -51,6 +57,8 @@ class Material:
             base_unit=m.base_unit,
             kind=m.kind,
             shelf_life_days=m.shelf_life_days,
+            min_remaining_shelf_life_days=m.min_remaining_shelf_life_days,
+            expiry_warning_days=m.expiry_warning_days,
             conversions=conversion_list(m.conversions),
         )
 

@@ -12,7 +12,17 @@ from ..domain.errors import DomainError
 from ..domain.events import EventType
 from ..domain.models import Balance as DBalance
 from ..domain.models import ItemKind, Status
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
+from ..domain.query import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    ExpiryFilter,
+    ItemFilter,
+    ReadKind,
+    decode_expiry_cursor,
+    encode_expiry_cursor,
+    expiry_cursor,
+)
 from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
 from .audit import AuditQueries
@@ -24,6 +34,7 @@ from .ledger import Balance, Event, Finding, IntegrityReport, Item, Order, Shipm
 from .master import Location, Material, Organization
 from .pagination import DEFAULT_FIRST, After, Connection, First, paginate
 from .recalls import RecallQueries
+from .shelf import ItemOrder, ShelfQueries
 from .traces import Trace
 
 T = TypeVar("T")
@@ -71,7 +82,7 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
+class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, ShelfQueries):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "
         "went; BACKWARD, where the item's material came from. The item itself is excluded; "
@@ -127,7 +138,10 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         found = await info.context.loaders.items.load(id)  # only what the caller may see
         return None if found is None else Item.from_model(found)
 
-    @strawberry.field(description="Items ordered by identifier, optionally of one material, kind or status.")
+    @strawberry.field(
+        description="Items ordered by identifier, or by expiry (earliest first, items without an "
+        "expiry last); optionally of one material, kind or status, or expiring within a range."
+    )
     async def items(
         self,
         info: Info,
@@ -136,11 +150,51 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         material_id: strawberry.ID | None = None,
         kind: ItemKind | None = None,
         status: Status | None = None,
+        expires_from: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only items expiring at or after this time (items without an expiry left out)."
+            ),
+        ] = None,
+        expires_until: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items expiring before this time (items without an expiry left out)."),
+        ] = None,
+        order_by: ItemOrder = ItemOrder.ID,
     ) -> Connection[Item]:
-        filt = ItemFilter(
-            material_id=material_id, kind=kind.value if kind else None, status=status.value if status else None
+        if expires_from is not None and expires_until is not None and expires_from >= expires_until:
+            raise ApiError("`expiresFrom` must be before `expiresUntil`", field="expiresFrom")
+        kind_, status_ = kind.value if kind else None, status.value if status else None
+        if order_by is ItemOrder.ID:
+            filt = ItemFilter(
+                material_id=material_id,
+                kind=kind_,
+                status=status_,
+                expires_from=expires_from,
+                expires_until=expires_until,
+            )
+            return await _by_id(info, "Item", first, after, Item.from_model, filt)
+        dated = expires_from is not None or expires_until is not None
+        by_expiry = ExpiryFilter(
+            material_id=material_id,
+            kind=kind_,
+            status=status_,
+            expires_from=expires_from,
+            expires_until=expires_until,
+            undated=not dated,
         )
-        return await _by_id(info, "Item", first, after, Item.from_model, filt)
+        session = info.context.session
+
+        async def fetch(after_key: str | None, n: int) -> Sequence[Any]:
+            cursor = decode_expiry_cursor(after_key) if after_key is not None else None
+            if after_key is not None and cursor is None:
+                raise ApiError("`after` is not a cursor of this list", field="after")
+            rows = await session.items_by_expiry(by_expiry, cursor, n)
+            info.context.loaders.prime_items(rows)
+            return rows
+
+        key = lambda m: encode_expiry_cursor(expiry_cursor(m))  # noqa: E731
+        return await paginate("item-expiry", first, after, fetch, key, Item.from_model)
 
     @strawberry.field(
         description="Stock: balances ordered by item and location, at one location or of one "
@@ -155,13 +209,25 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries):
         include_virtual: Annotated[
             bool, strawberry.argument(description="Include balances at virtual locations.")
         ] = True,
+        expires_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items expiring at or after this time (none without an expiry)."),
+        ] = None,
+        expires_until: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only items expiring before this time (none without an expiry)."),
+        ] = None,
         first: First = DEFAULT_FIRST,
         after: After = None,
     ) -> Connection[Balance]:
+        if expires_from is not None and expires_until is not None and expires_from >= expires_until:
+            raise ApiError("`expiresFrom` must be before `expiresUntil`", field="expiresFrom")
         filt = BalanceFilter(
             location_ids=[location_id] if location_id else None,
             material_ids=[material_id] if material_id else None,
             include_virtual=include_virtual,
+            expires_from=expires_from,
+            expires_until=expires_until,
         )
         session = info.context.session
 

@@ -24,6 +24,7 @@ from ..domain.events import EventRecord, EventType, LedgerEntry
 from ..domain.models import Status
 from ..domain.query import BalanceFilter, Direction, EventFilter
 from ..domain.recall import RecallStatus
+from ..domain.shelf import Stage
 from ..services.ledger import MAX_PAGE
 from ..services.recall import RecallView
 from ..services.session import Session
@@ -32,6 +33,7 @@ from .errors import ApiError
 from .ledger import RecordedEvent
 from .recalls import Recall, RecallNotice
 from .recalls import shown as recall_shown
+from .shelf import ExpiryAlert
 
 OVERFLOW_CLOSE_CODE = 4029
 OVERFLOW_REASON = "subscriber queue overflowed: resubscribe with after = the last event id received"
@@ -374,6 +376,41 @@ class Subscription:
                         from_status=Status(message.from_status),
                         to_status=Status(message.to_status),
                     )
+        except Overflowed:
+            await _overflowed(info)
+        finally:
+            info.context.bus.unsubscribe(sub)
+
+    @strawberry.subscription(
+        description="Lots on hand as they cross into their material's warning period "
+        "(NEAR_EXPIRY) and as they expire (EXPIRED): each lot and stage told once, by the "
+        "server's periodic check (TRACEGRAPH_EXPIRY_CHECK_SECONDS), whichever instance finds "
+        "it; optionally of one material or one stage. Only lots the caller may see."
+    )
+    async def lots_nearing_expiry(
+        self,
+        info: Info,
+        material_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only lots of this material.")
+        ] = None,
+        stage: Annotated[Stage | None, strawberry.argument(description="Only this stage.")] = None,
+    ) -> AsyncGenerator[ExpiryAlert, None]:
+        def accept(m: Message) -> bool:
+            return (
+                isinstance(m, Notice)
+                and m.subject == "expiry"
+                and (material_id is None or m.payload.get("material_id") == material_id)
+                and (stage is None or m.payload.get("stage") == stage.value)
+            )
+
+        sub = _listen(info, {"notice"}, accept)
+        try:
+            async for message in sub:
+                assert isinstance(message, Notice)
+                shown_ = await info.context.session.expiry_shown(message.payload["item_id"])
+                info.context.fresh_loaders()
+                if shown_:
+                    yield ExpiryAlert.from_payload(message.payload)
         except Overflowed:
             await _overflowed(info)
         finally:

@@ -152,6 +152,8 @@ class FindingKind(str, Enum):
     UNKNOWN_ORIGIN = "UNKNOWN_ORIGIN"
     CONSUMED_BEFORE_RECEIPT = "CONSUMED_BEFORE_RECEIPT"
     STATUS_VIOLATION = "STATUS_VIOLATION"  # a held lot shipped or issued
+    EXPIRED = "EXPIRED"  # a lot issued, consumed or shipped at or after its expiry
+    SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its material's minimum left
     UNIT_MISMATCH = "UNIT_MISMATCH"
     DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
 

@@ -50,6 +50,7 @@ from .models import (
     may_issue,
     may_ship,
 )
+from .shelf import days_left, is_expired, too_short_to_ship
 from .units import conversion_factor
 
 EPSILON = 1e-9
@@ -367,7 +368,7 @@ class _Planner:
                     if not self.is_fact:
                         continue
                 seen_serials.add(key)
-            expires = spec.expires_at
+            expires = spec.expires_at or self.inherited_expiry(spec.parent_id)
             if expires is None and material is not None and material.shelf_life_days is not None:
                 expires = (spec.manufactured_at or self.event_time) + timedelta(days=material.shelf_life_days)
             unit = material.base_unit if material is not None else (spec.unit or self.first_unit(spec.id))
@@ -389,6 +390,22 @@ class _Planner:
             )
             self.new_items[item.id] = item
             self.items[item.id] = item
+
+    def inherited_expiry(self, parent_id: str | None) -> datetime | None:
+        """A part of older material keeps its expiry: a sub-lot or serial that of its lot; the
+        output of a split that of its input, of a merge or blend the earliest of its inputs.
+        (A production's outputs are new material: their material's shelf life counts.)"""
+        sources: list[str] = []
+        if parent_id:
+            sources = [parent_id]
+        elif self.cmd.type in (EventType.SPLIT, EventType.MERGE):
+            sources = [line.item_id for line in self.cmd.inputs]
+        found = [
+            _aware(item.expires_at)
+            for i in sources
+            if (item := self.items.get(i)) is not None and item.expires_at is not None
+        ]
+        return min(found) if found else None
 
     def first_unit(self, item_id: str) -> str:
         for line in [*self.cmd.inputs, *self.cmd.outputs]:
@@ -620,6 +637,36 @@ class _Planner:
                 item=item.id,
             )
 
+    def check_expiry(self, item: Item, field: str, *, shipping: bool) -> None:
+        """Judged at the event's time: an expired lot may be neither issued, consumed nor
+        shipped; a shipped lot must have its material's minimum remaining shelf life left."""
+        if item.expires_at is None:
+            return
+        expires = _aware(item.expires_at).isoformat()
+        when = self.event_time.isoformat()
+        if is_expired(item, self.event_time):
+            verb = "shipped" if shipping else "issued or consumed"
+            self.breach(
+                FindingKind.EXPIRED,
+                f"{field}.itemId",
+                f"{item.id} expired at {expires}: it may not be {verb} at {when}",
+                E.EXPIRED,
+                item=item.id,
+            )
+            return
+        material = self.state.materials.get(item.material_id) if item.material_id else None
+        if shipping and too_short_to_ship(item, material, self.event_time):
+            assert material is not None and material.min_remaining_shelf_life_days is not None
+            self.breach(
+                FindingKind.SHELF_LIFE_TOO_SHORT,
+                f"{field}.itemId",
+                f"{item.id} expires at {expires}, {days_left(item.expires_at, self.event_time):.1f} days after "
+                f"{when}: material {material.id} ships with at least "
+                f"{material.min_remaining_shelf_life_days} days of shelf life left",
+                E.SHELF_LIFE_TOO_SHORT,
+                item=item.id,
+            )
+
     def require(self, lines: list[Line], name: str, *, at_least: int = 1, at_most: int | None = None) -> bool:
         if len(lines) < at_least or (at_most is not None and len(lines) > at_most):
             bound = f"exactly {at_least}" if at_most == at_least else f"at least {at_least}"
@@ -662,6 +709,7 @@ class _Planner:
                 continue
             if cmd.type in _CONSUMING:
                 self.check_status(got[0], f"inputs[{i}]", shipping=False)
+                self.check_expiry(got[0], f"inputs[{i}]", shipping=False)
             taken.append(got)
             # Moved at once, so a second line of the same item sees what the first took.
             self.move(got[0], got[1], PRODUCTION, got[2])
@@ -747,6 +795,7 @@ class _Planner:
             item, loc, qty = got
             if shipping:
                 self.check_status(item, f"inputs[{i}]", shipping=True)
+                self.check_expiry(item, f"inputs[{i}]", shipping=True)
             if loc == dst:
                 self.problem(field, f"{item.id} is already at {dst}", E.INVALID)
                 continue

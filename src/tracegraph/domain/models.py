@@ -160,6 +160,11 @@ class Material(Model):
     base_unit: Unit = "KG"
     kind: MaterialKind = MaterialKind.RAW
     shelf_life_days: int | None = Field(default=None, ge=0, le=100_000)
+    # Shipping needs at least this many days left before a lot's expiry (a customer's
+    # minimum remaining shelf life); None: any lot not yet expired may ship.
+    min_remaining_shelf_life_days: int | None = Field(default=None, ge=0, le=100_000)
+    # A lot is "near expiry" this many days before it expires (nearExpiry, lotsNearingExpiry).
+    expiry_warning_days: int | None = Field(default=None, ge=0, le=100_000)
     # unit -> how many base units one of it is, e.g. {"CASE": 12.0}
     conversions: dict[Unit, Annotated[float, Field(gt=0)]] = Field(default_factory=dict, max_length=50)
     organization_id: str | None = None

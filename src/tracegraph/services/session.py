@@ -22,8 +22,18 @@ from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.integrity import IntegrityReport
 from ..domain.models import Balance, Item, Location, Material, Order, Organization
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, ReadKind
+from ..domain.query import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    ExpiryCursor,
+    ExpiryFilter,
+    ItemFilter,
+    ReadKind,
+    expiry_cursor,
+)
 from ..domain.rights import Operation, require
+from ..domain.shelf import FefoProposal
 from ..domain.trace import LineageLink
 from ..gs1 import epcis_query as Q
 from ..store.port import GraphStore
@@ -33,6 +43,7 @@ from .epcis import CaptureResult, Epcis
 from .exports import Exports, audit_entries
 from .ledger import MAX_BATCH, MAX_PAGE, Ledger
 from .recall import RecallNotices, Recalls
+from .shelf import NearExpiryLot, fefo, near_expiry
 from .trace import TraceOptions, TraceResult
 from .visibility import Visibility, share_item
 
@@ -176,6 +187,78 @@ class Session:
             return list(await fetch(after, min(first, MAX_PAGE)))
         return await fill(fetch, keep, lambda m: m.id, after, min(first, MAX_PAGE))
 
+    async def items_by_expiry(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int) -> list[Item]:
+        """Items the caller may see in expiry order: earliest first, then by id; those without
+        an expiry last unless the filter wants dated ones only."""
+        self._require(Operation.READ)
+
+        async def fetch(a: ExpiryCursor | None, n: int) -> list[Item]:
+            return await self._ledger.store.items_by_expiry(filt, a, min(n, MAX_PAGE))
+
+        if not self.restricted:
+            return await fetch(after, first)
+
+        async def keep(rows: Sequence[Item]) -> list[Item]:
+            shown = await self._visibility.item_models({r.id: r for r in rows})
+            return [shown[r.id] for r in rows if r.id in shown]
+
+        return await fill(fetch, keep, expiry_cursor, after, min(first, MAX_PAGE))
+
+    async def fefo(
+        self,
+        material_id: str,
+        location_id: str,
+        quantity: float,
+        *,
+        unit: str | None = None,
+        at: datetime | None = None,
+        shipping: bool = False,
+    ) -> FefoProposal:
+        """Which visible lots of a material on hand at a location to pick for a quantity, first
+        expiry first, skipping expired lots and those whose status may not be issued (shipped).
+        A material or location the caller may not see is NOT_FOUND, like an unknown one."""
+        self._require(Operation.READ)
+        material = (await self.master("Material", [material_id])).get(material_id)
+        location = (await self.master("Location", [location_id])).get(location_id)
+        problems = []
+        if material is None:
+            problems.append(Problem("materialId", f"unknown material {material_id[:200]}", E.NOT_FOUND))
+        if location is None:
+            problems.append(Problem("locationId", f"unknown location {location_id[:200]}", E.NOT_FOUND))
+        if problems or not isinstance(material, Material):
+            raise DomainError(problems)
+        return await fefo(self._ledger, self.items_by_expiry, material, location_id, quantity, unit, at, shipping)
+
+    async def near_expiry(
+        self,
+        *,
+        days: int | None = None,
+        material_id: str | None = None,
+        location_id: str | None = None,
+        include_expired: bool = True,
+        after: ExpiryCursor | None = None,
+        first: int = 50,
+        now: datetime | None = None,
+    ) -> tuple[list[NearExpiryLot], ExpiryCursor | None]:
+        """Visible lots on hand within their material's warning period (or `days`), earliest
+        expiry first, and where the list goes on (None: the end)."""
+        self._require(Operation.READ)
+        if material_id is not None and not await self.master("Material", [material_id]):
+            raise DomainError(Problem("materialId", f"unknown material {material_id[:200]}", E.NOT_FOUND))
+        if location_id is not None and not await self.master("Location", [location_id]):
+            raise DomainError(Problem("locationId", f"unknown location {location_id[:200]}", E.NOT_FOUND))
+        return await near_expiry(
+            self._ledger,
+            self.items_by_expiry,
+            days=days,
+            material_id=material_id,
+            location_id=location_id,
+            include_expired=include_expired,
+            after=after,
+            first=min(first, MAX_PAGE),
+            now=now,
+        )
+
     async def materials_of(self, item_ids: Sequence[str]) -> dict[str, str | None]:
         """Each visible item's material."""
         shown = await self._visibility.items(item_ids)
@@ -261,6 +344,13 @@ class Session:
         if not await self._visibility.item(item_id):
             return False
         return bool(await self.events_by_id([event_id]))
+
+    async def expiry_shown(self, item_id: str) -> bool:
+        """Whether an expiry notice of `item_id` is for the subscriber: it may see the item."""
+        if not self.restricted:
+            return True
+        self.fresh()
+        return await self._visibility.item(item_id)
 
     # -- trace -----------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ from .port import (
     CaptureJob,
     Direction,
     EventFilter,
+    ExpiryCursor,
+    ExpiryFilter,
     GraphStore,
     Imbalance,
     IntegrityReport,
@@ -495,8 +497,7 @@ class LadybugStore(GraphStore):
     ) -> list[BaseModel]:
         params: dict[str, Any] = {"after": after or "", "first": first}
         if kind == "Item":
-            f = filt or ItemFilter()
-            params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+            params |= M.item_page_params(filt)
         rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
         return [M.READERS[kind](r) for r in rows]
 
@@ -506,12 +507,33 @@ class LadybugStore(GraphStore):
         after: str | None = None,
         first: int | None = None,
     ) -> list[Balance]:
+        filt = await self.narrowed_by_expiry(filt)
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is None:  # filters, order and page in the store
             rows = await self._run(self._exec, "balances_page", M.balance_page_params(filt, after, first, TOLERANCE))
             return [M.balance(r) for r in rows]
         return M.filter_balances(await self._run(self._balances_of_items, filt.item_ids), filt, after, first, TOLERANCE)
+
+    async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
+        params = M.expiry_params(filt, after, first, TOLERANCE)
+        rows = await self._run(self._nodes, M.expiry_query(filt, dated), params)
+        return [M.item(r) for r in rows]
+
+    async def claim_expiry_notices(self, ids: Sequence[str], at: str) -> list[str]:
+        return await self._run(self._claim_expiry_notices, list(dict.fromkeys(ids)), at) if ids else []
+
+    def _claim_expiry_notices(self, ids: list[str], at: str) -> list[str]:
+        # One writer thread and one process per data directory: nothing comes between the read
+        # and the write.
+        def claim() -> list[str]:
+            known = {r["id"] for r in self._exec("get_expiry_notices", {"ids": ids})}
+            fresh = [i for i in ids if i not in known]
+            for i in fresh:
+                self._exec("create_expiry_notice", {"id": i, "at": at})
+            return fresh
+
+        return self._transaction(claim)
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, EventRecord]:
         return {e.id: e for e in (self._events.event(r) for r in self._exec("get_events", {"ids": list(ids)}))}

@@ -23,7 +23,7 @@ from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from . import rows as M
@@ -34,6 +34,8 @@ from .port import (
     CaptureJob,
     Direction,
     EventFilter,
+    ExpiryCursor,
+    ExpiryFilter,
     GraphStore,
     Imbalance,
     IntegrityReport,
@@ -224,16 +226,56 @@ class MemoryStore(GraphStore):
         first: int,
         filt: ItemFilter | None = None,
     ) -> list[BaseModel]:
-        f = filt if kind == "Item" and filt is not None else ItemFilter()
+        p = M.item_page_params(filt if kind == "Item" else ItemFilter())  # what `page_items` is given
         rows = [
             r
             for i, r in sorted(self._table(kind).items())
             if i > (after or "")
-            and (not f.material_id or r["material_id"] == f.material_id)
-            and (not f.kind or r["kind"] == f.kind)
-            and (not f.status or r["status"] == f.status)
+            and (not p["material_id"] or r["material_id"] == p["material_id"])
+            and (not p["kind"] or r["kind"] == p["kind"])
+            and (not p["status"] or r["status"] == p["status"])
+            and (not p["expires_from"] or (r["expires_at"] or "") >= p["expires_from"])
+            and (not p["expires_until"] or (r["expires_at"] is not None and r["expires_at"] < p["expires_until"]))
         ]
         return [M.READERS[kind](r) for r in rows[:first]]
+
+    async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
+        p = M.expiry_params(filt, after, first, TOLERANCE)  # what the `expiry_*` statements are given
+
+        def on_hand(item_id: str) -> bool:
+            return any(
+                b["quantity"] > TOLERANCE
+                and not b["virtual"]
+                and (not p["location_id"] or b["location_id"] == p["location_id"])
+                for b in self._links.balances_of([item_id])
+            )
+
+        rows = [
+            r
+            for r in self._table("Item").values()
+            if (not p["material_id"] or r["material_id"] == p["material_id"])
+            and (not p["kind"] or r["kind"] == p["kind"])
+            and (not p["status"] or r["status"] == p["status"])
+            and (
+                (
+                    r["expires_at"] is not None
+                    and p["from"] <= r["expires_at"] < p["until"]
+                    and (r["expires_at"], r["id"]) > (p["after_exp"], p["after_id"])
+                )
+                if dated
+                else (r["expires_at"] is None and r["id"] > p["after_id"])
+            )
+            and (not (p["on_hand"] or p["location_id"]) or on_hand(r["id"]))
+        ]
+        rows.sort(key=lambda r: (r["expires_at"] or "", r["id"]))
+        return [M.item(r) for r in rows[:first]]
+
+    async def claim_expiry_notices(self, ids: Sequence[str], at: str) -> list[str]:
+        table = self._table("ExpiryNotice")
+        fresh = [i for i in dict.fromkeys(ids) if i not in table]
+        for i in fresh:
+            table[i] = {"id": i, "at": at}
+        return fresh
 
     async def balances(
         self,
@@ -241,6 +283,7 @@ class MemoryStore(GraphStore):
         after: str | None = None,
         first: int | None = None,
     ) -> list[Balance]:
+        filt = await self.narrowed_by_expiry(filt)
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is not None:
@@ -256,6 +299,7 @@ class MemoryStore(GraphStore):
             and (not p["material_ids"] or r["material_id"] in p["material_ids"])
             and (p["include_virtual"] or not r["virtual"])
             and (p["include_zero"] or abs(r["quantity"]) > TOLERANCE)
+            and filt.expiry_admits(M.parse_time(self._table("Item")[r["item_id"]]["expires_at"]))
             and (r["item_id"], r["location_id"]) > (p["after_item"], p["after_location"])
         ]
         return [M.balance(r) for r in kept[: p["first"]]]

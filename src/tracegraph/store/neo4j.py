@@ -40,7 +40,7 @@ from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, Problem, StoreUnavailable
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Location, LocationKind
+from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from . import rows as M
@@ -51,6 +51,8 @@ from .port import (
     CaptureJob,
     Direction,
     EventFilter,
+    ExpiryCursor,
+    ExpiryFilter,
     GraphStore,
     Imbalance,
     IntegrityReport,
@@ -385,8 +387,7 @@ class Neo4jStore(GraphStore):
     ) -> list[BaseModel]:
         params: dict[str, Any] = {"after": after or "", "first": first}
         if kind == "Item":
-            f = filt or ItemFilter()
-            params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+            params |= M.item_page_params(filt)
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
         return [M.READERS[kind](r) for r in rows]
 
@@ -396,6 +397,7 @@ class Neo4jStore(GraphStore):
         after: str | None = None,
         first: int | None = None,
     ) -> list[Balance]:
+        filt = await self.narrowed_by_expiry(filt)
         if filt.location_ids == [] or filt.material_ids == [] or filt.item_ids == []:
             return []
         if filt.item_ids is None:  # filters, order and page in the store
@@ -403,6 +405,21 @@ class Neo4jStore(GraphStore):
             return [M.balance(r) for r in rows]
         rows = await self._read("balances_of_items", {"ids": list(filt.item_ids)})
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
+
+    async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
+        params = M.expiry_params(filt, after, first, TOLERANCE)
+        rows = await self._read_tx(lambda tx: self._nodes(tx, M.expiry_query(filt, dated), params))
+        return [M.item(r) for r in rows]
+
+    async def claim_expiry_notices(self, ids: Sequence[str], at: str) -> list[str]:
+        if not ids:
+            return []
+        params = {"ids": list(dict.fromkeys(ids)), "at": at, "token": uuid.uuid4().hex}
+        try:
+            claimed = set(await self._write_tx(lambda tx: self._run(tx, "claim_expiry_notices", params)))
+        except ConstraintError:  # a concurrent claim of the same ids won the race: nothing claimed here
+            return []
+        return [i for i in params["ids"] if i in claimed]
 
     async def _events_by_id(self, tx: AsyncManagedTransaction, ids: Sequence[str]) -> dict[str, EventRecord]:
         """The events of `ids` that exist; only the bodies of those not parsed before are read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -15,8 +15,17 @@ from ..domain.capture import CaptureJob
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import Imbalance, IntegrityReport
 from ..domain.ledger import LedgerState, StateKeys
-from ..domain.models import Balance
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, MasterKind, ReadKind
+from ..domain.models import Balance, Item
+from ..domain.query import (
+    BalanceFilter,
+    Direction,
+    EventFilter,
+    ExpiryCursor,
+    ExpiryFilter,
+    ItemFilter,
+    MasterKind,
+    ReadKind,
+)
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from .bulk import BulkReport
@@ -26,6 +35,8 @@ __all__ = [
     "CaptureJob",
     "Direction",
     "EventFilter",
+    "ExpiryCursor",
+    "ExpiryFilter",
     "GraphStore",
     "Imbalance",
     "IntegrityReport",
@@ -90,6 +101,14 @@ class NodeReads(Protocol):
     async def page(
         self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None
     ) -> list[BaseModel]: ...
+
+
+class ExpiryReads(Protocol):
+    """Items in expiry order, and the expiry notices already announced."""
+
+    async def items_by_expiry(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int) -> list[Item]: ...
+
+    async def claim_expiry_notices(self, ids: Sequence[str], at: str) -> list[str]: ...
 
 
 class LedgerWrites(Protocol):
@@ -309,6 +328,40 @@ class GraphStore(ABC):
         first: int | None = None,
     ) -> list[Balance]:
         """Balances ordered by (item, location); `after` is the key of the last one seen."""
+
+    async def narrowed_by_expiry(self, filt: BalanceFilter) -> BalanceFilter:
+        """A filter of given items with an expiry range: of those items, the ones in the range
+        (the stores read the balances of given items from their index, which knows no expiry)."""
+        if filt.item_ids is None or not filt.by_expiry:
+            return filt
+        items = await self.get("Item", list(filt.item_ids))
+        keep = [i for i in filt.item_ids if i in items and filt.expiry_admits(getattr(items[i], "expires_at", None))]
+        return replace(filt, item_ids=keep)
+
+    async def items_by_expiry(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int) -> list[Item]:
+        """Items in expiry order: earliest expiry first, then by id; then, unless the filter
+        wants dated items only, those without an expiry by id. `after` is the cursor of the
+        last one seen (`expiry_cursor`)."""
+        out: list[Item] = []
+        if first <= 0:
+            return out
+        if after is None or after[0] is not None:
+            out = await self.expiry_page(filt, after, first, dated=True)
+        if len(out) < first and not filt.dated_only:
+            after_id = after[1] if after is not None and after[0] is None else ""
+            out += await self.expiry_page(filt, (None, after_id), first - len(out), dated=False)
+        return out
+
+    @abstractmethod
+    async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
+        """One part of `items_by_expiry`: the dated items (in expiry, id order, after the
+        cursor), or those without an expiry (by id, after the cursor's id)."""
+
+    @abstractmethod
+    async def claim_expiry_notices(self, ids: Sequence[str], at: str) -> list[str]:
+        """Record that the expiry notices `ids` are announced (at the time key `at`); the ids
+        this call recorded first, in the order given. Several server instances may claim the
+        same ids at once: each id is answered to one of them only, once ever."""
 
     @abstractmethod
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:

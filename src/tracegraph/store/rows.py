@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from ..domain.capture import CaptureJob
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
+from ..domain.query import expiry_cursor, time_key  # noqa: F401 - re-exported for the adapters
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
-
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-def time_key(t: datetime | None) -> str | None:
-    if t is None:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return t.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
 def parse_time(s: str | None) -> datetime | None:
@@ -72,6 +63,8 @@ def material_props(m: Material) -> dict[str, Any]:
         "base_unit": m.base_unit,
         "kind": m.kind.value,
         "shelf_life_days": m.shelf_life_days,
+        "min_remaining_shelf_life_days": m.min_remaining_shelf_life_days,
+        "expiry_warning_days": m.expiry_warning_days,
         "conversions": _json(m.conversions),
         "organization_id": m.organization_id,
     }
@@ -305,6 +298,8 @@ def material(row: dict[str, Any]) -> Material:
         base_unit=row["base_unit"],
         kind=row["kind"],
         shelf_life_days=row.get("shelf_life_days"),
+        min_remaining_shelf_life_days=row.get("min_remaining_shelf_life_days"),
+        expiry_warning_days=row.get("expiry_warning_days"),
         conversions=json.loads(row.get("conversions") or "{}"),
         organization_id=row.get("organization_id"),
     )
@@ -462,6 +457,8 @@ def balance_page_params(filt: Any, after: str | None, first: int | None, toleran
         "material_ids": list(filt.material_ids or ()),
         "include_virtual": filt.include_virtual,
         "include_zero": filt.include_zero,
+        "expires_from": time_key(getattr(filt, "expires_from", None)) or "",
+        "expires_until": time_key(getattr(filt, "expires_until", None)) or "",
         "tolerance": tolerance,
         "after_item": after_item,
         "after_location": after_location,
@@ -647,3 +644,46 @@ def api_key(row: dict[str, Any]) -> Any:
         expires_at=parse_time(row.get("expires_at")),
         revoked=bool(row.get("revoked")),
     )
+
+
+# -- shelf life ------------------------------------------------------------------------------
+
+AFTER_EVERY_TIME = "~"  # sorts after every time key: the end of an open expiry range
+
+
+def item_page_params(filt: Any) -> dict[str, Any]:
+    """The filter parameters of `page_items` for an ItemFilter (or None)."""
+    return {
+        "material_id": (filt.material_id if filt else None) or "",
+        "kind": (filt.kind if filt else None) or "",
+        "status": (filt.status if filt else None) or "",
+        "expires_from": (time_key(filt.expires_from) if filt else None) or "",
+        "expires_until": (time_key(filt.expires_until) if filt else None) or "",
+    }
+
+
+def expiry_query(filt: Any, dated: bool) -> str:
+    """The statement of one part of `items_by_expiry`: at a location, of a material, or of all."""
+    prefix = "expiry" if dated else "undated"
+    if filt.location_id:
+        return f"{prefix}_at"
+    return f"{prefix}_of_material" if filt.material_id else f"{prefix}_all"
+
+
+def expiry_params(filt: Any, after: tuple[str | None, str] | None, first: int, tolerance: float) -> dict[str, Any]:
+    """Parameters of the `expiry_*` and `undated_*` statements (shelf.cypher) for an ExpiryFilter."""
+    after_exp = (after[0] if after is not None else None) or ""
+    start = time_key(filt.expires_from) or ""
+    return {
+        "material_id": filt.material_id or "",
+        "kind": filt.kind or "",
+        "status": filt.status or "",
+        "location_id": filt.location_id or "",
+        "on_hand": bool(filt.on_hand),
+        "tolerance": tolerance,
+        "from": max(start, after_exp),
+        "until": time_key(filt.expires_until) or AFTER_EVERY_TIME,
+        "after_exp": after_exp,
+        "after_id": after[1] if after is not None else "",
+        "first": first,
+    }

@@ -36,6 +36,7 @@ MATCH (n:Shipment) WHERE n.id > $after RETURN n ORDER BY n.id LIMIT $first
 MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
+  AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
 RETURN n ORDER BY n.id LIMIT $first
 // name: all_balances
 // Every balance, for the store's in-memory index (store/linkindex.py).
@@ -48,6 +49,7 @@ MATCH (i:Item)-[a:AT]->(l:Location)
 WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
   AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
   AND ($include_virtual OR NOT a.virtual) AND ($include_zero OR abs(a.quantity) > $tolerance)
+  AND ($expires_from = '' OR i.expires_at >= $expires_from) AND ($expires_until = '' OR i.expires_at < $expires_until)
   AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual

@@ -31,6 +31,10 @@ CREATE NODE TABLE IF NOT EXISTS Recall(id STRING, status STRING, opened_at STRIN
 ALTER TABLE FLOWS_TO ADD IF NOT EXISTS recorded_at STRING
 // name: alter_flows_to_voided_at
 ALTER TABLE FLOWS_TO ADD IF NOT EXISTS voided_at STRING
+// name: alter_material_min_remaining_shelf_life_days
+ALTER TABLE Material ADD IF NOT EXISTS min_remaining_shelf_life_days INT64
+// name: alter_material_expiry_warning_days
+ALTER TABLE Material ADD IF NOT EXISTS expiry_warning_days INT64
 // The version of the schema this data directory was written with (store/port.py, SCHEMA_VERSION).
 // name: table_meta
 CREATE NODE TABLE IF NOT EXISTS Meta(id STRING, version INT64, PRIMARY KEY(id))

@@ -72,7 +72,8 @@ CREATE (:Finding {id: r.id, kind: r.kind, message: r.message, event_id: r.event_
 CREATE (:Organization {id: $id, name: $name})
 // name: create_material
 CREATE (:Material {id: $id, name: $name, tracking: $tracking, base_unit: $base_unit, kind: $kind,
-  shelf_life_days: $shelf_life_days, conversions: $conversions, organization_id: $organization_id})
+  shelf_life_days: $shelf_life_days, min_remaining_shelf_life_days: $min_remaining_shelf_life_days,
+  expiry_warning_days: $expiry_warning_days, conversions: $conversions, organization_id: $organization_id})
 // name: create_location
 CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, virtual: $virtual,
   partner_id: $partner_id, organization_id: $organization_id})

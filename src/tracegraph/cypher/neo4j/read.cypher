@@ -41,6 +41,7 @@ MATCH (n:Shipment) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $first RETURN 
 MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
+  AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
 WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 // name: balances_of_items
 UNWIND $ids AS id
@@ -53,6 +54,7 @@ MATCH (i:Item)-[a:AT]->(l:Location)
 WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
   AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
   AND ($include_virtual OR NOT a.virtual) AND ($include_zero OR abs(a.quantity) > $tolerance)
+  AND ($expires_from = '' OR i.expires_at >= $expires_from) AND ($expires_until = '' OR i.expires_at < $expires_until)
   AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 WITH i, a, l ORDER BY i.id, l.id LIMIT $first
 RETURN collect({item_id: i.id, location_id: l.id, quantity: a.quantity, material_id: a.material_id,

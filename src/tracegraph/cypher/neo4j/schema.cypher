@@ -28,3 +28,11 @@ CREATE INDEX event_time IF NOT EXISTS FOR (n:Event) ON (n.event_time)
 CREATE CONSTRAINT recall_id IF NOT EXISTS FOR (n:Recall) REQUIRE n.id IS UNIQUE
 // name: constraint_meta_id
 CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE
+// Shelf life: items in expiry order (of one material, or of all), and the expiry notices
+// announced once each to dashboards (services/shelf.py).
+// name: index_item_expires_at
+CREATE INDEX item_expires_at IF NOT EXISTS FOR (n:Item) ON (n.expires_at)
+// name: index_item_material_expires_at
+CREATE INDEX item_material_expires_at IF NOT EXISTS FOR (n:Item) ON (n.material_id, n.expires_at)
+// name: constraint_expiry_notice_id
+CREATE CONSTRAINT expiry_notice_id IF NOT EXISTS FOR (n:ExpiryNotice) REQUIRE n.id IS UNIQUE
