@@ -47,3 +47,4 @@ class ItemFilter:
     material_id: str | None = None
     kind: str | None = None
     status: str | None = None
+    lot_code: str | None = None  # the lot or serial number (a label's GS1 key names it)

@@ -497,6 +497,7 @@ class LadybugStore(GraphStore):
         if kind == "Item":
             f = filt or ItemFilter()
             params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+            params["lot_code"] = f.lot_code or ""
         rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
         return [M.READERS[kind](r) for r in rows]
 

@@ -232,6 +232,7 @@ class MemoryStore(GraphStore):
             and (not f.material_id or r["material_id"] == f.material_id)
             and (not f.kind or r["kind"] == f.kind)
             and (not f.status or r["status"] == f.status)
+            and (not f.lot_code or r["lot_code"] == f.lot_code)
         ]
         return [M.READERS[kind](r) for r in rows[:first]]
 

@@ -387,6 +387,7 @@ class Neo4jStore(GraphStore):
         if kind == "Item":
             f = filt or ItemFilter()
             params |= {"material_id": f.material_id or "", "kind": f.kind or "", "status": f.status or ""}
+            params["lot_code"] = f.lot_code or ""
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
         return [M.READERS[kind](r) for r in rows]
 

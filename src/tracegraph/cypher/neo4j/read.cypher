@@ -41,6 +41,7 @@ MATCH (n:Shipment) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $first RETURN 
 MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
+  AND ($lot_code = '' OR n.lot_code = $lot_code)
 WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 // name: balances_of_items
 UNWIND $ids AS id
