@@ -27,6 +27,7 @@ from .http.consistency import CausalConsistency, refusal
 from .http.limits import BodySizeLimit
 from .oidc import OidcConfig, OidcVerifier
 from .services.auth import Auth
+from .services.labels import Links
 from .services.ledger import Ledger
 from .services.session import Services
 from .services.shelf import ExpiryWatch
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     from .api import build_graphql_app
     from .api.fanout import ExposeWebSocketProtocol
     from .http.exports import export_routes
+    from .http.labels import label_routes
 
     settings = settings or default_settings()
     store = store or make_store(settings)
@@ -64,7 +66,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     auth = Auth(store, settings.admin_key, tokens)
     ledger = Ledger(store)
     bus = make_bus(settings.redis_url, settings.subscriber_queue, ledger)  # catches up on the ledger's log
-    services = Services(ledger, auth, settings.epcis_max_events)
+    links = Links(settings.digital_link_base, settings.public_base)
+    services = Services(ledger, auth, settings.epcis_max_events, links)
     ledger.on_recorded(bus.publish_entry)
 
     # One token bucket per key for its HTTP requests and its WebSocket operations together.
@@ -159,6 +162,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     from .epcis.routes import routes as epcis_routes
 
+    labels, resolver = label_routes(services)
+
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -168,6 +173,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             Route("/dashboard", dashboard, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Mount("/epcis", routes=epcis_routes(services)),
+            *labels,
+            resolver,  # GS1 Digital Link paths (/01/…, /00/…): last, it matches any /{ai}/… path
         ],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: store_unavailable, InvalidConsistencyToken: invalid_token},

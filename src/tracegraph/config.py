@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,11 +63,39 @@ class Settings(BaseSettings):
     # Seconds between two checks for lots crossing into their warning period or expiring
     # (the lotsNearingExpiry subscription); 0: no checks on this instance.
     expiry_check_seconds: float = Field(default=300.0, ge=0)
+    # Labels (http/labels.py): the resolver domain of GS1 Digital Link URIs (GS1's, or a company's
+    # own resolver), and the address users reach this server at (a project URI of an item without
+    # GS1 keys is `{public_url}/items/{id}`); unset: http://{host}:{port}.
+    digital_link_base: str = "https://id.gs1.org"
+    public_url: str | None = None
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Events per recordEvents batch; more: refused whole (BATCH_TOO_LARGE) before any is read.
     max_batch_events: int = Field(default=10_000, ge=1, le=10_000)
     epcis_max_events: int = Field(default=10_000, ge=1, le=10_000)  # per EPCIS capture; more: 413
+
+    @model_validator(mode="after")
+    def _urls(self) -> Settings:
+        for name in ("digital_link_base", "public_url"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise ValueError(
+                    f"TRACEGRAPH_{name.upper()}: {value[:80]!r} is not an http(s) address without query "
+                    "(e.g. https://id.gs1.org, https://trace.example.com)"
+                )
+            setattr(self, name, value.rstrip("/"))
+        return self
+
+    @property
+    def public_base(self) -> str:
+        """The address users reach this server at: TRACEGRAPH_PUBLIC_URL, else http://{host}:{port}."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @model_validator(mode="after")
     def _oidc(self) -> Settings:

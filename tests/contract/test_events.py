@@ -298,8 +298,8 @@ async def test_item_pages_filter(store: GraphStore) -> None:
 
     await bakery(store)
     await receive(store, "FL-1", "FLOUR", 100)
-    await receive(store, "FL-2", "FLOUR", 100)
-    await receive(store, "SU-1", "SUGAR", 100)
+    await receive(store, "FL-2", "FLOUR", 100, lot_code="MS-7")
+    await receive(store, "SU-1", "SUGAR", 100, lot_code="MS-7")
     await record(store, cmd("RECLASSIFY", id="qc", inputs=[L("FL-2")], status=Status.QC))
     ids = lambda page: [i.id for i in page]  # noqa: E731
     assert ids(await store.page("Item", None, 10)) == ["FL-1", "FL-2", "SU-1"]
@@ -308,6 +308,8 @@ async def test_item_pages_filter(store: GraphStore) -> None:
     assert ids(await store.page("Item", None, 10, ItemFilter(status="QC"))) == ["FL-2"]
     assert ids(await store.page("Item", None, 10, ItemFilter(kind="LOT", material_id="SUGAR"))) == ["SU-1"]
     assert ids(await store.page("Item", None, 10, ItemFilter(kind="SERIAL"))) == []
+    assert ids(await store.page("Item", None, 10, ItemFilter(lot_code="MS-7"))) == ["FL-2", "SU-1"]
+    assert ids(await store.page("Item", None, 10, ItemFilter(material_id="FLOUR", lot_code="MS-7"))) == ["FL-2"]
 
 
 async def test_characteristics_merge(store: GraphStore) -> None:

@@ -163,3 +163,41 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
             assert outside == []  # nothing from a CDN or anywhere else
         finally:
             browser.close()
+
+
+def test_a_label_sheet_and_a_scanned_label_open_in_the_browser(chromium: str, server: Server, tmp_path: Path) -> None:
+    """A browser sends no key by itself: the empty page the server sends takes it (`?key=`, then
+    localStorage, as the dashboard does) and shows the page rendered with it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)
+    quantity = gql(server, 'query { item(id: "LOT-1") { quantityOnHand } }')["item"]["quantityOnHand"]
+    on_hand = f"{quantity:g} KG"
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = browser.new_page()
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+            page.goto(f"{server.url}/labels/LOT-1?key={ADMIN_KEY}")
+            label = page.locator('article.label[data-item="LOT-1"]')
+            expect(label).to_contain_text("Flour")
+            expect(label).to_contain_text(on_hand)  # on hand now
+            expect(label.locator("svg")).to_have_count(1)  # the QR code, inline
+            assert label.bounding_box()["width"] > 300  # type: ignore[index]  # styled: 100 mm wide
+            assert "key=" not in page.url
+            expect(page.locator("button[data-print]")).to_be_visible()
+
+            # A scanned label (its project URI: FLOUR is no GTIN) opens the item with the kept key.
+            page.goto(f"{server.url}/items/LOT-1")
+            expect(page.locator("h1")).to_contain_text("LOT-1")
+            expect(page.locator("main.item")).to_contain_text(on_hand)
+            assert errors == [] and outside == []
+        finally:
+            browser.close()

@@ -53,6 +53,15 @@ class Item:
     async def material(self, info: Info) -> Material | None:
         return await load_one(info.context.loaders.materials, self.material_id, Material.from_model)
 
+    @strawberry.field(
+        description="What its label's QR code carries: its GS1 Digital Link URI on the configured resolver "
+        "(TRACEGRAPH_DIGITAL_LINK_BASE) when it has GS1 keys (an EPC or Digital Link identifier; a lot or "
+        "serial of a material whose id is a GTIN; a container whose id or code is an SSCC), else its page "
+        "on this server, {TRACEGRAPH_PUBLIC_URL}/items/{id}. Printable at /labels/{id}."
+    )
+    def label_uri(self, info: Info) -> str:
+        return info.context.session.labels.uri_of(self.id, self.kind, self.material_id, self.lot_code)
+
     @strawberry.field(description="The lot a sub-lot or serial belongs to.")
     async def parent(self, info: Info) -> Item | None:
         if self.parent_id is None:

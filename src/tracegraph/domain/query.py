@@ -77,6 +77,7 @@ class ItemFilter:
     material_id: str | None = None
     kind: str | None = None
     status: str | None = None
+    lot_code: str | None = None  # the lot or serial number (a label's GS1 key names it)
     expires_from: datetime | None = None  # expiry, inclusive (items without one left out)
     expires_until: datetime | None = None  # expiry, exclusive (items without one left out)
 

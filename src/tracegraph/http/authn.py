@@ -1,8 +1,10 @@
 """Authentication of every HTTP request but GET /health: `Authorization: Bearer <key>`.
 
 Open without a key, since they hold no data: GET /health, the dashboard page (GET /dashboard)
-and its static assets (/static/...), and the GraphiQL page (GET /graphql asking for HTML,
-without a query). Everything else without a valid key gets 401 with `WWW-Authenticate: Bearer`.
+and its static assets (/static/...), the GraphiQL page (GET /graphql asking for HTML,
+without a query), and a label or item page a browser asks for without an Authorization header
+(http/labels.py: it gets a page that sends the key, as the dashboard does). Everything else
+without a valid key gets 401 with `WWW-Authenticate: Bearer`.
 The REST doors also need a right of the key's role (403 otherwise): exports EXPORT, EPCIS
 capture RECORD. WebSockets authenticate in `connection_init` (api/__init__.py).
 """
@@ -22,6 +24,7 @@ from ..domain.auth import Principal, Unauthenticated, bearer
 from ..domain.rights import Operation, allowed, refusal
 from ..services.auth import Auth
 from ..services.session import Session
+from .label_pages import is_page
 
 PRINCIPAL = "tracegraph.principal"  # the scope key the principal is kept under
 
@@ -47,6 +50,12 @@ def principal_of(scope: object) -> Principal:
 def _open(method: str, path: str, scope: Scope) -> bool:
     if path == "/health" or path.startswith("/static/") or (path == "/dashboard" and method in ("GET", "HEAD")):
         return True
+    if method in ("GET", "HEAD") and is_page(path):
+        # A browser opening a label sheet or a scanned label sends no key: it gets a page holding
+        # no data, whose script asks again with the key (http/labels.py). A request with an
+        # Authorization header is authenticated as any other.
+        headers = dict(scope.get("headers", []))
+        return b"authorization" not in headers and b"text/html" in headers.get(b"accept", b"")
     if path == "/graphql" and method == "GET":
         accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
         return "text/html" in accept and "query" not in parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -19,6 +19,7 @@ from ..domain.models import Balance, Item, Location, LocationKind, Material, Ord
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..domain.rights import operation_of, require
 from ..domain.writability import location_usable
+from ..gs1.digital_link import GS1_RESOLVER
 from ..gs1.identifiers import canonical
 from ..store.bulk import BulkReport
 from ..store.port import GraphStore
@@ -262,7 +263,8 @@ class Ledger:
         captured under another spelling of the same GS1 key (an EPC URN and its Digital Link
         URI). One read of the items, one of the aliases when some are not found."""
         found = await self.items(ids)
-        keys = {i: k for i in ids if i not in found and (k := canonical(i)) != i}
+        # A canonical Digital Link is its own key: it names the item captured under its EPC too.
+        keys = {i: k for i in ids if i not in found and ((k := canonical(i)) != i or k.startswith(GS1_RESOLVER + "/"))}
         aliased = await self.store.aliases(sorted(set(keys.values()))) if keys else {}
         targets = await self.items(sorted(set(aliased.values()))) if aliased else {}
         out = {i: found[i] for i in ids if i in found}

@@ -41,6 +41,7 @@ from .auth import Auth
 from .completeness import completeness
 from .epcis import CaptureResult, Epcis
 from .exports import Exports, audit_entries
+from .labels import Labels, Links
 from .ledger import MAX_BATCH, MAX_PAGE, Ledger
 from .recall import RecallNotices, Recalls
 from .shelf import NearExpiryLot, fefo, near_expiry
@@ -80,11 +81,14 @@ class Services:
     """What a process holds once, built by the composition root (app.py): the ledger over the
     store and the keys, both private to the services. A door gets a `Session` from it."""
 
-    def __init__(self, ledger: Ledger, auth: Auth | None = None, epcis_max_events: int = MAX_BATCH):
+    def __init__(
+        self, ledger: Ledger, auth: Auth | None = None, epcis_max_events: int = MAX_BATCH, links: Links | None = None
+    ):
         self._store: GraphStore = ledger.store
         self._ledger = ledger
         self._auth = auth or Auth(ledger.store)
         self.epcis_max_events = epcis_max_events
+        self.links = links or Links()  # where labels point (services/labels.py)
 
     def session(self, principal: Principal) -> Session:
         return Session(self, principal)
@@ -494,6 +498,13 @@ class Session:
         if view.hidden:
             meta["hidden"] = _hidden(view.hidden)
         return rows, meta
+
+    # -- labels ----------------------------------------------------------------------------
+
+    @property
+    def labels(self) -> Labels:
+        """Labels of what the caller may see, and the item a scanned label names (services/labels.py)."""
+        return Labels(self, self._ledger, self._services.links)
 
     # -- EPCIS -----------------------------------------------------------------------------
 

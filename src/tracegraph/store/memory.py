@@ -236,6 +236,7 @@ class MemoryStore(GraphStore):
             and (not p["status"] or r["status"] == p["status"])
             and (not p["expires_from"] or (r["expires_at"] or "") >= p["expires_from"])
             and (not p["expires_until"] or (r["expires_at"] is not None and r["expires_at"] < p["expires_until"]))
+            and (not p["lot_code"] or r["lot_code"] == p["lot_code"])
         ]
         return [M.READERS[kind](r) for r in rows[:first]]
 

@@ -659,6 +659,7 @@ def item_page_params(filt: Any) -> dict[str, Any]:
         "status": (filt.status if filt else None) or "",
         "expires_from": (time_key(filt.expires_from) if filt else None) or "",
         "expires_until": (time_key(filt.expires_until) if filt else None) or "",
+        "lot_code": (filt.lot_code if filt else None) or "",
     }
 
 

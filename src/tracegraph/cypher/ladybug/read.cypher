@@ -37,6 +37,7 @@ MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
   AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
+  AND ($lot_code = '' OR n.lot_code = $lot_code)
 RETURN n ORDER BY n.id LIMIT $first
 // name: all_balances
 // Every balance, for the store's in-memory index (store/linkindex.py).

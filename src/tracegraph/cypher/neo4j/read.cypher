@@ -42,6 +42,7 @@ MATCH (n:Item)
 WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
   AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
+  AND ($lot_code = '' OR n.lot_code = $lot_code)
 WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 // name: balances_of_items
 UNWIND $ids AS id
