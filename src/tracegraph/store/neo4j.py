@@ -42,6 +42,7 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Log
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
 from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
+from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
 from . import rows as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
@@ -405,6 +406,14 @@ class Neo4jStore(GraphStore):
             return [M.balance(r) for r in rows]
         rows = await self._read("balances_of_items", {"ids": list(filt.item_ids)})
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
+
+    async def stock_sums(
+        self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
+    ) -> list[StockSum]:
+        if not pairs or material_ids == []:
+            return []
+        params = M.stock_sums_params(pairs, material_ids, include_virtual, TOLERANCE)
+        return [M.stock_sum(r) for r in await self._read("stock_sums", params)]
 
     async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
         params = M.expiry_params(filt, after, first, TOLERANCE)

@@ -27,6 +27,7 @@ from ..domain.query import (
     ReadKind,
 )
 from ..domain.recall import Recall, RecallNotice
+from ..domain.stock import StockSum, sum_balances
 from ..domain.trace import LineageLink
 from .bulk import BulkReport
 
@@ -328,6 +329,29 @@ class GraphStore(ABC):
         first: int | None = None,
     ) -> list[Balance]:
         """Balances ordered by (item, location); `after` is the key of the last one seen."""
+
+    async def stock_sums(
+        self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
+    ) -> list[StockSum]:
+        """The non-zero balances of items of a known material at the locations of (location,
+        root) pairs, summed per (root, material, item kind, unit), with how many distinct items
+        hold them. This default reads the balances and the items' kinds; a store sums in its
+        own query where it can."""
+        if not pairs or material_ids == []:
+            return []
+        filt = BalanceFilter(
+            location_ids=sorted({loc for loc, _ in pairs}),
+            material_ids=list(material_ids) if material_ids is not None else None,
+            include_virtual=include_virtual,
+        )
+        found = [b for b in await self.balances(filt) if b.material_id is not None]
+        items = await self.get("Item", sorted({b.item_id for b in found}))
+        kinds = {i: getattr(m, "kind", None) for i, m in items.items()}
+        rows = [
+            (b.item_id, b.location_id, b.material_id, getattr(kinds.get(b.item_id), "value", "LOT"), b.quantity, b.unit)
+            for b in found
+        ]
+        return sum_balances(rows, pairs)
 
     async def narrowed_by_expiry(self, filt: BalanceFilter) -> BalanceFilter:
         """A filter of given items with an expiry range: of those items, the ones in the range

@@ -18,6 +18,7 @@ from ..domain.ledger import LedgerState
 from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
 from ..domain.query import expiry_cursor, time_key  # noqa: F401 - re-exported for the adapters
 from ..domain.recall import Recall, RecallNotice
+from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
 
 
@@ -447,6 +448,27 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 
 NO_LIMIT = 2**31 - 1  # LIMIT for "all"
+
+
+def stock_sums_params(pairs: Any, material_ids: Any, include_virtual: bool, tolerance: float) -> dict[str, Any]:
+    """Parameters of `stock_sums`."""
+    return {
+        "pairs": [{"location_id": loc, "root": root} for loc, root in pairs],
+        "material_ids": list(material_ids or ()),
+        "include_virtual": include_virtual,
+        "tolerance": tolerance,
+    }
+
+
+def stock_sum(row: dict[str, Any]) -> StockSum:
+    return StockSum(
+        root=row["root"],
+        material_id=row["material_id"],
+        kind=row.get("kind") or "LOT",
+        unit=row.get("unit") or "EA",
+        quantity=float(row["quantity"]),
+        items=int(row["items"]),
+    )
 
 
 def balance_page_params(filt: Any, after: str | None, first: int | None, tolerance: float) -> dict[str, Any]:

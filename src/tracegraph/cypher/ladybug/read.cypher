@@ -55,6 +55,16 @@ WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
   a.unit AS unit, a.virtual AS virtual
 ORDER BY item_id, location_id LIMIT $first
+// name: stock_sums
+// Non-zero balances of items of a known material at the locations of (location, root) pairs,
+// summed per (root, material, item kind, unit), with how many distinct items hold them.
+UNWIND $pairs AS p
+MATCH (i:Item)-[a:AT]->(l:Location)
+WHERE l.id = p.location_id AND a.material_id IS NOT NULL
+  AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
+  AND ($include_virtual OR NOT a.virtual) AND abs(a.quantity) > $tolerance
+RETURN p.root AS root, a.material_id AS material_id, i.kind AS kind, a.unit AS unit,
+  sum(a.quantity) AS quantity, count(DISTINCT i.id) AS items
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)

@@ -60,6 +60,16 @@ WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
 WITH i, a, l ORDER BY i.id, l.id LIMIT $first
 RETURN collect({item_id: i.id, location_id: l.id, quantity: a.quantity, material_id: a.material_id,
   unit: a.unit, virtual: a.virtual}) AS rows
+// name: stock_sums
+// Non-zero balances of items of a known material at the locations of (location, root) pairs,
+// summed per (root, material, item kind, unit), with how many distinct items hold them.
+UNWIND $pairs AS p
+MATCH (l:Location {id: p.location_id})<-[a:AT]-(i:Item)
+WHERE a.material_id IS NOT NULL AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
+  AND ($include_virtual OR NOT a.virtual) AND abs(a.quantity) > $tolerance
+WITH p.root AS root, a.material_id AS material_id, i.kind AS kind, a.unit AS unit,
+  sum(a.quantity) AS quantity, count(DISTINCT i) AS items
+RETURN collect({root: root, material_id: material_id, kind: kind, unit: unit, quantity: quantity, items: items}) AS rows
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
