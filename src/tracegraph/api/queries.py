@@ -35,6 +35,7 @@ from .master import Location, Material, Organization
 from .pagination import DEFAULT_FIRST, After, Connection, First, paginate
 from .recalls import RecallQueries
 from .shelf import ItemOrder, ShelfQueries
+from .stock import StockQueries
 from .traces import Trace
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, ShelfQueries):
+class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, ShelfQueries, StockQueries):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "
         "went; BACKWARD, where the item's material came from. The item itself is excluded; "

@@ -34,6 +34,7 @@ from ..domain.query import (
 )
 from ..domain.rights import Operation, require
 from ..domain.shelf import FefoProposal
+from ..domain.stock import StockTotal
 from ..domain.trace import LineageLink
 from ..gs1 import epcis_query as Q
 from ..store.port import GraphStore
@@ -45,6 +46,7 @@ from .labels import Labels, Links
 from .ledger import MAX_BATCH, MAX_PAGE, Ledger
 from .recall import RecallNotices, Recalls
 from .shelf import NearExpiryLot, fefo, near_expiry
+from .stock import stock_totals
 from .trace import TraceOptions, TraceResult
 from .visibility import Visibility, share_item
 
@@ -287,6 +289,45 @@ class Session:
             return await keep(await self._ledger.balances(filt, after, None))
         return await fill(
             lambda a, n: self._ledger.balances(filt, a, n), keep, lambda b: f"{b.item_id} {b.location_id}", after, first
+        )
+
+    async def stock_totals(
+        self,
+        *,
+        material_id: str | None = None,
+        location_id: str | None = None,
+        roll_up: bool = True,
+        include_virtual: bool = False,
+    ) -> list[StockTotal]:
+        """On hand per (material, location), counted by kind of item: of one location or of
+        every one with stock, rolled up over the location tree unless `roll_up` is False. Only
+        the items the caller may see are summed and counted. A material or location it may not
+        see is NOT_FOUND, like an unknown one."""
+        self._require(Operation.READ)
+        problems = []
+        if material_id is not None and not await self.master("Material", [material_id]):
+            problems.append(Problem("materialId", f"unknown material {material_id[:200]}", E.NOT_FOUND))
+        if location_id is not None and not await self.master("Location", [location_id]):
+            problems.append(Problem("locationId", f"unknown location {location_id[:200]}", E.NOT_FOUND))
+        if problems:
+            raise DomainError(problems)
+        if not self.restricted:
+            return await stock_totals(
+                self._ledger,
+                material_id=material_id,
+                location_id=location_id,
+                roll_up=roll_up,
+                include_virtual=include_virtual,
+            )
+        return await stock_totals(
+            self._ledger,
+            material_id=material_id,
+            location_id=location_id,
+            roll_up=roll_up,
+            include_virtual=include_virtual,
+            visible_balances=self.balances,
+            visible_items=self.items,
+            location_shown=self._master_visible,
         )
 
     async def events(self, filt: EventFilter, after: int | None, first: int) -> list[tuple[int, EventRecord]]:
