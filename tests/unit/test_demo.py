@@ -139,9 +139,9 @@ async def test_the_stores_received_the_trays(demo: Loaded) -> None:
 async def test_units_status_and_expiry_of_the_bakery_lots(demo: Loaded) -> None:
     items = await demo.ledger.items(["LOT-FLOUR-0001", "LOT-BUTTER-0002", "LOT-SUGAR-0001"])
     flour = items["LOT-FLOUR-0001"]
-    assert flour.status is Status.RELEASED and flour.characteristics["mycotoxin_screen_pass"] is True
+    assert flour.status == Status.RELEASED and flour.characteristics["mycotoxin_screen_pass"] is True
     assert flour.expires_at == flour.manufactured_at + timedelta(days=180)  # type: ignore[operator]
-    assert items["LOT-BUTTER-0002"].status is Status.HOLD
+    assert items["LOT-BUTTER-0002"].status == Status.HOLD
     # 40 bags of 25 kg, four bags used; the sugar lot's own 25 kg sacks, not the material's 50 kg.
     assert (await stock(demo.ledger, "BKY/DRY/R-01"))["LOT-FLOUR-0001"] == pytest.approx(900.0)
     assert (await stock(demo.ledger, "BKY/DRY/R-02"))["LOT-SUGAR-0001"] == pytest.approx(250.0 - 4 * 4)

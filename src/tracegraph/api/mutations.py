@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..domain.errors import DomainError
 from ..domain.events import EventCommand, EventType, LedgerEntry
@@ -16,6 +17,7 @@ from ..domain.models import Location as DLocation
 from ..domain.models import Material as DMaterial
 from ..domain.models import Order as DOrder
 from .auth import AuthMutations
+from .classifications import ClassificationMutations
 from .context import Info
 from .errors import UserError, from_domain, from_validation
 from .inputs import (
@@ -92,12 +94,30 @@ async def _attempt(
         return None, from_domain(e)
 
 
+def _one_classification(data: dict[str, Any], loc: tuple[str | int, ...]) -> list[InitErrorDetails]:
+    """A `classificationId` given becomes the status the domain knows (an item's status is the
+    code of its classification); given with a different `status`, it is an error."""
+    given = data.pop("classification_id", None)
+    if given is None:
+        return []
+    if data.get("status") is not None and data["status"] != given:
+        error = PydanticCustomError("invalid", "give either `status` or `classificationId`, not both")
+        return [{"type": error, "loc": (*loc, "classification_id"), "input": given}]
+    data["status"] = given
+    return []
+
+
 def command(event_type: EventType, source: Any) -> EventCommand:
     """An event input as the domain's command. Without an event time it happened now, so two
     identical commands are two events; a client that retries passes an `id`."""
     data = as_data(source)
     data["type"] = event_type
     data.setdefault("event_time", datetime.now(UTC))
+    errors = _one_classification(data, ())
+    for n, spec in enumerate(data.get("new_items") or []):
+        errors += _one_classification(spec, ("new_items", n))
+    if errors:
+        raise ValidationError.from_exception_data("EventCommand", errors)
     return EventCommand.model_validate(data)
 
 
@@ -110,7 +130,7 @@ async def _record(info: Info, payload: type[P], event_type: EventType, source: A
     description="Commands. Every mutation returns its errors in its payload; nothing of a "
     "mutation with errors is written."
 )
-class Mutation(AuthMutations, RecallMutations):
+class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a material.")
