@@ -121,9 +121,21 @@ def command(event_type: EventType, source: Any) -> EventCommand:
     return EventCommand.model_validate(data)
 
 
+def _as_sent(source: Any, errors: list[UserError], prefix: str = "") -> list[UserError]:
+    """Errors on a status the client gave as `classificationId` name that field."""
+    sent = {"status": "classificationId"} if getattr(source, "classification_id", None) else {}
+    for n, spec in enumerate(getattr(source, "new_items", None) or []):
+        if getattr(spec, "classification_id", None):
+            sent[f"newItems[{n}].status"] = f"newItems[{n}].classificationId"
+    for error in errors:
+        if error.field is not None and error.field.removeprefix(prefix) in sent:
+            error.field = prefix + sent[error.field.removeprefix(prefix)]
+    return errors
+
+
 async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
     entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.session.record)
-    return payload.of(entry, errors)  # type: ignore[return-value]
+    return payload.of(entry, _as_sent(source, errors))  # type: ignore[return-value]
 
 
 @strawberry.type(
@@ -268,5 +280,7 @@ class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
             if len(commands) == 1:
                 for err in errors:
                     err.field = f"input[0].{err.field}" if err.field else "input[0]"
+            for n, event in enumerate(input):
+                _as_sent(event, errors, prefix=f"input[{n}].")
             return RecordEventsPayload(events=None, errors=errors)
         return RecordEventsPayload(events=[Event.from_model(x.event) for x in entries], errors=[])
