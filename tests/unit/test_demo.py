@@ -11,7 +11,19 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from tracegraph.demo import BIKES, BUTTER_SHORT, FRAMES, demo_commands, expired_issue, load_demo, shelf_life_pick, sscc
+from tracegraph.demo import (
+    BIKES,
+    BUTTER_SHORT,
+    FRAMES,
+    QUARANTINE,
+    SUGAR_2,
+    demo_commands,
+    expired_issue,
+    load_demo,
+    quarantined_issue,
+    shelf_life_pick,
+    sscc,
+)
 from tracegraph.domain import errors as E
 from tracegraph.domain.auth import Principal, Role
 from tracegraph.domain.errors import DomainError
@@ -230,3 +242,16 @@ async def test_shelf_life_a_fefo_pick_then_an_expired_lot_refused(demo: Loaded) 
     assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.EXPIRED)]
     assert BUTTER_SHORT in str(refused.value) and "2024-03-09" in str(refused.value)
     assert await stock(demo.ledger, "BKY/COLD/C-01") == before
+
+
+async def test_a_user_defined_quarantine_may_move_but_not_be_issued(demo: Loaded) -> None:
+    quarantine = (await demo.ledger.classifications([QUARANTINE]))[QUARANTINE]
+    flags = (quarantine.may_issue, quarantine.may_ship, quarantine.may_pack, quarantine.may_move, quarantine.may_split)
+    assert flags == (False, False, False, True, False)
+    assert (await demo.ledger.items([SUGAR_2]))[SUGAR_2].status == QUARANTINE
+    assert await stock(demo.ledger, "BKY/QUAR") == {SUGAR_2: 300.0}  # moved into the cage: allowed
+    with pytest.raises(DomainError) as refused:
+        await demo.ledger.record(quarantined_issue())
+    assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.STATUS_FORBIDS)]
+    assert SUGAR_2 in str(refused.value) and QUARANTINE in str(refused.value)
+    assert await stock(demo.ledger, "BKY/QUAR") == {SUGAR_2: 300.0}
