@@ -28,6 +28,7 @@ from typing import Any
 from .domain.events import EventCommand, EventType, Line, NewItem, Source
 from .domain.models import (
     VIRTUAL_LOCATIONS,
+    Classification,
     ContainerType,
     ItemKind,
     Location,
@@ -36,7 +37,6 @@ from .domain.models import (
     MaterialKind,
     Order,
     OrderType,
-    Classification,
     Organization,
     Status,
     Tracking,
