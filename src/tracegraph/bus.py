@@ -96,7 +96,7 @@ def messages_of(entry: LedgerEntry) -> list[Message]:
         for (item, location), delta in entry.balance_deltas().items()
         if delta != 0
     ]
-    out += [StatusChanged(e.id, s.item_id, s.from_status.value, s.to_status.value) for s in e.status_changes]
+    out += [StatusChanged(e.id, s.item_id, s.from_status, s.to_status) for s in e.status_changes]
     return out
 
 

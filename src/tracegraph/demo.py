@@ -28,6 +28,7 @@ from typing import Any
 from .domain.events import EventCommand, EventType, Line, NewItem, Source
 from .domain.models import (
     VIRTUAL_LOCATIONS,
+    Classification,
     ContainerType,
     ItemKind,
     Location,
@@ -233,6 +234,7 @@ LOCATIONS = [
             ("RECV", "Goods-in", []),
             ("DRY", "Dry store", [("R-01", "Rack R-01, flour"), ("R-02", "Rack R-02, sugar")]),
             ("COLD", "Cold room", [("C-01", "Cold room bay C-01")]),
+            ("QUAR", "Quarantine cage", []),
             ("MIX", "Mixing room, spiral mixers 1-2", []),
             ("OVEN", "Oven line 1", []),
             ("PACK", "Cooling and packing", []),
@@ -1105,12 +1107,87 @@ def expired_issue() -> EventCommand:
     )
 
 
+# -- a classification of the bakery's own: quarantine ------------------------------------------
+
+QUARANTINE = "QUARANTINE"
+SUGAR_2 = "LOT-SUGAR-0002"
+
+# The bakery's own classifications, besides the five built-ins (QC, RELEASED, HOLD, FAIL, REWORK).
+CLASSIFICATIONS = [
+    Classification(
+        id=QUARANTINE,
+        name="Quarantine",
+        description="Suspect stock kept in the quarantine cage until the supplier's investigation "
+        "ends: it may be moved (into the cage), not issued, shipped, packed or split.",
+        may_issue=False,
+        may_ship=False,
+        may_pack=False,
+        may_move=True,
+        may_split=False,
+    )
+]
+
+
+def _quarantine() -> list[EventCommand]:
+    """A second sugar lot, received on day 8 and put in QUARANTINE the same morning (the
+    sucrerie reported possible foreign matter in the batch), then moved into the quarantine
+    cage, which the classification allows; issuing it (`quarantined_issue`) is refused."""
+    s = _Script("EV-QUAR")
+    s.add(
+        EventType.RECEIVE,
+        at(8, 7),
+        partner_id="ORG-SUCRERIE",
+        location_id="BKY/RECV",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        new_items=[NewItem(id=SUGAR_2, material_id="SUGAR-FINE", lot_code="SN-24-0203", manufactured_at=at(-10, 0))],
+        outputs=[L(SUGAR_2, 6, "SACK")],
+    )
+    s.add(
+        EventType.RECLASSIFY,
+        at(8, 9),
+        location_id="BKY/RECV",
+        status=QUARANTINE,
+        biz_step="holding",
+        recorded_by="Sophie Martin",
+        reason="Sucrerie du Nord notice SN-INV-12: possible foreign matter in batch SN-24-0203",
+        inputs=[L(SUGAR_2)],
+    )
+    s.add(
+        EventType.MOVE,
+        at(8, 9, 15),
+        from_location_id="BKY/RECV",
+        to_location_id="BKY/QUAR",
+        biz_step="storing",
+        recorded_by="Sophie Martin",
+        inputs=[L(SUGAR_2)],
+    )
+    return s.commands
+
+
+def quarantined_issue() -> EventCommand:
+    """An issue of the quarantined sugar on day 9: refused STATUS_FORBIDS."""
+    return EventCommand(
+        type=EventType.ISSUE,
+        id="EV-QUAR-ISSUE",
+        event_time=at(9, 6),
+        location_id="BKY/QUAR",
+        organization_id=HOME,
+        inputs=[L(SUGAR_2, 5, "KG")],
+        new_items=[NewItem(id="BATCH-SUGAR-QUAR", kind=ItemKind.BATCH, material_id="SUGAR-FINE")],
+        outputs=[L("BATCH-SUGAR-QUAR")],
+    )
+
+
 # -- loading ----------------------------------------------------------------------------------
 
 
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
-    return sorted([*_bicycles(), *_bakery(), *_powder(), *_shelf_life()], key=lambda c: c.event_time)  # type: ignore[arg-type,return-value]
+    return sorted(
+        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine()],
+        key=lambda c: c.event_time,  # type: ignore[arg-type,return-value]
+    )
 
 
 async def load_demo(ledger: Ledger) -> int:
@@ -1123,6 +1200,8 @@ async def load_demo(ledger: Ledger) -> int:
         await ledger.create_location(location)
     for order in ORDERS:
         await ledger.create_order(order)
+    for classification in CLASSIFICATIONS:
+        await ledger.create_classification(classification.model_copy(update={"organization_id": HOME}))
     recorded = 0
     # One transaction per calendar day: a day's events see each other's effects.
     for _, day in groupby(demo_commands(), key=lambda c: c.event_time.date()):  # type: ignore[union-attr]

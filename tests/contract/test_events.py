@@ -271,7 +271,7 @@ async def test_reclassify_gates_issue_and_shipping(store: GraphStore) -> None:
     assert [(c.item_id, c.from_status, c.to_status) for c in hold.event.status_changes] == [
         ("FL-1", Status.RELEASED, Status.HOLD)
     ]
-    assert (await item(store, "FL-1")).status is Status.HOLD
+    assert (await item(store, "FL-1")).status == Status.HOLD
     await assert_refused(store, cmd("SHIP", location_id="WH", inputs=[L("FL-1", 1)]), code=E.STATUS_FORBIDS)
     await assert_refused(
         store,
@@ -404,7 +404,7 @@ async def test_correction_restores_a_status(store: GraphStore) -> None:
     await receive(store, "FL-1", "FLOUR", 100)
     await record(store, cmd("RECLASSIFY", id="fail", inputs=[L("FL-1")], status=Status.FAIL))
     await record(store, cmd("CORRECTION", id="unfail", reverses="fail"))
-    assert (await item(store, "FL-1")).status is Status.RELEASED
+    assert (await item(store, "FL-1")).status == Status.RELEASED
     await assert_consistent(store)
 
 

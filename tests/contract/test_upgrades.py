@@ -106,3 +106,26 @@ async def test_neo4j_through_a_routing_uri_reads_its_own_writes(neo4j_server: ob
     finally:
         await store.close()
     server.wipe()  # type: ignore[attr-defined]
+
+
+async def test_an_upgraded_store_has_the_built_in_classifications_and_its_statuses_work(tmp_path: Path) -> None:
+    """Items written when a status was one of five enum values keep it: it names the built-in
+    classification of that code, created when the store is upgraded, and is enforced as before."""
+    from tracegraph.domain.events import EventCommand, EventType, Line, Source
+    from tracegraph.domain.models import DEFAULT_CLASSIFICATIONS, Classification
+
+    store = LadybugStore(_extract(tmp_path))
+    await store.open()
+    try:
+        assert await store.get("Classification", list(DEFAULT_CLASSIFICATIONS)) == DEFAULT_CLASSIFICATIONS
+        items = await store.get("Item", ["LOT-1", "LOT-1-A"])
+        assert {i.status for i in items.values()} <= set(DEFAULT_CLASSIFICATIONS)  # type: ignore[attr-defined]
+        await store.create("Classification", Classification(id="QUARANTINE", name="Quarantine", may_issue=False))
+        [entry] = await store.record(
+            [EventCommand(type=EventType.RECLASSIFY, id="rc-q", status="QUARANTINE", inputs=[Line(item_id="LOT-1")])],
+            Source.COMMAND,
+        )
+        assert entry.event.status_changes[0].to_status == "QUARANTINE"
+        assert (await store.integrity()).ok
+    finally:
+        await store.close()

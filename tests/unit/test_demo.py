@@ -11,7 +11,19 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from tracegraph.demo import BIKES, BUTTER_SHORT, FRAMES, demo_commands, expired_issue, load_demo, shelf_life_pick, sscc
+from tracegraph.demo import (
+    BIKES,
+    BUTTER_SHORT,
+    FRAMES,
+    QUARANTINE,
+    SUGAR_2,
+    demo_commands,
+    expired_issue,
+    load_demo,
+    quarantined_issue,
+    shelf_life_pick,
+    sscc,
+)
 from tracegraph.domain import errors as E
 from tracegraph.domain.auth import Principal, Role
 from tracegraph.domain.errors import DomainError
@@ -139,9 +151,9 @@ async def test_the_stores_received_the_trays(demo: Loaded) -> None:
 async def test_units_status_and_expiry_of_the_bakery_lots(demo: Loaded) -> None:
     items = await demo.ledger.items(["LOT-FLOUR-0001", "LOT-BUTTER-0002", "LOT-SUGAR-0001"])
     flour = items["LOT-FLOUR-0001"]
-    assert flour.status is Status.RELEASED and flour.characteristics["mycotoxin_screen_pass"] is True
+    assert flour.status == Status.RELEASED and flour.characteristics["mycotoxin_screen_pass"] is True
     assert flour.expires_at == flour.manufactured_at + timedelta(days=180)  # type: ignore[operator]
-    assert items["LOT-BUTTER-0002"].status is Status.HOLD
+    assert items["LOT-BUTTER-0002"].status == Status.HOLD
     # 40 bags of 25 kg, four bags used; the sugar lot's own 25 kg sacks, not the material's 50 kg.
     assert (await stock(demo.ledger, "BKY/DRY/R-01"))["LOT-FLOUR-0001"] == pytest.approx(900.0)
     assert (await stock(demo.ledger, "BKY/DRY/R-02"))["LOT-SUGAR-0001"] == pytest.approx(250.0 - 4 * 4)
@@ -230,3 +242,16 @@ async def test_shelf_life_a_fefo_pick_then_an_expired_lot_refused(demo: Loaded) 
     assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.EXPIRED)]
     assert BUTTER_SHORT in str(refused.value) and "2024-03-09" in str(refused.value)
     assert await stock(demo.ledger, "BKY/COLD/C-01") == before
+
+
+async def test_a_user_defined_quarantine_may_move_but_not_be_issued(demo: Loaded) -> None:
+    quarantine = (await demo.ledger.classifications([QUARANTINE]))[QUARANTINE]
+    flags = (quarantine.may_issue, quarantine.may_ship, quarantine.may_pack, quarantine.may_move, quarantine.may_split)
+    assert flags == (False, False, False, True, False)
+    assert (await demo.ledger.items([SUGAR_2]))[SUGAR_2].status == QUARANTINE
+    assert await stock(demo.ledger, "BKY/QUAR") == {SUGAR_2: 300.0}  # moved into the cage: allowed
+    with pytest.raises(DomainError) as refused:
+        await demo.ledger.record(quarantined_issue())
+    assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.STATUS_FORBIDS)]
+    assert SUGAR_2 in str(refused.value) and QUARANTINE in str(refused.value)
+    assert await stock(demo.ledger, "BKY/QUAR") == {SUGAR_2: 300.0}

@@ -261,12 +261,12 @@ async def test_an_item_read_then_changed_is_read_anew(tmp_path: Path) -> None:
     try:
         await bakery(store)
         await receive(store, "FL-1", "FLOUR", 100)
-        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.RELEASED  # type: ignore[attr-defined]
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status == Status.RELEASED  # type: ignore[attr-defined]
         await record(store, cmd("RECLASSIFY", id="hold", inputs=[L("FL-1")], status=Status.HOLD))
-        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.HOLD  # type: ignore[attr-defined]
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status == Status.HOLD  # type: ignore[attr-defined]
         await record(store, cmd("CORRECTION", id="unhold", reverses="hold"))
         assert (await store.get("Item", ["FL-1", "nothing"])).keys() == {"FL-1"}
-        assert (await store.get("Item", ["FL-1"]))["FL-1"].status is Status.RELEASED  # type: ignore[attr-defined]
+        assert (await store.get("Item", ["FL-1"]))["FL-1"].status == Status.RELEASED  # type: ignore[attr-defined]
     finally:
         await store.close()
 

@@ -419,7 +419,7 @@ def test_correction_undoes_a_status_change() -> None:
     assert entry.event.status_changes == [
         StatusChange(item_id="FL-1", from_status=Status.HOLD, to_status=Status.RELEASED)
     ]
-    assert w.state.items["FL-1"].status is Status.RELEASED
+    assert w.state.items["FL-1"].status == Status.RELEASED
 
 
 def test_correction_of_a_production_returns_inputs_and_removes_outputs() -> None:

@@ -232,6 +232,8 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
     "create_material": Operation.MASTER_DATA,
     "create_location": Operation.MASTER_DATA,
     "create_order": Operation.MASTER_DATA,
+    "create_classification": Operation.MASTER_DATA,
+    "update_classification": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,
     "open_recall": Operation.RECALL,
     "hold_recall": Operation.RECALL,

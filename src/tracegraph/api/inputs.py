@@ -88,7 +88,12 @@ class NewItemInput:
     )
     lot_code: str | None = strawberry.field(default=None, description="The lot number, or the serial number.")
     parent_id: str | None = strawberry.field(default=None, description="The lot of a sub-lot or serial.")
-    status: Status | None = strawberry.field(default=None, description="Its status; RELEASED by default.")
+    status: Status | None = strawberry.field(
+        default=None, description="Its status, a built-in; RELEASED by default (or `classificationId`)."
+    )
+    classification_id: str | None = strawberry.field(
+        default=None, description="Its classification by code, any you may use; instead of `status`."
+    )
     manufactured_at: datetime | None = strawberry.field(default=None, description="When it was made.")
     expires_at: datetime | None = strawberry.field(
         default=None, description="When it expires; by default from the material's shelf life."
@@ -258,10 +263,16 @@ class ScrapInput(EventFieldsInput):
     from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
 
 
-@strawberry.input(description="A status change: QC, RELEASED, HOLD, FAIL, REWORK.")
+@strawberry.input(
+    description="A status change: to a built-in status (QC, RELEASED, HOLD, FAIL, REWORK) or to any "
+    "classification you may use (`classificationId`); give one of the two."
+)
 class ReclassifyInput(EventFieldsInput):
     inputs: list[ItemRefInput] = strawberry.field(description="The items.")
-    status: Status = strawberry.field(description="Their new status.")
+    status: Status | None = strawberry.field(default=None, description="Their new status, a built-in.")
+    classification_id: str | None = strawberry.field(
+        default=None, description="Their new classification by code (unknown: NOT_FOUND); instead of `status`."
+    )
     location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
 
 
@@ -296,7 +307,10 @@ class EventInput(EventFieldsInput):
     from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
     to_location_id: strawberry.ID | None = strawberry.field(default=None, description=_TO)
     container_id: str | None = strawberry.field(default=None, description="For PACK and UNPACK.")
-    status: Status | None = strawberry.field(default=None, description="For RECLASSIFY.")
+    status: Status | None = strawberry.field(default=None, description="For RECLASSIFY: a built-in status.")
+    classification_id: str | None = strawberry.field(
+        default=None, description="For RECLASSIFY: the new classification by code, instead of `status`."
+    )
     characteristics: JSON | None = strawberry.field(default=None, description="For CHARACTERISTICS.")
     reverses: str | None = strawberry.field(default=None, description="For CORRECTION.")
     order_id: strawberry.ID | None = strawberry.field(default=None, description=_ORDER)

@@ -16,6 +16,7 @@ from ..domain.integrity import IntegrityReport as DIntegrityReport
 from ..domain.models import ContainerType, ItemKind, OrderType, Status
 from ..domain.query import EventFilter
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .classifications import Classification, load_classification, shown_status
 from .context import Info
 from .errors import ApiError
 from .master import Conversion, Location, Material, Organization, conversion_list
@@ -35,7 +36,10 @@ class Item:
     unit: str = strawberry.field(description="The unit every quantity of this item is kept in.")
     lot_code: str | None = strawberry.field(description="The lot number, or the serial number of a serial.")
     parent_id: str | None = strawberry.field(description="The lot a sub-lot or serial belongs to.")
-    status: Status = strawberry.field(description="Its classification: QC, RELEASED, HOLD, FAIL, REWORK.")
+    classification_id: str = strawberry.field(
+        description="The code of its classification (its status): a built-in (QC, RELEASED, HOLD, FAIL, "
+        "REWORK) or one an organization defined."
+    )
     manufactured_at: datetime | None = strawberry.field(description="When it was made.")
     expires_at: datetime | None = strawberry.field(description="When it expires.")
     characteristics: JSON = strawberry.field(
@@ -61,6 +65,17 @@ class Item:
     )
     def label_uri(self, info: Info) -> str:
         return info.context.session.labels.uri_of(self.id, self.kind, self.material_id, self.lot_code)
+
+    @strawberry.field(
+        description="Its status as one of the five built-in classifications: its classification's "
+        "code for a built-in, else the built-in allowing no more than it does (see `classificationId`)."
+    )
+    async def status(self, info: Info) -> Status:
+        return await shown_status(info, self.classification_id)
+
+    @strawberry.field(description="Its classification: what stock in it may do.")
+    async def classification(self, info: Info) -> Classification | None:
+        return await load_classification(info, self.classification_id)
 
     @strawberry.field(description="The lot a sub-lot or serial belongs to.")
     async def parent(self, info: Info) -> Item | None:
@@ -114,7 +129,7 @@ class Item:
             unit=m.unit,
             lot_code=m.lot_code,
             parent_id=m.parent_id,
-            status=m.status,
+            classification_id=m.status,
             manufactured_at=m.manufactured_at,
             expires_at=m.expires_at,
             characteristics=JSON(dict(m.characteristics)),
@@ -204,8 +219,16 @@ class Link:
 @strawberry.type(description="An item's status, changed by a reclassification (or its correction).")
 class StatusChange:
     item_id: str = strawberry.field(description="The item.")
-    from_status: Status = strawberry.field(description="Its status before.")
-    to_status: Status = strawberry.field(description="Its status after.")
+    from_classification_id: str = strawberry.field(description="The code of its classification before.")
+    to_classification_id: str = strawberry.field(description="The code of its classification after.")
+
+    @strawberry.field(description="Its status before, as a built-in (see `Item.status`).")
+    async def from_status(self, info: Info) -> Status:
+        return await shown_status(info, self.from_classification_id)
+
+    @strawberry.field(description="Its status after, as a built-in (see `Item.status`).")
+    async def to_status(self, info: Info) -> Status:
+        return await shown_status(info, self.to_classification_id)
 
     @strawberry.field(description="The item.")
     async def item(self, info: Info) -> Item | None:
@@ -288,7 +311,7 @@ class Event:
                 Link(source_id=x.source_id, target_id=x.target_id, kind=x.kind, quantity=x.quantity) for x in m.links
             ],
             status_changes=[
-                StatusChange(item_id=x.item_id, from_status=x.from_status, to_status=x.to_status)
+                StatusChange(item_id=x.item_id, from_classification_id=x.from_status, to_classification_id=x.to_status)
                 for x in m.status_changes
             ],
         )

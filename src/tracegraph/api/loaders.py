@@ -13,7 +13,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from ..domain.events import EventRecord
-from ..domain.models import Balance, Item, Location, Material, Order, Organization, Shipment
+from ..domain.models import Balance, Classification, Item, Location, Material, Order, Organization, Shipment
 from ..domain.query import BalanceFilter, Direction
 from ..services.session import Session
 
@@ -39,6 +39,7 @@ class Loaders:
         self.organizations: DataLoader[str, Organization | None] = _by_id(partial(session.master, "Organization"))
         self.orders: DataLoader[str, Order | None] = _by_id(partial(session.master, "Order"))
         self.shipments: DataLoader[str, Shipment | None] = _by_id(partial(session.master, "Shipment"))
+        self.classifications: DataLoader[str, Classification | None] = _by_id(partial(session.master, "Classification"))
         self.events: DataLoader[str, EventRecord | None] = _by_id(session.events_by_id)
         self.balances: DataLoader[str, list[Balance]] = DataLoader(load_fn=self._balances)
         self.events_of_items: DataLoader[str, list[EventRecord]] = DataLoader(load_fn=self._events_of_items)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..domain.errors import DomainError
 from ..domain.events import EventCommand, EventType, LedgerEntry
@@ -16,6 +17,7 @@ from ..domain.models import Location as DLocation
 from ..domain.models import Material as DMaterial
 from ..domain.models import Order as DOrder
 from .auth import AuthMutations
+from .classifications import ClassificationMutations
 from .context import Info
 from .errors import UserError, from_domain, from_validation
 from .inputs import (
@@ -92,25 +94,55 @@ async def _attempt(
         return None, from_domain(e)
 
 
+def _one_classification(data: dict[str, Any], loc: tuple[str | int, ...]) -> list[InitErrorDetails]:
+    """A `classificationId` given becomes the status the domain knows (an item's status is the
+    code of its classification); given with a different `status`, it is an error."""
+    given = data.pop("classification_id", None)
+    if given is None:
+        return []
+    if data.get("status") is not None and data["status"] != given:
+        error = PydanticCustomError("invalid", "give either `status` or `classificationId`, not both")
+        return [{"type": error, "loc": (*loc, "classification_id"), "input": given}]
+    data["status"] = given
+    return []
+
+
 def command(event_type: EventType, source: Any) -> EventCommand:
     """An event input as the domain's command. Without an event time it happened now, so two
     identical commands are two events; a client that retries passes an `id`."""
     data = as_data(source)
     data["type"] = event_type
     data.setdefault("event_time", datetime.now(UTC))
+    errors = _one_classification(data, ())
+    for n, spec in enumerate(data.get("new_items") or []):
+        errors += _one_classification(spec, ("new_items", n))
+    if errors:
+        raise ValidationError.from_exception_data("EventCommand", errors)
     return EventCommand.model_validate(data)
+
+
+def _as_sent(source: Any, errors: list[UserError], prefix: str = "") -> list[UserError]:
+    """Errors on a status the client gave as `classificationId` name that field."""
+    sent = {"status": "classificationId"} if getattr(source, "classification_id", None) else {}
+    for n, spec in enumerate(getattr(source, "new_items", None) or []):
+        if getattr(spec, "classification_id", None):
+            sent[f"newItems[{n}].status"] = f"newItems[{n}].classificationId"
+    for error in errors:
+        if error.field is not None and error.field.removeprefix(prefix) in sent:
+            error.field = prefix + sent[error.field.removeprefix(prefix)]
+    return errors
 
 
 async def _record(info: Info, payload: type[P], event_type: EventType, source: Any) -> P:
     entry, errors = await _attempt(source, lambda: command(event_type, source), info.context.session.record)
-    return payload.of(entry, errors)  # type: ignore[return-value]
+    return payload.of(entry, _as_sent(source, errors))  # type: ignore[return-value]
 
 
 @strawberry.type(
     description="Commands. Every mutation returns its errors in its payload; nothing of a "
     "mutation with errors is written."
 )
-class Mutation(AuthMutations, RecallMutations):
+class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a material.")
@@ -248,5 +280,7 @@ class Mutation(AuthMutations, RecallMutations):
             if len(commands) == 1:
                 for err in errors:
                     err.field = f"input[0].{err.field}" if err.field else "input[0]"
+            for n, event in enumerate(input):
+                _as_sent(event, errors, prefix=f"input[{n}].")
             return RecordEventsPayload(events=None, errors=errors)
         return RecordEventsPayload(events=[Event.from_model(x.event) for x in entries], errors=[])

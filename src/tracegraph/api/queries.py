@@ -27,6 +27,7 @@ from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
 from .audit import AuditQueries
 from .auth import AuthQueries
+from .classifications import ClassificationQueries
 from .completeness import CompletenessQueries
 from .context import Info
 from .errors import ApiError, api_error
@@ -83,7 +84,15 @@ def balance_key(b: DBalance) -> str:
 
 
 @strawberry.type(description="Reads.")
-class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, ShelfQueries, StockQueries):
+class Query(
+    AuthQueries,
+    AuditQueries,
+    RecallQueries,
+    CompletenessQueries,
+    ShelfQueries,
+    StockQueries,
+    ClassificationQueries,
+):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "
         "went; BACKWARD, where the item's material came from. The item itself is excluded; "
@@ -162,10 +171,16 @@ class Query(AuthQueries, AuditQueries, RecallQueries, CompletenessQueries, Shelf
             strawberry.argument(description="Only items expiring before this time (items without an expiry left out)."),
         ] = None,
         order_by: ItemOrder = ItemOrder.ID,
+        classification_id: Annotated[
+            str | None,
+            strawberry.argument(description="Only items of this classification (by code), instead of `status`."),
+        ] = None,
     ) -> Connection[Item]:
         if expires_from is not None and expires_until is not None and expires_from >= expires_until:
             raise ApiError("`expiresFrom` must be before `expiresUntil`", field="expiresFrom")
-        kind_, status_ = kind.value if kind else None, status.value if status else None
+        if status is not None and classification_id is not None and status.value != classification_id:
+            raise ApiError("give either `status` or `classificationId`, not both", field="classificationId")
+        kind_, status_ = kind.value if kind else None, classification_id or (status.value if status else None)
         if order_by is ItemOrder.ID:
             filt = ItemFilter(
                 material_id=material_id,

@@ -13,6 +13,7 @@ from ..domain.models import Status
 from ..domain.query import Direction
 from ..domain.recall import RecallStatus
 from ..services import recall as SR
+from .classifications import shown_status
 from .context import Info
 from .errors import ApiError, UserError, from_domain, from_validation
 from .ledger import Item
@@ -82,8 +83,12 @@ class RecallStock:
     location_id: strawberry.ID
     quantity: float
     unit: str
-    status: Status
+    classification_id: str = strawberry.field(description="The code of the item's classification.")
     partner_id: strawberry.ID | None = strawberry.field(description="Set when the location is a partner's.")
+
+    @strawberry.field(description="The item's status as a built-in (see `Item.status`).")
+    async def status(self, info: Info) -> Status:
+        return await shown_status(info, self.classification_id)
 
     @strawberry.field(description="The location.")
     async def location(self, info: Info) -> Location | None:
@@ -127,7 +132,7 @@ class RecallReport:
                     location_id=strawberry.ID(s.location_id),
                     quantity=s.quantity,
                     unit=s.unit,
-                    status=s.status,
+                    classification_id=s.status,
                     partner_id=strawberry.ID(s.partner_id) if s.partner_id is not None else None,
                 )
                 for s in r.stock

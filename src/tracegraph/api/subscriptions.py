@@ -28,6 +28,7 @@ from ..domain.shelf import Stage
 from ..services.ledger import MAX_PAGE
 from ..services.recall import RecallView
 from ..services.session import Session
+from .classifications import shown_status
 from .context import Context, Info
 from .errors import ApiError
 from .ledger import RecordedEvent
@@ -217,8 +218,16 @@ class StockChange:
 class ItemStatusChange:
     event_id: str = strawberry.field(description="The event that changed it.")
     item_id: str = strawberry.field(description="The item.")
-    from_status: Status = strawberry.field(description="Its status before.")
-    to_status: Status = strawberry.field(description="Its status after.")
+    from_classification_id: str = strawberry.field(description="The code of its classification before.")
+    to_classification_id: str = strawberry.field(description="The code of its classification after.")
+
+    @strawberry.field(description="Its status before, as a built-in (see `Item.status`).")
+    async def from_status(self, info: Info) -> Status:
+        return await shown_status(info, self.from_classification_id)
+
+    @strawberry.field(description="Its status after, as a built-in (see `Item.status`).")
+    async def to_status(self, info: Info) -> Status:
+        return await shown_status(info, self.to_classification_id)
 
 
 async def _seq_after(session: Session, after: str) -> int:
@@ -373,8 +382,8 @@ class Subscription:
                     yield ItemStatusChange(
                         event_id=message.event_id,
                         item_id=message.item_id,
-                        from_status=Status(message.from_status),
-                        to_status=Status(message.to_status),
+                        from_classification_id=message.from_status,
+                        to_classification_id=message.to_status,
                     )
         except Overflowed:
             await _overflowed(info)

@@ -15,6 +15,7 @@ from ..domain.models import ItemKind, Status
 from ..domain.query import Direction
 from ..services.trace import TraceResult
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .classifications import shown_status
 from .context import Info
 from .ledger import Balance, Item
 from .master import Organization
@@ -156,8 +157,13 @@ class TraceItem:
         found = await info.context.loaders.items.load(self.id)
         return None if found is None else found.lot_code
 
-    @strawberry.field(description="Its status now.")
+    @strawberry.field(description="Its status now, as a built-in (see `Item.status`).")
     async def status(self, info: Info) -> Status | None:
+        found = await info.context.loaders.items.load(self.id)
+        return None if found is None else await shown_status(info, found.status)
+
+    @strawberry.field(description="The code of its classification now.")
+    async def classification_id(self, info: Info) -> str | None:
         found = await info.context.loaders.items.load(self.id)
         return None if found is None else found.status
 

@@ -46,6 +46,7 @@ class BulkPlanner:
             serials={k: s.serials[k] for k in keys.serials if k in s.serials},
             events={e: s.events[e] for e in keys.event_ids if e in s.events},
             reversed_ids={e for e in keys.event_ids if e in s.reversed_ids},
+            classifications=s.classifications,  # few, and every one the import names is loaded
         )
 
     def plan(self, cmd: EventCommand, *, source: Source, now: datetime | None = None) -> LedgerEntry:

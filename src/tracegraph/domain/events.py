@@ -18,7 +18,6 @@ from .models import (
     Model,
     Name,
     Shipment,
-    Status,
     Text,
     Unit,
 )
@@ -82,7 +81,7 @@ class NewItem(Model):
     material_id: Identifier | None = None
     lot_code: Annotated[str, Field(max_length=200)] | None = None
     parent_id: Identifier | None = None
-    status: Status | None = None
+    status: Identifier | None = None  # the id of its classification; RELEASED by default
     manufactured_at: datetime | None = None
     expires_at: datetime | None = None
     characteristics: dict[Annotated[str, Field(max_length=100)], Characteristic] = Field(
@@ -106,7 +105,7 @@ class EventCommand(Model):
     outputs: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
     new_items: list[NewItem] = Field(default_factory=list, max_length=MAX_LINES)
     container_id: Identifier | None = None
-    status: Status | None = None
+    status: Identifier | None = None  # RECLASSIFY: the id of the new classification
     characteristics: dict[Annotated[str, Field(max_length=100)], Characteristic] = Field(
         default_factory=dict, max_length=100
     )
@@ -142,16 +141,18 @@ class Link(Model):
 
 
 class StatusChange(Model):
+    """An item's classification changed: the ids of the one before and the one after."""
+
     item_id: str
-    from_status: Status
-    to_status: Status
+    from_status: str
+    to_status: str
 
 
 class FindingKind(str, Enum):
     NEGATIVE_ON_HAND = "NEGATIVE_ON_HAND"
     UNKNOWN_ORIGIN = "UNKNOWN_ORIGIN"
     CONSUMED_BEFORE_RECEIPT = "CONSUMED_BEFORE_RECEIPT"
-    STATUS_VIOLATION = "STATUS_VIOLATION"  # a held lot shipped or issued
+    STATUS_VIOLATION = "STATUS_VIOLATION"  # a lot issued, shipped, packed, moved or split against its classification
     EXPIRED = "EXPIRED"  # a lot issued, consumed or shipped at or after its expiry
     SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its material's minimum left
     UNIT_MISMATCH = "UNIT_MISMATCH"

@@ -110,7 +110,7 @@ def cte_rows(
                     "Reference Document Number": doc_number,
                     "Event ID": e.id,
                     "Item ID": m.item_id,
-                    "Status": item.status.value if item else "",
+                    "Status": item.status if item else "",
                 }
             )
     return rows

@@ -33,12 +33,14 @@ from .events import (
 )
 from .models import (
     CUSTOMER,
+    DEFAULT_CLASSIFICATIONS,
     INVENTORY_LOSS,
     PRODUCTION,
     SCRAP,
     SUPPLIER,
     UNKNOWN_ORIGIN,
     VIRTUAL_LOCATIONS,
+    Classification,
     Item,
     ItemKind,
     Location,
@@ -47,8 +49,7 @@ from .models import (
     Shipment,
     Status,
     Tracking,
-    may_issue,
-    may_ship,
+    classification_of,
 )
 from .shelf import days_left, is_expired, too_short_to_ship
 from .units import conversion_factor
@@ -58,6 +59,14 @@ EPSILON = 1e-9
 
 # Event types whose inputs are used up in production (a status may forbid that).
 _CONSUMING = {EventType.ISSUE, EventType.PRODUCE, EventType.MERGE}
+# What each flag of a classification allows, as a refusal says it.
+_VERBS = {
+    "issue": "issued or consumed",
+    "ship": "shipped",
+    "pack": "packed",
+    "move": "moved",
+    "split": "split",
+}
 _LINK_KIND = {
     EventType.ISSUE: LinkKind.ISSUED,
     EventType.PRODUCE: LinkKind.CONSUMED,
@@ -75,6 +84,8 @@ class StateKeys:
     location_ids: frozenset[str]
     material_ids: frozenset[str]  # the materials of the loaded items are loaded too
     serials: frozenset[tuple[str, str]]  # (material, serial number) to look up
+    # Classifications the commands name; those of the loaded items are loaded too.
+    classification_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -86,6 +97,8 @@ class LedgerState:
     serials: dict[tuple[str, str], str] = field(default_factory=dict)  # (material, number) -> item
     events: dict[str, EventRecord] = field(default_factory=dict)
     reversed_ids: set[str] = field(default_factory=set)  # events already reversed
+    # The classifications loaded (by id); a built-in missing here is known by its defaults.
+    classifications: dict[str, Classification] = field(default_factory=dict)
 
     def copy(self) -> LedgerState:
         """A copy to plan on that leaves this one as it is (the containers are copied, not
@@ -98,6 +111,7 @@ class LedgerState:
             serials=dict(self.serials),
             events=dict(self.events),
             reversed_ids=set(self.reversed_ids),
+            classifications=dict(self.classifications),
         )
 
 
@@ -126,7 +140,15 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
         location_ids=frozenset(locations),
         material_ids=frozenset(n.material_id for n in cmd.new_items if n.material_id),
         serials=frozenset(serials),
+        classification_ids=frozenset(
+            ({cmd.status} if cmd.status else set()) | {n.status for n in cmd.new_items if n.status}
+        ),
     )
+
+
+def classification_ids_of(keys: StateKeys, items: dict[str, Item]) -> list[str]:
+    """The classifications a store loads for `keys`: those named, and those of the loaded items."""
+    return sorted(keys.classification_ids | {i.status for i in items.values()})
 
 
 def event_id_for(cmd: EventCommand) -> str:
@@ -368,6 +390,8 @@ class _Planner:
                     if not self.is_fact:
                         continue
                 seen_serials.add(key)
+            if spec.status is not None:
+                self.known_classification(spec.status, f"{f}.status")
             expires = spec.expires_at or self.inherited_expiry(spec.parent_id)
             if expires is None and material is not None and material.shelf_life_days is not None:
                 expires = (spec.manufactured_at or self.event_time) + timedelta(days=material.shelf_life_days)
@@ -379,7 +403,7 @@ class _Planner:
                 unit=unit,
                 lot_code=spec.lot_code,
                 parent_id=spec.parent_id,
-                status=spec.status or Status.RELEASED,
+                status=spec.status or Status.RELEASED.value,
                 manufactured_at=spec.manufactured_at,
                 expires_at=expires,
                 characteristics=spec.characteristics,
@@ -625,17 +649,31 @@ class _Planner:
                     quantity=total,
                 )
 
-    def check_status(self, item: Item, field: str, *, shipping: bool) -> None:
-        allowed = may_ship(item.status) if shipping else may_issue(item.status)
-        if not allowed:
-            verb = "shipped" if shipping else "issued or consumed"
-            self.breach(
-                FindingKind.STATUS_VIOLATION,
-                f"{field}.itemId",
-                f"{item.id} is {item.status.value}: it may not be {verb}",
-                E.STATUS_FORBIDS,
-                item=item.id,
-            )
+    def classification(self, status: str) -> Classification:
+        return classification_of(status, self.state.classifications)
+
+    def known_classification(self, status: str, field: str) -> bool:
+        """Whether a classification a command names exists (a fact may name any)."""
+        if status in self.state.classifications or status in DEFAULT_CLASSIFICATIONS or self.is_fact:
+            return True
+        self.problem(field, f"unknown classification {status}", E.NOT_FOUND)
+        return False
+
+    def check_status(self, item: Item, field: str, *, action: str) -> None:
+        """Whether the item's classification lets it be issued (or consumed), shipped, packed,
+        moved or split: a command that does what it forbids is refused, a fact kept with a finding."""
+        c = self.classification(item.status)
+        if getattr(c, f"may_{action}"):
+            return
+        verb = _VERBS[action]
+        named = c.id if c.name in (c.id, "") else f"{c.id} ({c.name})"
+        self.breach(
+            FindingKind.STATUS_VIOLATION,
+            f"{field}.itemId",
+            f"{item.id} is classified {named}: it may not be {verb}",
+            E.STATUS_FORBIDS,
+            item=item.id,
+        )
 
     def check_expiry(self, item: Item, field: str, *, shipping: bool) -> None:
         """Judged at the event's time: an expired lot may be neither issued, consumed nor
@@ -708,8 +746,10 @@ class _Planner:
             if got is None:
                 continue
             if cmd.type in _CONSUMING:
-                self.check_status(got[0], f"inputs[{i}]", shipping=False)
+                self.check_status(got[0], f"inputs[{i}]", action="issue")
                 self.check_expiry(got[0], f"inputs[{i}]", shipping=False)
+            elif cmd.type is EventType.SPLIT:
+                self.check_status(got[0], f"inputs[{i}]", action="split")
             taken.append(got)
             # Moved at once, so a second line of the same item sees what the first took.
             self.move(got[0], got[1], PRODUCTION, got[2])
@@ -766,6 +806,8 @@ class _Planner:
         box = self.container()
         for i, line in enumerate(self.cmd.inputs):
             got = self.take(line, f"inputs[{i}]", self.default_source())
+            if got:
+                self.check_status(got[0], f"inputs[{i}]", action="pack")
             if got and box is not None and got[0].id != box.id:
                 self.links.append(Link(source_id=got[0].id, target_id=box.id, kind=LinkKind.PACKED, quantity=got[2]))
 
@@ -785,7 +827,7 @@ class _Planner:
         if self.cmd.container_id:
             self.container()
 
-    def send(self, destination: str | None, field: str, *, shipping: bool = False) -> None:
+    def send(self, destination: str | None, field: str, *, shipping: bool = False, moving: bool = False) -> None:
         self.require(self.cmd.inputs, "inputs")
         dst = self.location(destination, field)
         for i, line in enumerate(self.cmd.inputs):
@@ -794,15 +836,17 @@ class _Planner:
                 continue
             item, loc, qty = got
             if shipping:
-                self.check_status(item, f"inputs[{i}]", shipping=True)
+                self.check_status(item, f"inputs[{i}]", action="ship")
                 self.check_expiry(item, f"inputs[{i}]", shipping=True)
+            elif moving:
+                self.check_status(item, f"inputs[{i}]", action="move")
             if loc == dst:
                 self.problem(field, f"{item.id} is already at {dst}", E.INVALID)
                 continue
             self.move(item, loc, dst, qty)
 
     def plan_move(self) -> None:
-        self.send(self.cmd.to_location_id, "toLocationId")
+        self.send(self.cmd.to_location_id, "toLocationId", moving=True)
 
     def ship_destination(self) -> str:
         return self.cmd.to_location_id or CUSTOMER
@@ -841,9 +885,11 @@ class _Planner:
         if self.cmd.status is None:
             self.problem("status", "the new status is required", E.INVALID)
             return
+        if not self.known_classification(self.cmd.status, "status"):
+            return
         for i, line in enumerate(self.cmd.inputs):
             item = self.item(line.item_id, f"inputs[{i}].itemId")
-            if item is not None and item.status is not self.cmd.status:
+            if item is not None and item.status != self.cmd.status:
                 self.status_changes.append(
                     StatusChange(item_id=item.id, from_status=item.status, to_status=self.cmd.status)
                 )
@@ -895,7 +941,7 @@ class _Planner:
             self.move(item, m.to_location_id, m.from_location_id, m.quantity)
         for c in target.status_changes:
             item = self.items.get(c.item_id)
-            if item is not None and item.status is c.to_status:
+            if item is not None and item.status == c.to_status:
                 self.status_changes.append(
                     StatusChange(item_id=item.id, from_status=c.to_status, to_status=c.from_status)
                 )
@@ -911,6 +957,7 @@ def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]
         location_ids=frozenset().union(*(k.location_ids for k in parts)),
         material_ids=frozenset().union(*(k.material_ids for k in parts)),
         serials=frozenset().union(*(k.serials for k in parts)),
+        classification_ids=frozenset().union(*(k.classification_ids for k in parts)),
     )
 
 

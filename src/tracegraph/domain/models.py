@@ -98,6 +98,9 @@ class VirtualKind(str, Enum):
 
 
 class Status(str, Enum):
+    """The five classifications every store holds (created with it): the codes a status had
+    before classifications were master data, and those EPCIS dispositions map to."""
+
     QC = "QC"
     RELEASED = "RELEASED"
     HOLD = "HOLD"
@@ -105,7 +108,8 @@ class Status(str, Enum):
     REWORK = "REWORK"
 
 
-# What each status allows: (may be issued or consumed, may be shipped).
+# What each built-in classification allows: (may be issued or consumed, may be shipped). Packing,
+# moving and splitting are allowed in all five, as they were before classifications had flags.
 STATUS_RULES: dict[Status, tuple[bool, bool]] = {
     Status.RELEASED: (True, True),
     Status.QC: (True, False),
@@ -114,13 +118,90 @@ STATUS_RULES: dict[Status, tuple[bool, bool]] = {
     Status.FAIL: (False, False),
 }
 
+_DEFAULT_NAMES = {
+    Status.QC: ("Quality control", "Received or made, awaiting inspection: may be issued, not shipped."),
+    Status.RELEASED: ("Released", "Inspected and released: may be issued and shipped."),
+    Status.HOLD: ("On hold", "Held (a recall, a suspicion): may be neither issued nor shipped."),
+    Status.FAIL: ("Failed", "Failed inspection: may be neither issued nor shipped."),
+    Status.REWORK: ("Rework", "To be reworked: may be issued (to rework), not shipped."),
+}
 
-def may_issue(status: Status) -> bool:
-    return STATUS_RULES[status][0]
+# An item's status is the id of a classification (a string).
+ClassificationId = Identifier
 
 
-def may_ship(status: Status) -> bool:
-    return STATUS_RULES[status][1]
+class Classification(Model):
+    """An inventory classification (status) and what stock in it may do: be issued or consumed
+    (ISSUE, the inputs of PRODUCE and MERGE), shipped, packed, moved or split. Master data: an
+    organization's own, or ownerless (the five built-ins); `partner_id` shares it with one
+    partner organization, which may then see and use it."""
+
+    id: Identifier
+    name: Name
+    description: Text | None = None
+    may_issue: bool = True
+    may_ship: bool = True
+    may_pack: bool = True
+    may_move: bool = True
+    may_split: bool = True
+    partner_id: Identifier | None = None
+    organization_id: str | None = None
+
+
+class ClassificationChanges(Model):
+    """New values for some fields of a classification; those left out are kept."""
+
+    name: Name | None = None
+    description: Text | None = None
+    may_issue: bool | None = None
+    may_ship: bool | None = None
+    may_pack: bool | None = None
+    may_move: bool | None = None
+    may_split: bool | None = None
+    partner_id: Identifier | None = None
+
+    def given(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+DEFAULT_CLASSIFICATIONS: dict[str, Classification] = {
+    s.value: Classification(
+        id=s.value,
+        name=_DEFAULT_NAMES[s][0],
+        description=_DEFAULT_NAMES[s][1],
+        may_issue=STATUS_RULES[s][0],
+        may_ship=STATUS_RULES[s][1],
+    )
+    for s in (Status.QC, Status.RELEASED, Status.HOLD, Status.FAIL, Status.REWORK)
+}
+
+
+def classification_of(status: str, known: dict[str, Classification] | None = None) -> Classification:
+    """The classification an item's status names: from `known` (what the store holds), else a
+    built-in; a status naming none of them (never written by tracegraph) is treated as HOLD."""
+    found = (known or {}).get(status) or DEFAULT_CLASSIFICATIONS.get(status)
+    if found is not None:
+        return found
+    return DEFAULT_CLASSIFICATIONS[Status.HOLD.value].model_copy(update={"id": status, "name": status})
+
+
+def may_issue(status: str, known: dict[str, Classification] | None = None) -> bool:
+    return classification_of(status, known).may_issue
+
+
+def may_ship(status: str, known: dict[str, Classification] | None = None) -> bool:
+    return classification_of(status, known).may_ship
+
+
+def builtin_status(c: Classification) -> Status:
+    """The built-in status standing for a classification where only the five can be shown (the
+    `status` enum of older clients): itself for a built-in; for another, the built-in that allows
+    no more than it does: RELEASED (issue and ship), QC (issue only), HOLD (otherwise)."""
+    if c.id in Status.__members__:
+        return Status(c.id)
+    if c.may_issue and c.may_ship:
+        return Status.RELEASED
+    return Status.QC if c.may_issue else Status.HOLD
 
 
 class OrderType(str, Enum):
@@ -196,7 +277,7 @@ class Item(Model):
     unit: Unit = "EA"  # the unit every quantity of this item is kept in
     lot_code: str | None = None  # lot number, or serial number for a serial
     parent_id: str | None = None  # the lot of a sub-lot or serial
-    status: Status = Status.RELEASED
+    status: str = Status.RELEASED.value  # the id of its classification
     manufactured_at: datetime | None = None
     expires_at: datetime | None = None
     characteristics: dict[str, Characteristic] = Field(default_factory=dict)

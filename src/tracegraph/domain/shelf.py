@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from .models import Item, Material, may_issue, may_ship
+from .models import Classification, Item, Material, classification_of
 
 EPSILON = 1e-9
 DAY = timedelta(days=1)
@@ -125,12 +125,14 @@ def propose_fefo(
     at: datetime,
     *,
     materials: dict[str, Material] | None = None,
+    classifications: dict[str, Classification] | None = None,
     shipping: bool = False,
 ) -> FefoProposal:
     """Which lots on hand (each with its quantity) cover `quantity`, first expiry first.
 
-    Passed over (`skipped`, those ahead of the last pick): expired lots, lots whose status may
-    not be issued (or shipped, when `shipping`), and when shipping lots with less left than
+    Passed over (`skipped`, those ahead of the last pick): expired lots, lots whose
+    classification (looked up in `classifications`, else a built-in) may not be issued (or
+    shipped, when `shipping`), and when shipping lots with less left than
     their material's minimum remaining shelf life. The last lot picked gives only what is
     still needed.
     """
@@ -142,9 +144,10 @@ def propose_fefo(
             break  # covered: the lots after it are neither picked nor passed over
         material = (materials or {}).get(item.material_id or "")
         reason = None
+        classification = classification_of(item.status, classifications)
         if is_expired(item, at):
             reason = SkipReason.EXPIRED
-        elif not (may_ship(item.status) if shipping else may_issue(item.status)):
+        elif not (classification.may_ship if shipping else classification.may_issue):
             reason = SkipReason.STATUS_FORBIDS
         elif shipping and too_short_to_ship(item, material, at):
             reason = SkipReason.SHELF_LIFE_TOO_SHORT

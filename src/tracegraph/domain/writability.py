@@ -9,7 +9,9 @@ An organization O records an event only on what it may change (shared/CONTRACT.m
 - a correction reverses only an event O recorded;
 - every location it names is O's, has no organization (the well-known virtual ones, those the
   server's admin made), or names O as its partner;
-- its event id is not another organization's event.
+- its event id is not another organization's event;
+- every classification it names (a status change, the status of what it creates) is O's, has
+  no organization (the five built-ins), or names O as its partner.
 What O may not see is refused as NOT_FOUND, with the same message as an unknown identifier; what
 it may see but not change as FORBIDDEN. A message names only the identifier the caller sent.
 The server's admin key is not subject to this rule (the service never asks).
@@ -25,7 +27,7 @@ from .auth import FORBIDDEN
 from .errors import Problem
 from .events import EventCommand, EventRecord, EventType, Source
 from .ledger import event_id_for
-from .models import Item, Location
+from .models import Classification, Item, Location
 
 # Event types that change what an item is rather than where its quantity is: the owner's only.
 OWNER_ONLY = frozenset({EventType.RECLASSIFY, EventType.CHARACTERISTICS})
@@ -51,6 +53,7 @@ class WriteFacts:
     locations: Mapping[str, Location] = field(default_factory=dict)  # the existing locations named
     events: Mapping[str, EventRecord] = field(default_factory=dict)  # existing events named (ids, reversed)
     visible_events: set[str] = field(default_factory=set)
+    classifications: Mapping[str, Classification] = field(default_factory=dict)  # the existing ones named
 
 
 def named_items(cmd: EventCommand) -> list[tuple[str, str]]:
@@ -79,8 +82,21 @@ def named_locations(cmd: EventCommand) -> list[tuple[str, str]]:
     return out
 
 
+def named_classifications(cmd: EventCommand) -> list[tuple[str, str]]:
+    """(field, classification id) of every classification an event names."""
+    out = [("status", cmd.status)] if cmd.status else []
+    out += [(f"newItems[{n}].status", x.status) for n, x in enumerate(cmd.new_items) if x.status]
+    return out
+
+
 def location_usable(org: str, location: Location) -> bool:
     return location.organization_id in (None, org) or location.partner_id == org
+
+
+def classification_usable(org: str, classification: Classification) -> bool:
+    """An organization sees and uses its own classifications, those without an organization (the
+    built-ins) and those naming it as partner; it changes only its own."""
+    return classification.organization_id in (None, org) or classification.partner_id == org
 
 
 def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, source: Source) -> list[Problem]:
@@ -135,6 +151,10 @@ def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, so
             location = facts.locations.get(location_id)
             if location is not None and not location_usable(org, location):
                 refuse(f, f"unknown location {location_id}", E.NOT_FOUND)
+        for f, classification_id in named_classifications(cmd):
+            classification = facts.classifications.get(classification_id)
+            if classification is not None and not classification_usable(org, classification):
+                refuse(f, f"unknown classification {classification_id}", E.NOT_FOUND)
         created.update(x.id for x in cmd.new_items)
         if source is Source.FACT:
             created.update(i for _, i in named_items(cmd) if i not in facts.items)

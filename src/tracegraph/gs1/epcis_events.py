@@ -381,7 +381,7 @@ def _from_ledger(r: EventRecord) -> dict[str, Any]:
         ]
     e[f"{TG}eventType"] = t.value
     if cmd.status:
-        e[f"{TG}status"] = cmd.status.value
+        e[f"{TG}status"] = cmd.status
     if r.reverses:
         e[f"{TG}reverses"] = r.reverses
     return e

@@ -138,7 +138,7 @@ def item_page(label: Label) -> str:
         ("Material", " — ".join(x for x in (label.material_name, item.material_id) if x)),
         ("Kind", item.kind.value.lower()),
         (_code_name(label), item.lot_code or ""),
-        ("Status", item.status.value),
+        ("Status", item.status),
         ("On hand", _quantity(label)),
         *((f"  at {loc}", f"{q:g} {label.unit}") for loc, q in sorted(label.locations.items())),
         ("Made", _when(item.manufactured_at)),

@@ -9,16 +9,26 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..domain import errors as E
-from ..domain.auth import Principal
+from ..domain.auth import FORBIDDEN, Principal
 from ..domain.bulk import BulkPlanner
-from ..domain.errors import DomainError, Problem
+from ..domain.errors import AccessDenied, DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import IntegrityReport
 from ..domain.ledger import batch_keys, event_id_for
-from ..domain.models import Balance, Item, Location, LocationKind, Material, Order, Organization, Shipment
+from ..domain.models import (
+    Balance,
+    Classification,
+    Item,
+    Location,
+    LocationKind,
+    Material,
+    Order,
+    Organization,
+    Shipment,
+)
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..domain.rights import operation_of, require
-from ..domain.writability import location_usable
+from ..domain.writability import classification_usable, location_usable
 from ..gs1.digital_link import GS1_RESOLVER
 from ..gs1.identifiers import canonical
 from ..store.bulk import BulkReport
@@ -106,6 +116,44 @@ class Ledger:
             raise DomainError(Problem("partnerId", f"unknown organization {order.partner_id}", E.NOT_FOUND))
         await self.store.create("Order", order)
         return order
+
+    async def create_classification(
+        self, classification: Classification, by: Principal | None = None
+    ) -> Classification:
+        classification = owned(classification, by)
+        await self._check_partner(classification.partner_id)
+        await self.store.create("Classification", classification)
+        return classification
+
+    async def update_classification(
+        self, classification_id: str, changes: dict[str, Any], by: Principal | None = None
+    ) -> Classification:
+        """Change some fields of a classification (`changes`, by field name): its owner's (the
+        server's admin key: any). One the caller may not see is NOT_FOUND, like an unknown one;
+        one it sees and does not own (a built-in, a partner's) FORBIDDEN."""
+        found = (await self.classifications([classification_id])).get(classification_id)
+        org = by.organization_id if by is not None and not by.is_admin else None
+        if found is None or (org is not None and not classification_usable(org, found)):
+            raise DomainError(Problem("id", f"unknown classification {classification_id}", E.NOT_FOUND))
+        if org is not None and found.organization_id != org:
+            raise AccessDenied(
+                Problem(
+                    "id",
+                    f"classification {classification_id} is not your organization's: only its owner "
+                    "(or the server's admin key, for a built-in) may change it",
+                    FORBIDDEN,
+                )
+            )
+        changed = Classification.model_validate(
+            {**found.model_dump(), **changes, "id": found.id, "organization_id": found.organization_id}
+        )
+        await self._check_partner(changed.partner_id)
+        await self.store.update("Classification", changed)
+        return changed
+
+    async def _check_partner(self, partner_id: str | None) -> None:
+        if partner_id is not None and not await self.store.get("Organization", [partner_id]):
+            raise DomainError(Problem("partnerId", f"unknown organization {partner_id}", E.NOT_FOUND))
 
     # -- events -----------------------------------------------------------------------------
 
@@ -218,6 +266,9 @@ class Ledger:
 
     async def materials(self, ids: Sequence[str]) -> dict[str, Material]:
         return await self.store.get("Material", ids)  # type: ignore[return-value]
+
+    async def classifications(self, ids: Sequence[str]) -> dict[str, Classification]:
+        return await self.store.get("Classification", ids)  # type: ignore[return-value]
 
     async def locations(self, ids: Sequence[str]) -> dict[str, Location]:
         return await self.store.get("Location", ids)  # type: ignore[return-value]

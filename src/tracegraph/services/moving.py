@@ -60,15 +60,20 @@ def _parents_first(locations: list[Any]) -> list[Any]:
 
 
 async def _copy_master(source: GraphStore, target: GraphStore, report: MoveReport) -> None:
-    kinds: tuple[MasterKind, ...] = ("Organization", "Material", "Location", "Order")
+    kinds: tuple[MasterKind, ...] = ("Organization", "Material", "Location", "Order", "Classification")
     for kind in kinds:
         models = await _all(source, kind)
         if kind == "Location":
             models = _parents_first(models)
-        known = set(await target.get(kind, [m.id for m in models])) if models else set()
+        known = await target.get(kind, [m.id for m in models]) if models else {}
         todo = [m for m in models if m.id not in known]
         for model in todo:
             await target.create(kind, model)
+        if kind == "Classification":  # the built-ins exist on both: the target takes the source's
+            changed = [m for m in models if m.id in known and known[m.id] != m]
+            for model in changed:
+                await target.update(kind, model)
+            todo += changed
         report.master[kind] = len(todo)
 
 

@@ -17,7 +17,7 @@ from ..domain import errors as E
 from ..domain.auth import FORBIDDEN, Principal, Right
 from ..domain.errors import DomainError, Problem
 from ..domain.events import MAX_LINES, EventCommand, EventType, LedgerEntry, Line
-from ..domain.models import Item, Location, Status
+from ..domain.models import Item, Location, Status, classification_of
 from ..domain.query import BalanceFilter, Direction
 from ..domain.recall import (
     MAX_SUSPECTS,
@@ -46,7 +46,7 @@ class StockLine:
     location_id: str
     quantity: float
     unit: str
-    status: Status
+    status: str  # the id of its classification
     partner_id: str | None = None  # the location belongs to a partner
 
 
@@ -358,8 +358,14 @@ class Recalls:
         balances = await self.store.balances(BalanceFilter(item_ids=ids, include_virtual=False))
         items = await self.ledger.items(ids)
         on_hand = sorted({b.item_id for b in balances if b.quantity > TOLERANCE})
-        # FAIL blocks issue and shipping already, and says more than HOLD: it stays.
-        to_hold = [i for i in on_hand if i in items and items[i].status not in (Status.HOLD, Status.FAIL)]
+        # A classification that forbids both issuing and shipping (HOLD; FAIL, which says more;
+        # a user's QUARANTINE) holds the item already: it stays.
+        known = await self.ledger.classifications(sorted({items[i].status for i in on_hand if i in items}))
+        to_hold = [
+            i
+            for i in on_hand
+            if i in items and ((c := classification_of(items[i].status, known)).may_issue or c.may_ship)
+        ]
         if self.restricted:
             to_hold = [i for i in to_hold if items[i].organization_id == self.visibility.org]
         commands = [

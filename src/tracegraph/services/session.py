@@ -21,7 +21,7 @@ from ..domain.completeness import Completeness
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.integrity import IntegrityReport
-from ..domain.models import Balance, Item, Location, Material, Order, Organization
+from ..domain.models import Balance, Classification, Item, Location, Material, Order, Organization
 from ..domain.query import (
     BalanceFilter,
     Direction,
@@ -148,6 +148,16 @@ class Session:
     async def create_order(self, order: Order) -> Order:
         self._require(Operation.MASTER_DATA)
         return await self._ledger.create_order(order, self.principal)
+
+    async def create_classification(self, classification: Classification) -> Classification:
+        """A classification of the caller's organization (the server's admin key: as given)."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.create_classification(classification, self.principal)
+
+    async def update_classification(self, classification_id: str, changes: dict[str, Any]) -> Classification:
+        """Change a classification the caller's organization owns (the admin key: any)."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.update_classification(classification_id, changes, self.principal)
 
     def _master_visible(self, model: Any) -> bool:
         """Master data an organization sees: its own, what has no organization (the well-known

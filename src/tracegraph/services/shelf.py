@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
-from ..domain.models import Item, Material
+from ..domain.models import Classification, Item, Material
 from ..domain.query import BalanceFilter, ExpiryCursor, ExpiryFilter, expiry_cursor, time_key
 from ..domain.shelf import FefoProposal, Stage, days_left, propose_fefo, stage, warning_days
 from ..domain.units import conversion_factor
@@ -112,6 +112,7 @@ async def fefo(
     # expiry come after every dated one.
     filt = ExpiryFilter(material_id=material.id, location_id=location_id, expires_from=when)
     lots: list[tuple[Item, float]] = []
+    classifications: dict[str, Classification] = {}  # the lots' classifications, as the store holds them
     after: ExpiryCursor | None = None
     proposal = propose_fefo([], need, when)
     while len(lots) < MAX_CANDIDATES:
@@ -120,7 +121,17 @@ async def fefo(
             break
         held = await on_hand(ledger, [i.id for i in page], location_id)
         lots += [(i, held.get(i.id, 0.0)) for i in page]
-        proposal = propose_fefo(lots, need, when, materials={material.id: material}, shipping=shipping)
+        missing = sorted({i.status for i in page} - set(classifications))
+        if missing:
+            classifications.update(await ledger.classifications(missing))
+        proposal = propose_fefo(
+            lots,
+            need,
+            when,
+            materials={material.id: material},
+            classifications=classifications,
+            shipping=shipping,
+        )
         if proposal.covered or len(page) < PAGE:
             break
         after = expiry_cursor(page[-1])

@@ -9,8 +9,15 @@ from ..domain.auth import Principal
 from ..domain.errors import AccessDenied
 from ..domain.events import EventCommand, Source
 from ..domain.ledger import event_id_for
-from ..domain.models import Item, Location
-from ..domain.writability import WriteFacts, named_items, named_locations, write_problems, writers
+from ..domain.models import Classification, Item, Location
+from ..domain.writability import (
+    WriteFacts,
+    named_classifications,
+    named_items,
+    named_locations,
+    write_problems,
+    writers,
+)
 from ..store.port import VisibilityReads
 from .visibility import Visibility
 
@@ -41,6 +48,12 @@ async def check_writes(
         else {}
     )
     events = await store.events_by_id(event_ids) if event_ids else {}
+    classification_ids = sorted({x for c in cmds for _, x in named_classifications(c)})
+    classifications: dict[str, Classification] = (
+        await store.get("Classification", classification_ids)  # type: ignore[assignment]
+        if classification_ids
+        else {}
+    )
     foreign_events = [e for e in events.values() if e.organization_id != org]
     facts = WriteFacts(
         items=items,
@@ -50,6 +63,7 @@ async def check_writes(
         events=events,
         visible_events={e.id for e in events.values() if e.organization_id == org}
         | {e.id for e in await vis.events(foreign_events)},
+        classifications=classifications,
     )
     problems = write_problems(org, cmds, facts, source)
     if problems:

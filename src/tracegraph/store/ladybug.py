@@ -24,8 +24,8 @@ from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
-from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_requests
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_requests
+from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
@@ -59,6 +59,7 @@ _PLURAL = {
     "Material": "materials",
     "Location": "locations",
     "Order": "orders",
+    "Classification": "classifications",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -236,6 +237,8 @@ class LadybugStore(GraphStore):
                 id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind
             )
             self._exec("merge_locations", {"rows": [M.location_props(loc)]})
+        for c in DEFAULT_CLASSIFICATIONS.values():
+            self._exec("merge_classifications", {"rows": [M.classification_props(c)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
         self._load_links()
 
@@ -349,6 +352,10 @@ class LadybugStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
         }
+        state.classifications = {
+            r["id"]: M.classification(r)
+            for r in self._nodes("get_classifications", {"ids": classification_ids_of(keys, state.items)})
+        }
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the command did not: load them, so virtual ones are known.
@@ -457,6 +464,15 @@ class LadybugStore(GraphStore):
                 )
             )
         self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))
+
+    async def update(self, kind: MasterKind, model: BaseModel) -> None:
+        await self._run(self._update, kind, model)
+
+    def _update(self, kind: MasterKind, model: BaseModel) -> None:
+        if not self._exec(f"update_{kind.lower()}", M.WRITERS[kind](model)):
+            raise DomainError(
+                Problem("id", f"unknown {kind.lower()} {model.id}", E.NOT_FOUND)  # type: ignore[attr-defined]
+            )
 
     async def save_recall(self, recall: Recall) -> None:
         await self._run(self._exec, "save_recall", M.recall_props(recall))

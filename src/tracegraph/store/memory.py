@@ -22,8 +22,8 @@ from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
-from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
+from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.trace import LineageLink
 from . import rows as M
@@ -92,6 +92,8 @@ class MemoryStore(GraphStore):
                 id=loc_id, name=kind.value.replace("_", " ").lower(), kind=LocationKind.VIRTUAL, virtual=kind
             )
             self._table("Location").setdefault(loc_id, M.location_props(loc))
+        for c in DEFAULT_CLASSIFICATIONS.values():
+            self._table("Classification").setdefault(c.id, M.classification_props(c))
         self._open = True
 
     async def close(self) -> None:
@@ -156,6 +158,7 @@ class MemoryStore(GraphStore):
         material_ids = keys.material_ids | {i.material_id for i in state.items.values() if i.material_id}
         state.materials = self._read("Material", sorted(material_ids))
         state.locations = self._read("Location", sorted(keys.location_ids))
+        state.classifications = self._read("Classification", classification_ids_of(keys, state.items))
         for row in self._links.balances_of(sorted(state.items)):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the commands did not: load them, so virtual ones are known.
@@ -210,6 +213,13 @@ class MemoryStore(GraphStore):
             if row["id"] in self._table(kind):
                 raise DomainError(Problem("id", f"{kind.lower()} {row['id']} already exists", E.ALREADY_EXISTS))
             self._new(kind, row)
+
+    async def update(self, kind: MasterKind, model: BaseModel) -> None:
+        async with self._lock:
+            row = M.WRITERS[kind](model)
+            if row["id"] not in self._table(kind):
+                raise DomainError(Problem("id", f"unknown {kind.lower()} {row['id']}", E.NOT_FOUND))
+            self._table(kind)[row["id"]] = dict(row)
 
     async def save_recall(self, recall: Recall) -> None:
         self._table("Recall")[recall.id] = M.recall_props(recall)

@@ -39,8 +39,8 @@ from ..domain.auth import ApiKey, Share
 from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, Problem, StoreUnavailable
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
-from ..domain.ledger import LedgerState, StateKeys, batch_keys, plan_batch
-from ..domain.models import VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
+from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
+from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
 from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
@@ -73,6 +73,7 @@ _PLURAL = {
     "Material": "materials",
     "Location": "locations",
     "Order": "orders",
+    "Classification": "classifications",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -209,8 +210,11 @@ class Neo4jStore(GraphStore):
                 for kind, loc_id in VIRTUAL_LOCATIONS.items()
             ]
 
+            builtin = [M.classification_props(c) for c in DEFAULT_CLASSIFICATIONS.values()]
+
             async def bootstrap(tx: AsyncManagedTransaction) -> None:
                 await self._run(tx, "merge_locations", {"rows": virtual})
+                await self._run(tx, "merge_classifications", {"rows": builtin})
                 await self._run(tx, "init_counter")
                 await self._run(tx, "set_schema_version", {"version": version})
 
@@ -280,6 +284,12 @@ class Neo4jStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})
         }
+        classification_ids = classification_ids_of(keys, state.items)
+        if classification_ids:
+            state.classifications = {
+                r["id"]: M.classification(r)
+                for r in await self._nodes(tx, "get_classifications", {"ids": classification_ids})
+            }
         if state.items:
             for row in await self._run(tx, "balances_of_items", {"ids": sorted(state.items)}):
                 state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
@@ -366,6 +376,15 @@ class Neo4jStore(GraphStore):
             await self._write_tx(create)
         except ConstraintError as exc:  # a concurrent create of the same id won
             raise _exists(kind, model_id) from exc
+
+    async def update(self, kind: MasterKind, model: BaseModel) -> None:
+        model_id: str = model.id  # type: ignore[attr-defined]
+
+        async def update(tx: AsyncManagedTransaction) -> None:
+            if not await self._run(tx, f"update_{kind.lower()}", M.WRITERS[kind](model)):
+                raise DomainError(Problem("id", f"unknown {kind.lower()} {model_id}", E.NOT_FOUND))
+
+        await self._write_tx(update)
 
     async def save_recall(self, recall: Recall) -> None:
         props = M.recall_props(recall)

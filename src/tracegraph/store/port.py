@@ -123,6 +123,8 @@ class LedgerWrites(Protocol):
 
     async def create(self, kind: MasterKind, model: BaseModel) -> None: ...
 
+    async def update(self, kind: MasterKind, model: BaseModel) -> None: ...
+
 
 class LedgerReads(Protocol):
     """Balances, events and findings of the ledger."""
@@ -233,10 +235,12 @@ class VisibilityReads(NodeReads, LedgerReads, LineageReads, RecallCases, Shares,
 
 
 # The version of the stores' schema. 1: before versions were kept (until the capture jobs'
-# organization); 2: capture jobs name their organization. Opening a store of an older version
-# upgrades it in place (the schema statements add what is missing) and records this one; a
-# store of a newer version is refused (SchemaTooNew) and left untouched.
-SCHEMA_VERSION = 2
+# organization); 2: capture jobs name their organization; 3: classifications are master data
+# (an item's status may name one a user defined, which an older tracegraph would misread).
+# Opening a store of an older version upgrades it in place (the schema statements add what is
+# missing, the built-in classifications are created) and records this one; a store of a newer
+# version is refused (SchemaTooNew) and left untouched.
+SCHEMA_VERSION = 3
 
 
 class SchemaTooNew(RuntimeError):
@@ -265,7 +269,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     async def open(self) -> None:
-        """Connect, apply the schema idempotently and create the well-known virtual locations."""
+        """Connect, apply the schema idempotently and create the well-known virtual locations
+        and the built-in classifications (those missing: a changed one is kept as it is)."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -301,6 +306,11 @@ class GraphStore(ABC):
     @abstractmethod
     async def create(self, kind: MasterKind, model: BaseModel) -> None:
         """Create master data; DomainError ALREADY_EXISTS if its id is taken."""
+
+    @abstractmethod
+    async def update(self, kind: MasterKind, model: BaseModel) -> None:
+        """Replace the master data kept under the model's id by the model (kinds with an
+        `update_<kind>` statement: Classification); DomainError NOT_FOUND if there is none."""
 
     @abstractmethod
     async def save_recall(self, recall: Recall) -> None:

@@ -15,7 +15,17 @@ from typing import Any, Generic, TypeVar
 from ..domain.capture import CaptureJob
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
-from ..domain.models import Balance, Item, ItemKind, Location, Material, Order, Organization, Shipment
+from ..domain.models import (
+    Balance,
+    Classification,
+    Item,
+    ItemKind,
+    Location,
+    Material,
+    Order,
+    Organization,
+    Shipment,
+)
 from ..domain.query import expiry_cursor, time_key  # noqa: F401 - re-exported for the adapters
 from ..domain.recall import Recall, RecallNotice
 from ..domain.stock import StockSum
@@ -93,6 +103,21 @@ def order_props(o: Order) -> dict[str, Any]:
     }
 
 
+def classification_props(c: Classification) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "may_issue": c.may_issue,
+        "may_ship": c.may_ship,
+        "may_pack": c.may_pack,
+        "may_move": c.may_move,
+        "may_split": c.may_split,
+        "partner_id": c.partner_id,
+        "organization_id": c.organization_id,
+    }
+
+
 def item_props(i: Item) -> dict[str, Any]:
     return {
         "id": i.id,
@@ -101,7 +126,7 @@ def item_props(i: Item) -> dict[str, Any]:
         "unit": i.unit,
         "lot_code": i.lot_code,
         "parent_id": i.parent_id,
-        "status": i.status.value,
+        "status": i.status,
         "manufactured_at": time_key(i.manufactured_at),
         "expires_at": time_key(i.expires_at),
         "characteristics": _json(i.characteristics),
@@ -328,6 +353,25 @@ def order(row: dict[str, Any]) -> Order:
     )
 
 
+def classification(row: dict[str, Any]) -> Classification:
+    def flag(name: str) -> bool:
+        value = row.get(name)
+        return True if value is None else bool(value)
+
+    return Classification(
+        id=row["id"],
+        name=row["name"],
+        description=row.get("description"),
+        may_issue=flag("may_issue"),
+        may_ship=flag("may_ship"),
+        may_pack=flag("may_pack"),
+        may_move=flag("may_move"),
+        may_split=flag("may_split"),
+        partner_id=row.get("partner_id"),
+        organization_id=row.get("organization_id"),
+    )
+
+
 def item(row: dict[str, Any]) -> Item:
     return Item(
         id=row["id"],
@@ -431,6 +475,7 @@ READERS = {
     "Material": material,
     "Location": location,
     "Order": order,
+    "Classification": classification,
     "Item": item,
     "Shipment": shipment,
     "Event": event,
@@ -444,6 +489,7 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Material": material_props,
     "Location": location_props,
     "Order": order_props,
+    "Classification": classification_props,
 }
 
 
