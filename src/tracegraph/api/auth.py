@@ -232,6 +232,7 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
     "create_material": Operation.MASTER_DATA,
     "create_location": Operation.MASTER_DATA,
     "create_order": Operation.MASTER_DATA,
+    "set_allowed_materials": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,
     "open_recall": Operation.RECALL,
     "hold_recall": Operation.RECALL,
