@@ -105,6 +105,12 @@ class NewItemInput:
         default=None, description="Unit conversions of this lot, overriding its material's."
     )
     container_type: ContainerType | None = strawberry.field(default=None, description="For a container.")
+    allowed_material_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="For a container: the only materials that may be packed into it (packing another is "
+        "refused with MATERIAL_NOT_ALLOWED); none given, any material. Its owner changes them with "
+        "setAllowedMaterials.",
+    )
 
 
 @strawberry.input(description="What every event may carry.")
@@ -362,3 +368,12 @@ class CreateOrderInput:
     type: OrderType = strawberry.field(description="Purchase, production or sales.")
     partner_id: strawberry.ID | None = strawberry.field(default=None, description="The partner it is with.")
     reference: str | None = strawberry.field(default=None, description="A reference, e.g. the partner's number.")
+
+
+@strawberry.input(description="The materials a container allows.")
+class SetAllowedMaterialsInput:
+    container_id: str = strawberry.field(description="The container, one of the caller's organization.")
+    material_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The only materials that may be packed into it from now on; null or empty: any material.",
+    )

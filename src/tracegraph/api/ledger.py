@@ -9,6 +9,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from ..domain import containers as DC
 from ..domain import events as DE
 from ..domain import models as D
 from ..domain.events import EventType, FindingKind, LinkKind, Source
@@ -47,6 +48,9 @@ class Item:
     )
     conversions: list[Conversion] = strawberry.field(description="Unit conversions this lot overrides.")
     container_type: ContainerType | None = strawberry.field(description="For a container: permanent or logistic.")
+    allowed_material_ids: list[strawberry.ID] | None = strawberry.field(
+        description="For a container: the only materials that may be packed into it; null: any material."
+    )
     origin_known: bool = strawberry.field(
         description="False for an item first seen consumed or shipped in a reported fact."
     )
@@ -120,6 +124,27 @@ class Item:
         found = await info.context.loaders.events.load(self.created_by_event_id)  # as the caller may see it
         return None if found is None else Event.from_model(found)
 
+    @strawberry.field(
+        description="For a container: what is in it now, one row per item packed and not unpacked since "
+        "(its quantities packed summed, since its earliest pack still standing). Only what the caller may "
+        "see; empty for any other item."
+    )
+    async def contents(self, info: Info) -> list[ContainerContent]:
+        if self.kind is not ItemKind.CONTAINER:
+            return []
+        return [ContainerContent.from_model(c) for c in await info.context.session.container_contents(self.id)]
+
+    @strawberry.field(
+        description="For a container: its occupancy history, one row per item packed into it, in the order "
+        "packed: when and by which event, and when and by which event it was unpacked (null: still in it). "
+        "Corrected events do not count; stays of items or by events the caller may not see are left out. "
+        "Empty for any other item."
+    )
+    async def occupancy(self, info: Info) -> list[ContainerStay]:
+        if self.kind is not ItemKind.CONTAINER:
+            return []
+        return [ContainerStay.from_model(s) for s in await info.context.session.container_stays(self.id)]
+
     @classmethod
     def from_model(cls, m: D.Item) -> Item:
         return cls(
@@ -135,10 +160,68 @@ class Item:
             characteristics=JSON(dict(m.characteristics)),
             conversions=conversion_list(m.conversions),
             container_type=m.container_type,
+            allowed_material_ids=None
+            if m.allowed_material_ids is None
+            else [strawberry.ID(x) for x in m.allowed_material_ids],
             origin_known=m.origin_known,
             created_by_event_id=m.created_by_event,
             first_event_time=m.first_event_time,
         )
+
+
+@strawberry.type(description="An item's stay in a container: packed by one event, unpacked by another (or still in).")
+class ContainerStay:
+    item_id: str = strawberry.field(description="The item packed.")
+    quantity: float | None = strawberry.field(description="How much of it was packed, in its unit.")
+    packed_at: datetime = strawberry.field(description="When it was packed (the event's time).")
+    packed_by_event_id: str = strawberry.field(description="The PACK event.")
+    unpacked_at: datetime | None = strawberry.field(description="When it was unpacked; null: still in the container.")
+    unpacked_by_event_id: str | None = strawberry.field(description="The UNPACK event; null: still in the container.")
+
+    @strawberry.field(description="The item packed.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @strawberry.field(description="The PACK event.")
+    async def packed_by(self, info: Info) -> Event | None:
+        found = await info.context.loaders.events.load(self.packed_by_event_id)
+        return None if found is None else Event.from_model(found)
+
+    @strawberry.field(description="The UNPACK event; null: still in the container.")
+    async def unpacked_by(self, info: Info) -> Event | None:
+        if self.unpacked_by_event_id is None:
+            return None
+        found = await info.context.loaders.events.load(self.unpacked_by_event_id)
+        return None if found is None else Event.from_model(found)
+
+    @classmethod
+    def from_model(cls, s: DC.Stay) -> ContainerStay:
+        return cls(
+            item_id=s.item_id,
+            quantity=s.quantity,
+            packed_at=s.packed_at,
+            packed_by_event_id=s.packed_by,
+            unpacked_at=s.unpacked_at,
+            unpacked_by_event_id=s.unpacked_by,
+        )
+
+
+@strawberry.type(description="An item in a container now.")
+class ContainerContent:
+    item_id: str = strawberry.field(description="The item.")
+    quantity: float | None = strawberry.field(
+        description="How much of it was packed and not unpacked since, in its unit; null when a pack gave none."
+    )
+    since: datetime = strawberry.field(description="Since when it is in the container: its earliest pack still in.")
+    packed_by_event_ids: list[str] = strawberry.field(description="The PACK events that put it there.")
+
+    @strawberry.field(description="The item.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @classmethod
+    def from_model(cls, c: DC.Content) -> ContainerContent:
+        return cls(item_id=c.item_id, quantity=c.quantity, since=c.since, packed_by_event_ids=list(c.packed_by))
 
 
 @strawberry.type(description="The quantity of an item at a location, in the item's unit: the sum of its moves.")

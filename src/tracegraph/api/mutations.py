@@ -37,13 +37,14 @@ from .inputs import (
     ReclassifyInput,
     ReturnInput,
     ScrapInput,
+    SetAllowedMaterialsInput,
     SetCharacteristicsInput,
     ShipInput,
     SplitInput,
     UnpackInput,
     as_data,
 )
-from .ledger import Event, Order
+from .ledger import Event, Item, Order
 from .master import Location, Material
 from .payloads import (
     AdjustPayload,
@@ -63,6 +64,7 @@ from .payloads import (
     RecordEventsPayload,
     ReturnItemsPayload,
     ScrapPayload,
+    SetAllowedMaterialsPayload,
     SetCharacteristicsPayload,
     ShipPayload,
     SplitPayload,
@@ -169,6 +171,21 @@ class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
             input, lambda: DOrder.model_validate(as_data(input)), info.context.session.create_order
         )
         return CreateOrderPayload(order=Order.from_model(order_) if order_ is not None else None, errors=errors)
+
+    @strawberry.mutation(
+        description="Set the materials a container allows: packing any other into it is refused "
+        "(MATERIAL_NOT_ALLOWED), or recorded with a finding when reported through EPCIS. Null or empty: any "
+        "material. Its owner only (FORBIDDEN for another organization's container; NOT_FOUND for a container "
+        "or material the caller may not see); needs the master-data right."
+    )
+    async def set_allowed_materials(self, info: Info, input: SetAllowedMaterialsInput) -> SetAllowedMaterialsPayload:
+        session = info.context.session
+        item_, errors = await _attempt(
+            input,
+            lambda: (input.container_id, [str(m) for m in input.material_ids] if input.material_ids else None),
+            lambda args: session.set_allowed_materials(*args),
+        )
+        return SetAllowedMaterialsPayload(item=Item.from_model(item_) if item_ is not None else None, errors=errors)
 
     # -- events, one mutation per type ------------------------------------------------------
 

@@ -7,7 +7,7 @@ import strawberry
 
 from ..domain import events as DE
 from .errors import UserError
-from .ledger import Event, Order
+from .ledger import Event, Item, Order
 from .master import Location, Material, Organization
 
 
@@ -141,3 +141,9 @@ class RecordEventsPayload:
         description="The events recorded, in the order given; null on errors."
     )
     errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on success.")
+
+
+@strawberry.type(description="The result of setAllowedMaterials.")
+class SetAllowedMaterialsPayload:
+    item: Item | None = strawberry.field(description="The container, with the materials it now allows.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was changed; empty on success.")

@@ -34,6 +34,7 @@ STATUS_FORBIDS = "STATUS_FORBIDS"
 EXPIRED = "EXPIRED"  # a lot issued, consumed or shipped at or after its expiry
 SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its material's minimum left
 DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
+MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
 CONFLICT = "CONFLICT"
 

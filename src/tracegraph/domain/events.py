@@ -23,6 +23,7 @@ from .models import (
 )
 
 MAX_LINES = 1000
+MAX_ALLOWED_MATERIALS = 100
 
 
 class EventType(str, Enum):
@@ -89,6 +90,8 @@ class NewItem(Model):
     )
     conversions: dict[Unit, Annotated[float, Field(gt=0)]] = Field(default_factory=dict, max_length=50)
     container_type: ContainerType | None = None
+    # For a container: the only materials that may be packed into it; none given, any.
+    allowed_material_ids: list[Identifier] | None = Field(default=None, max_length=MAX_ALLOWED_MATERIALS)
     unit: Unit | None = None  # for items without a material (facts)
 
 
@@ -157,6 +160,7 @@ class FindingKind(str, Enum):
     SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its material's minimum left
     UNIT_MISMATCH = "UNIT_MISMATCH"
     DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
+    MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
 
 
 class Finding(Model):

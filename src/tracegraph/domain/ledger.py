@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from . import errors as E
+from .containers import allowed_list, not_allowed
 from .errors import DomainError, Problem
 from .events import (
     EventCommand,
@@ -28,6 +29,7 @@ from .events import (
     Link,
     LinkKind,
     Move,
+    NewItem,
     Source,
     StatusChange,
 )
@@ -138,7 +140,8 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
         event_ids=frozenset(events),
         item_ids=frozenset(items),
         location_ids=frozenset(locations),
-        material_ids=frozenset(n.material_id for n in cmd.new_items if n.material_id),
+        material_ids=frozenset(n.material_id for n in cmd.new_items if n.material_id)
+        | frozenset(m for n in cmd.new_items for m in n.allowed_material_ids or ()),
         serials=frozenset(serials),
         classification_ids=frozenset(
             ({cmd.status} if cmd.status else set()) | {n.status for n in cmd.new_items if n.status}
@@ -409,11 +412,24 @@ class _Planner:
                 characteristics=spec.characteristics,
                 conversions=spec.conversions,
                 container_type=spec.container_type,
+                allowed_material_ids=self.allowed_materials(spec, f),
                 organization_id=self.cmd.organization_id,
                 created_by_event=self.event_id,
             )
             self.new_items[item.id] = item
             self.items[item.id] = item
+
+    def allowed_materials(self, spec: NewItem, field: str) -> list[str] | None:
+        """The materials a new container allows (domain/containers.py): a command may give them
+        for a container only, each a known material."""
+        allowed = allowed_list(spec.allowed_material_ids)
+        if allowed and not self.is_fact:
+            if spec.kind is not ItemKind.CONTAINER:
+                self.problem(f"{field}.allowedMaterialIds", "only a container has allowed materials", E.INVALID)
+            for n, material_id in enumerate(spec.allowed_material_ids or ()):
+                if material_id not in self.state.materials:
+                    self.problem(f"{field}.allowedMaterialIds[{n}]", f"unknown material {material_id}", E.NOT_FOUND)
+        return allowed
 
     def inherited_expiry(self, parent_id: str | None) -> datetime | None:
         """A part of older material keeps its expiry: a sub-lot or serial that of its lot; the
@@ -808,8 +824,22 @@ class _Planner:
             got = self.take(line, f"inputs[{i}]", self.default_source())
             if got:
                 self.check_status(got[0], f"inputs[{i}]", action="pack")
+                if box is not None:
+                    self.check_allowed(box, got[0], f"inputs[{i}]")
             if got and box is not None and got[0].id != box.id:
                 self.links.append(Link(source_id=got[0].id, target_id=box.id, kind=LinkKind.PACKED, quantity=got[2]))
+
+    def check_allowed(self, box: Item, item: Item, field: str) -> None:
+        """A container with allowed materials takes no other (domain/containers.py)."""
+        why = not_allowed(box, item)
+        if why is not None:
+            self.breach(
+                FindingKind.MATERIAL_NOT_ALLOWED,
+                f"{field}.itemId",
+                why,
+                E.MATERIAL_NOT_ALLOWED,
+                item=item.id,
+            )
 
     def plan_unpack(self) -> None:
         self.container()

@@ -283,6 +283,9 @@ class Item(Model):
     characteristics: dict[str, Characteristic] = Field(default_factory=dict)
     conversions: dict[str, float] = Field(default_factory=dict)
     container_type: ContainerType | None = None
+    # For a container: the only materials that may be packed into it (a tank kept for one
+    # product, against contamination). None: any material (see domain/containers.py).
+    allowed_material_ids: list[str] | None = None
     origin_known: bool = True
     organization_id: str | None = None
     created_by_event: str | None = None

@@ -21,7 +21,7 @@ from ..domain.bulk import BulkPlanner
 from ..domain.errors import DomainError
 from ..domain.events import EventRecord
 from ..domain.ledger import batch_keys
-from ..domain.query import Direction, EventFilter, MasterKind, ReadKind
+from ..domain.query import Direction, EventFilter, ItemFilter, MasterKind, ReadKind
 from ..store.port import GraphStore
 
 PAGE = 5_000
@@ -129,6 +129,21 @@ async def _copy_cases(source: GraphStore, target: GraphStore, report: MoveReport
     report.master["AuditEntry"] = entries
 
 
+async def _copy_container_lists(source: GraphStore, target: GraphStore) -> None:
+    """The materials each container allows: set by `setAllowedMaterials` after the container was
+    made (no event carries the change), so copied once its events are replayed."""
+    after: str | None = None
+    while page := await source.page("Item", after, 1000, ItemFilter(kind="CONTAINER")):
+        after = page[-1].id  # type: ignore[attr-defined]
+        moved = await target.get("Item", [x.id for x in page])  # type: ignore[attr-defined]
+        for x in page:
+            wanted = getattr(x, "allowed_material_ids", None)
+            if x.id in moved and getattr(moved[x.id], "allowed_material_ids", None) != wanted:  # type: ignore[attr-defined]
+                await target.set_allowed_materials(x.id, wanted)  # type: ignore[attr-defined]
+        if len(page) < 1000:
+            break
+
+
 async def _last_audit_id(store: GraphStore) -> str | None:
     last, after = None, None
     while page := await store.audit_page(None, after, 5000):
@@ -192,6 +207,7 @@ async def move_ledger(
     try:
         await _copy_master(source, target, report)
         await _replay(source, target, report, page_size, on_page)
+        await _copy_container_lists(source, target)
         await _copy_cases(source, target, report)
     except DomainError as e:
         report.problems += [p.message for p in e.problems]

@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 
 from ..domain import errors as E
 from ..domain.audit import AuditEntry, entry
-from ..domain.auth import ApiKey, Principal, Role, Share, ShareScope
+from ..domain.auth import FORBIDDEN, ApiKey, Principal, Role, Share, ShareScope
 from ..domain.capture import CaptureJob
 from ..domain.completeness import Completeness
+from ..domain.containers import Content, Stay, allowed_list, contents, stays
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.integrity import IntegrityReport
-from ..domain.models import Balance, Classification, Item, Location, Material, Order, Organization
+from ..domain.models import Balance, Classification, Item, ItemKind, Location, Material, Order, Organization
 from ..domain.query import (
     BalanceFilter,
     Direction,
@@ -370,6 +371,61 @@ class Session:
         shown = await self._visibility.items(item_ids)
         found = await self._ledger.events_of_items([i for i in item_ids if i in shown])
         return {i: await self._visibility.events(records) for i, records in found.items()}
+
+    # -- containers ------------------------------------------------------------------------
+
+    async def set_allowed_materials(self, container_id: str, material_ids: Sequence[str] | None) -> Item:
+        """Set the materials a container allows (none: any), by the container's owner (the
+        server's admin key: any container's). NOT_FOUND for a container or material the caller
+        may not see, FORBIDDEN for another organization's container, INVALID for an item that
+        is not a container."""
+        self._require(Operation.MASTER_DATA, "containerId")
+        box = (await self.items([container_id])).get(container_id)
+        if box is None:
+            raise DomainError(Problem("containerId", f"unknown item {container_id[:200]}", E.NOT_FOUND))
+        if self.restricted and box.organization_id != self.organization_id:
+            raise DomainError(Problem("containerId", f"container {box.id} belongs to another organization", FORBIDDEN))
+        if box.kind is not ItemKind.CONTAINER:
+            raise DomainError(Problem("containerId", f"{box.id} is not a container", E.INVALID))
+        allowed = allowed_list(material_ids)
+        known = await self.master("Material", allowed or [])
+        problems = [
+            Problem(f"materialIds[{n}]", f"unknown material {m[:200]}", E.NOT_FOUND)
+            for n, m in enumerate(material_ids or [])
+            if m not in known
+        ]
+        if problems:
+            raise DomainError(problems)
+        if not await self._ledger.store.set_allowed_materials(box.id, allowed):
+            raise DomainError(Problem("containerId", f"unknown item {container_id[:200]}", E.NOT_FOUND))
+        return box.model_copy(update={"allowed_material_ids": allowed})
+
+    async def container_stays(self, container_id: str) -> list[Stay]:
+        """Who occupied a container when (domain/containers.py), as the caller may see it: the
+        stays of items it may see, packed and (if so) unpacked by events it may see; the others
+        are left out. Worked out on the whole history, so what is hidden never changes what is
+        shown of the rest. Empty for a container the caller may not see."""
+        self._require(Operation.READ)
+        if container_id not in await self._visibility.items([container_id]):
+            return []
+        events = (await self._ledger.events_of_items([container_id])).get(container_id, [])
+        found = stays(container_id, events)
+        if not self.restricted or not found:
+            return found
+        named = {s.packed_by for s in found} | {s.unpacked_by for s in found if s.unpacked_by}
+        shown_events = {e.id for e in await self._visibility.events([e for e in events if e.id in named])}
+        shown_items = await self._visibility.items({s.item_id for s in found})
+        return [
+            s
+            for s in found
+            if s.item_id in shown_items
+            and s.packed_by in shown_events
+            and (s.unpacked_by is None or s.unpacked_by in shown_events)
+        ]
+
+    async def container_contents(self, container_id: str) -> list[Content]:
+        """What is in a container now, as the caller may see it (`container_stays`)."""
+        return contents(await self.container_stays(container_id))
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage, between items the caller may see."""

@@ -736,6 +736,16 @@ class LadybugStore(GraphStore):
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))
 
+    async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
+        params = {"id": item_id, "allowed_material_ids": M.allowed_materials_prop(material_ids)}
+
+        def write() -> bool:  # on the store's thread, in order with the reads of the item cache
+            done = bool(self._exec("set_allowed_materials", params))
+            self._items.pop(item_id, None)
+            return done
+
+        return await self._run(write)
+
 
 # Each bulk statement's table, and for a relationship table the row keys of its two ends.
 _COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {

@@ -492,6 +492,12 @@ class MemoryStore(GraphStore):
     async def shares_with(self, organization_id: str) -> list[Share]:
         return [M.share(r) for _, r in sorted(self._table("Share").items()) if r["organization_id"] == organization_id]
 
+    async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
+        row = self._table("Item").get(item_id)
+        if row is not None:
+            row["allowed_material_ids"] = M.allowed_materials_prop(material_ids)
+        return row is not None
+
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         row = self._table("Organization").get(organization_id)
         if row is not None:

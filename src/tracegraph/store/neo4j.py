@@ -659,3 +659,7 @@ class Neo4jStore(GraphStore):
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         params = {"id": organization_id, "name": name}
         return bool(await self._write_tx(lambda tx: self._run(tx, "rename_organization", params)))
+
+    async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
+        params = {"id": item_id, "allowed_material_ids": M.allowed_materials_prop(material_ids)}
+        return bool(await self._write_tx(lambda tx: self._run(tx, "set_allowed_materials", params)))

@@ -316,6 +316,10 @@ class GraphStore(ABC):
     async def save_recall(self, recall: Recall) -> None:
         """Create or replace a recall case."""
 
+    @abstractmethod
+    async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
+        """Set the materials a container allows (None: any); False if there is no such item."""
+
     # -- reads ------------------------------------------------------------------------------
 
     @abstractmethod

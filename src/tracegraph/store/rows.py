@@ -118,6 +118,11 @@ def classification_props(c: Classification) -> dict[str, Any]:
     }
 
 
+def allowed_materials_prop(material_ids: list[str] | None) -> str | None:
+    """A container's allowed materials as kept: a JSON list, or null (any material)."""
+    return None if not material_ids else _json(material_ids)
+
+
 def item_props(i: Item) -> dict[str, Any]:
     return {
         "id": i.id,
@@ -132,6 +137,7 @@ def item_props(i: Item) -> dict[str, Any]:
         "characteristics": _json(i.characteristics),
         "conversions": _json(i.conversions),
         "container_type": i.container_type.value if i.container_type else None,
+        "allowed_material_ids": allowed_materials_prop(i.allowed_material_ids),
         "origin_known": i.origin_known,
         "organization_id": i.organization_id,
         "created_by_event": i.created_by_event,
@@ -386,6 +392,7 @@ def item(row: dict[str, Any]) -> Item:
         characteristics=json.loads(row.get("characteristics") or "{}"),
         conversions=json.loads(row.get("conversions") or "{}"),
         container_type=row.get("container_type"),
+        allowed_material_ids=json.loads(row["allowed_material_ids"]) if row.get("allowed_material_ids") else None,
         origin_known=bool(row.get("origin_known", True)),
         organization_id=row.get("organization_id"),
         created_by_event=row.get("created_by_event"),

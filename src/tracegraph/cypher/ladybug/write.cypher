@@ -9,7 +9,7 @@ UNWIND $rows AS r
 CREATE (:Item {id: r.id, kind: r.kind, material_id: r.material_id, unit: r.unit, lot_code: r.lot_code,
   parent_id: r.parent_id, status: r.status, manufactured_at: r.manufactured_at, expires_at: r.expires_at,
   characteristics: r.characteristics, conversions: r.conversions, container_type: r.container_type,
-  origin_known: r.origin_known, organization_id: r.organization_id, created_by_event: r.created_by_event,
+  allowed_material_ids: r.allowed_material_ids, origin_known: r.origin_known, organization_id: r.organization_id, created_by_event: r.created_by_event,
   first_event_time: r.first_event_time})
 // name: update_items
 UNWIND $rows AS r
@@ -92,7 +92,7 @@ CREATE (:Event {id: $id, seq: $seq, type: $type, source: $source, event_time: $e
 CREATE (:Item {id: $id, kind: $kind, material_id: $material_id, unit: $unit, lot_code: $lot_code,
   parent_id: $parent_id, status: $status, manufactured_at: $manufactured_at, expires_at: $expires_at,
   characteristics: $characteristics, conversions: $conversions, container_type: $container_type,
-  origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
+  allowed_material_ids: $allowed_material_ids, origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
   first_event_time: $first_event_time})
 // name: update_items_row
 MATCH (i:Item {id: $id})
@@ -117,3 +117,6 @@ MERGE (r:Recall {id: $id})
 SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body
 // name: set_schema_version
 MERGE (m:Meta {id: 'schema'}) SET m.version = $version
+// The materials a container allows (a JSON list, or null: any), changed by its owner.
+// name: set_allowed_materials
+MATCH (i:Item) WHERE i.id = $id SET i.allowed_material_ids = $allowed_material_ids RETURN i.id AS id

@@ -30,7 +30,8 @@ CREATE (i:Item {id: r.id})
 SET i.kind = r.kind, i.material_id = r.material_id, i.unit = r.unit, i.lot_code = r.lot_code,
   i.parent_id = r.parent_id, i.status = r.status, i.manufactured_at = r.manufactured_at,
   i.expires_at = r.expires_at, i.characteristics = r.characteristics, i.conversions = r.conversions,
-  i.container_type = r.container_type, i.origin_known = r.origin_known,
+  i.container_type = r.container_type, i.allowed_material_ids = r.allowed_material_ids,
+  i.origin_known = r.origin_known,
   i.organization_id = r.organization_id, i.created_by_event = r.created_by_event,
   i.first_event_time = r.first_event_time
 // name: create_serial_keys
@@ -111,3 +112,6 @@ MERGE (r:Recall {id: $id})
 SET r.status = $status, r.opened_at = $opened_at, r.mock = $mock, r.body = $body
 // name: set_schema_version
 MERGE (m:Meta {id: 'schema'}) SET m.version = $version
+// The materials a container allows (a JSON list, or null: any), changed by its owner.
+// name: set_allowed_materials
+MATCH (i:Item) WHERE i.id = $id SET i.allowed_material_ids = $allowed_material_ids RETURN i.id AS id
