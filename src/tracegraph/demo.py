@@ -851,7 +851,8 @@ def _powder() -> list[EventCommand]:
                 id=BIN,
                 kind=ItemKind.CONTAINER,
                 container_type=ContainerType.PERMANENT,
-                characteristics={"capacity_kg": 80.0, "dedicated_material": "PWD-TI64"},
+                characteristics={"capacity_kg": 80.0},
+                allowed_material_ids=["PWD-TI64"],  # dedicated to the Ti-6Al-4V powder
             )
         ],
         inputs=[L("BATCH-TI64-0002")],

@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from tracegraph.demo import (
     BIKES,
+    BIN,
     BUTTER_SHORT,
     FRAMES,
     QUARANTINE,
@@ -255,3 +256,10 @@ async def test_a_user_defined_quarantine_may_move_but_not_be_issued(demo: Loaded
     assert [(p.field, p.code) for p in refused.value.problems] == [("inputs[0].itemId", E.STATUS_FORBIDS)]
     assert SUGAR_2 in str(refused.value) and QUARANTINE in str(refused.value)
     assert await stock(demo.ledger, "BKY/QUAR") == {SUGAR_2: 300.0}
+
+
+async def test_the_powder_bin_takes_only_its_powder(demo: Loaded) -> None:
+    """The permanent bin of the printer hall allows the Ti-6Al-4V powder alone."""
+    bin_ = (await demo.ledger.items([BIN]))[BIN]
+    assert bin_.allowed_material_ids == ["PWD-TI64"]
+    assert "dedicated_material" not in bin_.characteristics
