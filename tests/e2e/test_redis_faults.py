@@ -151,15 +151,20 @@ def receive_cmd(n: int) -> EventCommand:
     )
 
 
-async def drain_until_sentinel(queue: asyncio.Queue[Message | None], subject: str) -> list[Message]:
-    """What a subscriber got before the notice `subject` (published last, so it comes last)."""
+async def drain_until_sentinels(queue: asyncio.Queue[Message | None], subjects: set[str]) -> list[Message]:
+    """What a subscriber got until it has seen every notice of `subjects`: each bus sends in
+    order, so a notice a bus published last comes after everything that bus published (two
+    buses' messages, though, may reach Redis in either order)."""
     got: list[Message] = []
-    while True:
+    waiting = set(subjects)
+    while waiting:
         message = await asyncio.wait_for(queue.get(), 10)
         assert message is not None
-        if isinstance(message, Notice) and message.subject == subject:
-            return got
-        got.append(message)
+        if isinstance(message, Notice) and message.subject in waiting:
+            waiting.discard(message.subject)
+        else:
+            got.append(message)
+    return got
 
 
 async def test_the_bus_delivers_in_the_stores_commit_order_whatever_order_redis_brings() -> None:
@@ -174,18 +179,21 @@ async def test_the_bus_delivers_in_the_stores_commit_order_whatever_order_redis_
         await second.start()
         try:
             subs = [bus.subscribe({"event", "stock", "notice"}) for bus in (first, second)]
+            async with asyncio.timeout(10):  # both subscribed (and caught up on an empty log) first
+                while not (first.connected and second.connected):
+                    await asyncio.sleep(0.01)
             e1, e2, e3 = [await ledger.record(receive_cmd(n)) for n in (1, 2, 3)]
             assert (e1.seq, e2.seq, e3.seq) == (1, 2, 3)
             # Redis brings the third first (the others lost, or late from another instance),
             # then the first twice and the second: the bus reads 1 and 2 from the store, in
             # order, and drops what it already delivered.
-            await second.publish_entry(e3)
-            await first.publish_entry(e1)
-            await second.publish_entry(e1)
-            await first.publish_entry(e2)
-            await first.publish([Notice("sentinel", {})])
+            # One bus sends them all, in this order, so Redis brings them in this order (two buses'
+            # messages may reach Redis in either order); both buses receive them.
+            for entry in (e3, e1, e1, e2):
+                await second.publish_entry(entry)
+            await second.publish([Notice("sentinel", {})])
             for sub in subs:
-                got = await drain_until_sentinel(sub.queue, "sentinel")
+                got = await drain_until_sentinels(sub.queue, {"sentinel"})
                 assert [m.entry.event.id for m in got if isinstance(m, EventRecorded)] == ["bus-1", "bus-2", "bus-3"]
                 assert [(m.item_id, m.delta) for m in got if isinstance(m, StockChanged) and m.delta > 0] == [
                     ("LOT-1", 1.0),
