@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from servers import neo4j_bolt
 
-WIPE = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
 @dataclass(frozen=True)

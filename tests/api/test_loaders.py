@@ -85,8 +85,10 @@ async def test_store_calls_do_not_grow_with_the_page(many: Api, calls: Counter[s
     assert node["material"] == {"id": "FLOUR", "name": "Flour"}
     assert {b["location"]["id"] for b in node["balances"]} == {"WH", "virtual:production", "virtual:supplier"}
     assert node["outputs"] == [{"id": "F-00-S", "material": {"id": "FLOUR"}}]
-    # Ten times the page, the same reads: a DataLoader sends its batch on the next turn of the
-    # event loop, and on a server store a load may fall into the turn after (one read more).
-    assert abs(large_calls - small_calls) <= 1, (small_counts, calls)
-    assert large_calls <= 12, calls
+    # Ten times the page, the same reads (36 more items would be 36 more reads of each kind, were
+    # they read one by one): a DataLoader sends its batch on the next turn of the event loop, and
+    # on a server store a load may fall into the turn after, one read more for a loader or two
+    # (materials, locations, classifications: seen on a loaded machine, 9 reads against 11).
+    assert abs(large_calls - small_calls) <= 3, (small_counts, calls)
+    assert large_calls <= 14, calls
     assert calls["page"] == 1 and calls["balances"] == 1 and calls["events_of_items"] == 1
