@@ -299,8 +299,11 @@ class Link:
         return await load_one(info.context.loaders.items, self.target_id, Item.from_model)
 
 
-@strawberry.type(description="An item's status, changed by a reclassification (or its correction).")
-class StatusChange:
+@strawberry.type
+class ClassificationChange:
+    """An item's classification before and after a change, and the statuses they show as: what
+    an event's status changes and the `itemStatusChanged` feed have in common."""
+
     item_id: str = strawberry.field(description="The item.")
     from_classification_id: str = strawberry.field(description="The code of its classification before.")
     to_classification_id: str = strawberry.field(description="The code of its classification after.")
@@ -313,6 +316,9 @@ class StatusChange:
     async def to_status(self, info: Info) -> Status:
         return await shown_status(info, self.to_classification_id)
 
+
+@strawberry.type(description="An item's status, changed by a reclassification (or its correction).")
+class StatusChange(ClassificationChange):
     @strawberry.field(description="The item.")
     async def item(self, info: Info) -> Item | None:
         return await load_one(info.context.loaders.items, self.item_id, Item.from_model)

@@ -21,17 +21,15 @@ from ..domain import errors as E
 from ..domain import recall as DR
 from ..domain.errors import DomainError
 from ..domain.events import EventRecord, EventType, LedgerEntry
-from ..domain.models import Status
 from ..domain.query import BalanceFilter, Direction, EventFilter
 from ..domain.recall import RecallStatus
 from ..domain.shelf import Stage
 from ..services.ledger import MAX_PAGE
 from ..services.recall import RecallView
 from ..services.session import Session
-from .classifications import shown_status
 from .context import Context, Info
 from .errors import ApiError
-from .ledger import RecordedEvent
+from .ledger import ClassificationChange, RecordedEvent
 from .recalls import Recall, RecallNotice
 from .recalls import shown as recall_shown
 from .shelf import ExpiryAlert
@@ -215,19 +213,8 @@ class StockChange:
 
 
 @strawberry.type(description="A change of an item's status, by one event.")
-class ItemStatusChange:
+class ItemStatusChange(ClassificationChange):
     event_id: str = strawberry.field(description="The event that changed it.")
-    item_id: str = strawberry.field(description="The item.")
-    from_classification_id: str = strawberry.field(description="The code of its classification before.")
-    to_classification_id: str = strawberry.field(description="The code of its classification after.")
-
-    @strawberry.field(description="Its status before, as a built-in (see `Item.status`).")
-    async def from_status(self, info: Info) -> Status:
-        return await shown_status(info, self.from_classification_id)
-
-    @strawberry.field(description="Its status after, as a built-in (see `Item.status`).")
-    async def to_status(self, info: Info) -> Status:
-        return await shown_status(info, self.to_classification_id)
 
 
 async def _seq_after(session: Session, after: str) -> int:
