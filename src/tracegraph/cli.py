@@ -60,8 +60,10 @@ def _check(args: argparse.Namespace) -> int:
             await store.close()
         print(f"{report.items} items, {report.events} events")
         for imbalance in report.imbalances:
+            second = f" (in its second unit: {imbalance.second_total:g})" if imbalance.second_total else ""
             print(
-                f"CONSERVATION  item {imbalance.item_id}: balances over all locations sum to {imbalance.total:g}, not 0"
+                f"CONSERVATION  item {imbalance.item_id}: balances over all locations sum to {imbalance.total:g}"
+                f"{second}, not 0"
             )
         for problem in report.dangling:
             print(f"DANGLING      {problem}")

@@ -502,6 +502,9 @@ class Finding:
 class Imbalance:
     item_id: str = strawberry.field(description="The item.")
     total: float = strawberry.field(description="What its balances sum to.")
+    second_total: float = strawberry.field(
+        description="What its balances in its material's second unit sum to (0 for one unit)."
+    )
 
 
 @strawberry.type(description="The integrity check: conservation, dangling references, findings.")
@@ -519,7 +522,7 @@ class IntegrityReport:
             ok=m.ok,
             item_count=m.items,
             event_count=m.events,
-            imbalances=[Imbalance(item_id=x.item_id, total=x.total) for x in m.imbalances],
+            imbalances=[Imbalance(item_id=x.item_id, total=x.total, second_total=x.second_total) for x in m.imbalances],
             dangling=list(m.dangling),
             finding_count=len(m.findings),
         )

@@ -36,6 +36,7 @@ class BulkPlanner:
         s = self.state
         items = {i: s.items[i] for i in keys.item_ids if i in s.items}
         balances = {(i, loc): s.balances[(i, loc)] for i in items for loc in self.locations_of.get(i, ())}
+        second = {key: s.second_balances[key] for key in balances if key in s.second_balances}
         location_ids = set(keys.location_ids) | {loc for _, loc in balances}
         material_ids = set(keys.material_ids) | {i.material_id for i in items.values() if i.material_id}
         return LedgerState(
@@ -43,6 +44,7 @@ class BulkPlanner:
             materials={m: s.materials[m] for m in material_ids if m in s.materials},
             locations={loc: s.locations[loc] for loc in location_ids if loc in s.locations},
             balances=balances,
+            second_balances=second,
             serials={k: s.serials[k] for k in keys.serials if k in s.serials},
             events={e: s.events[e] for e in keys.event_ids if e in s.events},
             reversed_ids={e for e in keys.event_ids if e in s.reversed_ids},

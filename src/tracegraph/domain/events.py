@@ -72,6 +72,8 @@ class Line(Model):
     quantity: Quantity | None = None
     unit: Unit | None = None
     location_id: Identifier | None = None
+    # For a catch-weight material: the quantity in its second unit, weighed (domain/units.py).
+    second_quantity: Quantity | None = None
 
 
 class NewItem(Model):
@@ -132,6 +134,8 @@ class Move(Model):
     from_location_id: str
     to_location_id: str
     quantity: float
+    # The same quantity in the second unit of a material tracked in two units (else None).
+    second_quantity: float | None = None
 
 
 class Link(Model):
@@ -221,6 +225,18 @@ class LedgerEntry(Model):
         for m in self.event.moves:
             deltas[(m.item_id, m.from_location_id)] = deltas.get((m.item_id, m.from_location_id), 0.0) - m.quantity
             deltas[(m.item_id, m.to_location_id)] = deltas.get((m.item_id, m.to_location_id), 0.0) + m.quantity
+        return deltas
+
+    def second_deltas(self) -> dict[tuple[str, str], float]:
+        """What the moves change of balances in a second unit (moves of items tracked in two)."""
+        deltas: dict[tuple[str, str], float] = {}
+        for m in self.event.moves:
+            if m.second_quantity is None:
+                continue
+            deltas[(m.item_id, m.from_location_id)] = (
+                deltas.get((m.item_id, m.from_location_id), 0.0) - m.second_quantity
+            )
+            deltas[(m.item_id, m.to_location_id)] = deltas.get((m.item_id, m.to_location_id), 0.0) + m.second_quantity
         return deltas
 
 

@@ -11,6 +11,7 @@ from .events import Finding
 class Imbalance:
     item_id: str
     total: float
+    second_total: float = 0.0  # of its balances in a second unit (materials tracked in two)
 
 
 @dataclass

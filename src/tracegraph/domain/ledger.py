@@ -54,7 +54,7 @@ from .models import (
     classification_of,
 )
 from .shelf import days_left, is_expired, too_short_to_ship
-from .units import conversion_factor
+from .units import conversion_factor, in_second_unit
 
 EPSILON = 1e-9
 
@@ -96,6 +96,8 @@ class LedgerState:
     materials: dict[str, Material] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     balances: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Balances in the second unit of a material tracked in two (absent: zero).
+    second_balances: dict[tuple[str, str], float] = field(default_factory=dict)
     serials: dict[tuple[str, str], str] = field(default_factory=dict)  # (material, number) -> item
     events: dict[str, EventRecord] = field(default_factory=dict)
     reversed_ids: set[str] = field(default_factory=set)  # events already reversed
@@ -110,6 +112,7 @@ class LedgerState:
             materials=dict(self.materials),
             locations=dict(self.locations),
             balances=dict(self.balances),
+            second_balances=dict(self.second_balances),
             serials=dict(self.serials),
             events=dict(self.events),
             reversed_ids=set(self.reversed_ids),
@@ -233,6 +236,7 @@ class _Planner:
         self.updated: dict[str, Item] = {}
         self.new_locations: dict[str, Location] = {}
         self.balances: _Overlay[tuple[str, str], float] = _Overlay(state.balances)
+        self.second_balances: _Overlay[tuple[str, str], float] = _Overlay(state.second_balances)
         self.moves: list[Move] = []
         self.links: list[Link] = []
         self.status_changes: list[StatusChange] = []
@@ -636,15 +640,97 @@ class _Planner:
                 return None
         return item, loc, qty
 
-    def shift(self, item_id: str, src: str, dst: str, qty: float) -> None:
+    def shift(self, item_id: str, src: str, dst: str, qty: float, second: float | None = None) -> None:
         self.balances[(item_id, src)] = self.balances.get((item_id, src), 0.0) - qty
         self.balances[(item_id, dst)] = self.balances.get((item_id, dst), 0.0) + qty
+        if second is not None:
+            self.second_balances[(item_id, src)] = self.second_balances.get((item_id, src), 0.0) - second
+            self.second_balances[(item_id, dst)] = self.second_balances.get((item_id, dst), 0.0) + second
 
-    def move(self, item: Item, src: str, dst: str, qty: float) -> None:
-        if qty <= 0:
+    def move(
+        self,
+        item: Item,
+        src: str,
+        dst: str,
+        qty: float,
+        line: Line | None = None,
+        field: str = "inputs",
+        *,
+        second: float | None = None,
+    ) -> None:
+        """Move `qty` of an item (in its unit) from `src` to `dst`; for a material tracked in two
+        units, its second quantity too: `second` when known (a reversal), else the line's (catch
+        weight), else derived (see `second_quantity`)."""
+        if qty < 0 or (qty == 0 and not second):
             return
-        self.moves.append(Move(item_id=item.id, from_location_id=src, to_location_id=dst, quantity=qty))
-        self.shift(item.id, src, dst, qty)
+        if second is None:
+            second = self.second_quantity(item, src, qty, line, field)
+        self.moves.append(
+            Move(item_id=item.id, from_location_id=src, to_location_id=dst, quantity=qty, second_quantity=second)
+        )
+        self.shift(item.id, src, dst, qty, second)
+
+    def material_of(self, item: Item) -> Material | None:
+        return self.state.materials.get(item.material_id) if item.material_id else None
+
+    def second_quantity(self, item: Item, src: str, qty: float, line: Line | None, field: str) -> float | None:
+        """What a move of `qty` of an item from `src` moves in its material's second unit (None for
+        a material tracked in one). Derived by the lot's own conversion (domain/units.py); for a
+        catch-weight material the line's weighed `secondQuantity`, else the same share of what is
+        on hand at `src` — material arriving from a virtual location (a receipt, a production's
+        output, a count's gain) must be weighed: a command without it is refused."""
+        given = line.second_quantity if line is not None else None
+        material = self.material_of(item)
+        if material is None or material.second_unit is None:
+            if given is not None and not self.is_fact:
+                self.problem(
+                    f"{field}.secondQuantity",
+                    f"material {item.material_id or '(none)'} of {item.id} is tracked in one unit: give quantity only",
+                    E.INVALID_QUANTITY,
+                )
+            return None
+        if not material.catch_weight:
+            if given is not None and not self.is_fact:
+                self.problem(
+                    f"{field}.secondQuantity",
+                    f"material {material.id} is not catch weight: its {material.second_unit} quantity is derived "
+                    f"from {item.unit} by the lot's conversion; give quantity only",
+                    E.INVALID_QUANTITY,
+                )
+            return in_second_unit(qty, item.unit, material.second_unit, item.conversions, material.conversions)
+        if given is not None:
+            if given < 0 or (given == 0 and qty > EPSILON):
+                self.problem(
+                    f"{field}.secondQuantity",
+                    f"secondQuantity must be greater than zero, got {given:g}",
+                    E.INVALID_QUANTITY,
+                )
+                return None
+            on_hand2 = self.second_balances.get((item.id, src), 0.0)
+            if not self.is_virtual(src) and given > on_hand2 + EPSILON * max(1.0, given):
+                self.breach(
+                    FindingKind.NEGATIVE_ON_HAND,
+                    f"{field}.secondQuantity",
+                    f"{given:g} {material.second_unit} of {item.id} requested at {src}, {on_hand2:g} on hand",
+                    E.INSUFFICIENT_STOCK,
+                    item=item.id,
+                    location=src,
+                    quantity=given - on_hand2,
+                )
+            return given
+        on_hand = self.balances.get((item.id, src), 0.0)
+        if not self.is_virtual(src) and on_hand > EPSILON:
+            on_hand2 = self.second_balances.get((item.id, src), 0.0)
+            return on_hand2 if qty >= on_hand - EPSILON * max(1.0, qty) else on_hand2 * qty / on_hand
+        if self.is_fact:  # not weighed: the nominal conversion, where there is one
+            return in_second_unit(qty, item.unit, material.second_unit, item.conversions, material.conversions)
+        self.problem(
+            f"{field}.secondQuantity",
+            f"material {material.id} is catch weight: {item.id} arriving at {self.cmd.type.value} is weighed, "
+            f"give its secondQuantity in {material.second_unit} beside its quantity in {item.unit}",
+            E.INVALID_QUANTITY,
+        )
+        return None
 
     def check_serials(self) -> None:
         """A serial is one unit: after the event it may be on hand in one real place, once."""
@@ -745,7 +831,7 @@ class _Planner:
             got = self.give(line, f"outputs[{i}]", self.default_destination())
             if got and src:
                 item, loc, qty = got
-                self.move(item, src, loc, qty)
+                self.move(item, src, loc, qty, line, f"outputs[{i}]")
 
     def plan_return(self) -> None:
         self.plan_receive(origin=CUSTOMER)
@@ -768,8 +854,9 @@ class _Planner:
                 self.check_status(got[0], f"inputs[{i}]", action="split")
             taken.append(got)
             # Moved at once, so a second line of the same item sees what the first took.
-            self.move(got[0], got[1], PRODUCTION, got[2])
+            self.move(got[0], got[1], PRODUCTION, got[2], line, f"inputs[{i}]")
         given: list[tuple[Item, str, float]] = []
+        lines: list[tuple[Line, str]] = []
         default_qty = None
         if len(cmd.outputs) == 1 and taken and len({t[0].unit for t in taken}) == 1:
             default_qty = sum(t[2] for t in taken)
@@ -782,10 +869,11 @@ class _Planner:
             got = self.give(line, f"outputs[{i}]", self.default_destination(), default_qty if same_unit else None)
             if got:
                 given.append(got)
+                lines.append((line, f"outputs[{i}]"))
         if self.problems:
             return
-        for item, loc, qty in given:
-            self.move(item, PRODUCTION, loc, qty)
+        for (item, loc, qty), (line, at) in zip(given, lines, strict=True):
+            self.move(item, PRODUCTION, loc, qty, line, at)
         kind = _LINK_KIND[cmd.type]
         # Each input is shared among the outputs in proportion to what each received (in equal
         # parts when the outputs are kept in different units): a link's quantity is the part of
@@ -873,7 +961,7 @@ class _Planner:
             if loc == dst:
                 self.problem(field, f"{item.id} is already at {dst}", E.INVALID)
                 continue
-            self.move(item, loc, dst, qty)
+            self.move(item, loc, dst, qty, line, f"inputs[{i}]")
 
     def plan_move(self) -> None:
         self.send(self.cmd.to_location_id, "toLocationId", moving=True)
@@ -905,10 +993,32 @@ class _Planner:
             if counted is None:
                 continue
             delta = counted - self.balances.get((item.id, loc), 0.0)
-            if delta > 0:
-                self.move(item, INVENTORY_LOSS, loc, delta)
-            elif delta < 0:
-                self.move(item, loc, INVENTORY_LOSS, -delta)
+            second = self.counted_second(item, loc, line, field)
+            if second is None:  # one unit, or the second derived by the move
+                if delta > 0:
+                    self.move(item, INVENTORY_LOSS, loc, delta, line, field)
+                elif delta < 0:
+                    self.move(item, loc, INVENTORY_LOSS, -delta, line, field)
+            elif delta >= 0 and second >= 0:
+                self.move(item, INVENTORY_LOSS, loc, delta, second=second)
+            elif delta <= 0 and second <= 0:
+                self.move(item, loc, INVENTORY_LOSS, -delta, second=-second)
+            else:  # more of one unit, less of the other: one move each
+                self.move(item, INVENTORY_LOSS, loc, max(delta, 0.0), second=max(second, 0.0))
+                self.move(item, loc, INVENTORY_LOSS, max(-delta, 0.0), second=max(-second, 0.0))
+
+    def counted_second(self, item: Item, loc: str, line: Line, field: str) -> float | None:
+        """What a count changes of a balance in a catch-weight material's second unit: the counted
+        second quantity less what is on hand; None (the move works it out) where none was given."""
+        material = self.material_of(item)
+        if line.second_quantity is None or material is None or not material.catch_weight:
+            return None
+        if line.second_quantity < 0:
+            self.problem(
+                f"{field}.secondQuantity", "the counted secondQuantity must be zero or more", E.INVALID_QUANTITY
+            )
+            return None
+        return line.second_quantity - self.second_balances.get((item.id, loc), 0.0)
 
     def plan_reclassify(self) -> None:
         self.require(self.cmd.inputs, "inputs")
@@ -968,7 +1078,7 @@ class _Planner:
                     location=m.to_location_id,
                     quantity=m.quantity,
                 )
-            self.move(item, m.to_location_id, m.from_location_id, m.quantity)
+            self.move(item, m.to_location_id, m.from_location_id, m.quantity, second=m.second_quantity)
         for c in target.status_changes:
             item = self.items.get(c.item_id)
             if item is not None and item.status == c.to_status:
@@ -1004,6 +1114,8 @@ def advance(state: LedgerState, entry: LedgerEntry) -> None:
         state.locations[loc.id] = loc
     for key, delta in entry.balance_deltas().items():
         state.balances[key] = state.balances.get(key, 0.0) + delta
+    for key, delta in entry.second_deltas().items():
+        state.second_balances[key] = state.second_balances.get(key, 0.0) + delta
     state.events[entry.event.id] = entry.event
     if entry.event.reverses:
         state.reversed_ids.add(entry.event.reverses)

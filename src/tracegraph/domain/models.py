@@ -248,6 +248,11 @@ class Material(Model):
     expiry_warning_days: int | None = Field(default=None, ge=0, le=100_000)
     # unit -> how many base units one of it is, e.g. {"CASE": 12.0}
     conversions: dict[Unit, Annotated[float, Field(gt=0)]] = Field(default_factory=dict, max_length=50)
+    # Tracked in two units (domain/units.py `SecondUnit`): every balance of its items is kept in
+    # the base unit and in this one too. Derived by each lot's own conversion, unless
+    # `catch_weight`: then both quantities are recorded (weighed) on every receipt and output.
+    second_unit: Unit | None = None
+    catch_weight: bool = False
     organization_id: str | None = None
 
 
@@ -310,11 +315,13 @@ class Shipment(Model):
 
 
 class Balance(Model):
-    """Quantity of an item at a location, in the item's unit: the sum of its moves there."""
+    """Quantity of an item at a location, in the item's unit: the sum of its moves there; and,
+    for a material tracked in two units, the sum of their quantities in its second unit."""
 
     item_id: str
     location_id: str
     quantity: float
+    second_quantity: float = 0.0
     material_id: str | None = None
     unit: str = "EA"
     virtual: bool = False

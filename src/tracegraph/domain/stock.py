@@ -28,6 +28,7 @@ class StockSum:
     unit: str
     quantity: float
     items: int
+    quantity2: float = 0.0  # the sum in the material's second unit (materials tracked in two)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class StockTotal:
     containers: int = 0
     rolled_up: bool = False  # the total includes stock at descendant locations
     location_ids: tuple[str, ...] = field(default=())  # the locations the total covers
+    # On hand in the material's second unit (each lot's own conversion, or weighed): None for a
+    # material tracked in one unit.
+    second_quantity: float | None = None
+    second_unit: str | None = None
 
 
 class LocationTree:
@@ -97,19 +102,24 @@ def totals(
     base_units: Mapping[str, tuple[str, Mapping[str, float]]],
     covers: Mapping[str, Sequence[str]],
     roll_up: bool,
+    second_units: Mapping[str, str] | None = None,
 ) -> list[StockTotal]:
     """The totals per (material, location) of a store's sums, in (material, location) order.
 
     `base_units` gives each known material's base unit and conversions: quantities kept in
     another unit are converted when the unit converts, else kept apart in their own row.
-    `covers` gives the locations each root stands for (itself and, rolled up, its descendants)."""
+    `covers` gives the locations each root stands for (itself and, rolled up, its descendants).
+    `second_units` names the second unit of each material tracked in two: its totals carry the
+    sum of the balances kept in it."""
+    second_units = second_units or {}
     acc: dict[tuple[str, str, str], dict[str, float]] = {}
     for s in sums:
         base, conv = base_units.get(s.material_id, (s.unit, {}))
         factor = conversion_factor(s.unit, base, conv)
         unit, qty = (base, s.quantity * factor) if factor is not None else (s.unit, s.quantity)
-        row = acc.setdefault((s.material_id, s.root, unit), {"q": 0.0, "n": 0, "l": 0, "s": 0, "c": 0})
+        row = acc.setdefault((s.material_id, s.root, unit), {"q": 0.0, "q2": 0.0, "n": 0, "l": 0, "s": 0, "c": 0})
         row["q"] += qty
+        row["q2"] += s.quantity2
         row["n"] += s.items
         row["l"] += s.items if s.kind in LOT_KINDS else 0
         row["s"] += s.items if s.kind in SERIAL_KINDS else 0
@@ -126,26 +136,29 @@ def totals(
             containers=int(r["c"]),
             rolled_up=roll_up and len(covers.get(root, ())) > 1,
             location_ids=tuple(covers.get(root, (root,))),
+            second_quantity=r["q2"] if m in second_units else None,
+            second_unit=second_units.get(m),
         )
         for (m, root, unit), r in sorted(acc.items())
     ]
 
 
 def sum_balances(
-    rows: Iterable[tuple[str, str, str | None, str, float, str]],
+    rows: Iterable[tuple[str, str, str | None, str, float, str, float]],
     pairs: Sequence[tuple[str, str]],
 ) -> list[StockSum]:
-    """Sums of (item, location, material, kind, quantity, unit) balance rows over (location,
-    root) pairs, counting distinct items: what a store without an aggregating query computes."""
+    """Sums of (item, location, material, kind, quantity, unit, second-unit quantity) balance
+    rows over (location, root) pairs, counting distinct items: what a store without an
+    aggregating query computes."""
     roots_of: dict[str, list[str]] = {}
     for loc, root in pairs:
         roots_of.setdefault(loc, []).append(root)
-    acc: dict[tuple[str, str, str, str], tuple[float, set[str]]] = {}
-    for item_id, loc, material_id, kind, qty, unit in rows:
+    acc: dict[tuple[str, str, str, str], tuple[float, float, set[str]]] = {}
+    for item_id, loc, material_id, kind, qty, unit, qty2 in rows:
         if material_id is None:
             continue
         for root in roots_of.get(loc, ()):
-            q, ids = acc.setdefault((root, material_id, kind, unit), (0.0, set()))
+            q, q2, ids = acc.setdefault((root, material_id, kind, unit), (0.0, 0.0, set()))
             ids.add(item_id)
-            acc[(root, material_id, kind, unit)] = (q + qty, ids)
-    return [StockSum(r, m, k, u, q, len(ids)) for (r, m, k, u), (q, ids) in sorted(acc.items())]
+            acc[(root, material_id, kind, unit)] = (q + qty, q2 + qty2, ids)
+    return [StockSum(r, m, k, u, q, len(ids), q2) for (r, m, k, u), (q, q2, ids) in sorted(acc.items())]

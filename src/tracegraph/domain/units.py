@@ -85,3 +85,15 @@ def conversion_factor(
     if u in _UNITS and base in _UNITS and _UNITS[u][0] == _UNITS[base][0]:
         return _UNITS[u][1] / _UNITS[base][1]
     return None
+
+
+def in_second_unit(quantity: float, unit: str, second_unit: str, *overrides: Mapping[str, float]) -> float | None:
+    """`quantity` (in `unit`) in a material's second unit, by the first conversion `overrides`
+    (a lot's own, then its material's) or the standard units know; None where none is known.
+
+    A material tracked in two units (FlexProcess: "a resource can always be measured and tracked
+    in two different units of measure (e.g. CASE and KG); each inventory lot can have different
+    conversion rates") keeps every balance in both: its second quantity is derived this way,
+    with the lot's own rate, unless the material is catch weight, when both are weighed."""
+    factor = conversion_factor(second_unit, unit, *overrides)
+    return quantity / factor if factor else None

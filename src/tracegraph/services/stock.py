@@ -57,7 +57,15 @@ async def stock_totals(
         found = [b for b in await visible_balances(filt) if b.material_id is not None]
         items = await visible_items(sorted({b.item_id for b in found}))
         rows = [
-            (b.item_id, b.location_id, b.material_id, items[b.item_id].kind.value, b.quantity, b.unit)
+            (
+                b.item_id,
+                b.location_id,
+                b.material_id,
+                items[b.item_id].kind.value,
+                b.quantity,
+                b.unit,
+                b.second_quantity,
+            )
             for b in found
             if b.item_id in items
         ]
@@ -66,8 +74,9 @@ async def stock_totals(
     ids = sorted({s.material_id for s in sums})
     known = await ledger.store.get("Material", ids) if ids else {}
     units = {i: (m.base_unit, m.conversions) for i, m in known.items() if isinstance(m, Material)}
+    second = {i: m.second_unit for i, m in known.items() if isinstance(m, Material) and m.second_unit}
     covers = {root: tree.subtree(root) if roll_up else [root] for root in {s.root for s in sums}}
-    out = totals(sums, units, covers, roll_up)
+    out = totals(sums, units, covers, roll_up, second)
     if location_shown is not None:
         out = [
             t

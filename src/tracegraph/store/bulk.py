@@ -53,6 +53,7 @@ class BulkRows:
     updated_ids: dict[str, None] = field(default_factory=dict)
     locations: dict[str, Location] = field(default_factory=dict)
     deltas: dict[tuple[str, str], float] = field(default_factory=dict)
+    deltas2: dict[tuple[str, str], float] = field(default_factory=dict)  # in second units
     shipments: dict[str, Shipment] = field(default_factory=dict)
     report: BulkReport = field(default_factory=BulkReport)
 
@@ -83,6 +84,9 @@ class BulkRows:
             self.locations.update({loc.id: loc for loc in entry.new_locations})
             for key, delta in entry.balance_deltas().items():
                 self.deltas[key] = self.deltas.get(key, 0.0) + delta
+            for key, delta in entry.second_deltas().items():
+                self.deltas2[key] = self.deltas2.get(key, 0.0) + delta
+                self.deltas.setdefault(key, 0.0)
             if entry.shipment is not None:
                 self.shipments[entry.shipment.id] = entry.shipment
             self.report.events += 1
@@ -114,7 +118,14 @@ class BulkRows:
                 )
         for (item_id, loc), delta in self.deltas.items():
             if (item_id, loc) in existing_balances:
-                rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta})
+                rows["update_balances"].append(
+                    {
+                        "item_id": item_id,
+                        "location_id": loc,
+                        "delta": delta,
+                        "delta2": self.deltas2.get((item_id, loc), 0.0),
+                    }
+                )
             else:
                 item = self.state.items[item_id]
                 where = self.state.locations.get(loc)
@@ -126,6 +137,7 @@ class BulkRows:
                         "unit": item.unit,
                         "virtual": bool(where and where.is_virtual),
                         "delta": delta,
+                        "delta2": self.deltas2.get((item_id, loc), 0.0),
                     }
                 )
         rows["merge_shipments"] = [M.shipment_props(s) for s in self.shipments.values()]

@@ -181,10 +181,10 @@ class LadybugStore(GraphStore):
         def after() -> None:
             for r in new_balances:
                 self._links.add_balance(
-                    r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"]
+                    r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"], r["delta2"]
                 )
             for r in changed_balances:
-                self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
+                self._links.change_balance(r["item_id"], r["location_id"], r["delta"], r["delta2"])
             for r in updated_items:
                 self._items.pop(r["id"], None)
             self._links.add(created)
@@ -358,6 +358,8 @@ class LadybugStore(GraphStore):
         }
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
+            if row.get("quantity2"):
+                state.second_balances[(row["item_id"], row["location_id"])] = row["quantity2"]
         # Balances name locations the command did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
         if missing:
@@ -623,7 +625,8 @@ class LadybugStore(GraphStore):
             items=self._exec("count_items")[0]["n"],
             events=self._exec("count_events")[0]["n"],
             imbalances=[
-                Imbalance(r["item_id"], r["total"]) for r in self._exec("check_conservation", {"tolerance": TOLERANCE})
+                Imbalance(r["item_id"], r["total"], r["total2"])
+                for r in self._exec("check_conservation", {"tolerance": TOLERANCE})
             ],
         )
         for name in sorted(self.q):
@@ -760,7 +763,7 @@ _COPY_TABLES: dict[str, tuple[str, tuple[str, str] | None]] = {
 }
 # Row keys named otherwise than the table's property, and properties a row leaves out (the
 # Cypher statement sets them; any other property a row lacks is null, as `record` leaves it).
-_COPY_RENAMES = {"create_balances": {"quantity": "delta"}}
+_COPY_RENAMES = {"create_balances": {"quantity": "delta", "quantity2": "delta2"}}
 _COPY_DEFAULTS = {"create_links": {"voided": False}}
 
 

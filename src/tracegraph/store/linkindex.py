@@ -37,8 +37,9 @@ SOURCE: Final = 0
 TARGET: Final = 1
 EVENT_ID: Final = 4
 VOIDED: Final = 7
-# A balance of an item: (location_id, quantity, material_id, unit, virtual).
-_Balance = tuple[str, float, str | None, str | None, bool]
+# A balance of an item: (location_id, quantity, material_id, unit, virtual, quantity in the
+# material's second unit).
+_Balance = tuple[str, float, str | None, str | None, bool, float]
 
 
 def _lineage(link: _Link) -> LineageLink:
@@ -140,25 +141,43 @@ class LinkIndex:
         material_id: str | None,
         unit: str | None,
         virtual: bool | None,
+        quantity2: float | None = 0.0,
     ) -> None:
         shared = self._shared
         item_id = shared(item_id)  # type: ignore[assignment]
-        row: _Balance = (shared(location_id), quantity, shared(material_id), shared(unit), bool(virtual))  # type: ignore[assignment]
+        row: _Balance = (  # type: ignore[assignment]
+            shared(location_id),
+            quantity,
+            shared(material_id),
+            shared(unit),
+            bool(virtual),
+            quantity2 or 0.0,
+        )
         self.balances[item_id] = self.balances.get(item_id, ()) + (row,)
 
-    def change_balance(self, item_id: str, location_id: str, delta: float) -> None:
-        """Add `delta` to a balance, as the store's `update_balance` statement does."""
+    def change_balance(self, item_id: str, location_id: str, delta: float, delta2: float = 0.0) -> None:
+        """Add `delta` (and `delta2` in the second unit) to a balance, as the store's
+        `update_balance` statement does."""
         rows = self.balances.get(item_id, ())
         self.balances[item_id] = tuple(
-            (loc, q + delta if loc == location_id else q, m, u, v) for loc, q, m, u, v in rows
+            (loc, q + delta, m, u, v, q2 + delta2) if loc == location_id else (loc, q, m, u, v, q2)
+            for loc, q, m, u, v, q2 in rows
         )
 
     def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every balance of each item, as the store's rows."""
         return [
-            {"item_id": i, "location_id": loc, "quantity": q, "material_id": m, "unit": u, "virtual": v}
+            {
+                "item_id": i,
+                "location_id": loc,
+                "quantity": q,
+                "material_id": m,
+                "unit": u,
+                "virtual": v,
+                "quantity2": q2,
+            }
             for i in dict.fromkeys(ids)
-            for loc, q, m, u, v in self.balances.get(i, ())
+            for loc, q, m, u, v, q2 in self.balances.get(i, ())
         ]
 
     def void(self, event_id: str, sources: Iterable[str], voided_at: str | None) -> None:

@@ -120,10 +120,10 @@ class MemoryStore(GraphStore):
             self._records[r["id"]] = M.event(r)
         for r in rows.get("create_balances", ()):
             self._links.add_balance(
-                r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"]
+                r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"], r["delta2"]
             )
         for r in rows.get("update_balances", ()):
-            self._links.change_balance(r["item_id"], r["location_id"], r["delta"])
+            self._links.change_balance(r["item_id"], r["location_id"], r["delta"], r["delta2"])
         self._links.add(rows.get("create_links", ()))
         self._links.touch(rows.get("touch", ()))
         self._reversed.update(r["reversed_id"] for r in rows.get("reverse", ()))
@@ -161,6 +161,8 @@ class MemoryStore(GraphStore):
         state.classifications = self._read("Classification", classification_ids_of(keys, state.items))
         for row in self._links.balances_of(sorted(state.items)):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
+            if row.get("quantity2"):
+                state.second_balances[(row["item_id"], row["location_id"])] = row["quantity2"]
         # Balances name locations the commands did not: load them, so virtual ones are known.
         state.locations.update(self._read("Location", sorted({loc for _, loc in state.balances})))
         serial_keys = self._table("SerialKey")
@@ -375,6 +377,7 @@ class MemoryStore(GraphStore):
         items, events = self._table("Item"), self._table("Event")
         materials, locations = self._table("Material"), self._table("Location")
         totals = {i: sum(b[1] for b in rows) for i, rows in self._links.balances.items() if i in items}
+        totals2 = {i: sum(b[5] for b in rows) for i, rows in self._links.balances.items() if i in items}
         dangling = [  # as the check_* statements, in their names' order
             *(
                 f"event {e} names location {r['location_id']}, which does not exist"
@@ -408,7 +411,11 @@ class MemoryStore(GraphStore):
             items=len(items),
             events=len(events),
             dangling=dangling,
-            imbalances=[Imbalance(i, t) for i, t in sorted(totals.items()) if abs(t) > TOLERANCE],
+            imbalances=[
+                Imbalance(i, t, totals2[i])
+                for i, t in sorted(totals.items())
+                if abs(t) > TOLERANCE or abs(totals2[i]) > TOLERANCE
+            ],
             findings=await self.findings(None, len(self._table("Finding"))),
         )
 

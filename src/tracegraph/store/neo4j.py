@@ -293,6 +293,8 @@ class Neo4jStore(GraphStore):
         if state.items:
             for row in await self._run(tx, "balances_of_items", {"ids": sorted(state.items)}):
                 state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
+                if row.get("quantity2"):
+                    state.second_balances[(row["item_id"], row["location_id"])] = row["quantity2"]
         # Balances name locations the commands did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
         if missing:
@@ -548,7 +550,7 @@ class Neo4jStore(GraphStore):
             items=(await self._run(tx, "count_items"))[0]["n"],
             events=(await self._run(tx, "count_events"))[0]["n"],
             imbalances=[
-                Imbalance(r["item_id"], r["total"])
+                Imbalance(r["item_id"], r["total"], r["total2"])
                 for r in await self._run(tx, "check_conservation", {"tolerance": TOLERANCE})
             ],
         )

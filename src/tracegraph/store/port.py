@@ -362,7 +362,15 @@ class GraphStore(ABC):
         items = await self.get("Item", sorted({b.item_id for b in found}))
         kinds = {i: getattr(m, "kind", None) for i, m in items.items()}
         rows = [
-            (b.item_id, b.location_id, b.material_id, getattr(kinds.get(b.item_id), "value", "LOT"), b.quantity, b.unit)
+            (
+                b.item_id,
+                b.location_id,
+                b.material_id,
+                getattr(kinds.get(b.item_id), "value", "LOT"),
+                b.quantity,
+                b.unit,
+                b.second_quantity,
+            )
             for b in found
         ]
         return sum_balances(rows, pairs)

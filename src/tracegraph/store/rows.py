@@ -77,6 +77,8 @@ def material_props(m: Material) -> dict[str, Any]:
         "min_remaining_shelf_life_days": m.min_remaining_shelf_life_days,
         "expiry_warning_days": m.expiry_warning_days,
         "conversions": _json(m.conversions),
+        "second_unit": m.second_unit,
+        "catch_weight": m.catch_weight,
         "organization_id": m.organization_id,
     }
 
@@ -254,6 +256,7 @@ def write_rows(
     updated_ids: dict[str, None] = {}
     locations: dict[str, Location] = {}
     deltas: dict[tuple[str, str], float] = {}
+    deltas2: dict[tuple[str, str], float] = {}  # in second units
     shipments: dict[str, Shipment] = {}
     for n, entry in enumerate(entries, start=1):
         e = entry.event
@@ -263,6 +266,9 @@ def write_rows(
         locations.update({loc.id: loc for loc in entry.new_locations})
         for key, delta in entry.balance_deltas().items():
             deltas[key] = deltas.get(key, 0.0) + delta
+        for key, delta in entry.second_deltas().items():
+            deltas2[key] = deltas2.get(key, 0.0) + delta
+            deltas.setdefault(key, 0.0)
         t = time_key(e.event_time)
         rows["create_links"] += [
             {
@@ -299,7 +305,9 @@ def write_rows(
         item = state.items[item_id]
         where = state.locations.get(loc)
         if (item_id, loc) in existing:
-            rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta})
+            rows["update_balances"].append(
+                {"item_id": item_id, "location_id": loc, "delta": delta, "delta2": deltas2.get((item_id, loc), 0.0)}
+            )
         else:
             rows["create_balances"].append(
                 {
@@ -309,6 +317,7 @@ def write_rows(
                     "unit": item.unit,
                     "virtual": bool(where and where.is_virtual),
                     "delta": delta,
+                    "delta2": deltas2.get((item_id, loc), 0.0),
                 }
             )
     rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]
@@ -333,6 +342,8 @@ def material(row: dict[str, Any]) -> Material:
         min_remaining_shelf_life_days=row.get("min_remaining_shelf_life_days"),
         expiry_warning_days=row.get("expiry_warning_days"),
         conversions=json.loads(row.get("conversions") or "{}"),
+        second_unit=row.get("second_unit"),
+        catch_weight=bool(row.get("catch_weight")),
         organization_id=row.get("organization_id"),
     )
 
@@ -474,6 +485,7 @@ def balance(row: dict[str, Any]) -> Balance:
         material_id=row.get("material_id"),
         unit=row.get("unit") or "EA",
         virtual=bool(row.get("virtual")),
+        second_quantity=row.get("quantity2") or 0.0,
     )
 
 
@@ -521,6 +533,7 @@ def stock_sum(row: dict[str, Any]) -> StockSum:
         unit=row.get("unit") or "EA",
         quantity=float(row["quantity"]),
         items=int(row["items"]),
+        quantity2=float(row.get("quantity2") or 0.0),
     )
 
 

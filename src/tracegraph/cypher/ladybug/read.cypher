@@ -43,7 +43,7 @@ RETURN n ORDER BY n.id LIMIT $first
 // Every balance, for the store's in-memory index (store/linkindex.py).
 MATCH (i:Item)-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
-  a.unit AS unit, a.virtual AS virtual
+  a.unit AS unit, a.virtual AS virtual, coalesce(a.quantity2, 0.0) AS quantity2
 // name: balances_page
 // One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
@@ -53,7 +53,7 @@ WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
   AND ($expires_from = '' OR i.expires_at >= $expires_from) AND ($expires_until = '' OR i.expires_at < $expires_until)
   AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
-  a.unit AS unit, a.virtual AS virtual
+  a.unit AS unit, a.virtual AS virtual, coalesce(a.quantity2, 0.0) AS quantity2
 ORDER BY item_id, location_id LIMIT $first
 // name: stock_sums
 // Non-zero balances of items of a known material at the locations of (location, root) pairs,
@@ -64,7 +64,7 @@ WHERE l.id = p.location_id AND a.material_id IS NOT NULL
   AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
   AND ($include_virtual OR NOT a.virtual) AND abs(a.quantity) > $tolerance
 RETURN p.root AS root, a.material_id AS material_id, i.kind AS kind, a.unit AS unit,
-  sum(a.quantity) AS quantity, count(DISTINCT i.id) AS items
+  sum(a.quantity) AS quantity, sum(coalesce(a.quantity2, 0.0)) AS quantity2, count(DISTINCT i.id) AS items
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
@@ -96,9 +96,9 @@ MATCH (i:Item) RETURN count(i) AS n
 MATCH (e:Event) RETURN count(e) AS n
 // name: check_conservation
 MATCH (i:Item)-[a:AT]->(:Location)
-WITH i.id AS item_id, sum(a.quantity) AS total
-WHERE abs(total) > $tolerance
-RETURN item_id, total ORDER BY item_id
+WITH i.id AS item_id, sum(a.quantity) AS total, sum(coalesce(a.quantity2, 0.0)) AS total2
+WHERE abs(total) > $tolerance OR abs(total2) > $tolerance
+RETURN item_id, total, total2 ORDER BY item_id
 // name: check_item_material
 MATCH (i:Item)
 WHERE i.material_id IS NOT NULL AND NOT EXISTS { MATCH (m:Material) WHERE m.id = i.material_id }

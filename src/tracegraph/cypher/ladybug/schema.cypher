@@ -37,6 +37,13 @@ ALTER TABLE Material ADD IF NOT EXISTS min_remaining_shelf_life_days INT64
 ALTER TABLE Material ADD IF NOT EXISTS expiry_warning_days INT64
 // name: alter_item_allowed_material_ids
 ALTER TABLE Item ADD IF NOT EXISTS allowed_material_ids STRING
+// name: alter_material_second_unit
+ALTER TABLE Material ADD IF NOT EXISTS second_unit STRING
+// name: alter_material_catch_weight
+ALTER TABLE Material ADD IF NOT EXISTS catch_weight BOOLEAN
+// A balance in a material's second unit (materials tracked in two units; else 0).
+// name: alter_at_quantity2
+ALTER TABLE AT ADD IF NOT EXISTS quantity2 DOUBLE DEFAULT 0.0
 // The version of the schema this data directory was written with (store/port.py, SCHEMA_VERSION).
 // name: table_meta
 CREATE NODE TABLE IF NOT EXISTS Meta(id STRING, version INT64, PRIMARY KEY(id))

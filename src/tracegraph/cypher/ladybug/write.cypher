@@ -34,12 +34,13 @@ UNWIND $rows AS r
 MATCH (i:Item {id: r.item_id})
 WITH i, r
 MATCH (l:Location {id: r.location_id})
-CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, virtual: r.virtual}]->(l)
+CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, virtual: r.virtual,
+  quantity2: r.delta2}]->(l)
 // name: update_balance
 // One row per statement: Ladybug plans the UNWIND form as a scan of every balance at the
 // location, and virtual locations hold a balance of almost every item.
 MATCH (i:Item {id: $item_id})-[a:AT]->(l:Location {id: $location_id})
-SET a.quantity = a.quantity + $delta
+SET a.quantity = a.quantity + $delta, a.quantity2 = coalesce(a.quantity2, 0.0) + $delta2
 // name: create_links
 UNWIND $rows AS r
 MATCH (a:Item {id: r.source_id})
@@ -73,7 +74,8 @@ CREATE (:Organization {id: $id, name: $name})
 // name: create_material
 CREATE (:Material {id: $id, name: $name, tracking: $tracking, base_unit: $base_unit, kind: $kind,
   shelf_life_days: $shelf_life_days, min_remaining_shelf_life_days: $min_remaining_shelf_life_days,
-  expiry_warning_days: $expiry_warning_days, conversions: $conversions, organization_id: $organization_id})
+  expiry_warning_days: $expiry_warning_days, conversions: $conversions, second_unit: $second_unit,
+  catch_weight: $catch_weight, organization_id: $organization_id})
 // name: create_location
 CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, virtual: $virtual,
   partner_id: $partner_id, organization_id: $organization_id})
@@ -99,7 +101,8 @@ MATCH (i:Item {id: $id})
 SET i.status = $status, i.characteristics = $characteristics, i.first_event_time = $first_event_time
 // name: create_balances_row
 MATCH (i:Item {id: $item_id}), (l:Location {id: $location_id})
-CREATE (i)-[:AT {quantity: $delta, material_id: $material_id, unit: $unit, virtual: $virtual}]->(l)
+CREATE (i)-[:AT {quantity: $delta, material_id: $material_id, unit: $unit, virtual: $virtual,
+  quantity2: $delta2}]->(l)
 // name: create_links_row
 MATCH (a:Item {id: $source_id}), (b:Item {id: $target_id})
 CREATE (a)-[:FLOWS_TO {kind: $kind, quantity: $quantity, event_id: $event_id, event_time: $event_time,

@@ -48,7 +48,7 @@ WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 UNWIND $ids AS id
 MATCH (i:Item {id: id})-[a:AT]->(l:Location)
 RETURN collect({item_id: i.id, location_id: l.id, quantity: a.quantity, material_id: a.material_id,
-  unit: a.unit, virtual: a.virtual}) AS rows
+  unit: a.unit, virtual: a.virtual, quantity2: coalesce(a.quantity2, 0.0)}) AS rows
 // name: balances_page
 // One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
@@ -59,7 +59,7 @@ WHERE (size($location_ids) = 0 OR l.id IN $location_ids)
   AND (i.id > $after_item OR (i.id = $after_item AND l.id > $after_location))
 WITH i, a, l ORDER BY i.id, l.id LIMIT $first
 RETURN collect({item_id: i.id, location_id: l.id, quantity: a.quantity, material_id: a.material_id,
-  unit: a.unit, virtual: a.virtual}) AS rows
+  unit: a.unit, virtual: a.virtual, quantity2: coalesce(a.quantity2, 0.0)}) AS rows
 // name: stock_sums
 // Non-zero balances of items of a known material at the locations of (location, root) pairs,
 // summed per (root, material, item kind, unit), with how many distinct items hold them.
@@ -68,8 +68,9 @@ MATCH (l:Location {id: p.location_id})<-[a:AT]-(i:Item)
 WHERE a.material_id IS NOT NULL AND (size($material_ids) = 0 OR a.material_id IN $material_ids)
   AND ($include_virtual OR NOT a.virtual) AND abs(a.quantity) > $tolerance
 WITH p.root AS root, a.material_id AS material_id, i.kind AS kind, a.unit AS unit,
-  sum(a.quantity) AS quantity, count(DISTINCT i) AS items
-RETURN collect({root: root, material_id: material_id, kind: kind, unit: unit, quantity: quantity, items: items}) AS rows
+  sum(a.quantity) AS quantity, sum(coalesce(a.quantity2, 0.0)) AS quantity2, count(DISTINCT i) AS items
+RETURN collect({root: root, material_id: material_id, kind: kind, unit: unit, quantity: quantity,
+  quantity2: quantity2, items: items}) AS rows
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)
@@ -117,9 +118,9 @@ MATCH (i:Item) RETURN count(i) AS n
 MATCH (e:Event) RETURN count(e) AS n
 // name: check_conservation
 MATCH (i:Item)-[a:AT]->(:Location)
-WITH i.id AS item_id, sum(a.quantity) AS total
-WHERE abs(total) > $tolerance
-RETURN item_id, total ORDER BY item_id
+WITH i.id AS item_id, sum(a.quantity) AS total, sum(coalesce(a.quantity2, 0.0)) AS total2
+WHERE abs(total) > $tolerance OR abs(total2) > $tolerance
+RETURN item_id, total, total2 ORDER BY item_id
 // name: check_item_material
 MATCH (i:Item)
 WHERE i.material_id IS NOT NULL

@@ -54,11 +54,12 @@ SET e.seq = r.seq, e.type = r.type, e.source = r.source, e.event_time = r.event_
 UNWIND $rows AS r
 MATCH (i:Item {id: r.item_id})
 MATCH (l:Location {id: r.location_id})
-CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, virtual: r.virtual}]->(l)
+CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, virtual: r.virtual,
+  quantity2: r.delta2}]->(l)
 // name: update_balances
 UNWIND $rows AS r
 MATCH (:Item {id: r.item_id})-[a:AT]->(:Location {id: r.location_id})
-SET a.quantity = a.quantity + r.delta
+SET a.quantity = a.quantity + r.delta, a.quantity2 = coalesce(a.quantity2, 0.0) + r.delta2
 // name: create_links
 UNWIND $rows AS r
 MATCH (a:Item {id: r.source_id})
@@ -98,7 +99,8 @@ SET n.name = $name
 CREATE (n:Material {id: $id})
 SET n.name = $name, n.tracking = $tracking, n.base_unit = $base_unit, n.kind = $kind,
   n.shelf_life_days = $shelf_life_days, n.min_remaining_shelf_life_days = $min_remaining_shelf_life_days,
-  n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions, n.organization_id = $organization_id
+  n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions, n.second_unit = $second_unit,
+  n.catch_weight = $catch_weight, n.organization_id = $organization_id
 // name: create_location
 CREATE (n:Location {id: $id})
 SET n.name = $name, n.kind = $kind, n.parent_id = $parent_id, n.virtual = $virtual,
