@@ -69,6 +69,12 @@ class LineInput:
         description="Where: the source of an input, the destination of an output. Defaults "
         "to the event's location (or where the item is, when that is one place).",
     )
+    second_quantity: float | None = strawberry.field(
+        default=None,
+        description="For a catch-weight material: the quantity in its second unit, weighed. Required where "
+        "its items arrive (receipts, outputs, a count's gain); left out elsewhere, the same share of what "
+        "is on hand is taken.",
+    )
 
 
 @strawberry.input(description="An item an event names without a quantity.")
@@ -349,6 +355,15 @@ class CreateMaterialInput:
     )
     conversions: list[ConversionInput] = strawberry.field(
         default_factory=list, description="Units that convert into the base unit, e.g. 1 CASE = 12 KG."
+    )
+    second_unit: str | None = strawberry.field(
+        default=None,
+        description="Track it in two units: every balance is kept in this one too, derived by each lot's "
+        "own conversion (a lot's `conversions`, else the material's) unless `catchWeight`.",
+    )
+    catch_weight: bool = strawberry.field(
+        default=False,
+        description="Both quantities are weighed: every receipt and output gives `secondQuantity` in `secondUnit`.",
     )
 
 

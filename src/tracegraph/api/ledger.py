@@ -235,6 +235,20 @@ class Balance:
     )
     unit: str = strawberry.field(description="The item's unit.")
     virtual: bool = strawberry.field(description="True at a virtual location.")
+    stored_second: strawberry.Private[float]
+
+    @strawberry.field(
+        description="The same balance in its material's second unit (`secondUnit`): derived by the lot's own "
+        "conversion, or weighed for a catch-weight material; null for a material tracked in one unit."
+    )
+    async def second_quantity(self, info: Info) -> float | None:
+        material = await load_one(info.context.loaders.materials, self.material_id, lambda m: m)
+        return self.stored_second if material is not None and material.second_unit else None
+
+    @strawberry.field(description="Its material's second unit; null for a material tracked in one unit.")
+    async def second_unit(self, info: Info) -> str | None:
+        material = await load_one(info.context.loaders.materials, self.material_id, lambda m: m)
+        return material.second_unit if material is not None else None
 
     @strawberry.field(description="The item.")
     async def item(self, info: Info) -> Item | None:
@@ -257,6 +271,7 @@ class Balance:
             quantity=m.quantity,
             unit=m.unit,
             virtual=m.virtual,
+            stored_second=m.second_quantity,
         )
 
 
@@ -269,6 +284,11 @@ class Move:
     from_location_id: strawberry.ID = strawberry.field(description="Where it left.")
     to_location_id: strawberry.ID = strawberry.field(description="Where it arrived.")
     quantity: float = strawberry.field(description="How much, in the item's unit.")
+    second_quantity: float | None = strawberry.field(
+        default=None,
+        description="How much in its material's second unit (derived, or weighed for a catch-weight "
+        "material); null for a material tracked in one unit.",
+    )
 
     @strawberry.field(description="The item moved.")
     async def item(self, info: Info) -> Item | None:
@@ -393,6 +413,7 @@ class Event:
                     from_location_id=strawberry.ID(x.from_location_id),
                     to_location_id=strawberry.ID(x.to_location_id),
                     quantity=x.quantity,
+                    second_quantity=x.second_quantity,
                 )
                 for x in m.moves
             ],

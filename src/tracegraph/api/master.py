@@ -47,6 +47,13 @@ class Material:
         description="Days before its expiry from which a lot is near expiry; null: not warned."
     )
     conversions: list[Conversion] = strawberry.field(description="Units that convert into the base unit.")
+    second_unit: str | None = strawberry.field(
+        description="A second unit every balance of its items is kept in too (e.g. CASE beside KG); null: one unit."
+    )
+    catch_weight: bool = strawberry.field(
+        description="Both quantities are weighed (recorded) on every receipt and output, not derived: "
+        "`secondQuantity` is required there."
+    )
 
     @classmethod
     def from_model(cls, m: D.Material) -> Material:
@@ -60,6 +67,8 @@ class Material:
             min_remaining_shelf_life_days=m.min_remaining_shelf_life_days,
             expiry_warning_days=m.expiry_warning_days,
             conversions=conversion_list(m.conversions),
+            second_unit=m.second_unit,
+            catch_weight=m.catch_weight,
         )
 
 

@@ -40,6 +40,12 @@ class StockTotal:
         description="True when the total includes the stock of locations below this one (its areas, "
         "their locations, …)."
     )
+    second_quantity: float | None = strawberry.field(
+        description="The total in the material's second unit: the sum of its lots' balances in it (each "
+        "derived by the lot's own conversion, or weighed for a catch-weight material); null for a "
+        "material tracked in one unit."
+    )
+    second_unit: str | None = strawberry.field(description="The material's second unit; null for one unit.")
     covered: strawberry.Private[tuple[str, ...]]
     include_virtual: strawberry.Private[bool]
 
@@ -80,6 +86,8 @@ class StockTotal:
             serial_count=t.serials,
             container_count=t.containers,
             rolled_up=t.rolled_up,
+            second_quantity=t.second_quantity,
+            second_unit=t.second_unit,
             covered=t.location_ids,
             include_virtual=include_virtual,
         )

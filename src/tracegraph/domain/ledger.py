@@ -403,6 +403,19 @@ class _Planner:
             if expires is None and material is not None and material.shelf_life_days is not None:
                 expires = (spec.manufactured_at or self.event_time) + timedelta(days=material.shelf_life_days)
             unit = material.base_unit if material is not None else (spec.unit or self.first_unit(spec.id))
+            if (
+                material is not None
+                and material.second_unit is not None
+                and not material.catch_weight
+                and not self.is_fact
+                and in_second_unit(1.0, unit, material.second_unit, spec.conversions, material.conversions) is None
+            ):
+                self.problem(
+                    f"{f}.conversions",
+                    f"material {material.id} is kept in {unit} and {material.second_unit}: give the lot how many "
+                    f"{unit} one {material.second_unit} is (the material converts none)",
+                    E.UNKNOWN_UNIT,
+                )
             item = Item(
                 id=spec.id,
                 kind=kind,

@@ -83,6 +83,13 @@ class Ledger:
 
     async def create_material(self, material: Material, by: Principal | None = None) -> Material:
         material = owned(material, by)
+        problems = []
+        if material.second_unit is not None and material.second_unit == material.base_unit:
+            problems.append(Problem("secondUnit", f"the second unit is the base unit {material.base_unit}", E.INVALID))
+        if material.catch_weight and material.second_unit is None:
+            problems.append(Problem("catchWeight", "a catch-weight material needs its second unit", E.INVALID))
+        if problems:
+            raise DomainError(problems)
         await self.store.create("Material", material)
         return material
 
