@@ -63,6 +63,8 @@ class Ledger:
         self._listeners: list[Listener] = []
         self._notice_listeners: list[NoticeListener] = []
         self._material_of: dict[str, str | None] = {}  # an item's material never changes
+        # The location tree stock totals last read, with how many locations it holds (services/stock.py).
+        self.location_tree: tuple[int, Any] | None = None
 
     def on_recorded(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -13,7 +13,17 @@ from .ledger import MAX_PAGE, Ledger
 
 
 async def location_tree(ledger: Ledger) -> LocationTree:
-    """Every location, read a page at a time, as a tree."""
+    """Every location as a tree: the one read before while the store holds as many locations
+    (they are created, never changed), else read again a page at a time."""
+    count = await ledger.store.count_locations()
+    if ledger.location_tree is not None and ledger.location_tree[0] == count:
+        return ledger.location_tree[1]
+    tree = await _read_tree(ledger)
+    ledger.location_tree = (len(tree.locations), tree)
+    return tree
+
+
+async def _read_tree(ledger: Ledger) -> LocationTree:
     found: list[Location] = []
     after: str | None = None
     while True:

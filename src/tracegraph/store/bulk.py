@@ -138,6 +138,7 @@ class BulkRows:
                         "virtual": bool(where and where.is_virtual),
                         "delta": delta,
                         "delta2": self.deltas2.get((item_id, loc), 0.0),
+                        "kind": item.kind.value,
                     }
                 )
         rows["merge_shipments"] = [M.shipment_props(s) for s in self.shipments.values()]

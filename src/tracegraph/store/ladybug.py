@@ -107,7 +107,7 @@ class LadybugStore(GraphStore):
         # Requests waiting for the writer (appended on the event loop, taken on the writer thread).
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
-        self._links = LinkIndex()  # every FLOWS_TO link, in memory (store/linkindex.py)
+        self._links = LinkIndex(TOLERANCE)  # every FLOWS_TO link, in memory (store/linkindex.py)
         self._after_commit: list[Callable[[], None]] = []  # what the open transaction does once committed
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -181,7 +181,14 @@ class LadybugStore(GraphStore):
         def after() -> None:
             for r in new_balances:
                 self._links.add_balance(
-                    r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"], r["delta2"]
+                    r["item_id"],
+                    r["location_id"],
+                    r["delta"],
+                    r["material_id"],
+                    r["unit"],
+                    r["virtual"],
+                    r["delta2"],
+                    r["kind"],
                 )
             for r in changed_balances:
                 self._links.change_balance(r["item_id"], r["location_id"], r["delta"], r["delta2"])
@@ -200,7 +207,7 @@ class LadybugStore(GraphStore):
     def _load_links(self) -> None:
         """Read every link, which events touched which items, and every balance into a new index."""
         assert self._conn is not None
-        self._links = LinkIndex()
+        self._links = LinkIndex(TOLERANCE)
         for name, add in (
             ("all_links", self._links.add_one),
             ("all_touched", self._links.touch_one),
@@ -534,11 +541,16 @@ class LadybugStore(GraphStore):
             return [M.balance(r) for r in rows]
         return M.filter_balances(await self._run(self._balances_of_items, filt.item_ids), filt, after, first, TOLERANCE)
 
+    async def count_locations(self) -> int:
+        return int((await self._run(self._exec, "count_locations"))[0]["n"])
+
     async def stock_sums(
         self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
     ) -> list[StockSum]:
         if not pairs or material_ids == []:
             return []
+        if not include_virtual:  # from the index of stock per location (store/stockindex.py)
+            return await self._run(self._links.stock.sums, pairs, material_ids)
         params = M.stock_sums_params(pairs, material_ids, include_virtual, TOLERANCE)
         return [M.stock_sum(r) for r in await self._run(self._exec, "stock_sums", params)]
 

@@ -25,6 +25,7 @@ from ..domain.events import LinkKind
 from ..domain.trace import LineageLink
 from .port import Direction
 from .rows import parse_time
+from .stockindex import StockIndex
 
 _KINDS = {k.value: k for k in LinkKind}
 
@@ -38,8 +39,8 @@ TARGET: Final = 1
 EVENT_ID: Final = 4
 VOIDED: Final = 7
 # A balance of an item: (location_id, quantity, material_id, unit, virtual, quantity in the
-# material's second unit).
-_Balance = tuple[str, float, str | None, str | None, bool, float]
+# material's second unit, the item's kind).
+_Balance = tuple[str, float, str | None, str | None, bool, float, str | None]
 
 
 def _lineage(link: _Link) -> LineageLink:
@@ -62,7 +63,8 @@ class LinkIndex:
     """The links of a store by source (`out`) and by target (`into`), and the ids of the
     events that touched each item, in commit order (`touched`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tolerance: float = 1e-6) -> None:
+        self.stock = StockIndex(tolerance)  # stock sums per real location, kept with the balances
         self.out: dict[str, tuple[_Link, ...]] = {}
         self.into: dict[str, tuple[_Link, ...]] = {}
         self.touched: dict[str, tuple[str, ...]] = {}
@@ -142,6 +144,7 @@ class LinkIndex:
         unit: str | None,
         virtual: bool | None,
         quantity2: float | None = 0.0,
+        kind: str | None = None,
     ) -> None:
         shared = self._shared
         item_id = shared(item_id)  # type: ignore[assignment]
@@ -152,17 +155,30 @@ class LinkIndex:
             shared(unit),
             bool(virtual),
             quantity2 or 0.0,
+            shared(kind),
         )
-        self.balances[item_id] = self.balances.get(item_id, ()) + (row,)
+        rows = self.balances[item_id] = self.balances.get(item_id, ()) + (row,)
+        if not row[4]:
+            self._stock_changed(item_id, row, None, rows)
 
     def change_balance(self, item_id: str, location_id: str, delta: float, delta2: float = 0.0) -> None:
         """Add `delta` (and `delta2` in the second unit) to a balance, as the store's
         `update_balance` statement does."""
-        rows = self.balances.get(item_id, ())
-        self.balances[item_id] = tuple(
-            (loc, q + delta, m, u, v, q2 + delta2) if loc == location_id else (loc, q, m, u, v, q2)
-            for loc, q, m, u, v, q2 in rows
+        before = self.balances.get(item_id, ())
+        rows = self.balances[item_id] = tuple(
+            (loc, q + delta, m, u, v, q2 + delta2, k) if loc == location_id else (loc, q, m, u, v, q2, k)
+            for loc, q, m, u, v, q2, k in before
         )
+        for old, new in zip(before, rows, strict=True):
+            if old[0] == location_id and not new[4]:
+                self._stock_changed(item_id, new, (old[1], old[5]), rows)
+
+    def _stock_changed(
+        self, item_id: str, row: _Balance, before: tuple[float, float] | None, rows: tuple[_Balance, ...]
+    ) -> None:
+        loc, q, material, unit, _, q2, kind = row
+        cell = (material, kind or "LOT", unit or "EA") if material is not None else None
+        self.stock.changed(item_id, loc, cell, before, (q, q2), ((r[0], r[1], r[4]) for r in rows))
 
     def balances_of(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every balance of each item, as the store's rows."""
@@ -175,9 +191,10 @@ class LinkIndex:
                 "unit": u,
                 "virtual": v,
                 "quantity2": q2,
+                "kind": k,
             }
             for i in dict.fromkeys(ids)
-            for loc, q, m, u, v, q2 in self.balances.get(i, ())
+            for loc, q, m, u, v, q2, k in self.balances.get(i, ())
         ]
 
     def void(self, event_id: str, sources: Iterable[str], voided_at: str | None) -> None:

@@ -25,6 +25,7 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Log
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
 from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
+from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
 from . import rows as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
@@ -63,7 +64,7 @@ class MemoryStore(GraphStore):
         self._nodes: dict[str, dict[str, Row]] = {}  # label -> id -> properties, as the Cypher writes them
         self._records: dict[str, EventRecord] = {}  # each event's body, parsed once
         self._reversed: set[str] = set()  # events a correction reverses (`REVERSES`)
-        self._links = LinkIndex()  # FLOWS_TO links, TOUCHED events and AT balances
+        self._links = LinkIndex(TOLERANCE)  # FLOWS_TO links, TOUCHED events and AT balances
         self._aliases: dict[str, str] = {}
         self._seq = 0  # the last event's commit sequence number
         self._log = uuid.uuid4().hex  # this store's event log: one process holds it
@@ -120,7 +121,14 @@ class MemoryStore(GraphStore):
             self._records[r["id"]] = M.event(r)
         for r in rows.get("create_balances", ()):
             self._links.add_balance(
-                r["item_id"], r["location_id"], r["delta"], r["material_id"], r["unit"], r["virtual"], r["delta2"]
+                r["item_id"],
+                r["location_id"],
+                r["delta"],
+                r["material_id"],
+                r["unit"],
+                r["virtual"],
+                r["delta2"],
+                r["kind"],
             )
         for r in rows.get("update_balances", ()):
             self._links.change_balance(r["item_id"], r["location_id"], r["delta"], r["delta2"])
@@ -289,6 +297,16 @@ class MemoryStore(GraphStore):
         for i in fresh:
             table[i] = {"id": i, "at": at}
         return fresh
+
+    async def count_locations(self) -> int:
+        return len(self._table("Location"))
+
+    async def stock_sums(
+        self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
+    ) -> list[StockSum]:
+        if pairs and material_ids != [] and not include_virtual:
+            return self._links.stock.sums(pairs, material_ids)
+        return await super().stock_sums(pairs, material_ids, include_virtual)
 
     async def balances(
         self,

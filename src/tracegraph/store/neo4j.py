@@ -428,6 +428,9 @@ class Neo4jStore(GraphStore):
         rows = await self._read("balances_of_items", {"ids": list(filt.item_ids)})
         return M.filter_balances(rows, filt, after, first, TOLERANCE)
 
+    async def count_locations(self) -> int:
+        return int((await self._read("count_locations", {}))[0]["n"])
+
     async def stock_sums(
         self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
     ) -> list[StockSum]:

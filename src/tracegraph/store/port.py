@@ -344,6 +344,18 @@ class GraphStore(ABC):
     ) -> list[Balance]:
         """Balances ordered by (item, location); `after` is the key of the last one seen."""
 
+    async def count_locations(self) -> int:
+        """How many locations the store holds. Locations are created, never changed or deleted,
+        so the count tells whether a location tree read before is still the store's. This
+        default pages through them; a store counts in its own query."""
+        n, after = 0, None
+        while True:
+            page = await self.page("Location", after, 1000)
+            n += len(page)
+            if len(page) < 1000:
+                return n
+            after = page[-1].id  # type: ignore[attr-defined]
+
     async def stock_sums(
         self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None, include_virtual: bool
     ) -> list[StockSum]:

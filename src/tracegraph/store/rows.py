@@ -318,6 +318,7 @@ def write_rows(
                     "virtual": bool(where and where.is_virtual),
                     "delta": delta,
                     "delta2": deltas2.get((item_id, loc), 0.0),
+                    "kind": item.kind.value,
                 }
             )
     rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]

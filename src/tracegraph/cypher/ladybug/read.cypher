@@ -43,7 +43,7 @@ RETURN n ORDER BY n.id LIMIT $first
 // Every balance, for the store's in-memory index (store/linkindex.py).
 MATCH (i:Item)-[a:AT]->(l:Location)
 RETURN i.id AS item_id, l.id AS location_id, a.quantity AS quantity, a.material_id AS material_id,
-  a.unit AS unit, a.virtual AS virtual, coalesce(a.quantity2, 0.0) AS quantity2
+  a.unit AS unit, a.virtual AS virtual, coalesce(a.quantity2, 0.0) AS quantity2, i.kind AS kind
 // name: balances_page
 // One page of balances in (item, location) order, every filter applied in the store.
 MATCH (i:Item)-[a:AT]->(l:Location)
@@ -92,6 +92,8 @@ RETURN e.id AS id, e.seq AS seq
 MATCH (e:Event) RETURN max(e.seq) AS value
 // name: count_items
 MATCH (i:Item) RETURN count(i) AS n
+// name: count_locations
+MATCH (l:Location) RETURN count(l) AS n
 // name: count_events
 MATCH (e:Event) RETURN count(e) AS n
 // name: check_conservation

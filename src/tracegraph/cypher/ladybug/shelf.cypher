@@ -18,8 +18,10 @@ WHERE n.material_id = $material_id AND n.expires_at >= $from AND n.expires_at < 
   AND (NOT $on_hand OR EXISTS { MATCH (n)-[a:AT]->(:Location) WHERE a.quantity > $tolerance AND NOT a.virtual })
 RETURN n ORDER BY n.expires_at, n.id LIMIT $first
 // name: expiry_at
-// On hand at one location: from the location's balances, not from every item.
+// On hand at one location: from the location's balances, not from every item (the WITH keeps
+// Ladybug from planning the filters first, a scan of every item: 65 ms against 4 at 100k lots).
 MATCH (:Location {id: $location_id})<-[a:AT]-(n:Item)
+WITH a, n
 WHERE a.quantity > $tolerance AND n.expires_at >= $from AND n.expires_at < $until
   AND (n.expires_at > $after_exp OR (n.expires_at = $after_exp AND n.id > $after_id))
   AND ($material_id = '' OR n.material_id = $material_id)
@@ -39,6 +41,7 @@ WHERE n.material_id = $material_id AND n.id > $after_id AND n.expires_at IS NULL
 RETURN n ORDER BY n.id LIMIT $first
 // name: undated_at
 MATCH (:Location {id: $location_id})<-[a:AT]-(n:Item)
+WITH a, n
 WHERE a.quantity > $tolerance AND n.id > $after_id AND n.expires_at IS NULL
   AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)

@@ -114,6 +114,8 @@ RETURN collect({id: e.id, seq: e.seq}) AS rows
 MATCH (e:Event) RETURN max(e.seq) AS value
 // name: count_items
 MATCH (i:Item) RETURN count(i) AS n
+// name: count_locations
+MATCH (l:Location) RETURN count(l) AS n
 // name: count_events
 MATCH (e:Event) RETURN count(e) AS n
 // name: check_conservation

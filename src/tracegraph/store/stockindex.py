@@ -1,0 +1,105 @@
+"""Stock sums per real location in memory: what `stock_sums` adds up, kept current balance by
+balance, so a stock total of a site of a thousand locations and a million lots costs a
+dictionary lookup per location instead of a read of every balance.
+
+The embedded store (and the in-memory one) keep every balance in their `LinkIndex`; each
+balance created or changed there is passed here too. Per real location, per (material, item
+kind, unit), it holds the sum of the non-zero balances (beyond the store's tolerance, as the
+`stock_sums` statement filters them), of their second-unit quantities, and how many they are.
+Summed over the locations a root covers, those counts would count twice an item on hand at two
+of them: the items on hand at more than one real location are kept apart (`spread`), and each
+is counted once per root when the sums are read. Virtual locations are left out (a total with
+virtual locations is read from the store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..domain.stock import StockSum
+
+Cell = tuple[str, str, str]  # (material, item kind, unit)
+
+
+class StockIndex:
+    def __init__(self, tolerance: float) -> None:
+        self.tolerance = tolerance
+        # location -> material -> (kind, unit) -> [quantity, second quantity, balances]
+        self.cells: dict[str, dict[str, dict[tuple[str, str], list[float]]]] = {}
+        # material -> item -> (its kind and unit, the real locations it is on hand at), for the
+        # items on hand at two or more
+        self.spread: dict[str, dict[str, tuple[tuple[str, str], frozenset[str]]]] = {}
+
+    def _add(self, location_id: str, cell: Cell, quantity: float, second: float, sign: int) -> None:
+        if abs(quantity) <= self.tolerance:
+            return
+        material, kind, unit = cell
+        at = self.cells.setdefault(location_id, {}).setdefault(material, {})
+        row = at.get((kind, unit))
+        if row is None:
+            row = at[(kind, unit)] = [0.0, 0.0, 0]
+        row[0] += sign * quantity
+        row[1] += sign * second
+        row[2] += sign
+        if row[2] == 0:
+            del at[(kind, unit)]
+            if not at:
+                del self.cells[location_id][material]
+
+    def changed(
+        self,
+        item_id: str,
+        location_id: str,
+        cell: Cell | None,
+        before: tuple[float, float] | None,
+        after: tuple[float, float],
+        places: Iterable[tuple[str, float, bool]],
+    ) -> None:
+        """A real location's balance of an item went from `before` (None: it had none) to
+        `after`, each (quantity, second quantity); `places` are the item's balances now as
+        (location, quantity, virtual). `cell` None (no material): not stock."""
+        if cell is None:
+            return
+        if before is not None:
+            self._add(location_id, cell, before[0], before[1], -1)
+        self._add(location_id, cell, after[0], after[1], 1)
+        held = frozenset(loc for loc, q, virtual in places if not virtual and abs(q) > self.tolerance)
+        if len(held) > 1:
+            self.spread.setdefault(cell[0], {})[item_id] = ((cell[1], cell[2]), held)
+        elif item_id in self.spread.get(cell[0], ()):
+            del self.spread[cell[0]][item_id]
+
+    def sums(self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None) -> list[StockSum]:
+        """As the store's `stock_sums` statement for real locations: the non-zero balances at the
+        locations of (location, root) pairs, summed per (root, material, kind, unit), counting
+        each item once per root."""
+        roots_of: dict[str, list[str]] = {}
+        for loc, root in pairs:
+            roots_of.setdefault(loc, []).append(root)
+        acc: dict[tuple[str, str, str, str], list[float]] = {}
+        for loc, roots in roots_of.items():
+            at = self.cells.get(loc)
+            if not at:
+                continue
+            for material in at if material_ids is None else material_ids:
+                for (kind, unit), (q, q2, n) in at.get(material, {}).items():
+                    for root in roots:
+                        row = acc.get((root, material, kind, unit))
+                        if row is None:
+                            row = acc[(root, material, kind, unit)] = [0.0, 0.0, 0]
+                        row[0] += q
+                        row[1] += q2
+                        row[2] += n
+        for material in self.spread if material_ids is None else material_ids:
+            for (kind, unit), held in self.spread.get(material, {}).values():
+                counted: dict[str, int] = {}
+                for loc in held:
+                    for root in roots_of.get(loc, ()):
+                        counted[root] = counted.get(root, 0) + 1
+                for root, k in counted.items():
+                    if k > 1:
+                        acc[(root, material, kind, unit)][2] -= k - 1
+        return [
+            StockSum(root=r, material_id=m, kind=k, unit=u, quantity=q, items=int(n), quantity2=q2)
+            for (r, m, k, u), (q, q2, n) in sorted(acc.items())
+        ]
