@@ -6,8 +6,8 @@ For each size (lots), in one run:
     random bins with expiry dates from a month ago to a year ahead, 5 % of them partly moved
     to a second bin; loads it through the bulk path (Ledger.import_events) into a fresh
     Ladybug store (or one kept with --keep);
-  - computes every answer in memory from the generator's own balances (the baseline: Python
-    dictionaries, no store, no HTTP);
+  - computes every answer in memory from the generator's own balances, kept per bin and
+    material in Python dictionaries (the baseline: no store, no HTTP);
   - starts a real server process on the store and times, one GraphQL POST at a time (median
     and p95, a warm-up first), each answer checked against the in-memory one:
       * floor: `material(id) { id }`, the cost of HTTP, the key check and GraphQL alone;
@@ -152,20 +152,30 @@ class Warehouse:
 
     # -- the in-memory answers ---------------------------------------------------------------
 
-    def totals(self, material: str | None, location: str, roll_up: bool) -> dict[tuple[str, str], tuple[float, int]]:
-        covered = (
-            set(BINS)
-            if location == SITE and roll_up
-            else {b for b in BINS if b.startswith(location + "-")}
-            if roll_up and location in AREAS
-            else {location}
-        )
-        acc: dict[str, list[Any]] = defaultdict(lambda: [0.0, set()])
+    def index(self) -> None:
+        """Per bin and material, the lots on hand and their sum (built once, untimed): what a
+        plain in-memory answer would keep."""
+        self.by_bin: dict[str, dict[str, tuple[float, set[str]]]] = defaultdict(dict)
         for (lot, where), (q, _) in self.balances.items():
-            m = self.material[lot]
-            if where in covered and (material is None or m == material) and abs(q) > 1e-6:
-                acc[m][0] += q
-                acc[m][1].add(lot)
+            if abs(q) > 1e-6:
+                m = self.material[lot]
+                total, lots = self.by_bin[where].get(m, (0.0, set()))
+                self.by_bin[where][m] = (total + q, lots | {lot})
+
+    def totals(self, material: str | None, location: str, roll_up: bool) -> dict[tuple[str, str], tuple[float, int]]:
+        if location == SITE and roll_up:
+            covered = BINS
+        elif location in AREAS and roll_up:
+            covered = [b for b in BINS if b.startswith(location + "-")]
+        else:
+            covered = [location]
+        acc: dict[str, list[Any]] = defaultdict(lambda: [0.0, set()])
+        for b in covered:
+            cells = self.by_bin.get(b, {})
+            for m in cells if material is None else [material]:
+                if m in cells:
+                    acc[m][0] += cells[m][0]
+                    acc[m][1] |= cells[m][1]
         return {(m, location): (q, len(ids)) for m, (q, ids) in acc.items()}
 
     def fefo(self, material: str, location: str, quantity: float) -> list[str]:
@@ -376,6 +386,7 @@ def run_size(lots: int, requests: int, tmp: Path | None, keep: Path | None, neo4
             f"\n== {lots:,} lots, {w.events:,} events, {len(w.balances):,} balances at {len(BINS):,} bins: "
             f"imported in {'(kept)' if math.isnan(took) else f'{took:.1f} s'} =="
         )
+        w.index()
         all_cells = cells(w, random.Random(lots), requests)
         report(
             f"tracegraph HTTP on Ladybug ({requests} requests each)",
