@@ -25,7 +25,15 @@ from ..domain.auth import ApiKey, Share
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_requests
-from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
+from ..domain.models import (
+    DEFAULT_CLASSIFICATIONS,
+    VIRTUAL_LOCATIONS,
+    Balance,
+    Classification,
+    Item,
+    Location,
+    LocationKind,
+)
 from ..domain.recall import Recall, RecallNotice
 from ..domain.stock import StockSum
 from ..domain.trace import LineageLink
@@ -108,6 +116,7 @@ class LadybugStore(GraphStore):
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._links = LinkIndex(TOLERANCE)  # every FLOWS_TO link, in memory (store/linkindex.py)
+        self._classification_cache: dict[str, Classification] = {}
         self._after_commit: list[Callable[[], None]] = []  # what the open transaction does once committed
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -247,6 +256,7 @@ class LadybugStore(GraphStore):
         for c in DEFAULT_CLASSIFICATIONS.values():
             self._exec("merge_classifications", {"rows": [M.classification_props(c)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
+        self._classification_cache.clear()
         self._load_links()
 
     async def close(self) -> None:
@@ -359,10 +369,7 @@ class LadybugStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
         }
-        state.classifications = {
-            r["id"]: M.classification(r)
-            for r in self._nodes("get_classifications", {"ids": classification_ids_of(keys, state.items)})
-        }
+        state.classifications = self._classifications(classification_ids_of(keys, state.items))
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
             if row.get("quantity2"):
@@ -472,12 +479,24 @@ class LadybugStore(GraphStore):
                     E.ALREADY_EXISTS,
                 )
             )
+        self._classification_cache.pop(getattr(model, "id", ""), None)
         self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))
 
     async def update(self, kind: MasterKind, model: BaseModel) -> None:
         await self._run(self._update, kind, model)
 
+    def _classifications(self, ids: list[str]) -> dict[str, Classification]:
+        """Classifications by id, kept once read: this process is the database's only writer,
+        and forgets one it creates or changes (`_create`, `_update`). An event's items name a
+        handful, read for every write otherwise."""
+        missing = [i for i in ids if i not in self._classification_cache]
+        if missing:
+            for r in self._nodes("get_classifications", {"ids": missing}):
+                self._classification_cache[r["id"]] = M.classification(r)
+        return {i: self._classification_cache[i] for i in ids if i in self._classification_cache}
+
     def _update(self, kind: MasterKind, model: BaseModel) -> None:
+        self._classification_cache.pop(getattr(model, "id", ""), None)
         if not self._exec(f"update_{kind.lower()}", M.WRITERS[kind](model)):
             raise DomainError(
                 Problem("id", f"unknown {kind.lower()} {model.id}", E.NOT_FOUND)  # type: ignore[attr-defined]
