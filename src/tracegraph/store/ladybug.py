@@ -354,7 +354,9 @@ class LadybugStore(GraphStore):
         }
         state.classifications = {
             r["id"]: M.classification(r)
-            for r in self._nodes("get_classifications", {"ids": classification_ids_of(keys, state.items)})
+            for r in self._nodes(
+                "get_classifications", {"ids": classification_ids_of(keys, state.items, state.materials)}
+            )
         }
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]

@@ -158,7 +158,7 @@ class MemoryStore(GraphStore):
         material_ids = keys.material_ids | {i.material_id for i in state.items.values() if i.material_id}
         state.materials = self._read("Material", sorted(material_ids))
         state.locations = self._read("Location", sorted(keys.location_ids))
-        state.classifications = self._read("Classification", classification_ids_of(keys, state.items))
+        state.classifications = self._read("Classification", classification_ids_of(keys, state.items, state.materials))
         for row in self._links.balances_of(sorted(state.items)):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
         # Balances name locations the commands did not: load them, so virtual ones are known.

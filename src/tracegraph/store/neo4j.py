@@ -284,7 +284,7 @@ class Neo4jStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})
         }
-        classification_ids = classification_ids_of(keys, state.items)
+        classification_ids = classification_ids_of(keys, state.items, state.materials)
         if classification_ids:
             state.classifications = {
                 r["id"]: M.classification(r)

@@ -77,8 +77,16 @@ def material_props(m: Material) -> dict[str, Any]:
         "min_remaining_shelf_life_days": m.min_remaining_shelf_life_days,
         "expiry_warning_days": m.expiry_warning_days,
         "conversions": _json(m.conversions),
+        "characteristic_definitions": definitions_prop(m),
         "organization_id": m.organization_id,
     }
+
+
+def definitions_prop(m: Material) -> str | None:
+    """A material's characteristic definitions as kept: a JSON list, or null (none)."""
+    if not m.characteristic_definitions:
+        return None
+    return _json([d.model_dump(mode="json", exclude_none=True) for d in m.characteristic_definitions])
 
 
 def location_props(loc: Location) -> dict[str, Any]:
@@ -333,6 +341,7 @@ def material(row: dict[str, Any]) -> Material:
         min_remaining_shelf_life_days=row.get("min_remaining_shelf_life_days"),
         expiry_warning_days=row.get("expiry_warning_days"),
         conversions=json.loads(row.get("conversions") or "{}"),
+        characteristic_definitions=json.loads(row.get("characteristic_definitions") or "[]"),
         organization_id=row.get("organization_id"),
     )
 

@@ -73,7 +73,15 @@ CREATE (:Organization {id: $id, name: $name})
 // name: create_material
 CREATE (:Material {id: $id, name: $name, tracking: $tracking, base_unit: $base_unit, kind: $kind,
   shelf_life_days: $shelf_life_days, min_remaining_shelf_life_days: $min_remaining_shelf_life_days,
-  expiry_warning_days: $expiry_warning_days, conversions: $conversions, organization_id: $organization_id})
+  expiry_warning_days: $expiry_warning_days, conversions: $conversions,
+  characteristic_definitions: $characteristic_definitions, organization_id: $organization_id})
+// name: update_material
+MATCH (n:Material) WHERE n.id = $id
+SET n.name = $name, n.tracking = $tracking, n.base_unit = $base_unit, n.kind = $kind,
+  n.shelf_life_days = $shelf_life_days, n.min_remaining_shelf_life_days = $min_remaining_shelf_life_days,
+  n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions,
+  n.characteristic_definitions = $characteristic_definitions, n.organization_id = $organization_id
+RETURN n.id AS id
 // name: create_location
 CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, virtual: $virtual,
   partner_id: $partner_id, organization_id: $organization_id})
