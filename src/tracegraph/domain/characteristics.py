@@ -11,12 +11,14 @@ classification when it names one. Materials without definitions accept any value
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from . import errors as E
 from .models import Characteristic, CharacteristicDefinition, CharacteristicType, Material
+from .query import CharacteristicFilter
 
 
 @dataclass(frozen=True)
@@ -213,3 +215,46 @@ def definition_problems(defs: list[CharacteristicDefinition]) -> list[tuple[str,
         ):
             out.append((f"{f}.outOfSpecStatus", f"{d.name} has no specification limits to be out of"))
     return out
+
+
+def matches(values: dict[str, Characteristic], f: CharacteristicFilter) -> bool:
+    """Whether an item's characteristics pass a search: the named value is there, equals the
+    value sought (numbers as numbers), and lies within the range (numbers, or dates)."""
+    if f.name not in values:
+        return False
+    value = values[f.name]
+    if f.equals is not None:
+        if _is_number(f.equals):
+            if not _is_number(value) or float(value) != float(f.equals):
+                return False
+        elif value != f.equals or isinstance(value, bool) != isinstance(f.equals, bool):
+            return False
+    if f.min is not None or f.max is not None:
+        if not _is_number(value):
+            return False
+        x = float(value)
+        if (f.min is not None and x < f.min) or (f.max is not None and x > f.max):
+            return False
+    if f.min_date is not None or f.max_date is not None:
+        day = as_date(value)
+        if (
+            day is None
+            or (f.min_date is not None and day < f.min_date)
+            or (f.max_date is not None and day > f.max_date)
+        ):
+            return False
+    return True
+
+
+def search_needles(f: CharacteristicFilter | None) -> tuple[str, str]:
+    """Substrings of an item's characteristics as the stores keep them (compact JSON, keys
+    sorted) that every match contains: the name as a key, and the key with the value sought
+    (followed by `,` or `}`); empty when there is nothing to look for. A store narrows its
+    candidates by them before `matches` judges each (a superset, never fewer)."""
+    if f is None:
+        return "", ""
+    key = json.dumps(f.name, ensure_ascii=False) + ":"
+    if f.equals is None:
+        return key, ""
+    equals = float(f.equals) if _is_number(f.equals) else f.equals
+    return key, key + json.dumps(equals, ensure_ascii=False)

@@ -520,6 +520,10 @@ class LadybugStore(GraphStore):
         rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
         return [M.READERS[kind](r) for r in rows]
 
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        params = M.characteristic_page_params(filt, after, first)
+        return [M.item(r) for r in await self._run(self._nodes, "page_items_by_characteristic", params)]
+
     async def balances(
         self,
         filt: BalanceFilter,

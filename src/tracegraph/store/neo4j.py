@@ -411,6 +411,11 @@ class Neo4jStore(GraphStore):
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
         return [M.READERS[kind](r) for r in rows]
 
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        params = M.characteristic_page_params(filt, after, first)
+        rows = await self._read_tx(lambda tx: self._nodes(tx, "page_items_by_characteristic", params))
+        return [M.item(r) for r in rows]
+
     async def balances(
         self,
         filt: BalanceFilter,

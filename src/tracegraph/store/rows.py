@@ -747,6 +747,21 @@ def item_page_params(filt: Any) -> dict[str, Any]:
     }
 
 
+def characteristic_page_params(filt: Any, after: str | None, first: int) -> dict[str, Any]:
+    """Parameters of `page_items_by_characteristic`: the items of one material (the filter's)
+    whose characteristics hold the search's needles (domain/characteristics.py)."""
+    from ..domain.characteristics import search_needles
+
+    key, equals = search_needles(filt.characteristic)
+    return {
+        **item_page_params(filt),
+        "after": after or "",
+        "first": first,
+        "char_key": key,
+        "char_eq": equals,
+    }
+
+
 def expiry_query(filt: Any, dated: bool) -> str:
     """The statement of one part of `items_by_expiry`: at a location, of a material, or of all."""
     prefix = "expiry" if dated else "undated"
