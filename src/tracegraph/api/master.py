@@ -8,6 +8,7 @@ import strawberry
 from ..domain import models as D
 from ..domain.models import LocationKind, MaterialKind, Tracking, VirtualKind
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .characteristics import CharacteristicDefinition, definition_list
 from .context import Info
 from .refs import load_one, optional_id
 
@@ -47,6 +48,10 @@ class Material:
         description="Days before its expiry from which a lot is near expiry; null: not warned."
     )
     conversions: list[Conversion] = strawberry.field(description="Units that convert into the base unit.")
+    characteristic_definitions: list[CharacteristicDefinition] = strawberry.field(
+        description="What its items' characteristics hold (type, unit, value table, specification limits); "
+        "empty: any value (see defineCharacteristics)."
+    )
 
     @classmethod
     def from_model(cls, m: D.Material) -> Material:
@@ -60,6 +65,7 @@ class Material:
             min_remaining_shelf_life_days=m.min_remaining_shelf_life_days,
             expiry_warning_days=m.expiry_warning_days,
             conversions=conversion_list(m.conversions),
+            characteristic_definitions=definition_list(m),
         )
 
 
