@@ -392,6 +392,7 @@ class GraphStore(ABC):
             if len(found) < chunk:
                 break
             after = found[-1].id
+            chunk = min(2 * chunk, 5000)  # a sparse match: read further ahead
         return out[:first]
 
     @abstractmethod
