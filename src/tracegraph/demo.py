@@ -28,6 +28,8 @@ from typing import Any
 from .domain.events import EventCommand, EventType, Line, NewItem, Source
 from .domain.models import (
     VIRTUAL_LOCATIONS,
+    CharacteristicDefinition,
+    CharacteristicType,
     Classification,
     ContainerType,
     ItemKind,
@@ -132,6 +134,26 @@ MATERIALS = [
         kind=MaterialKind.RAW,
         shelf_life_days=180,
         conversions={"BAG": 25},
+        # The incoming lab test of every flour lot (the bakery's specification): a lot too moist
+        # to keep fails (FAIL), a result outside the other limits is kept and judged by hand.
+        characteristic_definitions=[
+            CharacteristicDefinition(
+                name="moisture_pct",
+                type=CharacteristicType.NUMBER,
+                unit="PCT",
+                description="Moisture, oven method",
+                min=0,
+                max=15.0,
+                out_of_spec_status=Status.FAIL.value,
+            ),
+            CharacteristicDefinition(
+                name="protein_pct", type=CharacteristicType.NUMBER, unit="PCT", min=10.5, max=13.0
+            ),
+            CharacteristicDefinition(
+                name="falling_number_s", type=CharacteristicType.NUMBER, unit="S", min=250, max=400
+            ),
+            CharacteristicDefinition(name="mycotoxin_screen_pass", type=CharacteristicType.BOOLEAN),
+        ],
     ),
     Material(
         id="BUTTER-82",
@@ -1108,6 +1130,52 @@ def expired_issue() -> EventCommand:
     )
 
 
+# -- a lab result out of specification ---------------------------------------------------------
+
+FLOUR_WET = "LOT-FLOUR-0003"
+
+
+def _lab_result() -> list[EventCommand]:
+    """A third flour lot, received on day 10 in QC; its lab test finds 15.8 % moisture, above
+    the 15.0 % limit of FLOUR-T55's definition: the same event moves it to FAIL."""
+    s = _Script("EV-LAB")
+    s.add(
+        EventType.RECEIVE,
+        at(10, 6, 30),
+        order_id="PO-BKY-0315",
+        partner_id="ORG-MILLSTONE",
+        location_id="BKY/RECV",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        new_items=[
+            NewItem(
+                id=FLOUR_WET,
+                material_id="FLOUR-T55",
+                lot_code="MS240311-1",
+                status=Status.QC,
+                manufactured_at=at(9, 0),
+            )
+        ],
+        outputs=[L(FLOUR_WET, 20, "BAG")],
+    )
+    s.add(
+        EventType.CHARACTERISTICS,
+        at(10, 10),
+        location_id="BKY/RECV",
+        biz_step="inspecting",
+        recorded_by="Sophie Martin",
+        reason="incoming lab test",
+        characteristics={
+            "moisture_pct": 15.8,
+            "protein_pct": 11.2,
+            "falling_number_s": 305.0,
+            "mycotoxin_screen_pass": True,
+        },
+        inputs=[L(FLOUR_WET)],
+    )
+    return s.commands
+
+
 # -- a classification of the bakery's own: quarantine ------------------------------------------
 
 QUARANTINE = "QUARANTINE"
@@ -1186,7 +1254,7 @@ def quarantined_issue() -> EventCommand:
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
     return sorted(
-        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine()],
+        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result()],
         key=lambda c: c.event_time,  # type: ignore[arg-type,return-value]
     )
 

@@ -15,6 +15,7 @@ from tracegraph.demo import (
     BIKES,
     BIN,
     BUTTER_SHORT,
+    FLOUR_WET,
     FRAMES,
     QUARANTINE,
     SUGAR_2,
@@ -30,6 +31,7 @@ from tracegraph.domain.auth import Principal, Role
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import EventType
 from tracegraph.domain.models import VIRTUAL_LOCATIONS, Status, VirtualKind
+from tracegraph.domain.query import CharacteristicFilter
 from tracegraph.services.ledger import Ledger
 from tracegraph.services.session import Services
 from tracegraph.store.ladybug import LadybugStore
@@ -263,3 +265,21 @@ async def test_the_powder_bin_takes_only_its_powder(demo: Loaded) -> None:
     bin_ = (await demo.ledger.items([BIN]))[BIN]
     assert bin_.allowed_material_ids == ["PWD-TI64"]
     assert "dedicated_material" not in bin_.characteristics
+
+
+async def test_a_flour_lot_out_of_specification_fails_in_its_lab_test(demo: Loaded) -> None:
+    flour = (await demo.ledger.materials(["FLOUR-T55"]))["FLOUR-T55"]
+    assert [d.name for d in flour.characteristic_definitions][:1] == ["moisture_pct"]
+    wet = (await demo.ledger.items([FLOUR_WET]))[FLOUR_WET]
+    assert wet.status == Status.FAIL.value and wet.characteristics["moisture_pct"] == 15.8
+    [lab] = [
+        e for e in (await demo.ledger.events_of_items([FLOUR_WET]))[FLOUR_WET] if e.type.value == "CHARACTERISTICS"
+    ]
+    assert [(c.from_status, c.to_status) for c in lab.status_changes] == [("QC", "FAIL")]
+    found = await demo.ledger.page(
+        "Item",
+        None,
+        10,
+        ItemFilter(material_id="FLOUR-T55", characteristic=CharacteristicFilter(name="moisture_pct", min=15.0)),
+    )
+    assert [i.id for i in found] == [FLOUR_WET]

@@ -235,6 +235,7 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
     "create_classification": Operation.MASTER_DATA,
     "update_classification": Operation.MASTER_DATA,
     "set_allowed_materials": Operation.MASTER_DATA,
+    "define_characteristics": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,
     "open_recall": Operation.RECALL,
     "hold_recall": Operation.RECALL,

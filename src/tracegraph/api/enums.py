@@ -6,6 +6,7 @@ import strawberry
 
 from ..domain.events import EventType, FindingKind, LinkKind, Source
 from ..domain.models import (
+    CharacteristicType,
     ContainerType,
     ItemKind,
     LocationKind,
@@ -45,3 +46,6 @@ strawberry.enum(LocationKind, description="Where a location sits in the tree, or
 strawberry.enum(VirtualKind, description="What a virtual location stands for.")
 strawberry.enum(OrderType, description="What an order is for.")
 strawberry.enum(ContainerType, description="PERMANENT (tank, silo, tote) or LOGISTIC (pallet, case).")
+strawberry.enum(
+    CharacteristicType, description="What a characteristic holds: a number, text, true or false, or a date."
+)

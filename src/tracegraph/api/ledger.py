@@ -17,6 +17,7 @@ from ..domain.integrity import IntegrityReport as DIntegrityReport
 from ..domain.models import ContainerType, ItemKind, OrderType, Status
 from ..domain.query import EventFilter
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .characteristics import CharacteristicResult, result_list
 from .classifications import Classification, load_classification, shown_status
 from .context import Info
 from .errors import ApiError
@@ -60,6 +61,17 @@ class Item:
     @strawberry.field(description="Its material.")
     async def material(self, info: Info) -> Material | None:
         return await load_one(info.context.loaders.materials, self.material_id, Material.from_model)
+
+    @strawberry.field(
+        description="Its characteristics, each with its material's definition and whether it is within the "
+        "specification limits: those the material defines first (in its order), then the others by name."
+    )
+    async def characteristic_results(self, info: Info) -> list[CharacteristicResult]:
+        values = dict(self.characteristics) if isinstance(self.characteristics, dict) else {}
+        if not values:
+            return []
+        material = await info.context.loaders.materials.load(self.material_id) if self.material_id else None
+        return result_list(material, values)
 
     @strawberry.field(
         description="What its label's QR code carries: its GS1 Digital Link URI on the configured resolver "

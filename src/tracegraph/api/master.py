@@ -8,6 +8,7 @@ import strawberry
 from ..domain import models as D
 from ..domain.models import LocationKind, MaterialKind, Tracking, VirtualKind
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .characteristics import CharacteristicDefinition, definition_list
 from .context import Info
 from .refs import load_one, optional_id
 
@@ -54,6 +55,10 @@ class Material:
         description="Both quantities are weighed (recorded) on every receipt and output, not derived: "
         "`secondQuantity` is required there."
     )
+    characteristic_definitions: list[CharacteristicDefinition] = strawberry.field(
+        description="What its items' characteristics hold (type, unit, value table, specification limits); "
+        "empty: any value (see defineCharacteristics)."
+    )
 
     @classmethod
     def from_model(cls, m: D.Material) -> Material:
@@ -69,6 +74,7 @@ class Material:
             conversions=conversion_list(m.conversions),
             second_unit=m.second_unit,
             catch_weight=m.catch_weight,
+            characteristic_definitions=definition_list(m),
         )
 
 

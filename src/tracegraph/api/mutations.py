@@ -17,6 +17,7 @@ from ..domain.models import Location as DLocation
 from ..domain.models import Material as DMaterial
 from ..domain.models import Order as DOrder
 from .auth import AuthMutations
+from .characteristics import DefineCharacteristicsInput, parse_definitions
 from .classifications import ClassificationMutations
 from .context import Info
 from .errors import UserError, from_domain, from_validation
@@ -53,6 +54,7 @@ from .payloads import (
     CreateLocationPayload,
     CreateMaterialPayload,
     CreateOrderPayload,
+    DefineCharacteristicsPayload,
     EventPayload,
     IssuePayload,
     MergePayload,
@@ -186,6 +188,30 @@ class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
             lambda args: session.set_allowed_materials(*args),
         )
         return SetAllowedMaterialsPayload(item=Item.from_model(item_) if item_ is not None else None, errors=errors)
+
+    @strawberry.mutation(
+        description="Define (replace) the characteristics of a material's items: type, unit, value table, "
+        "specification limits, required, out-of-spec classification. From then on every write that sets values "
+        "is checked: a command breaking a definition is refused (INVALID_CHARACTERISTIC, CHARACTERISTIC_REQUIRED), "
+        "a fact kept with a finding; a result outside the limits moves the item to the out-of-spec classification. "
+        "Your organization's material only (NOT_FOUND for one you may not see, FORBIDDEN for one owned by no "
+        "organization; INVALID for bad definitions); needs the master-data right."
+    )
+    async def define_characteristics(
+        self, info: Info, input: DefineCharacteristicsInput
+    ) -> DefineCharacteristicsPayload:
+        definitions, errors = parse_definitions(input)
+        if errors:
+            return DefineCharacteristicsPayload(material=None, errors=errors)
+        try:
+            material_ = await info.context.session.define_characteristics(str(input.material_id), definitions)
+        except DomainError as e:
+            errors = from_domain(e)
+            for err in errors:
+                if err.field is not None and err.field.endswith("outOfSpecStatus"):
+                    err.field = err.field.replace("outOfSpecStatus", "outOfSpecClassificationId")
+            return DefineCharacteristicsPayload(material=None, errors=errors)
+        return DefineCharacteristicsPayload(material=Material.from_model(material_), errors=[])
 
     # -- events, one mutation per type ------------------------------------------------------
 

@@ -143,6 +143,12 @@ class RecordEventsPayload:
     errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on success.")
 
 
+@strawberry.type(description="The result of defineCharacteristics.")
+class DefineCharacteristicsPayload:
+    material: Material | None = strawberry.field(description="The material, with its definitions as now defined.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was changed; empty on success.")
+
+
 @strawberry.type(description="The result of setAllowedMaterials.")
 class SetAllowedMaterialsPayload:
     item: Item | None = strawberry.field(description="The container, with the materials it now allows.")

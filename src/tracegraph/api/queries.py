@@ -27,6 +27,7 @@ from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
 from .audit import AuditQueries
 from .auth import AuthQueries
+from .characteristics import CharacteristicSearch
 from .classifications import ClassificationQueries
 from .completeness import CompletenessQueries
 from .context import Info
@@ -175,12 +176,24 @@ class Query(
             str | None,
             strawberry.argument(description="Only items of this classification (by code), instead of `status`."),
         ] = None,
+        characteristic: Annotated[
+            CharacteristicSearch | None,
+            strawberry.argument(
+                description="Only items whose characteristic equals a value or lies within a range; needs "
+                "`materialId` (searched within one material) and the ID order."
+            ),
+        ] = None,
     ) -> Connection[Item]:
         if expires_from is not None and expires_until is not None and expires_from >= expires_until:
             raise ApiError("`expiresFrom` must be before `expiresUntil`", field="expiresFrom")
         if status is not None and classification_id is not None and status.value != classification_id:
             raise ApiError("give either `status` or `classificationId`, not both", field="classificationId")
         kind_, status_ = kind.value if kind else None, classification_id or (status.value if status else None)
+        search = characteristic.to_filter() if characteristic is not None else None
+        if search is not None and material_id is None:
+            raise ApiError("a characteristic is searched within one material: give `materialId`", field="materialId")
+        if search is not None and order_by is not ItemOrder.ID:
+            raise ApiError("a characteristic search is in the ID order", field="orderBy")
         if order_by is ItemOrder.ID:
             filt = ItemFilter(
                 material_id=material_id,
@@ -188,6 +201,7 @@ class Query(
                 status=status_,
                 expires_from=expires_from,
                 expires_until=expires_until,
+                characteristic=search,
             )
             return await _by_id(info, "Item", first, after, Item.from_model, filt)
         dated = expires_from is not None or expires_until is not None

@@ -35,6 +35,10 @@ EXPIRED = "EXPIRED"  # a lot issued, consumed or shipped at or after its expiry
 SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its material's minimum left
 DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
 MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
+# A characteristic its material's definitions refuse: an undefined name, a value of the wrong
+# type or not in the value table; a required one missing on a new item.
+INVALID_CHARACTERISTIC = "INVALID_CHARACTERISTIC"
+CHARACTERISTIC_REQUIRED = "CHARACTERISTIC_REQUIRED"
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
 CONFLICT = "CONFLICT"
 

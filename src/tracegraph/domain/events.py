@@ -165,6 +165,9 @@ class FindingKind(str, Enum):
     UNIT_MISMATCH = "UNIT_MISMATCH"
     DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
     MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
+    # A characteristic its material's definitions refuse (wrong type, not in the value table,
+    # not defined), or a required one missing on a new item.
+    INVALID_CHARACTERISTIC = "INVALID_CHARACTERISTIC"
 
 
 class Finding(Model):

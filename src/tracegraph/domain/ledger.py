@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from . import errors as E
+from .characteristics import breaches, reclassification
 from .containers import allowed_list, not_allowed
 from .errors import DomainError, Problem
 from .events import (
@@ -42,6 +43,7 @@ from .models import (
     SUPPLIER,
     UNKNOWN_ORIGIN,
     VIRTUAL_LOCATIONS,
+    Characteristic,
     Classification,
     Item,
     ItemKind,
@@ -152,9 +154,18 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
     )
 
 
-def classification_ids_of(keys: StateKeys, items: dict[str, Item]) -> list[str]:
-    """The classifications a store loads for `keys`: those named, and those of the loaded items."""
-    return sorted(keys.classification_ids | {i.status for i in items.values()})
+def classification_ids_of(
+    keys: StateKeys, items: dict[str, Item], materials: dict[str, Material] | None = None
+) -> list[str]:
+    """The classifications a store loads for `keys`: those named, those of the loaded items, and
+    those an out-of-spec result moves an item of a loaded material to (its definitions')."""
+    moved_to = {
+        d.out_of_spec_status
+        for m in (materials or {}).values()
+        for d in m.characteristic_definitions
+        if d.out_of_spec_status
+    }
+    return sorted(keys.classification_ids | {i.status for i in items.values()} | moved_to)
 
 
 def event_id_for(cmd: EventCommand) -> str:
@@ -433,8 +444,39 @@ class _Planner:
                 organization_id=self.cmd.organization_id,
                 created_by_event=self.event_id,
             )
+            # A part of a lot (a sub-lot, a split's output) carries its lot's results: the
+            # required characteristics are asked of new lots, serials and batches only.
+            whole = spec.parent_id is None and self.cmd.type is not EventType.SPLIT
+            item = self.judge_characteristics(
+                item, material, spec.characteristics, f"{f}.characteristics", new_item=whole
+            )
             self.new_items[item.id] = item
             self.items[item.id] = item
+
+    def judge_characteristics(
+        self,
+        item: Item,
+        material: Material | None,
+        values: dict[str, Characteristic],
+        field: str,
+        *,
+        new_item: bool,
+    ) -> Item:
+        """Values set on an item checked against its material's definitions (domain/
+        characteristics.py): a broken rule refuses a command and is a finding of a fact; a result
+        outside the specification limits moves the item to the definition's out-of-spec
+        classification, in this event. A material without definitions: the item as it is."""
+        if material is None or not material.characteristic_definitions:
+            return item
+        for b in breaches(material, values, new_item=new_item):
+            self.breach(
+                FindingKind.INVALID_CHARACTERISTIC, f"{field}.{b.name}", f"{item.id}: {b.message}", b.code, item=item.id
+            )
+        moved = reclassification(material, values)
+        if moved is None or moved[0] == item.status:
+            return item
+        self.status_changes.append(StatusChange(item_id=item.id, from_status=item.status, to_status=moved[0]))
+        return item.model_copy(update={"status": moved[0]})
 
     def allowed_materials(self, spec: NewItem, field: str) -> list[str] | None:
         """The materials a new container allows (domain/containers.py): a command may give them
@@ -1056,7 +1098,10 @@ class _Planner:
         for i, line in enumerate(self.cmd.inputs):
             item = self.item(line.item_id, f"inputs[{i}].itemId")
             if item is not None:
-                values = {**item.characteristics, **self.cmd.characteristics}
+                material = self.state.materials.get(item.material_id) if item.material_id else None
+                given = self.cmd.characteristics
+                item = self.judge_characteristics(item, material, given, "characteristics", new_item=False)
+                values = {**item.characteristics, **given}
                 self.set_item(item.model_copy(update={"characteristics": values}))
 
     def plan_correction(self) -> None:

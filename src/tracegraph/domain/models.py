@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -234,6 +234,40 @@ class Organization(Model):
     name: Name
 
 
+class CharacteristicType(str, Enum):
+    NUMBER = "NUMBER"
+    TEXT = "TEXT"
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"  # a value is an ISO 8601 date (2026-03-01) or date and time, as text
+
+
+MAX_CHARACTERISTIC_NAME = 100
+MAX_DEFINITIONS = 100
+MAX_VALUE_TABLE = 500
+
+
+class CharacteristicDefinition(Model):
+    """What a characteristic of a material's items holds (domain/characteristics.py): its type,
+    unit (numbers), the allowed values (a value table: text and numbers), the specification
+    limits (inclusive: `min`/`max` for numbers, `min_date`/`max_date` for dates), whether every
+    new item of the material must carry it, and the classification an item moves to when a
+    result falls outside the limits (none: it stays where it is)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_CHARACTERISTIC_NAME)]
+    type: CharacteristicType
+    unit: Unit | None = None
+    description: Text | None = None
+    values: list[float | Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]] | None = Field(
+        default=None, max_length=MAX_VALUE_TABLE
+    )
+    min: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    max: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    min_date: date | None = None
+    max_date: date | None = None
+    required: bool = False
+    out_of_spec_status: Identifier | None = None
+
+
 class Material(Model):
     id: Identifier
     name: Name
@@ -253,6 +287,9 @@ class Material(Model):
     # `catch_weight`: then both quantities are recorded (weighed) on every receipt and output.
     second_unit: Unit | None = None
     catch_weight: bool = False
+    # What its items' characteristics hold (type, unit, value table, specification limits);
+    # none: any value, as before definitions existed.
+    characteristic_definitions: list[CharacteristicDefinition] = Field(default_factory=list, max_length=MAX_DEFINITIONS)
     organization_id: str | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Literal
 
@@ -73,6 +73,19 @@ class BalanceFilter:
 
 
 @dataclass(frozen=True)
+class CharacteristicFilter:
+    """Items whose characteristic `name` equals a value, or lies within a range (inclusive):
+    `min`/`max` for numbers, `min_date`/`max_date` for dates (domain/characteristics.py)."""
+
+    name: str
+    equals: float | bool | str | None = None
+    min: float | None = None
+    max: float | None = None
+    min_date: date | None = None
+    max_date: date | None = None
+
+
+@dataclass(frozen=True)
 class ItemFilter:
     material_id: str | None = None
     kind: str | None = None
@@ -80,6 +93,8 @@ class ItemFilter:
     lot_code: str | None = None  # the lot or serial number (a label's GS1 key names it)
     expires_from: datetime | None = None  # expiry, inclusive (items without one left out)
     expires_until: datetime | None = None  # expiry, exclusive (items without one left out)
+    # By a characteristic's value or range; a store searches the items of `material_id` only.
+    characteristic: CharacteristicFilter | None = None
 
 
 @dataclass(frozen=True)

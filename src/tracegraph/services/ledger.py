@@ -11,12 +11,14 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.auth import FORBIDDEN, Principal
 from ..domain.bulk import BulkPlanner
+from ..domain.characteristics import definition_problems
 from ..domain.errors import AccessDenied, DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import IntegrityReport
 from ..domain.ledger import batch_keys, event_id_for
 from ..domain.models import (
     Balance,
+    CharacteristicDefinition,
     Classification,
     Item,
     Location,
@@ -160,6 +162,47 @@ class Ledger:
         await self.store.update("Classification", changed)
         return changed
 
+    async def define_characteristics(
+        self, material_id: str, definitions: Sequence[CharacteristicDefinition], by: Principal | None = None
+    ) -> Material:
+        """Define (replace) the characteristics of a material's items: its owner's (the server's
+        admin key: any). A material the caller may not see is NOT_FOUND, like an unknown one;
+        one it sees and does not own (one without an organization) FORBIDDEN; bad definitions
+        INVALID (domain/characteristics.py), an out-of-spec classification the owner cannot use
+        NOT_FOUND. Items recorded before keep their values; the next write checks them."""
+        found = (await self.materials([material_id])).get(material_id)
+        org = by.organization_id if by is not None and not by.is_admin else None
+        if found is None or (org is not None and found.organization_id not in (None, org)):
+            raise DomainError(Problem("materialId", f"unknown material {material_id[:200]}", E.NOT_FOUND))
+        if org is not None and found.organization_id != org:
+            raise AccessDenied(
+                Problem(
+                    "materialId",
+                    f"material {material_id} is not your organization's: only its owner "
+                    "(or the server's admin key) may define its characteristics",
+                    FORBIDDEN,
+                )
+            )
+        problems = [Problem(f, message, E.INVALID) for f, message in definition_problems(list(definitions))]
+        wanted = sorted({d.out_of_spec_status for d in definitions if d.out_of_spec_status})
+        known = await self.classifications(wanted)
+        owner = found.organization_id
+        for n, d in enumerate(definitions):
+            c = known.get(d.out_of_spec_status) if d.out_of_spec_status else None
+            if d.out_of_spec_status and (c is None or (owner is not None and not classification_usable(owner, c))):
+                problems.append(
+                    Problem(
+                        f"definitions[{n}].outOfSpecStatus",
+                        f"unknown classification {d.out_of_spec_status}",
+                        E.NOT_FOUND,
+                    )
+                )
+        if problems:
+            raise DomainError(problems)
+        changed = found.model_copy(update={"characteristic_definitions": list(definitions)})
+        await self.store.update("Material", changed)
+        return changed
+
     async def _check_partner(self, partner_id: str | None) -> None:
         if partner_id is not None and not await self.store.get("Organization", [partner_id]):
             raise DomainError(Problem("partnerId", f"unknown organization {partner_id}", E.NOT_FOUND))
@@ -292,6 +335,8 @@ class Ledger:
         return await self.store.get("Shipment", ids)  # type: ignore[return-value]
 
     async def page(self, kind, after: str | None, first: int, filt: ItemFilter | None = None):  # noqa: ANN001
+        if kind == "Item" and filt is not None and filt.characteristic is not None:
+            return await self.store.items_by_characteristic(filt, after, min(first, MAX_PAGE))
         return await self.store.page(kind, after, min(first, MAX_PAGE), filt)
 
     async def balances(

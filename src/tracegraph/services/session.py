@@ -22,7 +22,17 @@ from ..domain.containers import Content, Stay, allowed_list, contents, stays
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
 from ..domain.integrity import IntegrityReport
-from ..domain.models import Balance, Classification, Item, ItemKind, Location, Material, Order, Organization
+from ..domain.models import (
+    Balance,
+    CharacteristicDefinition,
+    Classification,
+    Item,
+    ItemKind,
+    Location,
+    Material,
+    Order,
+    Organization,
+)
 from ..domain.query import (
     BalanceFilter,
     Direction,
@@ -154,6 +164,14 @@ class Session:
         """A classification of the caller's organization (the server's admin key: as given)."""
         self._require(Operation.MASTER_DATA)
         return await self._ledger.create_classification(classification, self.principal)
+
+    async def define_characteristics(
+        self, material_id: str, definitions: Sequence[CharacteristicDefinition]
+    ) -> Material:
+        """Define (replace) a material's characteristic definitions: the caller's organization's
+        material (the admin key: any)."""
+        self._require(Operation.MASTER_DATA, "materialId")
+        return await self._ledger.define_characteristics(material_id, definitions, self.principal)
 
     async def update_classification(self, classification_id: str, changes: dict[str, Any]) -> Classification:
         """Change a classification the caller's organization owns (the admin key: any)."""

@@ -369,7 +369,7 @@ class LadybugStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
         }
-        state.classifications = self._classifications(classification_ids_of(keys, state.items))
+        state.classifications = self._classifications(classification_ids_of(keys, state.items, state.materials))
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
             if row.get("quantity2"):
@@ -545,6 +545,10 @@ class LadybugStore(GraphStore):
             params |= M.item_page_params(filt)
         rows = await self._run(self._nodes, f"page_{_PLURAL[kind]}", params)
         return [M.READERS[kind](r) for r in rows]
+
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        params = M.characteristic_page_params(filt, after, first)
+        return [M.item(r) for r in await self._run(self._nodes, "page_items_by_characteristic", params)]
 
     async def balances(
         self,

@@ -166,7 +166,7 @@ class MemoryStore(GraphStore):
         material_ids = keys.material_ids | {i.material_id for i in state.items.values() if i.material_id}
         state.materials = self._read("Material", sorted(material_ids))
         state.locations = self._read("Location", sorted(keys.location_ids))
-        state.classifications = self._read("Classification", classification_ids_of(keys, state.items))
+        state.classifications = self._read("Classification", classification_ids_of(keys, state.items, state.materials))
         for row in self._links.balances_of(sorted(state.items)):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
             if row.get("quantity2"):
@@ -259,6 +259,19 @@ class MemoryStore(GraphStore):
             and (not p["lot_code"] or r["lot_code"] == p["lot_code"])
         ]
         return [M.READERS[kind](r) for r in rows[:first]]
+
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        p = M.characteristic_page_params(filt, after, first)  # what `page_items_by_characteristic` is given
+        shown = await self.page("Item", after, len(self._table("Item")) + 1, filt)
+        rows = [
+            i
+            for i in shown
+            if isinstance(i, Item)
+            and i.material_id == p["material_id"]
+            and p["char_key"] in (text := M.item_props(i)["characteristics"])
+            and (not p["char_eq"] or p["char_eq"] + "," in text or p["char_eq"] + "}" in text)
+        ]
+        return rows[:first]
 
     async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:
         p = M.expiry_params(filt, after, first, TOLERANCE)  # what the `expiry_*` statements are given

@@ -284,7 +284,7 @@ class Neo4jStore(GraphStore):
         state.locations = {
             r["id"]: M.location(r) for r in await self._nodes(tx, "get_locations", {"ids": sorted(keys.location_ids)})
         }
-        classification_ids = classification_ids_of(keys, state.items)
+        classification_ids = classification_ids_of(keys, state.items, state.materials)
         if classification_ids:
             state.classifications = {
                 r["id"]: M.classification(r)
@@ -412,6 +412,11 @@ class Neo4jStore(GraphStore):
             params |= M.item_page_params(filt)
         rows = await self._read_tx(lambda tx: self._nodes(tx, f"page_{_PLURAL[kind]}", params))
         return [M.READERS[kind](r) for r in rows]
+
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        params = M.characteristic_page_params(filt, after, first)
+        rows = await self._read_tx(lambda tx: self._nodes(tx, "page_items_by_characteristic", params))
+        return [M.item(r) for r in rows]
 
     async def balances(
         self,

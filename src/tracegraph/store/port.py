@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.capture import CaptureJob
+from ..domain.characteristics import matches
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import Imbalance, IntegrityReport
 from ..domain.ledger import LedgerState, StateKeys
@@ -102,6 +103,8 @@ class NodeReads(Protocol):
     async def page(
         self, kind: ReadKind, after: str | None, first: int, filt: ItemFilter | None = None
     ) -> list[BaseModel]: ...
+
+    async def items_by_characteristic(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]: ...
 
 
 class ExpiryReads(Protocol):
@@ -395,6 +398,28 @@ class GraphStore(ABC):
         items = await self.get("Item", list(filt.item_ids))
         keep = [i for i in filt.item_ids if i in items and filt.expiry_admits(getattr(items[i], "expires_at", None))]
         return replace(filt, item_ids=keep)
+
+    async def items_by_characteristic(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        """Items of the filter's material whose characteristic passes its search (value or range),
+        by id after `after`: the store narrows the candidates (`characteristic_page`: the
+        material's items holding the search's text), each judged by `matches`."""
+        assert filt.characteristic is not None and filt.material_id
+        out: list[Item] = []
+        chunk = max(4 * first, 200)
+        while len(out) < first:
+            found = await self.characteristic_page(filt, after, chunk)
+            out += [i for i in found if matches(i.characteristics, filt.characteristic)]
+            if len(found) < chunk:
+                break
+            after = found[-1].id
+            chunk = min(2 * chunk, 5000)  # a sparse match: read further ahead
+        return out[:first]
+
+    @abstractmethod
+    async def characteristic_page(self, filt: ItemFilter, after: str | None, first: int) -> list[Item]:
+        """Candidates of `items_by_characteristic`, by id: the items of the filter's material,
+        of its other fields, whose characteristics hold the search's needles (rows.py
+        `characteristic_page_params`)."""
 
     async def items_by_expiry(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int) -> list[Item]:
         """Items in expiry order: earliest expiry first, then by id; then, unless the filter

@@ -79,8 +79,16 @@ def material_props(m: Material) -> dict[str, Any]:
         "conversions": _json(m.conversions),
         "second_unit": m.second_unit,
         "catch_weight": m.catch_weight,
+        "characteristic_definitions": definitions_prop(m),
         "organization_id": m.organization_id,
     }
+
+
+def definitions_prop(m: Material) -> str | None:
+    """A material's characteristic definitions as kept: a JSON list, or null (none)."""
+    if not m.characteristic_definitions:
+        return None
+    return _json([d.model_dump(mode="json", exclude_none=True) for d in m.characteristic_definitions])
 
 
 def location_props(loc: Location) -> dict[str, Any]:
@@ -345,6 +353,7 @@ def material(row: dict[str, Any]) -> Material:
         conversions=json.loads(row.get("conversions") or "{}"),
         second_unit=row.get("second_unit"),
         catch_weight=bool(row.get("catch_weight")),
+        characteristic_definitions=json.loads(row.get("characteristic_definitions") or "[]"),
         organization_id=row.get("organization_id"),
     )
 
@@ -749,6 +758,21 @@ def item_page_params(filt: Any) -> dict[str, Any]:
         "expires_from": (time_key(filt.expires_from) if filt else None) or "",
         "expires_until": (time_key(filt.expires_until) if filt else None) or "",
         "lot_code": (filt.lot_code if filt else None) or "",
+    }
+
+
+def characteristic_page_params(filt: Any, after: str | None, first: int) -> dict[str, Any]:
+    """Parameters of `page_items_by_characteristic`: the items of one material (the filter's)
+    whose characteristics hold the search's needles (domain/characteristics.py)."""
+    from ..domain.characteristics import search_needles
+
+    key, equals = search_needles(filt.characteristic)
+    return {
+        **item_page_params(filt),
+        "after": after or "",
+        "first": first,
+        "char_key": key,
+        "char_eq": equals,
     }
 
 

@@ -75,7 +75,16 @@ CREATE (:Organization {id: $id, name: $name})
 CREATE (:Material {id: $id, name: $name, tracking: $tracking, base_unit: $base_unit, kind: $kind,
   shelf_life_days: $shelf_life_days, min_remaining_shelf_life_days: $min_remaining_shelf_life_days,
   expiry_warning_days: $expiry_warning_days, conversions: $conversions, second_unit: $second_unit,
-  catch_weight: $catch_weight, organization_id: $organization_id})
+  catch_weight: $catch_weight, characteristic_definitions: $characteristic_definitions,
+  organization_id: $organization_id})
+// name: update_material
+MATCH (n:Material) WHERE n.id = $id
+SET n.name = $name, n.tracking = $tracking, n.base_unit = $base_unit, n.kind = $kind,
+  n.shelf_life_days = $shelf_life_days, n.min_remaining_shelf_life_days = $min_remaining_shelf_life_days,
+  n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions, n.second_unit = $second_unit,
+  n.catch_weight = $catch_weight, n.characteristic_definitions = $characteristic_definitions,
+  n.organization_id = $organization_id
+RETURN n.id AS id
 // name: create_location
 CREATE (:Location {id: $id, name: $name, kind: $kind, parent_id: $parent_id, virtual: $virtual,
   partner_id: $partner_id, organization_id: $organization_id})

@@ -44,6 +44,17 @@ WHERE n.id > $after AND ($material_id = '' OR n.material_id = $material_id)
   AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
   AND ($lot_code = '' OR n.lot_code = $lot_code)
 WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
+// Items of one material whose characteristics (compact JSON text) hold a search's needles: the
+// candidates domain/characteristics.py `matches` judges (services: GraphStore.items_by_characteristic).
+// name: page_items_by_characteristic
+MATCH (n:Item)
+WHERE n.material_id = $material_id AND n.id > $after
+  AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
+  AND ($expires_from = '' OR n.expires_at >= $expires_from) AND ($expires_until = '' OR n.expires_at < $expires_until)
+  AND ($lot_code = '' OR n.lot_code = $lot_code)
+  AND n.characteristics CONTAINS $char_key
+  AND ($char_eq = '' OR n.characteristics CONTAINS ($char_eq + ',') OR n.characteristics CONTAINS ($char_eq + '}'))
+WITH n ORDER BY n.id LIMIT $first RETURN collect({n: n {.*}}) AS rows
 // name: balances_of_items
 UNWIND $ids AS id
 MATCH (i:Item {id: id})-[a:AT]->(l:Location)

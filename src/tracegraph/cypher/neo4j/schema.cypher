@@ -34,5 +34,8 @@ CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (n:Meta) REQUIRE n.id IS UNIQUE
 CREATE INDEX item_expires_at IF NOT EXISTS FOR (n:Item) ON (n.expires_at)
 // name: index_item_material_expires_at
 CREATE INDEX item_material_expires_at IF NOT EXISTS FOR (n:Item) ON (n.material_id, n.expires_at)
+// Characteristic search: the items of one material (read.cypher page_items_by_characteristic).
+// name: index_item_material_id
+CREATE INDEX item_material_id IF NOT EXISTS FOR (n:Item) ON (n.material_id)
 // name: constraint_expiry_notice_id
 CREATE CONSTRAINT expiry_notice_id IF NOT EXISTS FOR (n:ExpiryNotice) REQUIRE n.id IS UNIQUE

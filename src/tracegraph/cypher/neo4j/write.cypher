@@ -100,7 +100,16 @@ CREATE (n:Material {id: $id})
 SET n.name = $name, n.tracking = $tracking, n.base_unit = $base_unit, n.kind = $kind,
   n.shelf_life_days = $shelf_life_days, n.min_remaining_shelf_life_days = $min_remaining_shelf_life_days,
   n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions, n.second_unit = $second_unit,
-  n.catch_weight = $catch_weight, n.organization_id = $organization_id
+  n.catch_weight = $catch_weight, n.characteristic_definitions = $characteristic_definitions,
+  n.organization_id = $organization_id
+// name: update_material
+MATCH (n:Material {id: $id})
+SET n.name = $name, n.tracking = $tracking, n.base_unit = $base_unit, n.kind = $kind,
+  n.shelf_life_days = $shelf_life_days, n.min_remaining_shelf_life_days = $min_remaining_shelf_life_days,
+  n.expiry_warning_days = $expiry_warning_days, n.conversions = $conversions, n.second_unit = $second_unit,
+  n.catch_weight = $catch_weight, n.characteristic_definitions = $characteristic_definitions,
+  n.organization_id = $organization_id
+RETURN n.id AS id
 // name: create_location
 CREATE (n:Location {id: $id})
 SET n.name = $name, n.kind = $kind, n.parent_id = $parent_id, n.virtual = $virtual,
