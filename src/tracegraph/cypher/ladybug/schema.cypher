@@ -37,6 +37,8 @@ ALTER TABLE Material ADD IF NOT EXISTS min_remaining_shelf_life_days INT64
 ALTER TABLE Material ADD IF NOT EXISTS expiry_warning_days INT64
 // name: alter_item_allowed_material_ids
 ALTER TABLE Item ADD IF NOT EXISTS allowed_material_ids STRING
+// name: alter_item_components
+ALTER TABLE Item ADD IF NOT EXISTS components STRING
 // The version of the schema this data directory was written with (store/port.py, SCHEMA_VERSION).
 // name: table_meta
 CREATE NODE TABLE IF NOT EXISTS Meta(id STRING, version INT64, PRIMARY KEY(id))
