@@ -20,10 +20,10 @@ from .composition import CompositionCheck, CompositionList, Mismatch, MismatchKi
 from .containers import allowed_list, not_allowed
 from .errors import DomainError, Problem
 from .events import (
+    ComponentChange,
     EventCommand,
     EventRecord,
     EventType,
-    ComponentChange,
     Finding,
     FindingKind,
     LedgerEntry,
@@ -973,7 +973,7 @@ class _Planner:
             new = [Used(item.id, item.material_id, qty, cmd.inputs[i].slot, i) for i, (item, _, qty) in fresh]
             wrong = [assembly] if assembly.material_id != composition.material_id else []
             slots = self.check_composition(composition, held + new, 1.0, wrong, partial=True)
-        for i, (item, _, qty) in fresh:
+        for _, (item, _, qty) in fresh:
             self.links.append(Link(source_id=item.id, target_id=assembly.id, kind=LinkKind.INSTALLED, quantity=qty))
         self.install(assembly, [(i, got, cmd.inputs[i].slot or slots.get(i)) for i, got in fresh])
 

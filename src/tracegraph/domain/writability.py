@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 from . import errors as E
 from .auth import FORBIDDEN
+from .composition import CompositionList
 from .errors import Problem
 from .events import EventCommand, EventRecord, EventType, Source
 from .ledger import event_id_for
-from .composition import CompositionList
 from .models import Classification, Item, Location
 
 # Event types that change what an item is rather than where its quantity is: the owner's only.

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ..domain import errors as E
+from ..domain.assembly import ComponentStay, component_stays
 from ..domain.audit import AuditEntry, entry
 from ..domain.auth import FORBIDDEN, ApiKey, Principal, Role, Share, ShareScope
-from ..domain.assembly import ComponentStay, component_stays
 from ..domain.capture import CaptureJob
-from ..domain.composition import CompositionList
 from ..domain.completeness import Completeness
+from ..domain.composition import CompositionList
 from ..domain.containers import Content, Stay, allowed_list, contents, stays
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source

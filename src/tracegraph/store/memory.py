@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.composition import CompositionList
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
-from ..domain.composition import CompositionList
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
 from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice

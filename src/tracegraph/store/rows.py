@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from ..domain.capture import CaptureJob
-from ..domain.composition import CompositionList
+from ..domain.composition import CompositionList, OnMismatch
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
 from ..domain.models import (
@@ -413,7 +413,7 @@ def composition_list(row: dict[str, Any]) -> CompositionList:
         description=row.get("description"),
         basis=row.get("basis") or 1.0,
         components=json.loads(row["components"]),
-        on_mismatch=row.get("on_mismatch") or "REFUSE",
+        on_mismatch=OnMismatch(row.get("on_mismatch") or "REFUSE"),
         tolerance_percent=row["tolerance_percent"] if row.get("tolerance_percent") is not None else 2.0,
         partner_id=row.get("partner_id"),
         organization_id=row.get("organization_id"),
