@@ -29,6 +29,7 @@ from .audit import AuditQueries
 from .auth import AuthQueries
 from .classifications import ClassificationQueries
 from .completeness import CompletenessQueries
+from .compositions import CompositionQueries
 from .context import Info
 from .errors import ApiError, api_error
 from .ledger import Balance, Event, Finding, IntegrityReport, Item, Order, Shipment, event_connection
@@ -92,6 +93,7 @@ class Query(
     ShelfQueries,
     StockQueries,
     ClassificationQueries,
+    CompositionQueries,
 ):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "
