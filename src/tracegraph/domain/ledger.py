@@ -175,7 +175,15 @@ def event_id_for(cmd: EventCommand) -> str:
     """The id of an event: the one given, else a digest of its content (a retry records it once)."""
     if cmd.id:
         return cmd.id
-    digest = hashlib.sha256(cmd.model_dump_json(exclude={"recorded_by"}).encode()).hexdigest()
+    # Fields added later count only when given: a command that gives none of them keeps the
+    # digest it had before they existed (a retry across an upgrade is still one event).
+    exclude: dict[str, Any] = {"recorded_by": True}
+    if cmd.composition_id is None:
+        exclude["composition_id"] = True
+    for name in ("inputs", "outputs"):
+        if all(line.slot is None for line in getattr(cmd, name)):
+            exclude[name] = {"__all__": {"slot"}}
+    digest = hashlib.sha256(cmd.model_dump_json(exclude=exclude).encode()).hexdigest()
     return f"urn:uuid:tg-{digest[:32]}"
 
 
