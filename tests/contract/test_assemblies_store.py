@@ -249,3 +249,20 @@ async def test_correcting_an_assembly_puts_its_components_back(store: GraphStore
     assert "SAD-1" not in {c.item_id for c in bike.components}
     assert await on_hand(store, "SAD-1") == {"LINE": 5, "virtual:supplier": -5}
     await assert_consistent(store)
+
+
+async def test_the_bulk_path_checks_against_the_list_too(store: GraphStore) -> None:
+    from tracegraph.services.ledger import Ledger
+
+    await bike_shop(store)
+    report = await Ledger(store).import_events(
+        [
+            build("make-1", L("F-1"), slot_line("W-1", "FRONT"), L("W-2"), L("SAD-1", 1)),
+            assemble("noop", 2, L("SAD-1", 1), composition=None),
+        ]
+    )
+    assert report.events == 2
+    bike = await item(store, "BIKE-1")
+    assert ("W-2", "REAR") in {(c.item_id, c.slot) for c in bike.components}
+    assert "SAD-1" in {c.item_id for c in bike.components if c.event_id == "noop"}
+    await assert_consistent(store)
