@@ -3,7 +3,9 @@
 Meridian Industries runs
 - a bicycle plant in Lyon: frames (by serial) and wheels (by lot) received against purchase
   orders, assembled into serial bicycles, picked, packed on SSCC pallets and shipped to two
-  dealers; one bicycle scrapped, one cycle count, one transfer through transit to Paris;
+  dealers; one bicycle scrapped, one cycle count, one transfer through transit to Paris; a
+  touring bicycle built in three events against its composition list (a frame, FRONT and REAR
+  wheels, a saddle), its rear wheel swapped two days later;
 - a bakery in Rouen: flour, butter and sugar lots received (flour in 25 kg bags, one sugar lot
   in sacks that override the material's conversion), flour tested and released from QC, issued
   into dough batches, two mixer batches blended, baked into brioche lots, split into trays,
@@ -25,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
+from .domain.composition import Component, CompositionList
 from .domain.events import EventCommand, EventType, Line, NewItem, Source
 from .domain.models import (
     VIRTUAL_LOCATIONS,
@@ -125,6 +128,17 @@ MATERIALS = [
     ),
     Material(
         id="BIKE-CITY26", name='City bicycle 26"', tracking=Tracking.SERIAL, base_unit="EA", kind=MaterialKind.PRODUCT
+    ),
+    # the touring bicycle, built against its composition list (TOURING_LIST)
+    Material(id="FRAME-TR28", name='Touring frame 28"', tracking=Tracking.SERIAL, base_unit="EA"),
+    Material(id="WHEEL-TR28", name='Touring wheel 28"', tracking=Tracking.SERIAL, base_unit="EA"),
+    Material(id="SADDLE-CMF", name="Comfort saddle", base_unit="EA"),
+    Material(
+        id="BIKE-TOUR28",
+        name='Touring bicycle 28"',
+        tracking=Tracking.SERIAL,
+        base_unit="EA",
+        kind=MaterialKind.PRODUCT,
     ),
     # bakery
     Material(
@@ -241,7 +255,11 @@ LOCATIONS = [
         "Lyon bicycle plant",
         [
             ("RECV", "Receiving dock", []),
-            ("WH", "Components warehouse", [("A-01", "Shelf A-01, frames"), ("A-02", "Shelf A-02, wheels")]),
+            (
+                "WH",
+                "Components warehouse",
+                [("A-01", "Shelf A-01, frames"), ("A-02", "Shelf A-02, wheels"), ("A-03", "Shelf A-03, touring parts")],
+            ),
             ("ASSY", "Assembly line 1", []),
             ("FG", "Finished goods", [("B-01", "Rack B-01")]),
             ("PACK", "Packing area", []),
@@ -1248,13 +1266,126 @@ def quarantined_issue() -> EventCommand:
     )
 
 
+# -- a touring bicycle built against its composition list, a wheel swapped later ---------------
+
+TOURING_LIST = CompositionList(
+    id="BOM-BIKE-TOUR28",
+    material_id="BIKE-TOUR28",
+    name='Touring bicycle 28"',
+    description="One frame, a front and a rear wheel in their slots, one saddle.",
+    components=[
+        Component(material_id="FRAME-TR28"),
+        Component(material_id="WHEEL-TR28", slot="FRONT"),
+        Component(material_id="WHEEL-TR28", slot="REAR"),
+        Component(material_id="SADDLE-CMF"),
+    ],
+)
+TOURING_BIKE = "BIKE-TOUR-0001"
+TOURING_WHEELS = ["WHL-TR-0001", "WHL-TR-0002", "WHL-TR-0003"]  # the third is the spare
+
+
+def _touring() -> list[EventCommand]:
+    """Day 10: a touring bicycle built in three events against BOM-BIKE-TOUR28: the frame made
+    into the bicycle's serial, then the wheels installed in their FRONT and REAR slots, then
+    the saddle (each ASSEMBLE checked against the list). Day 12: the rear wheel is found out of
+    true and swapped: taken out onto shelf A-03 (where it can be traced on), the spare
+    installed in its slot, in one transaction."""
+    s = _Script("EV-TOUR")
+    frame = "FRM-TR-0001"
+    s.add(
+        EventType.RECEIVE,
+        at(10, 7),
+        partner_id="ORG-VELOFRAME",
+        location_id="LYON/WH/A-03",
+        biz_step="receiving",
+        recorded_by="Julien Moreau",
+        new_items=[NewItem(id=frame, kind=ItemKind.SERIAL, material_id="FRAME-TR28", lot_code=frame[-4:])],
+        outputs=[L(frame, 1)],
+    )
+    s.add(
+        EventType.RECEIVE,
+        at(10, 7, 10),
+        partner_id="ORG-RIMTEC",
+        location_id="LYON/WH/A-03",
+        biz_step="receiving",
+        recorded_by="Julien Moreau",
+        new_items=[
+            NewItem(id=w, kind=ItemKind.SERIAL, material_id="WHEEL-TR28", lot_code=w[-4:]) for w in TOURING_WHEELS
+        ]
+        + [NewItem(id="LOT-SADDLE-0001", material_id="SADDLE-CMF", lot_code="SD-0001")],
+        outputs=[L(w, 1) for w in TOURING_WHEELS] + [L("LOT-SADDLE-0001", 10)],
+    )
+    assembly = {"biz_step": "assembling", "recorded_by": "Camille Bernard", "location_id": "LYON/ASSY"}
+    s.add(
+        EventType.PRODUCE,
+        at(10, 8),
+        **assembly,
+        new_items=[NewItem(id=TOURING_BIKE, kind=ItemKind.SERIAL, material_id="BIKE-TOUR28", lot_code="0001")],
+        inputs=[L(frame, 1, location_id="LYON/WH/A-03")],
+        outputs=[L(TOURING_BIKE)],
+    )
+    s.add(
+        EventType.ASSEMBLE,
+        at(10, 8, 20),
+        **assembly,
+        composition_id=TOURING_LIST.id,
+        inputs=[
+            Line(item_id=TOURING_WHEELS[0], location_id="LYON/WH/A-03", slot="FRONT"),
+            Line(item_id=TOURING_WHEELS[1], location_id="LYON/WH/A-03", slot="REAR"),
+        ],
+        outputs=[L(TOURING_BIKE)],
+    )
+    s.add(
+        EventType.ASSEMBLE,
+        at(10, 8, 40),
+        **assembly,
+        composition_id=TOURING_LIST.id,
+        inputs=[L("LOT-SADDLE-0001", 1, location_id="LYON/WH/A-03")],
+        outputs=[L(TOURING_BIKE)],
+    )
+    s.add(
+        EventType.DISASSEMBLE,
+        at(12, 9),
+        **{**assembly, "biz_step": "disassembling"},
+        reason="final inspection: rear wheel out of true",
+        inputs=[L(TOURING_BIKE)],
+        outputs=[L(TOURING_WHEELS[1], location_id="LYON/WH/A-03")],
+    )
+    s.add(
+        EventType.ASSEMBLE,
+        at(12, 9),
+        **assembly,
+        composition_id=TOURING_LIST.id,
+        reason="spare rear wheel",
+        inputs=[Line(item_id=TOURING_WHEELS[2], location_id="LYON/WH/A-03", slot="REAR")],
+        outputs=[L(TOURING_BIKE)],
+    )
+    return s.commands
+
+
+def incomplete_touring_bike() -> EventCommand:
+    """A second touring bicycle produced at once against its list from a saddle alone: refused
+    (the frame and both wheel slots are missing: COMPOSITION_MISSING)."""
+    return EventCommand(
+        type=EventType.PRODUCE,
+        id="EV-TOUR-INCOMPLETE",
+        event_time=at(12, 10),
+        location_id="LYON/ASSY",
+        organization_id=HOME,
+        composition_id=TOURING_LIST.id,
+        new_items=[NewItem(id="BIKE-TOUR-0002", kind=ItemKind.SERIAL, material_id="BIKE-TOUR28")],
+        inputs=[L("LOT-SADDLE-0001", 1, location_id="LYON/WH/A-03")],
+        outputs=[L("BIKE-TOUR-0002")],
+    )
+
+
 # -- loading ----------------------------------------------------------------------------------
 
 
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
     return sorted(
-        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result()],
+        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result(), *_touring()],
         key=lambda c: c.event_time,  # type: ignore[arg-type,return-value]
     )
 
@@ -1271,6 +1402,7 @@ async def load_demo(ledger: Ledger) -> int:
         await ledger.create_order(order)
     for classification in CLASSIFICATIONS:
         await ledger.create_classification(classification.model_copy(update={"organization_id": HOME}))
+    await ledger.save_composition_list(TOURING_LIST.model_copy(update={"organization_id": HOME}))
     recorded = 0
     # One transaction per calendar day: a day's events see each other's effects.
     for _, day in groupby(demo_commands(), key=lambda c: c.event_time.date()):  # type: ignore[union-attr]

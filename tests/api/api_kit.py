@@ -28,6 +28,8 @@ INPUT_TYPES = {
     "reclassify": "ReclassifyInput",
     "setCharacteristics": "SetCharacteristicsInput",
     "correct": "CorrectInput",
+    "assemble": "AssembleInput",
+    "disassemble": "DisassembleInput",
 }
 
 

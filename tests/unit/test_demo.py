@@ -19,8 +19,11 @@ from tracegraph.demo import (
     FRAMES,
     QUARANTINE,
     SUGAR_2,
+    TOURING_BIKE,
+    TOURING_WHEELS,
     demo_commands,
     expired_issue,
+    incomplete_touring_bike,
     load_demo,
     quarantined_issue,
     shelf_life_pick,
@@ -283,3 +286,24 @@ async def test_a_flour_lot_out_of_specification_fails_in_its_lab_test(demo: Load
         ItemFilter(material_id="FLOUR-T55", characteristic=CharacteristicFilter(name="moisture_pct", min=15.0)),
     )
     assert [i.id for i in found] == [FLOUR_WET]
+
+
+async def test_a_touring_bicycle_built_against_its_list_and_a_wheel_swapped(demo: Loaded) -> None:
+    bike = (await demo.ledger.items([TOURING_BIKE]))[TOURING_BIKE]
+    front, rear, spare = TOURING_WHEELS
+    assert {(c.item_id, c.slot) for c in bike.components} == {
+        ("FRM-TR-0001", None),
+        (front, "FRONT"),
+        (spare, "REAR"),
+        ("LOT-SADDLE-0001", None),
+    }
+    session = Services(demo.ledger).session(Principal(organization_id=None, role=Role.ADMIN, is_admin=True))
+    history = await session.component_history(TOURING_BIKE)
+    assert [(s.item_id, s.removed_by is None) for s in history if s.slot == "REAR"] == [(rear, False), (spare, True)]
+    # The wheel taken out is back in the wheel store, and still traces to the bicycle.
+    assert (await stock(demo.ledger, "LYON/WH/A-03"))[rear] == 1.0
+    assert TOURING_BIKE in await reached(demo.ledger, rear, Direction.FORWARD)
+    with pytest.raises(DomainError) as refused:
+        await demo.ledger.record(incomplete_touring_bike())
+    assert {p.code for p in refused.value.problems} == {E.COMPOSITION_MISSING}
+    assert {"FRAME-TR28", "FRONT", "REAR"} <= {w for p in refused.value.problems for w in p.message.split()}

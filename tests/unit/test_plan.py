@@ -440,6 +440,41 @@ def test_correction_of_a_production_returns_inputs_and_removes_outputs() -> None
     assert_balanced(entry)
 
 
+# -- assemble and disassemble -----------------------------------------------------------------
+
+
+def test_assemble_installs_components_into_an_assembly_that_does_not_move() -> None:
+    w = bakery()
+    w.item("BIKE-1", "BIKE", kind=ItemKind.SERIAL)
+    w.stock("BIKE-1", "PACK", 1.0)
+    w.item("F-1", "FRAME", kind=ItemKind.SERIAL)
+    w.stock("F-1", "WH", 1.0)
+    entry = w.apply(
+        cmd("ASSEMBLE", id="a1", event_time=at(5), inputs=[L("F-1", location_id="WH")], outputs=[L("BIKE-1")])
+    )
+    assert moves(entry) == {("F-1", "WH", PRODUCTION, 1.0)}
+    assert links(entry) == {("F-1", "BIKE-1", LinkKind.INSTALLED, 1.0)}
+    assert [(c.item_id, c.event_id) for c in w.state.items["BIKE-1"].components] == [("F-1", "a1")]
+    assert w.balance("BIKE-1", "PACK") == 1.0
+    assert_balanced(entry)
+
+
+def test_disassemble_takes_a_component_back_into_stock() -> None:
+    w = bakery()
+    w.item("BIKE-1", "BIKE", kind=ItemKind.SERIAL)
+    w.stock("BIKE-1", "PACK", 1.0)
+    w.item("F-1", "FRAME", kind=ItemKind.SERIAL)
+    w.stock("F-1", "WH", 1.0)
+    w.apply(cmd("ASSEMBLE", id="a1", event_time=at(5), inputs=[L("F-1", location_id="WH")], outputs=[L("BIKE-1")]))
+    entry = w.apply(
+        cmd("DISASSEMBLE", id="d1", event_time=at(6), inputs=[L("BIKE-1")], outputs=[L("F-1", location_id="MIX")])
+    )
+    assert moves(entry) == {("F-1", PRODUCTION, "MIX", 1.0)} and links(entry) == set()
+    assert w.state.items["BIKE-1"].components == []
+    assert [(c.item_id, c.installed) for c in entry.event.component_changes] == [("F-1", False)]
+    assert_balanced(entry)
+
+
 # -- every type: balanced, and the keys a store must load --------------------------------------
 
 

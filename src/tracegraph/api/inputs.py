@@ -75,6 +75,12 @@ class LineInput:
         "its items arrive (receipts, outputs, a count's gain); left out elsewhere, the same share of what "
         "is on hand is taken.",
     )
+    slot: str | None = strawberry.field(
+        default=None,
+        description="For a component of an assembly (produce of a serial, assemble): the named slot it "
+        "fills, e.g. FRONT. Left out, a serial of a slotted material takes the first free slot of its "
+        "composition list.",
+    )
 
 
 @strawberry.input(description="An item an event names without a quantity.")
@@ -138,6 +144,11 @@ _FROM = "The default source of its input lines."
 _TO = "The default destination of its output lines."
 _NEW_ITEMS = "Items this event creates; name them in the lines too."
 _ORDER = "The order it belongs to."
+_COMPOSITION = (
+    "The composition list (bill of materials) its inputs are compared with: missing, extra and "
+    "wrong-material components and quantities outside the list's tolerance are refused (the list says "
+    "REFUSE) or recorded as findings (FINDING)."
+)
 
 
 # -- one input per event type ---------------------------------------------------------------
@@ -175,6 +186,39 @@ class ProduceInput(EventFieldsInput):
     from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
     to_location_id: strawberry.ID | None = strawberry.field(default=None, description=_TO)
     order_id: strawberry.ID | None = strawberry.field(default=None, description="The production order.")
+    composition_id: strawberry.ID | None = strawberry.field(default=None, description=_COMPOSITION)
+
+
+@strawberry.input(
+    description="Components installed into an existing assembly (a serial), which does not move: each "
+    "component leaves stock and is linked into the assembly (INSTALLED)."
+)
+class AssembleInput(EventFieldsInput):
+    assembly_id: str = strawberry.field(description="The assembly, an existing item.")
+    inputs: list[LineInput] = strawberry.field(
+        description="The components installed, how much of each (a serial: one), from where, in which slot."
+    )
+    location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
+    from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
+    order_id: strawberry.ID | None = strawberry.field(default=None, description="The production order.")
+    composition_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The composition list to check against: what the assembly holds after this event may "
+        "not exceed it (components still to come are not yet missing).",
+    )
+
+
+@strawberry.input(
+    description="Components taken out of an assembly, back into stock; their lineage into the assembly stays."
+)
+class DisassembleInput(EventFieldsInput):
+    assembly_id: str = strawberry.field(description="The assembly.")
+    outputs: list[LineInput] = strawberry.field(
+        description="The components taken out, how much of each (left out: all of it), and where they go."
+    )
+    location_id: strawberry.ID | None = strawberry.field(default=None, description=_LOCATION)
+    to_location_id: strawberry.ID | None = strawberry.field(default=None, description=_TO)
+    order_id: strawberry.ID | None = strawberry.field(default=None, description=_ORDER)
 
 
 @strawberry.input(description="One item split into sub-lots or units.")
@@ -319,12 +363,14 @@ class EventInput(EventFieldsInput):
     from_location_id: strawberry.ID | None = strawberry.field(default=None, description=_FROM)
     to_location_id: strawberry.ID | None = strawberry.field(default=None, description=_TO)
     container_id: str | None = strawberry.field(default=None, description="For PACK and UNPACK.")
+    # ASSEMBLE: the assembly is the one output line; DISASSEMBLE: the one input line.
     status: Status | None = strawberry.field(default=None, description="For RECLASSIFY: a built-in status.")
     classification_id: str | None = strawberry.field(
         default=None, description="For RECLASSIFY: the new classification by code, instead of `status`."
     )
     characteristics: JSON | None = strawberry.field(default=None, description="For CHARACTERISTICS.")
     reverses: str | None = strawberry.field(default=None, description="For CORRECTION.")
+    composition_id: strawberry.ID | None = strawberry.field(default=None, description="For PRODUCE and ASSEMBLE.")
     order_id: strawberry.ID | None = strawberry.field(default=None, description=_ORDER)
     shipment_id: strawberry.ID | None = strawberry.field(default=None, description="The shipment.")
     partner_id: strawberry.ID | None = strawberry.field(default=None, description="The partner.")

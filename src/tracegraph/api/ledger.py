@@ -9,9 +9,12 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from ..domain import assembly as DA
+from ..domain import composition as DCL
 from ..domain import containers as DC
 from ..domain import events as DE
 from ..domain import models as D
+from ..domain.composition import MismatchKind
 from ..domain.events import EventType, FindingKind, LinkKind, Source
 from ..domain.integrity import IntegrityReport as DIntegrityReport
 from ..domain.models import ContainerType, ItemKind, OrderType, Status
@@ -157,6 +160,22 @@ class Item:
             return []
         return [ContainerStay.from_model(s) for s in await info.context.session.container_stays(self.id)]
 
+    @strawberry.field(
+        description="For an assembly: its components now, in the order installed (by a produce of it, or "
+        "assemble events), each in its slot if it has one. Only components and events the caller may see."
+    )
+    async def components(self, info: Info) -> list[AssemblyComponent]:
+        found = await info.context.session.component_history(self.id)
+        return [AssemblyComponent.from_model(s) for s in found if s.current]
+
+    @strawberry.field(
+        description="For an assembly: every component it held, in the order installed, with the events that "
+        "installed and took it out (null: still in it). Corrected events do not count; what the caller may "
+        "not see is left out."
+    )
+    async def component_history(self, info: Info) -> list[AssemblyComponent]:
+        return [AssemblyComponent.from_model(s) for s in await info.context.session.component_history(self.id)]
+
     @classmethod
     def from_model(cls, m: D.Item) -> Item:
         return cls(
@@ -178,6 +197,37 @@ class Item:
             origin_known=m.origin_known,
             created_by_event_id=m.created_by_event,
             first_event_time=m.first_event_time,
+        )
+
+
+@strawberry.type(
+    description="A component's stay in an assembly: installed by one event, taken out by another (or still in)."
+)
+class AssemblyComponent:
+    item_id: str = strawberry.field(description="The component.")
+    material_id: strawberry.ID | None = strawberry.field(description="Its material.")
+    slot: str | None = strawberry.field(description="The slot it fills, if any.")
+    quantity: float | None = strawberry.field(description="How much of it, in its unit.")
+    installed_at: datetime = strawberry.field(description="When it was installed (the event's time).")
+    installed_by_event_id: str = strawberry.field(description="The produce or assemble event that installed it.")
+    removed_at: datetime | None = strawberry.field(description="When it was taken out; null: still in.")
+    removed_by_event_id: str | None = strawberry.field(description="The disassemble event; null: still in.")
+
+    @strawberry.field(description="The component.")
+    async def item(self, info: Info) -> Item | None:
+        return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
+
+    @classmethod
+    def from_model(cls, s: DA.ComponentStay) -> AssemblyComponent:
+        return cls(
+            item_id=s.item_id,
+            material_id=optional_id(s.material_id),
+            slot=s.slot,
+            quantity=s.quantity,
+            installed_at=s.installed_at,
+            installed_by_event_id=s.installed_by,
+            removed_at=s.removed_at,
+            removed_by_event_id=s.removed_by,
         )
 
 
@@ -356,6 +406,75 @@ class StatusChange(ClassificationChange):
         return await load_one(info.context.loaders.items, self.item_id, Item.from_model)
 
 
+@strawberry.type(description="A component installed into an assembly, or taken out of it, by an event.")
+class ComponentChange:
+    assembly_id: str = strawberry.field(description="The assembly.")
+    item_id: str = strawberry.field(description="The component.")
+    installed: bool = strawberry.field(description="True: installed; false: taken out.")
+    material_id: strawberry.ID | None = strawberry.field(description="The component's material.")
+    slot: str | None = strawberry.field(description="Its slot, if any.")
+    quantity: float | None = strawberry.field(description="How much of it, in its unit.")
+
+
+strawberry.enum(MismatchKind, name="CompositionMismatchKind", description="How an event differs from its list.")
+
+
+@strawberry.type(description="One way a production or assembly differs from its composition list.")
+class CompositionMismatch:
+    kind: MismatchKind = strawberry.field(description="Missing, extra, wrong material, or quantity.")
+    message: str = strawberry.field(description="What differs, naming the component.")
+    material_id: strawberry.ID | None = strawberry.field(description="The material concerned.")
+    slot: str | None = strawberry.field(description="The slot concerned, if any.")
+    item_id: str | None = strawberry.field(description="The item used, if any.")
+    input_index: int | None = strawberry.field(description="The index of the input line at fault, if any.")
+    expected: float | None = strawberry.field(description="The quantity the list expects, in base units.")
+    actual: float | None = strawberry.field(description="The quantity used, in base units.")
+
+    @classmethod
+    def from_model(cls, m: DCL.Mismatch) -> CompositionMismatch:
+        return cls(
+            kind=m.kind,
+            message=m.message,
+            material_id=optional_id(m.material_id),
+            slot=m.slot,
+            item_id=m.item_id,
+            input_index=m.line,
+            expected=m.expected,
+            actual=m.actual,
+        )
+
+
+@strawberry.type(description="A production or assembly compared with the composition list it named.")
+class CompositionCheck:
+    composition_id: strawberry.ID = strawberry.field(description="The list.")
+    ok: bool = strawberry.field(description="True when nothing differs.")
+    mismatches: list[CompositionMismatch] = strawberry.field(description="Every difference found.")
+
+    @strawberry.field(description="Components of the list not used, slots left empty.")
+    def missing(self) -> list[CompositionMismatch]:
+        return [m for m in self.mismatches if m.kind is MismatchKind.MISSING]
+
+    @strawberry.field(description="Materials the list does not name, slots it has not, a slot given twice.")
+    def extra(self) -> list[CompositionMismatch]:
+        return [m for m in self.mismatches if m.kind is MismatchKind.EXTRA]
+
+    @strawberry.field(description="Slots given a serial of another material; a product not the list's.")
+    def wrong_material(self) -> list[CompositionMismatch]:
+        return [m for m in self.mismatches if m.kind is MismatchKind.WRONG_MATERIAL]
+
+    @strawberry.field(description="Components used in a quantity outside the list's tolerance.")
+    def quantity(self) -> list[CompositionMismatch]:
+        return [m for m in self.mismatches if m.kind is MismatchKind.QUANTITY]
+
+    @classmethod
+    def from_model(cls, c: DCL.CompositionCheck) -> CompositionCheck:
+        return cls(
+            composition_id=strawberry.ID(c.composition_id),
+            ok=c.ok,
+            mismatches=[CompositionMismatch.from_model(m) for m in c.mismatches],
+        )
+
+
 @strawberry.type(description="An event of the ledger: immutable once recorded. A correction is a new event.")
 class Event:
     id: str = strawberry.field(description="The event's identifier: as given, else a digest of its content.")
@@ -376,6 +495,12 @@ class Event:
     moves: list[Move] = strawberry.field(description="Its double-entry moves.")
     links: list[Link] = strawberry.field(description="The lineage it created.")
     status_changes: list[StatusChange] = strawberry.field(description="The status changes it made.")
+    component_changes: list[ComponentChange] = strawberry.field(
+        description="Components it installed into assemblies or took out of them."
+    )
+    composition_check: CompositionCheck | None = strawberry.field(
+        description="For a produce or assemble that named a composition list: how it compared; null otherwise."
+    )
 
     @strawberry.field(description="Every item it touched.")
     async def items(self, info: Info) -> list[Item]:
@@ -436,6 +561,18 @@ class Event:
                 StatusChange(item_id=x.item_id, from_classification_id=x.from_status, to_classification_id=x.to_status)
                 for x in m.status_changes
             ],
+            component_changes=[
+                ComponentChange(
+                    assembly_id=x.assembly_id,
+                    item_id=x.item_id,
+                    installed=x.installed,
+                    material_id=optional_id(x.material_id),
+                    slot=x.slot,
+                    quantity=x.quantity,
+                )
+                for x in m.component_changes
+            ],
+            composition_check=None if m.composition_check is None else CompositionCheck.from_model(m.composition_check),
         )
 
 

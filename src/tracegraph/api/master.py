@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import strawberry
 
+from ..domain import composition as DC
 from ..domain import models as D
+from ..domain.composition import OnMismatch
 from ..domain.models import LocationKind, MaterialKind, Tracking, VirtualKind
 from . import enums as _enums  # noqa: F401 - registers the domain enums
 from .characteristics import CharacteristicDefinition, definition_list
@@ -60,6 +62,11 @@ class Material:
         "empty: any value (see defineCharacteristics)."
     )
 
+    @strawberry.field(description="Its composition lists (bills of materials) you may see, by id.")
+    async def composition_lists(self, info: Info) -> list[CompositionList]:
+        found = await info.context.session.composition_lists_of([str(self.id)])
+        return [CompositionList.from_model(c) for c in found]
+
     @classmethod
     def from_model(cls, m: D.Material) -> Material:
         return cls(
@@ -75,6 +82,70 @@ class Material:
             second_unit=m.second_unit,
             catch_weight=m.catch_weight,
             characteristic_definitions=definition_list(m),
+        )
+
+
+@strawberry.type(
+    description="A component of a composition list: a quantity of a material per `basis` units of the "
+    "product, or one serial of it in a named slot."
+)
+class Component:
+    material_id: strawberry.ID = strawberry.field(description="Its material.")
+    quantity: float = strawberry.field(description="How much per `basis` units of the product (1 for a slot).")
+    unit: str | None = strawberry.field(description="The unit of `quantity`; null: the material's base unit.")
+    slot: str | None = strawberry.field(description="The named slot it fills (FRONT, right engine), if any.")
+
+    @strawberry.field(description="Its material.")
+    async def material(self, info: Info) -> Material | None:
+        return await load_one(info.context.loaders.materials, str(self.material_id), Material.from_model)
+
+
+strawberry.enum(
+    OnMismatch,
+    name="CompositionMismatchAction",
+    description="What a production or assembly that does not match its list does: REFUSE (the command "
+    "is refused) or FINDING (recorded, with a COMPOSITION_MISMATCH finding per mismatch).",
+)
+
+
+@strawberry.type(
+    description="A composition list (bill of materials) of a product: components per `basis` units of it, "
+    "optionally in named slots. A produce or assemble naming it (`compositionId`) is compared with it."
+)
+class CompositionList:
+    id: strawberry.ID = strawberry.field(description="Its identifier.")
+    material_id: strawberry.ID = strawberry.field(description="The product it makes.")
+    name: str | None = strawberry.field(description="Its name.")
+    description: str | None = strawberry.field(description="What it is for.")
+    basis: float = strawberry.field(description="Components are given per this many base units of the product.")
+    components: list[Component] = strawberry.field(description="Its components, in order.")
+    on_mismatch: OnMismatch = strawberry.field(description="What a mismatch does: REFUSE or FINDING.")
+    tolerance_percent: float = strawberry.field(
+        description="How far (in % of the expected quantity, either way) a component's quantity may be off."
+    )
+    partner_id: strawberry.ID | None = strawberry.field(
+        description="The partner organization it is shared with, which may see and use it."
+    )
+
+    @strawberry.field(description="The product it makes.")
+    async def material(self, info: Info) -> Material | None:
+        return await load_one(info.context.loaders.materials, str(self.material_id), Material.from_model)
+
+    @classmethod
+    def from_model(cls, m: DC.CompositionList) -> CompositionList:
+        return cls(
+            id=strawberry.ID(m.id),
+            material_id=strawberry.ID(m.material_id),
+            name=m.name,
+            description=m.description,
+            basis=m.basis,
+            components=[
+                Component(material_id=strawberry.ID(c.material_id), quantity=c.quantity, unit=c.unit, slot=c.slot)
+                for c in m.components
+            ],
+            on_mismatch=m.on_mismatch,
+            tolerance_percent=m.tolerance_percent,
+            partner_id=optional_id(m.partner_id),
         )
 
 

@@ -19,15 +19,18 @@ from ..domain.models import Order as DOrder
 from .auth import AuthMutations
 from .characteristics import DefineCharacteristicsInput, parse_definitions
 from .classifications import ClassificationMutations
+from .compositions import CompositionMutations
 from .context import Info
 from .errors import UserError, from_domain, from_validation
 from .inputs import (
     AdjustInput,
+    AssembleInput,
     CleanInput,
     CorrectInput,
     CreateLocationInput,
     CreateMaterialInput,
     CreateOrderInput,
+    DisassembleInput,
     EventInput,
     IssueInput,
     MergeInput,
@@ -49,12 +52,14 @@ from .ledger import Event, Item, Order
 from .master import Location, Material
 from .payloads import (
     AdjustPayload,
+    AssemblePayload,
     CleanContainerPayload,
     CorrectPayload,
     CreateLocationPayload,
     CreateMaterialPayload,
     CreateOrderPayload,
     DefineCharacteristicsPayload,
+    DisassemblePayload,
     EventPayload,
     IssuePayload,
     MergePayload,
@@ -114,7 +119,11 @@ def _one_classification(data: dict[str, Any], loc: tuple[str | int, ...]) -> lis
 def command(event_type: EventType, source: Any) -> EventCommand:
     """An event input as the domain's command. Without an event time it happened now, so two
     identical commands are two events; a client that retries passes an `id`."""
-    data = as_data(source)
+    return command_of(event_type, as_data(source))
+
+
+def command_of(event_type: EventType, data: dict[str, Any]) -> EventCommand:
+    """`command` of an input already as plain data."""
     data["type"] = event_type
     data.setdefault("event_time", datetime.now(UTC))
     errors = _one_classification(data, ())
@@ -142,11 +151,31 @@ async def _record(info: Info, payload: type[P], event_type: EventType, source: A
     return payload.of(entry, _as_sent(source, errors))  # type: ignore[return-value]
 
 
+async def _record_assembly(
+    info: Info, payload: type[P], event_type: EventType, source: AssembleInput | DisassembleInput
+) -> P:
+    """The assembly is the one output line of an ASSEMBLE, the one input line of a DISASSEMBLE;
+    errors on that line name `assemblyId`."""
+
+    def build() -> EventCommand:
+        data = as_data(source)
+        line = "outputs" if event_type is EventType.ASSEMBLE else "inputs"
+        data[line] = [{"item_id": data.pop("assembly_id")}]
+        return command_of(event_type, data)
+
+    entry, errors = await _attempt(source, build, info.context.session.record)
+    line = "outputs[0]" if event_type is EventType.ASSEMBLE else "inputs[0]"
+    for error in errors:
+        if error.field is not None and error.field.startswith(line):
+            error.field = "assemblyId"
+    return payload.of(entry, errors)  # type: ignore[return-value]
+
+
 @strawberry.type(
     description="Commands. Every mutation returns its errors in its payload; nothing of a "
     "mutation with errors is written."
 )
-class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
+class Mutation(AuthMutations, RecallMutations, ClassificationMutations, CompositionMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a material.")
@@ -229,6 +258,24 @@ class Mutation(AuthMutations, RecallMutations, ClassificationMutations):
     @strawberry.mutation(description="Record a production run or an assembly: inputs consumed, outputs made.")
     async def produce(self, info: Info, input: ProduceInput) -> ProducePayload:
         return await _record(info, ProducePayload, EventType.PRODUCE, input)
+
+    @strawberry.mutation(
+        description="Install components into an existing assembly (a serial), which does not move: each leaves "
+        "stock, is linked into it (INSTALLED) and shows in its `components`, in its slot if it has one. A slot "
+        "that holds a component already is refused (SLOT_OCCUPIED); with `compositionId`, what the assembly "
+        "holds afterwards is checked against the list (COMPOSITION_* codes, or findings)."
+    )
+    async def assemble(self, info: Info, input: AssembleInput) -> AssemblePayload:
+        return await _record_assembly(info, AssemblePayload, EventType.ASSEMBLE, input)
+
+    @strawberry.mutation(
+        description="Take components out of an assembly, back into stock at each line's location (else "
+        "`toLocationId`, the event's location), where their later events trace as usual; their lineage into "
+        "the assembly stays (a forward trace from one still reaches it). A component not in the assembly is "
+        "refused (NOT_INSTALLED). A swap is a disassemble and an assemble, in one recordEvents batch or two."
+    )
+    async def disassemble(self, info: Info, input: DisassembleInput) -> DisassemblePayload:
+        return await _record_assembly(info, DisassemblePayload, EventType.DISASSEMBLE, input)
 
     @strawberry.mutation(description="Split an item into sub-lots or units.")
     async def split(self, info: Info, input: SplitInput) -> SplitPayload:

@@ -55,6 +55,16 @@ class EventPayload:
         return cls(event=Event.from_model(entry.event), duplicate=entry.duplicate, errors=[])
 
 
+@strawberry.type(description="The result of assemble.")
+class AssemblePayload(EventPayload):
+    pass
+
+
+@strawberry.type(description="The result of disassemble.")
+class DisassemblePayload(EventPayload):
+    pass
+
+
 @strawberry.type(description="The result of receive.")
 class ReceivePayload(EventPayload):
     pass

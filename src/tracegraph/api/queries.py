@@ -30,6 +30,7 @@ from .auth import AuthQueries
 from .characteristics import CharacteristicSearch
 from .classifications import ClassificationQueries
 from .completeness import CompletenessQueries
+from .compositions import CompositionQueries
 from .context import Info
 from .errors import ApiError, api_error
 from .ledger import Balance, Event, Finding, IntegrityReport, Item, Order, Shipment, event_connection
@@ -93,6 +94,7 @@ class Query(
     ShelfQueries,
     StockQueries,
     ClassificationQueries,
+    CompositionQueries,
 ):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "

@@ -39,6 +39,8 @@ class BulkPlanner:
         second = {key: s.second_balances[key] for key in balances if key in s.second_balances}
         location_ids = set(keys.location_ids) | {loc for _, loc in balances}
         material_ids = set(keys.material_ids) | {i.material_id for i in items.values() if i.material_id}
+        compositions = {c: s.compositions[c] for c in keys.composition_ids if c in s.compositions}
+        material_ids |= {m for c in compositions.values() for m in c.materials}
         return LedgerState(
             items=items,
             materials={m: s.materials[m] for m in material_ids if m in s.materials},
@@ -49,6 +51,7 @@ class BulkPlanner:
             events={e: s.events[e] for e in keys.event_ids if e in s.events},
             reversed_ids={e for e in keys.event_ids if e in s.reversed_ids},
             classifications=s.classifications,  # few, and every one the import names is loaded
+            compositions=compositions,
         )
 
     def plan(self, cmd: EventCommand, *, source: Source, now: datetime | None = None) -> LedgerEntry:

@@ -39,6 +39,13 @@ MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that do
 # type or not in the value table; a required one missing on a new item.
 INVALID_CHARACTERISTIC = "INVALID_CHARACTERISTIC"
 CHARACTERISTIC_REQUIRED = "CHARACTERISTIC_REQUIRED"
+# A production or assembly against its composition list (domain/composition.py).
+COMPOSITION_MISSING = "COMPOSITION_MISSING"  # a component of the list not used (or a slot left empty)
+COMPOSITION_EXTRA = "COMPOSITION_EXTRA"  # a material the list does not name, a slot it has not, a slot filled twice
+COMPOSITION_WRONG_MATERIAL = "COMPOSITION_WRONG_MATERIAL"  # a slot given a serial of another material
+COMPOSITION_QUANTITY = "COMPOSITION_QUANTITY"  # a component's quantity outside the list's tolerance
+SLOT_OCCUPIED = "SLOT_OCCUPIED"  # an assembly's slot holds a component already
+NOT_INSTALLED = "NOT_INSTALLED"  # a component taken out of an assembly it is not in
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
 CONFLICT = "CONFLICT"
 

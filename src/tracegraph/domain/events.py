@@ -8,6 +8,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import Field
 
+from .composition import CompositionCheck, Slot
 from .models import (
     Characteristic,
     ContainerType,
@@ -44,6 +45,11 @@ class EventType(str, Enum):
     CORRECTION = "CORRECTION"  # reverses an earlier event
     OBSERVE = "OBSERVE"  # a sighting, no quantity changes (EPCIS OBSERVE)
     CLEAN = "CLEAN"  # a permanent container cleaned: what it held before no longer touches what follows
+    # Components installed into an existing assembly (inputs: the components; the one output:
+    # the assembly, which does not move) and taken out of it again (the one input: the
+    # assembly; outputs: the components, each back into stock where its line says).
+    ASSEMBLE = "ASSEMBLE"
+    DISASSEMBLE = "DISASSEMBLE"
 
 
 class Source(str, Enum):
@@ -57,6 +63,7 @@ class LinkKind(str, Enum):
     SPLIT = "SPLIT"
     MERGED = "MERGED"
     PACKED = "PACKED"
+    INSTALLED = "INSTALLED"  # a component installed into an assembly (ASSEMBLE); kept once it is taken out
     # Not stored: a trace's link between two occupants of one permanent container, between
     # cleanings (see domain/trace.py).
     CONTACT = "CONTACT"
@@ -74,6 +81,8 @@ class Line(Model):
     location_id: Identifier | None = None
     # For a catch-weight material: the quantity in its second unit, weighed (domain/units.py).
     second_quantity: Quantity | None = None
+    # A component's slot in the assembly (PRODUCE of a serial, ASSEMBLE): "FRONT", "right engine".
+    slot: Slot | None = None
 
 
 class NewItem(Model):
@@ -115,6 +124,8 @@ class EventCommand(Model):
         default_factory=dict, max_length=100
     )
     reverses: Identifier | None = None
+    # PRODUCE, ASSEMBLE: the composition list its inputs are compared with (domain/composition.py).
+    composition_id: Identifier | None = None
     order_id: Identifier | None = None
     shipment_id: Identifier | None = None
     partner_id: Identifier | None = None
@@ -147,6 +158,17 @@ class Link(Model):
     quantity: float | None = None
 
 
+class ComponentChange(Model):
+    """A component installed into an assembly (`installed`) or taken out of it by an event."""
+
+    assembly_id: str
+    item_id: str
+    installed: bool = True
+    material_id: str | None = None
+    slot: str | None = None
+    quantity: float | None = None
+
+
 class StatusChange(Model):
     """An item's classification changed: the ids of the one before and the one after."""
 
@@ -168,6 +190,10 @@ class FindingKind(str, Enum):
     # A characteristic its material's definitions refuse (wrong type, not in the value table,
     # not defined), or a required one missing on a new item.
     INVALID_CHARACTERISTIC = "INVALID_CHARACTERISTIC"
+    # A production or assembly that does not match its composition list (on a list set to
+    # FINDING, or a reported fact), a component taken out of an assembly it is not in, a
+    # slot given twice.
+    COMPOSITION_MISMATCH = "COMPOSITION_MISMATCH"
 
 
 class Finding(Model):
@@ -204,6 +230,8 @@ class EventRecord(Model):
     moves: list[Move] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     status_changes: list[StatusChange] = Field(default_factory=list)
+    component_changes: list[ComponentChange] = Field(default_factory=list)
+    composition_check: CompositionCheck | None = None
     command: EventCommand
 
 

@@ -43,6 +43,7 @@ _CTE = {
     EventType.ISSUE: "Transformation",
     EventType.SPLIT: "Transformation",
     EventType.MERGE: "Transformation",
+    EventType.ASSEMBLE: "Transformation",
 }
 _DOCUMENT = {
     OrderType.PURCHASE: "Purchase Order",

@@ -17,9 +17,11 @@ from typing import Any, Generic, TypeVar
 
 from . import errors as E
 from .characteristics import breaches, reclassification
+from .composition import CompositionCheck, CompositionList, Mismatch, MismatchKind, OnMismatch, Used, compare
 from .containers import allowed_list, not_allowed
 from .errors import DomainError, Problem
 from .events import (
+    ComponentChange,
     EventCommand,
     EventRecord,
     EventType,
@@ -45,6 +47,7 @@ from .models import (
     VIRTUAL_LOCATIONS,
     Characteristic,
     Classification,
+    InstalledComponent,
     Item,
     ItemKind,
     Location,
@@ -77,6 +80,13 @@ _LINK_KIND = {
     EventType.SPLIT: LinkKind.SPLIT,
     EventType.MERGE: LinkKind.MERGED,
 }
+# The code a command refused for each kind of composition mismatch is given.
+_MISMATCH_CODES = {
+    MismatchKind.MISSING: E.COMPOSITION_MISSING,
+    MismatchKind.EXTRA: E.COMPOSITION_EXTRA,
+    MismatchKind.WRONG_MATERIAL: E.COMPOSITION_WRONG_MATERIAL,
+    MismatchKind.QUANTITY: E.COMPOSITION_QUANTITY,
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ class StateKeys:
     serials: frozenset[tuple[str, str]]  # (material, serial number) to look up
     # Classifications the commands name; those of the loaded items are loaded too.
     classification_ids: frozenset[str] = frozenset()
+    # Composition lists the commands name (PRODUCE, ASSEMBLE).
+    composition_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -105,6 +117,8 @@ class LedgerState:
     reversed_ids: set[str] = field(default_factory=set)  # events already reversed
     # The classifications loaded (by id); a built-in missing here is known by its defaults.
     classifications: dict[str, Classification] = field(default_factory=dict)
+    # The composition lists loaded (by id).
+    compositions: dict[str, CompositionList] = field(default_factory=dict)
 
     def copy(self) -> LedgerState:
         """A copy to plan on that leaves this one as it is (the containers are copied, not
@@ -119,6 +133,7 @@ class LedgerState:
             events=dict(self.events),
             reversed_ids=set(self.reversed_ids),
             classifications=dict(self.classifications),
+            compositions=dict(self.compositions),
         )
 
 
@@ -138,6 +153,7 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
         items |= {m.item_id for m in reversed_event.moves} | {c.item_id for c in reversed_event.status_changes}
         locations |= {m.from_location_id for m in reversed_event.moves}
         locations |= {m.to_location_id for m in reversed_event.moves}
+        items |= {c.assembly_id for c in reversed_event.component_changes}
     serials = {
         (n.material_id, n.lot_code or n.id) for n in cmd.new_items if n.kind is ItemKind.SERIAL and n.material_id
     }
@@ -151,6 +167,7 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
         classification_ids=frozenset(
             ({cmd.status} if cmd.status else set()) | {n.status for n in cmd.new_items if n.status}
         ),
+        composition_ids=frozenset({cmd.composition_id} if cmd.composition_id else set()),
     )
 
 
@@ -168,11 +185,26 @@ def classification_ids_of(
     return sorted(keys.classification_ids | {i.status for i in items.values()} | moved_to)
 
 
+# Fields added to commands and their lines after ids were first digested from them.
+_LATER_COMMAND_FIELDS = ("composition_id",)
+_LATER_LINE_FIELDS = ("slot", "second_quantity")
+
+
 def event_id_for(cmd: EventCommand) -> str:
     """The id of an event: the one given, else a digest of its content (a retry records it once)."""
     if cmd.id:
         return cmd.id
-    digest = hashlib.sha256(cmd.model_dump_json(exclude={"recorded_by"}).encode()).hexdigest()
+    # Fields added later count only when given: a command that gives none of them keeps the
+    # digest it had before they existed (a retry across an upgrade is still one event).
+    exclude: dict[str, Any] = {"recorded_by": True}
+    for f in _LATER_COMMAND_FIELDS:
+        if getattr(cmd, f) is None:
+            exclude[f] = True
+    for name in ("inputs", "outputs"):
+        unset = {f for f in _LATER_LINE_FIELDS if all(getattr(line, f) is None for line in getattr(cmd, name))}
+        if unset:
+            exclude[name] = {"__all__": unset}
+    digest = hashlib.sha256(cmd.model_dump_json(exclude=exclude).encode()).hexdigest()
     return f"urn:uuid:tg-{digest[:32]}"
 
 
@@ -251,6 +283,11 @@ class _Planner:
         self.moves: list[Move] = []
         self.links: list[Link] = []
         self.status_changes: list[StatusChange] = []
+        self.component_changes: list[ComponentChange] = []
+        self.composition_check: CompositionCheck | None = None
+        # What `transform` took and gave: (item, location, quantity) of each input and output line.
+        self.taken: list[tuple[int, tuple[Item, str, float]]] = []
+        self.given: list[tuple[Item, str, float]] = []
 
     @property
     def is_fact(self) -> bool:
@@ -287,6 +324,18 @@ class _Planner:
             )
         else:
             self.problem(field, message, code)
+
+    def finding(self, kind: FindingKind, message: str, item: str | None = None) -> None:
+        """A finding kept whatever the event's source (a command a setting lets through)."""
+        self.findings.append(
+            Finding(
+                id=f"{self.event_id}#{len(self.findings)}",
+                kind=kind,
+                message=message,
+                event_id=self.event_id,
+                item_id=item,
+            )
+        )
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -335,6 +384,8 @@ class _Planner:
             moves=self.moves,
             links=self.links,
             status_changes=self.status_changes,
+            component_changes=self.component_changes,
+            composition_check=self.composition_check,
             command=cmd,
         )
         shipment = None
@@ -908,6 +959,7 @@ class _Planner:
             elif cmd.type is EventType.SPLIT:
                 self.check_status(got[0], f"inputs[{i}]", action="split")
             taken.append(got)
+            self.taken.append((i, got))
             # Moved at once, so a second line of the same item sees what the first took.
             self.move(got[0], got[1], PRODUCTION, got[2], line, f"inputs[{i}]")
         given: list[tuple[Item, str, float]] = []
@@ -925,6 +977,7 @@ class _Planner:
             if got:
                 given.append(got)
                 lines.append((line, f"outputs[{i}]"))
+        self.given = given
         if self.problems:
             return
         for (item, loc, qty), (line, at) in zip(given, lines, strict=True):
@@ -946,6 +999,193 @@ class _Planner:
 
     def plan_produce(self) -> None:
         self.transform()
+        if self.problems and not self.is_fact:
+            return
+        slots: dict[int, str] = {}
+        if self.cmd.composition_id:
+            composition = self.composition()
+            if composition is not None:
+                products = [(item, q) for item, _, q in self.given if item.material_id == composition.material_id]
+                made = sum(q for _, q in products) if products else 1.0
+                wrong = [] if products else [item for item, _, _ in self.given]
+                used = [
+                    Used(item.id, item.material_id, qty, self.cmd.inputs[i].slot, i) for i, (item, _, qty) in self.taken
+                ]
+                slots = self.check_composition(composition, used, made, wrong, partial=False)
+        # A serial made of its inputs is an assembly: they are its components, which a later
+        # DISASSEMBLE may take out again.
+        if len(self.given) == 1 and self.given[0][0].kind is ItemKind.SERIAL and self.taken:
+            self.install(self.given[0][0], [(i, got, self.cmd.inputs[i].slot or slots.get(i)) for i, got in self.taken])
+
+    # -- assemblies (domain/composition.py) ---------------------------------------------------
+
+    def composition(self) -> CompositionList | None:
+        cid = self.cmd.composition_id
+        if cid is None:
+            return None
+        found = self.state.compositions.get(cid)
+        if found is None and not self.is_fact:
+            self.problem("compositionId", f"unknown composition list {cid}", E.NOT_FOUND)
+        return found
+
+    def component_factor(self, component: Any) -> float | None:
+        """A component's quantity in its material's base unit, per unit of its own."""
+        material = self.state.materials.get(component.material_id)
+        if component.unit is None or material is None:
+            return 1.0
+        return conversion_factor(component.unit, material.base_unit, {}, material.conversions)
+
+    def check_composition(
+        self,
+        composition: CompositionList,
+        used: list[Used],
+        made: float,
+        wrong_products: list[Item],
+        *,
+        partial: bool,
+    ) -> dict[int, str]:
+        """Compare the event with its list; each mismatch refuses a command when the list says
+        REFUSE, else (and for a fact) becomes a finding. The slot given to each input line."""
+        outcome = compare(composition, used, made, self.component_factor, partial=partial)
+        mismatches = [
+            Mismatch(
+                kind=MismatchKind.WRONG_MATERIAL,
+                message=f"composition list {composition.id} is for material {composition.material_id}; "
+                f"{item.id} is of material {item.material_id or 'unknown'}",
+                material_id=item.material_id,
+                item_id=item.id,
+            )
+            for item in wrong_products
+        ]
+        check = CompositionCheck(composition_id=composition.id, mismatches=[*mismatches, *outcome.check.mismatches])
+        self.composition_check = check
+        refuse = composition.on_mismatch is OnMismatch.REFUSE and not self.is_fact
+        for m in check.mismatches:
+            if refuse:
+                field = f"inputs[{m.line}].itemId" if m.line is not None else "compositionId"
+                self.problem(field, m.message, _MISMATCH_CODES[m.kind])
+            else:
+                self.finding(FindingKind.COMPOSITION_MISMATCH, m.message, item=m.item_id)
+        return outcome.slots
+
+    def install(self, assembly: Item, parts: list[tuple[int, tuple[Item, str, float], str | None]]) -> None:
+        held = list(assembly.components)
+        for _, (item, _, qty), slot in parts:
+            held.append(
+                InstalledComponent(
+                    item_id=item.id, material_id=item.material_id, slot=slot, quantity=qty, event_id=self.event_id
+                )
+            )
+            self.component_changes.append(
+                ComponentChange(
+                    assembly_id=assembly.id, item_id=item.id, material_id=item.material_id, slot=slot, quantity=qty
+                )
+            )
+        self.set_item(self.items[assembly.id].model_copy(update={"components": held}))
+
+    def plan_assemble(self) -> None:
+        """Components installed into an existing assembly, which does not move: each leaves
+        stock (into production) and is linked into it (INSTALLED)."""
+        cmd = self.cmd
+        self.require(cmd.inputs, "inputs")
+        self.require(cmd.outputs, "outputs", at_least=1, at_most=1)
+        if len(cmd.outputs) != 1:
+            return
+        if cmd.outputs[0].quantity is not None and not self.is_fact:
+            self.problem("outputs[0].quantity", "the assembly does not move: give no quantity", E.INVALID_QUANTITY)
+        assembly = self.item(cmd.outputs[0].item_id, "outputs[0].itemId", incoming=True)
+        taken: list[tuple[int, tuple[Item, str, float]]] = []
+        for i, line in enumerate(cmd.inputs):
+            got = self.take(line, f"inputs[{i}]", self.default_source())
+            if got is None:
+                continue
+            if assembly is not None and got[0].id == assembly.id:
+                self.problem(f"inputs[{i}].itemId", f"{assembly.id} cannot be installed into itself", E.INVALID)
+                continue
+            self.check_status(got[0], f"inputs[{i}]", action="issue")
+            self.check_expiry(got[0], f"inputs[{i}]", shipping=False)
+            taken.append((i, got))
+            self.move(got[0], got[1], PRODUCTION, got[2])
+        if assembly is None or (self.problems and not self.is_fact):
+            return
+        occupied = {c.slot: c.item_id for c in assembly.components if c.slot}
+        fresh: list[tuple[int, tuple[Item, str, float]]] = []
+        for i, got in taken:
+            slot = cmd.inputs[i].slot
+            if slot is not None and slot in occupied:
+                self.breach(
+                    FindingKind.COMPOSITION_MISMATCH,
+                    f"inputs[{i}].slot",
+                    f"slot {slot} of {assembly.id} holds {occupied[slot]}: take it out first (DISASSEMBLE)",
+                    E.SLOT_OCCUPIED,
+                    item=got[0].id,
+                )
+                continue
+            if slot is not None:
+                occupied[slot] = got[0].id
+            fresh.append((i, got))
+        slots: dict[int, str] = {}
+        composition = self.composition()
+        if composition is not None:
+            held = [Used(c.item_id, c.material_id, c.quantity or 1.0, c.slot) for c in assembly.components]
+            new = [Used(item.id, item.material_id, qty, cmd.inputs[i].slot, i) for i, (item, _, qty) in fresh]
+            wrong = [assembly] if assembly.material_id != composition.material_id else []
+            slots = self.check_composition(composition, held + new, 1.0, wrong, partial=True)
+        for _, (item, _, qty) in fresh:
+            self.links.append(Link(source_id=item.id, target_id=assembly.id, kind=LinkKind.INSTALLED, quantity=qty))
+        self.install(assembly, [(i, got, cmd.inputs[i].slot or slots.get(i)) for i, got in fresh])
+
+    def plan_disassemble(self) -> None:
+        """Components taken out of an assembly (the one input, which does not move), each back
+        into stock at its line's location (else `toLocationId`, the event's location). Their
+        INSTALLED links stay: a trace still finds the assembly they were in."""
+        cmd = self.cmd
+        self.require(cmd.inputs, "inputs", at_least=1, at_most=1)
+        self.require(cmd.outputs, "outputs")
+        if len(cmd.inputs) != 1:
+            return
+        assembly = self.item(cmd.inputs[0].item_id, "inputs[0].itemId", incoming=True)
+        if assembly is None:
+            return
+        held = list(assembly.components)
+        for i, line in enumerate(cmd.outputs):
+            f = f"outputs[{i}]"
+            if not self.positive(line, f):
+                continue
+            item = self.item(line.item_id, f"{f}.itemId", incoming=True)
+            loc = self.location(line.location_id or self.default_destination(), f"{f}.locationId")
+            if item is None or loc is None:
+                continue
+            there = [c for c in held if c.item_id == item.id]
+            installed = sum(c.quantity if c.quantity is not None else 1.0 for c in there)
+            qty = self.to_item_unit(line, item, f) if line.quantity is not None else (installed if there else 1.0)
+            if qty is None:
+                continue
+            if not there or qty > installed + EPSILON * max(1.0, qty):
+                self.breach(
+                    FindingKind.COMPOSITION_MISMATCH,
+                    f"{f}.itemId",
+                    f"{item.id} is not in assembly {assembly.id}"
+                    if not there
+                    else f"{qty:g} {item.unit} of {item.id} taken out of {assembly.id}, which holds {installed:g}",
+                    E.NOT_INSTALLED,
+                    item=item.id,
+                )
+                if not self.is_fact:
+                    continue
+            held = _take_out(held, item.id, qty)
+            self.move(item, PRODUCTION, loc, qty)
+            self.component_changes.append(
+                ComponentChange(
+                    assembly_id=assembly.id,
+                    item_id=item.id,
+                    installed=False,
+                    material_id=item.material_id,
+                    slot=there[0].slot if there else line.slot,
+                    quantity=qty,
+                )
+            )
+        self.set_item(self.items[assembly.id].model_copy(update={"components": held}))
 
     def plan_split(self) -> None:
         self.transform(one_input=True)
@@ -1144,6 +1384,39 @@ class _Planner:
                     StatusChange(item_id=item.id, from_status=c.to_status, to_status=c.from_status)
                 )
                 self.set_item(item.model_copy(update={"status": c.from_status}))
+        for change in target.component_changes:  # an installation undone, a removal put back
+            assembly = self.items.get(change.assembly_id)
+            if assembly is None:
+                continue
+            undone = change.model_copy(update={"installed": not change.installed})
+            if change.installed:
+                held = _take_out(list(assembly.components), change.item_id, change.quantity or 1.0)
+            else:
+                back = InstalledComponent(
+                    item_id=change.item_id,
+                    material_id=change.material_id,
+                    slot=change.slot,
+                    quantity=change.quantity,
+                    event_id=self.event_id,
+                )
+                held = [*assembly.components, back]
+            self.component_changes.append(undone)
+            self.set_item(assembly.model_copy(update={"components": held}))
+
+
+def _take_out(held: list[InstalledComponent], item_id: str, qty: float) -> list[InstalledComponent]:
+    """An assembly's components with `qty` of an item taken out (earliest installed first)."""
+    out: list[InstalledComponent] = []
+    left = qty
+    for c in held:
+        if c.item_id != item_id or left <= EPSILON:
+            out.append(c)
+            continue
+        have = c.quantity if c.quantity is not None else 1.0
+        if have > left + EPSILON:
+            out.append(c.model_copy(update={"quantity": have - left}))
+        left -= have
+    return out
 
 
 def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]) -> StateKeys:
@@ -1156,6 +1429,7 @@ def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]
         material_ids=frozenset().union(*(k.material_ids for k in parts)),
         serials=frozenset().union(*(k.serials for k in parts)),
         classification_ids=frozenset().union(*(k.classification_ids for k in parts)),
+        composition_ids=frozenset().union(*(k.composition_ids for k in parts)),
     )
 
 

@@ -310,6 +310,17 @@ class Location(Model):
 Characteristic = float | bool | Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
 
+class InstalledComponent(Model):
+    """A component in an assembly now: installed by an event (PRODUCE of a serial, ASSEMBLE),
+    in a named slot or not, until a DISASSEMBLE takes it out (domain/composition.py)."""
+
+    item_id: str
+    material_id: str | None = None
+    slot: str | None = None
+    quantity: float | None = None  # in the component's unit
+    event_id: str
+
+
 class Item(Model):
     """A traceable node: a lot, sub-lot, serial, batch, container or untracked stock."""
 
@@ -332,6 +343,8 @@ class Item(Model):
     organization_id: str | None = None
     created_by_event: str | None = None
     first_event_time: datetime | None = None
+    # For an assembly: the components in it now (domain/composition.py).
+    components: list[InstalledComponent] = Field(default_factory=list)
 
 
 class Order(Model):

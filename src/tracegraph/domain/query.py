@@ -25,8 +25,10 @@ def time_key(t: datetime | None) -> str | None:
 
 
 # Master-data kinds a store keeps, by node label.
-MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification"]
-ReadKind = Literal["Organization", "Material", "Location", "Order", "Item", "Shipment", "Classification"]
+MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification", "CompositionList"]
+ReadKind = Literal[
+    "Organization", "Material", "Location", "Order", "Item", "Shipment", "Classification", "CompositionList"
+]
 
 
 class Direction(str, Enum):

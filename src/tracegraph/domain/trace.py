@@ -209,7 +209,7 @@ def contacts(
 
 # -- mass balance ----------------------------------------------------------------------------
 
-_CONSUMING_LINKS = {LinkKind.CONSUMED, LinkKind.ISSUED, LinkKind.SPLIT, LinkKind.MERGED}
+_CONSUMING_LINKS = {LinkKind.CONSUMED, LinkKind.ISSUED, LinkKind.SPLIT, LinkKind.MERGED, LinkKind.INSTALLED}
 _ORIGINS = {SUPPLIER, PRODUCTION, UNKNOWN_ORIGIN}
 _WELL_KNOWN = {SUPPLIER, PRODUCTION, UNKNOWN_ORIGIN, SCRAP, INVENTORY_LOSS}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .composition import CompositionCheck
 from .events import EventRecord
 
 
@@ -49,6 +50,20 @@ def event_visible(org: str, event: EventRecord, owners: Mapping[str, str | None]
     return any(owners.get(i) == org for i in event.item_ids)
 
 
+def _redacted_check(event: EventRecord, seen: set[str]) -> CompositionCheck | None:
+    """A composition check without the mismatches that name an item the caller may not see."""
+    check = event.composition_check
+    if check is None:
+        return None
+    hidden = [i for i in event.item_ids if i not in seen]
+    kept = [
+        m
+        for m in check.mismatches
+        if (m.item_id is None or m.item_id in seen) and not any(h in m.message for h in hidden)
+    ]
+    return check.model_copy(update={"mismatches": kept})
+
+
 def redact(event: EventRecord, visible_items: Iterable[str]) -> EventRecord:
     """The event as a caller sees it: only the items it may see, in its item list, moves,
     links, status changes and command; what it carried as captured (EPCIS extensions) and the
@@ -72,6 +87,8 @@ def redact(event: EventRecord, visible_items: Iterable[str]) -> EventRecord:
             "moves": [m for m in event.moves if m.item_id in seen],
             "links": [x for x in event.links if x.source_id in seen and x.target_id in seen],
             "status_changes": [x for x in event.status_changes if x.item_id in seen],
+            "component_changes": [x for x in event.component_changes if x.assembly_id in seen and x.item_id in seen],
+            "composition_check": _redacted_check(event, seen),
             "command": command,
         }
     )

@@ -11,7 +11,8 @@ An organization O records an event only on what it may change (shared/CONTRACT.m
   server's admin made), or names O as its partner;
 - its event id is not another organization's event;
 - every classification it names (a status change, the status of what it creates) is O's, has
-  no organization (the five built-ins), or names O as its partner.
+  no organization (the five built-ins), or names O as its partner; so is the composition list
+  a production or assembly names.
 What O may not see is refused as NOT_FOUND, with the same message as an unknown identifier; what
 it may see but not change as FORBIDDEN. A message names only the identifier the caller sent.
 The server's admin key is not subject to this rule (the service never asks).
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 from . import errors as E
 from .auth import FORBIDDEN
+from .composition import CompositionList
 from .errors import Problem
 from .events import EventCommand, EventRecord, EventType, Source
 from .ledger import event_id_for
@@ -54,6 +56,7 @@ class WriteFacts:
     events: Mapping[str, EventRecord] = field(default_factory=dict)  # existing events named (ids, reversed)
     visible_events: set[str] = field(default_factory=set)
     classifications: Mapping[str, Classification] = field(default_factory=dict)  # the existing ones named
+    compositions: Mapping[str, CompositionList] = field(default_factory=dict)  # the existing lists named
 
 
 def named_items(cmd: EventCommand) -> list[tuple[str, str]]:
@@ -91,6 +94,12 @@ def named_classifications(cmd: EventCommand) -> list[tuple[str, str]]:
 
 def location_usable(org: str, location: Location) -> bool:
     return location.organization_id in (None, org) or location.partner_id == org
+
+
+def composition_usable(org: str, composition: CompositionList) -> bool:
+    """An organization sees and uses its own composition lists, those without an organization
+    (the server's admin made them) and those naming it as partner; it changes only its own."""
+    return composition.organization_id in (None, org) or composition.partner_id == org
 
 
 def classification_usable(org: str, classification: Classification) -> bool:
@@ -155,6 +164,10 @@ def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, so
             classification = facts.classifications.get(classification_id)
             if classification is not None and not classification_usable(org, classification):
                 refuse(f, f"unknown classification {classification_id}", E.NOT_FOUND)
+        if cmd.composition_id:
+            composition = facts.compositions.get(cmd.composition_id)
+            if composition is not None and not composition_usable(org, composition):
+                refuse("compositionId", f"unknown composition list {cmd.composition_id}", E.NOT_FOUND)
         created.update(x.id for x in cmd.new_items)
         if source is Source.FACT:
             created.update(i for _, i in named_items(cmd) if i not in facts.items)

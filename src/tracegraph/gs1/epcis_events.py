@@ -13,6 +13,8 @@ ledger fields are what the trace and the balances need:
 | ObjectEvent OBSERVE with a persistentDisposition set to recalled, damaged, expired… | RECLASSIFY: HOLD (FAIL for non_conformant; RELEASED when unset) |
 | ObjectEvent OBSERVE, other | OBSERVE |
 | ObjectEvent DELETE | SCRAP |
+| AggregationEvent ADD, bizStep assembling | ASSEMBLE: children installed into the parent (the assembly) |
+| AggregationEvent DELETE, bizStep disassembling (with children) | DISASSEMBLE: children taken out of the parent |
 | AggregationEvent ADD / OBSERVE | PACK: child -> parent |
 | AggregationEvent DELETE | UNPACK |
 | TransformationEvent | PRODUCE: inputs -> outputs |
@@ -219,11 +221,19 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
         children = _lines(event, "childEPCs", "childQuantityList", resolve)
         parent = resolve(event["parentID"]) if isinstance(event.get("parentID"), str) else None
         fields["container_id"] = parent
-        if parent and children and action in ("ADD", "OBSERVE"):
+        if parent and children and action == "ADD" and step == "assembling":
+            # Components installed into an assembly (the parent), as tracegraph exports ASSEMBLE.
+            kind, fields["container_id"], fields["outputs"] = EventType.ASSEMBLE, None, [Line(item_id=parent)]
+        elif parent and children and action == "DELETE" and step == "disassembling":
+            kind, fields["container_id"] = EventType.DISASSEMBLE, None
+            fields["inputs"], fields["outputs"] = [Line(item_id=parent)], children
+            fields["to_location_id"] = destination
+        elif parent and children and action in ("ADD", "OBSERVE"):
             kind = EventType.PACK
         elif parent and action == "DELETE":
             kind = EventType.UNPACK
-        fields["inputs"] = children
+        if kind is not EventType.DISASSEMBLE:
+            fields["inputs"] = children
     elif etype == "TransformationEvent":
         inputs = _lines(event, "inputEPCList", "inputQuantityList", resolve)
         outputs = _lines(event, "outputEPCList", "outputQuantityList", resolve)
@@ -353,6 +363,20 @@ def _from_ledger(r: EventRecord) -> dict[str, Any]:
             "childQuantityList": _quantities(cmd.inputs),
         }
         step = "packing" if t is EventType.PACK else "unpacking"
+    elif t in (EventType.ASSEMBLE, EventType.DISASSEMBLE):
+        # An assembly is the parent of its components: installing them is an AggregationEvent
+        # ADD (bizStep assembling), taking them out a DELETE (disassembling); captured back,
+        # each maps to the same event type (a plain ADD or DELETE stays a pack or unpack).
+        assembling = t is EventType.ASSEMBLE
+        parent = (cmd.outputs if assembling else cmd.inputs)[:1]
+        e = {
+            "type": "AggregationEvent",
+            **e,
+            "action": "ADD" if assembling else "DELETE",
+            "parentID": parent[0].item_id if parent else None,
+            "childQuantityList": _quantities(cmd.inputs if assembling else cmd.outputs),
+        }
+        step = "assembling" if assembling else "disassembling"
     else:
         lines = [*cmd.inputs, *cmd.outputs, *created]
         action = {EventType.RECEIVE: "ADD", EventType.RETURN: "ADD", EventType.SCRAP: "DELETE"}.get(t, "OBSERVE")

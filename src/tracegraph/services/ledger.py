@@ -12,6 +12,7 @@ from ..domain import errors as E
 from ..domain.auth import FORBIDDEN, Principal
 from ..domain.bulk import BulkPlanner
 from ..domain.characteristics import definition_problems
+from ..domain.composition import CompositionList
 from ..domain.errors import AccessDenied, DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import IntegrityReport
@@ -30,7 +31,7 @@ from ..domain.models import (
 )
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..domain.rights import operation_of, require
-from ..domain.writability import classification_usable, location_usable
+from ..domain.writability import classification_usable, composition_usable, location_usable
 from ..gs1.digital_link import GS1_RESOLVER
 from ..gs1.identifiers import canonical
 from ..store.bulk import BulkReport
@@ -202,6 +203,50 @@ class Ledger:
         changed = found.model_copy(update={"characteristic_definitions": list(definitions)})
         await self.store.update("Material", changed)
         return changed
+
+    async def save_composition_list(
+        self, composition: CompositionList, by: Principal | None = None, *, replace: bool = False
+    ) -> CompositionList:
+        """Create a composition list of the caller's organization, or (`replace`) replace one it
+        owns whole (the server's admin key: any). Its product and components must be materials
+        the caller may see; one it may not see is NOT_FOUND, like an unknown one; a list it sees
+        and does not own (a partner's) FORBIDDEN."""
+        org = by.organization_id if by is not None and not by.is_admin else None
+        if replace:
+            found = (await self.composition_lists([composition.id])).get(composition.id)
+            if found is None or (org is not None and not composition_usable(org, found)):
+                raise DomainError(Problem("id", f"unknown composition list {composition.id}", E.NOT_FOUND))
+            if org is not None and found.organization_id != org:
+                raise AccessDenied(
+                    Problem(
+                        "id",
+                        f"composition list {composition.id} is not your organization's: only its owner may change it",
+                        FORBIDDEN,
+                    )
+                )
+            composition = composition.model_copy(update={"organization_id": found.organization_id})
+        else:
+            composition = owned(composition, by)
+        named = [("materialId", composition.material_id)] + [
+            (f"components[{n}].materialId", c.material_id) for n, c in enumerate(composition.components)
+        ]
+        known = await self.materials(sorted({m for _, m in named}))
+        problems = [
+            Problem(f, f"unknown material {m}", E.NOT_FOUND)
+            for f, m in named
+            if m not in known or (org is not None and known[m].organization_id not in (None, org))
+        ]
+        if problems:
+            raise DomainError(problems)
+        await self._check_partner(composition.partner_id)
+        if replace:
+            await self.store.update("CompositionList", composition)
+        else:
+            await self.store.create("CompositionList", composition)
+        return composition
+
+    async def composition_lists(self, ids: Sequence[str]) -> dict[str, CompositionList]:
+        return await self.store.get("CompositionList", ids)  # type: ignore[return-value]
 
     async def _check_partner(self, partner_id: str | None) -> None:
         if partner_id is not None and not await self.store.get("Organization", [partner_id]):

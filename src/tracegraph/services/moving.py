@@ -60,7 +60,14 @@ def _parents_first(locations: list[Any]) -> list[Any]:
 
 
 async def _copy_master(source: GraphStore, target: GraphStore, report: MoveReport) -> None:
-    kinds: tuple[MasterKind, ...] = ("Organization", "Material", "Location", "Order", "Classification")
+    kinds: tuple[MasterKind, ...] = (
+        "Organization",
+        "Material",
+        "Location",
+        "Order",
+        "Classification",
+        "CompositionList",
+    )
     for kind in kinds:
         models = await _all(source, kind)
         if kind == "Location":

@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ..domain import errors as E
+from ..domain.assembly import ComponentStay, component_stays
 from ..domain.audit import AuditEntry, entry
 from ..domain.auth import FORBIDDEN, ApiKey, Principal, Role, Share, ShareScope
 from ..domain.capture import CaptureJob
 from ..domain.completeness import Completeness
+from ..domain.composition import CompositionList
 from ..domain.containers import Content, Stay, allowed_list, contents, stays
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
@@ -177,6 +179,23 @@ class Session:
         """Change a classification the caller's organization owns (the admin key: any)."""
         self._require(Operation.MASTER_DATA)
         return await self._ledger.update_classification(classification_id, changes, self.principal)
+
+    async def create_composition_list(self, composition: CompositionList) -> CompositionList:
+        """A composition list of the caller's organization (the server's admin key: as given)."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.save_composition_list(composition, self.principal)
+
+    async def replace_composition_list(self, composition: CompositionList) -> CompositionList:
+        """Replace a composition list the caller's organization owns, whole (the admin key: any).
+        Events recorded against it before keep the check they had."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.save_composition_list(composition, self.principal, replace=True)
+
+    async def composition_lists_of(self, material_ids: Sequence[str]) -> list[CompositionList]:
+        """The composition lists of products, those the caller may see, by id."""
+        self._require(Operation.READ)
+        found = await self._ledger.store.composition_lists_of(material_ids)
+        return [c for c in found if self._master_visible(c)]
 
     def _master_visible(self, model: Any) -> bool:
         """Master data an organization sees: its own, what has no organization (the well-known
@@ -444,6 +463,30 @@ class Session:
     async def container_contents(self, container_id: str) -> list[Content]:
         """What is in a container now, as the caller may see it (`container_stays`)."""
         return contents(await self.container_stays(container_id))
+
+    # -- assemblies ------------------------------------------------------------------------
+
+    async def component_history(self, assembly_id: str) -> list[ComponentStay]:
+        """Every component an assembly held, installed and taken out by which event when
+        (domain/assembly.py), as the caller may see it: the stays of components it may see,
+        by events it may see. Empty for an assembly it may not see."""
+        self._require(Operation.READ)
+        if assembly_id not in await self._visibility.items([assembly_id]):
+            return []
+        events = (await self._ledger.events_of_items([assembly_id])).get(assembly_id, [])
+        found = component_stays(assembly_id, events)
+        if not self.restricted or not found:
+            return found
+        named = {s.installed_by for s in found} | {s.removed_by for s in found if s.removed_by}
+        shown_events = {e.id for e in await self._visibility.events([e for e in events if e.id in named])}
+        shown_items = await self._visibility.items({s.item_id for s in found})
+        return [
+            s
+            for s in found
+            if s.item_id in shown_items
+            and s.installed_by in shown_events
+            and (s.removed_by is None or s.removed_by in shown_events)
+        ]
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage, between items the caller may see."""

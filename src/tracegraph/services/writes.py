@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..domain.auth import Principal
+from ..domain.composition import CompositionList
 from ..domain.errors import AccessDenied
 from ..domain.events import EventCommand, Source
 from ..domain.ledger import event_id_for
@@ -54,6 +55,12 @@ async def check_writes(
         if classification_ids
         else {}
     )
+    composition_ids = sorted({c.composition_id for c in cmds if c.composition_id})
+    compositions: dict[str, CompositionList] = (
+        await store.get("CompositionList", composition_ids)  # type: ignore[assignment]
+        if composition_ids
+        else {}
+    )
     foreign_events = [e for e in events.values() if e.organization_id != org]
     facts = WriteFacts(
         items=items,
@@ -64,6 +71,7 @@ async def check_writes(
         visible_events={e.id for e in events.values() if e.organization_id == org}
         | {e.id for e in await vis.events(foreign_events)},
         classifications=classifications,
+        compositions=compositions,
     )
     problems = write_problems(org, cmds, facts, source)
     if problems:

@@ -113,9 +113,7 @@ class BulkRows:
         for item_id in self.updated_ids:
             if item_id not in self.new_ids:
                 props = M.item_props(self.state.items[item_id])
-                rows["update_items"].append(
-                    {k: props[k] for k in ("id", "status", "characteristics", "first_event_time")}
-                )
+                rows["update_items"].append({k: props[k] for k in M.UPDATED_ITEM_FIELDS})
         for (item_id, loc), delta in self.deltas.items():
             if (item_id, loc) in existing_balances:
                 rows["update_balances"].append(

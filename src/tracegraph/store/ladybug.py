@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.composition import CompositionList
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_requests
@@ -68,6 +69,7 @@ _PLURAL = {
     "Location": "locations",
     "Order": "orders",
     "Classification": "classifications",
+    "CompositionList": "composition_lists",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -364,7 +366,16 @@ class LadybugStore(GraphStore):
         ids = sorted(keys.item_ids)
         state.items = {r["id"]: M.item(r) for r in self._nodes("get_items", {"ids": ids})}
         known = sorted(state.items)
-        material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
+        if keys.composition_ids:
+            state.compositions = {
+                r["id"]: M.composition_list(r)
+                for r in self._nodes("get_composition_lists", {"ids": sorted(keys.composition_ids)})
+            }
+        material_ids = sorted(
+            keys.material_ids
+            | {i.material_id for i in state.items.values() if i.material_id}
+            | {m for c in state.compositions.values() for m in c.materials}
+        )
         state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
         state.locations = {
             r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
@@ -773,6 +784,12 @@ class LadybugStore(GraphStore):
 
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         return bool(await self._run(self._exec, "rename_organization", {"id": organization_id, "name": name}))
+
+    async def composition_lists_of(self, material_ids: Sequence[str]) -> list[CompositionList]:
+        if not material_ids:
+            return []
+        rows = await self._run(self._nodes, "composition_lists_of_materials", {"ids": sorted(set(material_ids))})
+        return sorted((M.composition_list(r) for r in rows), key=lambda c: c.id)
 
     async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
         params = {"id": item_id, "allowed_material_ids": M.allowed_materials_prop(material_ids)}

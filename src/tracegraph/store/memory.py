@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.composition import CompositionList
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
@@ -163,7 +164,9 @@ class MemoryStore(GraphStore):
     def _load(self, keys: StateKeys, reversal_targets: set[str]) -> LedgerState:
         state = LedgerState()
         state.items = self._read("Item", sorted(keys.item_ids))
+        state.compositions = self._read("CompositionList", sorted(keys.composition_ids))
         material_ids = keys.material_ids | {i.material_id for i in state.items.values() if i.material_id}
+        material_ids |= {m for c in state.compositions.values() for m in c.materials}
         state.materials = self._read("Material", sorted(material_ids))
         state.locations = self._read("Location", sorted(keys.location_ids))
         state.classifications = self._read("Classification", classification_ids_of(keys, state.items, state.materials))
@@ -529,6 +532,11 @@ class MemoryStore(GraphStore):
 
     async def shares_with(self, organization_id: str) -> list[Share]:
         return [M.share(r) for _, r in sorted(self._table("Share").items()) if r["organization_id"] == organization_id]
+
+    async def composition_lists_of(self, material_ids: Sequence[str]) -> list[CompositionList]:
+        wanted = set(material_ids)
+        rows = sorted(self._table("CompositionList").items())
+        return [M.composition_list(r) for _, r in rows if r["material_id"] in wanted]
 
     async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
         row = self._table("Item").get(item_id)

@@ -36,6 +36,7 @@ from ..domain import consistency
 from ..domain import errors as E
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
+from ..domain.composition import CompositionList
 from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import DomainError, Problem, StoreUnavailable
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source, numbered
@@ -74,6 +75,7 @@ _PLURAL = {
     "Location": "locations",
     "Order": "orders",
     "Classification": "classifications",
+    "CompositionList": "composition_lists",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -276,7 +278,16 @@ class Neo4jStore(GraphStore):
             state.items = {
                 r["id"]: M.item(r) for r in await self._nodes(tx, "get_items", {"ids": sorted(keys.item_ids)})
             }
-        material_ids = sorted(keys.material_ids | {i.material_id for i in state.items.values() if i.material_id})
+        if keys.composition_ids:
+            state.compositions = {
+                r["id"]: M.composition_list(r)
+                for r in await self._nodes(tx, "get_composition_lists", {"ids": sorted(keys.composition_ids)})
+            }
+        material_ids = sorted(
+            keys.material_ids
+            | {i.material_id for i in state.items.values() if i.material_id}
+            | {m for c in state.compositions.values() for m in c.materials}
+        )
         if material_ids:
             state.materials = {
                 r["id"]: M.material(r) for r in await self._nodes(tx, "get_materials", {"ids": material_ids})
@@ -669,6 +680,13 @@ class Neo4jStore(GraphStore):
     async def rename_organization(self, organization_id: str, name: str) -> bool:
         params = {"id": organization_id, "name": name}
         return bool(await self._write_tx(lambda tx: self._run(tx, "rename_organization", params)))
+
+    async def composition_lists_of(self, material_ids: Sequence[str]) -> list[CompositionList]:
+        if not material_ids:
+            return []
+        params = {"ids": sorted(set(material_ids))}
+        rows = await self._read_tx(lambda tx: self._nodes(tx, "composition_lists_of_materials", params))
+        return sorted((M.composition_list(r) for r in rows), key=lambda c: c.id)
 
     async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:
         params = {"id": item_id, "allowed_material_ids": M.allowed_materials_prop(material_ids)}

@@ -13,6 +13,7 @@ from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.capture import CaptureJob
 from ..domain.characteristics import matches
+from ..domain.composition import CompositionList
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, LogHead, Source
 from ..domain.integrity import Imbalance, IntegrityReport
 from ..domain.ledger import LedgerState, StateKeys
@@ -318,6 +319,10 @@ class GraphStore(ABC):
     @abstractmethod
     async def save_recall(self, recall: Recall) -> None:
         """Create or replace a recall case."""
+
+    @abstractmethod
+    async def composition_lists_of(self, material_ids: Sequence[str]) -> list[CompositionList]:
+        """The composition lists of the products `material_ids`, by id."""
 
     @abstractmethod
     async def set_allowed_materials(self, item_id: str, material_ids: list[str] | None) -> bool:

@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from ..domain.capture import CaptureJob
+from ..domain.composition import CompositionList, OnMismatch
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
 from ..domain.models import (
     Balance,
     Classification,
+    InstalledComponent,
     Item,
     ItemKind,
     Location,
@@ -43,6 +45,10 @@ def parse_required_time(s: str | None, field: str) -> datetime:
     if t is None:
         raise ValueError(f"stored row has no {field} time")
     return t
+
+
+# The fields of an item an event may change (update_items).
+UPDATED_ITEM_FIELDS = ("id", "status", "characteristics", "first_event_time", "components")
 
 
 def balance_id(item_id: str, location_id: str) -> str:
@@ -128,6 +134,26 @@ def classification_props(c: Classification) -> dict[str, Any]:
     }
 
 
+def composition_list_props(c: CompositionList) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "material_id": c.material_id,
+        "name": c.name,
+        "description": c.description,
+        "basis": c.basis,
+        "components": _json([x.model_dump(mode="json", exclude_none=True) for x in c.components]),
+        "on_mismatch": c.on_mismatch.value,
+        "tolerance_percent": c.tolerance_percent,
+        "partner_id": c.partner_id,
+        "organization_id": c.organization_id,
+    }
+
+
+def components_prop(components: list[InstalledComponent]) -> str | None:
+    """An assembly's components as kept: a JSON list, or null (none)."""
+    return _json([c.model_dump(mode="json", exclude_none=True) for c in components]) if components else None
+
+
 def allowed_materials_prop(material_ids: list[str] | None) -> str | None:
     """A container's allowed materials as kept: a JSON list, or null (any material)."""
     return None if not material_ids else _json(material_ids)
@@ -148,6 +174,7 @@ def item_props(i: Item) -> dict[str, Any]:
         "conversions": _json(i.conversions),
         "container_type": i.container_type.value if i.container_type else None,
         "allowed_material_ids": allowed_materials_prop(i.allowed_material_ids),
+        "components": components_prop(i.components),
         "origin_known": i.origin_known,
         "organization_id": i.organization_id,
         "created_by_event": i.created_by_event,
@@ -308,7 +335,7 @@ def write_rows(
     for item_id in updated_ids:
         if item_id not in new_ids:
             props = item_props(state.items[item_id])
-            rows["update_items"].append({k: props[k] for k in ("id", "status", "characteristics", "first_event_time")})
+            rows["update_items"].append({k: props[k] for k in UPDATED_ITEM_FIELDS})
     for (item_id, loc), delta in deltas.items():
         item = state.items[item_id]
         where = state.locations.get(loc)
@@ -399,6 +426,21 @@ def classification(row: dict[str, Any]) -> Classification:
     )
 
 
+def composition_list(row: dict[str, Any]) -> CompositionList:
+    return CompositionList(
+        id=row["id"],
+        material_id=row["material_id"],
+        name=row.get("name"),
+        description=row.get("description"),
+        basis=row.get("basis") or 1.0,
+        components=json.loads(row["components"]),
+        on_mismatch=OnMismatch(row.get("on_mismatch") or "REFUSE"),
+        tolerance_percent=row["tolerance_percent"] if row.get("tolerance_percent") is not None else 2.0,
+        partner_id=row.get("partner_id"),
+        organization_id=row.get("organization_id"),
+    )
+
+
 def item(row: dict[str, Any]) -> Item:
     return Item(
         id=row["id"],
@@ -414,6 +456,7 @@ def item(row: dict[str, Any]) -> Item:
         conversions=json.loads(row.get("conversions") or "{}"),
         container_type=row.get("container_type"),
         allowed_material_ids=json.loads(row["allowed_material_ids"]) if row.get("allowed_material_ids") else None,
+        components=json.loads(row["components"]) if row.get("components") else [],
         origin_known=bool(row.get("origin_known", True)),
         organization_id=row.get("organization_id"),
         created_by_event=row.get("created_by_event"),
@@ -505,6 +548,7 @@ READERS = {
     "Location": location,
     "Order": order,
     "Classification": classification,
+    "CompositionList": composition_list,
     "Item": item,
     "Shipment": shipment,
     "Event": event,
@@ -519,6 +563,7 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Location": location_props,
     "Order": order_props,
     "Classification": classification_props,
+    "CompositionList": composition_list_props,
 }
 
 

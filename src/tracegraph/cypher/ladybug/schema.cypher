@@ -47,6 +47,8 @@ ALTER TABLE AT ADD IF NOT EXISTS quantity2 DOUBLE DEFAULT 0.0
 // A material's characteristic definitions (a JSON list; null: none), loaded with the material.
 // name: alter_material_characteristic_definitions
 ALTER TABLE Material ADD IF NOT EXISTS characteristic_definitions STRING
+// name: alter_item_components
+ALTER TABLE Item ADD IF NOT EXISTS components STRING
 // The version of the schema this data directory was written with (store/port.py, SCHEMA_VERSION).
 // name: table_meta
 CREATE NODE TABLE IF NOT EXISTS Meta(id STRING, version INT64, PRIMARY KEY(id))

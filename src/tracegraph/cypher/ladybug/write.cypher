@@ -9,12 +9,13 @@ UNWIND $rows AS r
 CREATE (:Item {id: r.id, kind: r.kind, material_id: r.material_id, unit: r.unit, lot_code: r.lot_code,
   parent_id: r.parent_id, status: r.status, manufactured_at: r.manufactured_at, expires_at: r.expires_at,
   characteristics: r.characteristics, conversions: r.conversions, container_type: r.container_type,
-  allowed_material_ids: r.allowed_material_ids, origin_known: r.origin_known, organization_id: r.organization_id, created_by_event: r.created_by_event,
+  allowed_material_ids: r.allowed_material_ids, components: r.components, origin_known: r.origin_known, organization_id: r.organization_id, created_by_event: r.created_by_event,
   first_event_time: r.first_event_time})
 // name: update_items
 UNWIND $rows AS r
 MATCH (i:Item {id: r.id})
-SET i.status = r.status, i.characteristics = r.characteristics, i.first_event_time = r.first_event_time
+SET i.status = r.status, i.characteristics = r.characteristics, i.first_event_time = r.first_event_time,
+  i.components = r.components
 // name: create_serial_keys
 UNWIND $rows AS r
 CREATE (:SerialKey {id: r.id, item_id: r.item_id})
@@ -103,11 +104,12 @@ CREATE (:Event {id: $id, seq: $seq, type: $type, source: $source, event_time: $e
 CREATE (:Item {id: $id, kind: $kind, material_id: $material_id, unit: $unit, lot_code: $lot_code,
   parent_id: $parent_id, status: $status, manufactured_at: $manufactured_at, expires_at: $expires_at,
   characteristics: $characteristics, conversions: $conversions, container_type: $container_type,
-  allowed_material_ids: $allowed_material_ids, origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
+  allowed_material_ids: $allowed_material_ids, components: $components, origin_known: $origin_known, organization_id: $organization_id, created_by_event: $created_by_event,
   first_event_time: $first_event_time})
 // name: update_items_row
 MATCH (i:Item {id: $id})
-SET i.status = $status, i.characteristics = $characteristics, i.first_event_time = $first_event_time
+SET i.status = $status, i.characteristics = $characteristics, i.first_event_time = $first_event_time,
+  i.components = $components
 // name: create_balances_row
 MATCH (i:Item {id: $item_id}), (l:Location {id: $location_id})
 CREATE (i)-[:AT {quantity: $delta, material_id: $material_id, unit: $unit, virtual: $virtual,

@@ -31,6 +31,7 @@ SET i.kind = r.kind, i.material_id = r.material_id, i.unit = r.unit, i.lot_code 
   i.parent_id = r.parent_id, i.status = r.status, i.manufactured_at = r.manufactured_at,
   i.expires_at = r.expires_at, i.characteristics = r.characteristics, i.conversions = r.conversions,
   i.container_type = r.container_type, i.allowed_material_ids = r.allowed_material_ids,
+  i.components = r.components,
   i.origin_known = r.origin_known,
   i.organization_id = r.organization_id, i.created_by_event = r.created_by_event,
   i.first_event_time = r.first_event_time
@@ -41,7 +42,8 @@ ON CREATE SET s.item_id = r.item_id
 // name: update_items
 UNWIND $rows AS r
 MATCH (i:Item {id: r.id})
-SET i.status = r.status, i.characteristics = r.characteristics, i.first_event_time = r.first_event_time
+SET i.status = r.status, i.characteristics = r.characteristics, i.first_event_time = r.first_event_time,
+  i.components = r.components
 // name: create_events
 UNWIND $rows AS r
 CREATE (e:Event {id: r.id})
