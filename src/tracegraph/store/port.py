@@ -240,11 +240,14 @@ class VisibilityReads(NodeReads, LedgerReads, LineageReads, RecallCases, Shares,
 
 # The version of the stores' schema. 1: before versions were kept (until the capture jobs'
 # organization); 2: capture jobs name their organization; 3: classifications are master data
-# (an item's status may name one a user defined, which an older tracegraph would misread).
+# (an item's status may name one a user defined, which an older tracegraph would misread); 4:
+# inventory control (balances in a second unit, characteristic definitions on materials,
+# composition lists, ASSEMBLE and DISASSEMBLE events and an item's components, which an older
+# tracegraph cannot read).
 # Opening a store of an older version upgrades it in place (the schema statements add what is
 # missing, the built-in classifications are created) and records this one; a store of a newer
 # version is refused (SchemaTooNew) and left untouched.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaTooNew(RuntimeError):
