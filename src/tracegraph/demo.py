@@ -69,8 +69,11 @@ def L(
     quantity: float | None = None,
     unit: str | None = None,  # noqa: N802
     location_id: str | None = None,
+    second_quantity: float | None = None,
 ) -> Line:
-    return Line(item_id=item_id, quantity=quantity, unit=unit, location_id=location_id)
+    return Line(
+        item_id=item_id, quantity=quantity, unit=unit, location_id=location_id, second_quantity=second_quantity
+    )
 
 
 class _Script:
@@ -177,6 +180,17 @@ MATERIALS = [
         shelf_life_days=45,
         expiry_warning_days=7,
         conversions={"CASE": 10},
+        second_unit="CASE",  # counted in cases too: each lot's own case weight (10 kg unless it says)
+    ),
+    Material(
+        id="CHEESE-COMTE",
+        name="Comté AOP, whole wheel",
+        base_unit="EA",
+        kind=MaterialKind.RAW,
+        shelf_life_days=240,
+        conversions={"KG": 0.025},  # a wheel weighs about 40 kg
+        second_unit="KG",
+        catch_weight=True,  # every wheel weighed: both counts kept
     ),
     Material(
         id="SUGAR-FINE",
@@ -1148,6 +1162,38 @@ def expired_issue() -> EventCommand:
     )
 
 
+# -- two units: Comté wheels, each weighed (catch weight) -------------------------------------
+
+COMTE = "LOT-COMTE-0001"
+
+
+def _two_units() -> list[EventCommand]:
+    """Six Comté wheels arrive weighing 238.6 kg in all (kept as 6 EA and 238.6 KG); on day 8 one
+    wheel, weighed at 38.7 kg, is scrapped for a mould spot: 5 wheels and 199.9 kg are left. The
+    butter beside them is counted in cases as well, by each lot's own case weight."""
+    s = _Script("EV-CHEESE")
+    s.add(
+        EventType.RECEIVE,
+        at(2, 7),
+        partner_id="ORG-LAITERIE",
+        location_id="BKY/COLD/C-01",
+        biz_step="receiving",
+        recorded_by="Sophie Martin",
+        new_items=[NewItem(id=COMTE, material_id="CHEESE-COMTE", lot_code="LV-C-2231", manufactured_at=at(-200, 0))],
+        outputs=[L(COMTE, 6, second_quantity=238.6)],
+    )
+    s.add(
+        EventType.SCRAP,
+        at(8, 9),
+        location_id="BKY/COLD/C-01",
+        recorded_by="Sophie Martin",
+        biz_step="destroying",
+        reason="mould spot on the rind of one wheel",
+        inputs=[L(COMTE, 1, location_id="BKY/COLD/C-01", second_quantity=38.7)],
+    )
+    return s.commands
+
+
 # -- a lab result out of specification ---------------------------------------------------------
 
 FLOUR_WET = "LOT-FLOUR-0003"
@@ -1385,7 +1431,7 @@ def incomplete_touring_bike() -> EventCommand:
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
     return sorted(
-        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result(), *_touring()],
+        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result(), *_touring(), *_two_units()],
         key=lambda c: c.event_time,  # type: ignore[arg-type,return-value]
     )
 

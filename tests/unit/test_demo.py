@@ -15,6 +15,7 @@ from tracegraph.demo import (
     BIKES,
     BIN,
     BUTTER_SHORT,
+    COMTE,
     FLOUR_WET,
     FRAMES,
     QUARANTINE,
@@ -192,7 +193,7 @@ async def test_the_dealers_received_the_bicycles(demo: Loaded) -> None:
 async def test_scrap_and_inventory_loss(demo: Loaded) -> None:
     scrapped = await stock(demo.ledger, SCRAP)
     assert scrapped[BIKES[6]] == 1.0
-    assert set(scrapped) == {BIKES[6], "BRKT-A7-0004", "BATCH-TI64-0002-OS"}
+    assert set(scrapped) == {BIKES[6], "BRKT-A7-0004", "BATCH-TI64-0002-OS", COMTE}
     assert await stock(demo.ledger, INVENTORY_LOSS) == {"WHL-26-2402B": 1.0}
     assert (await stock(demo.ledger, "LYON/WH/A-02")) == {"WHL-26-2402B": 5.0}  # 10 in, 4 assembled, 1 lost
 
@@ -307,3 +308,12 @@ async def test_a_touring_bicycle_built_against_its_list_and_a_wheel_swapped(demo
         await demo.ledger.record(incomplete_touring_bike())
     assert {p.code for p in refused.value.problems} == {E.COMPOSITION_MISSING}
     assert {"FRAME-TR28", "FRONT", "REAR"} <= {w for p in refused.value.problems for w in p.message.split()}
+
+
+async def test_comte_is_kept_in_wheels_and_kilograms_and_butter_in_cases(demo: Loaded) -> None:
+    found = await demo.ledger.balances(BalanceFilter(item_ids=[COMTE], location_ids=["BKY/COLD/C-01"]))
+    assert [(b.quantity, round(b.second_quantity, 6)) for b in found] == [(5.0, 199.9)]
+    butter = await demo.ledger.balances(BalanceFilter(material_ids=["BUTTER-82"]))
+    assert butter and all(abs(b.second_quantity * 10 - b.quantity) < 1e-6 for b in butter)
+    report = await demo.ledger.check()
+    assert report.ok, report.imbalances
