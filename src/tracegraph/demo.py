@@ -1431,7 +1431,16 @@ def incomplete_touring_bike() -> EventCommand:
 def demo_commands() -> list[EventCommand]:
     """Every event of the demo, in time order (each plant's own order kept on ties)."""
     return sorted(
-        [*_bicycles(), *_bakery(), *_powder(), *_shelf_life(), *_quarantine(), *_lab_result(), *_touring(), *_two_units()],
+        [
+            *_bicycles(),
+            *_bakery(),
+            *_powder(),
+            *_shelf_life(),
+            *_quarantine(),
+            *_lab_result(),
+            *_touring(),
+            *_two_units(),
+        ],
         key=lambda c: c.event_time,  # type: ignore[arg-type,return-value]
     )
 
