@@ -71,9 +71,7 @@ def L(
     location_id: str | None = None,
     second_quantity: float | None = None,
 ) -> Line:
-    return Line(
-        item_id=item_id, quantity=quantity, unit=unit, location_id=location_id, second_quantity=second_quantity
-    )
+    return Line(item_id=item_id, quantity=quantity, unit=unit, location_id=location_id, second_quantity=second_quantity)
 
 
 class _Script:
