@@ -36,6 +36,10 @@ SHELF_LIFE_TOO_SHORT = "SHELF_LIFE_TOO_SHORT"  # shipped with less than its mate
 DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
 MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
+# An event's batch action (domain/actions.py) against its action type's parameters.
+PARAMETER_REQUIRED = "PARAMETER_REQUIRED"  # a required parameter left out
+PARAMETER_TYPE = "PARAMETER_TYPE"  # a value not of its parameter's type
+UNKNOWN_PARAMETER = "UNKNOWN_PARAMETER"  # a parameter the action type does not have
 CONFLICT = "CONFLICT"
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import Field
 
+from .actions import EventAction
 from .models import (
     Characteristic,
     ContainerType,
@@ -121,6 +122,8 @@ class EventCommand(Model):
     reason: Text | None = None
     recorded_by: Name | None = None
     organization_id: str | None = None
+    # The batch action it records (a print job, a sieve): its type and parameters (domain/actions.py).
+    action: EventAction | None = None
     # What a fact carried beyond the ledger's fields (an EPCIS event as captured), kept as is.
     extensions: dict[str, Any] = Field(default_factory=dict)
 
@@ -161,6 +164,7 @@ class FindingKind(str, Enum):
     UNIT_MISMATCH = "UNIT_MISMATCH"
     DUPLICATE_SERIAL = "DUPLICATE_SERIAL"
     MATERIAL_NOT_ALLOWED = "MATERIAL_NOT_ALLOWED"  # packed into a container that does not allow its material
+    ACTION_INVALID = "ACTION_INVALID"  # a batch action its action type does not allow (domain/actions.py)
 
 
 class Finding(Model):
@@ -197,6 +201,8 @@ class EventRecord(Model):
     moves: list[Move] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     status_changes: list[StatusChange] = Field(default_factory=list)
+    # Its batch action, its values read as their parameters' types (a fact's: as given).
+    action: EventAction | None = None
     command: EventCommand
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from . import errors as E
+from .actions import ActionType, EventAction, action_problems, action_type_of
 from .containers import allowed_list, not_allowed
 from .errors import DomainError, Problem
 from .events import (
@@ -88,6 +89,8 @@ class StateKeys:
     serials: frozenset[tuple[str, str]]  # (material, serial number) to look up
     # Classifications the commands name; those of the loaded items are loaded too.
     classification_ids: frozenset[str] = frozenset()
+    # Action types the commands' batch actions name (domain/actions.py).
+    action_type_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -101,6 +104,8 @@ class LedgerState:
     reversed_ids: set[str] = field(default_factory=set)  # events already reversed
     # The classifications loaded (by id); a built-in missing here is known by its defaults.
     classifications: dict[str, Classification] = field(default_factory=dict)
+    # The action types loaded (by id); a built-in missing here is known by its defaults.
+    action_types: dict[str, ActionType] = field(default_factory=dict)
 
     def copy(self) -> LedgerState:
         """A copy to plan on that leaves this one as it is (the containers are copied, not
@@ -114,6 +119,7 @@ class LedgerState:
             events=dict(self.events),
             reversed_ids=set(self.reversed_ids),
             classifications=dict(self.classifications),
+            action_types=dict(self.action_types),
         )
 
 
@@ -146,6 +152,7 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
         classification_ids=frozenset(
             ({cmd.status} if cmd.status else set()) | {n.status for n in cmd.new_items if n.status}
         ),
+        action_type_ids=frozenset({cmd.action.type} if cmd.action else ()),
     )
 
 
@@ -158,7 +165,9 @@ def event_id_for(cmd: EventCommand) -> str:
     """The id of an event: the one given, else a digest of its content (a retry records it once)."""
     if cmd.id:
         return cmd.id
-    digest = hashlib.sha256(cmd.model_dump_json(exclude={"recorded_by"}).encode()).hexdigest()
+    # Without an action, as before events carried one: the ids of earlier retries stay the same.
+    exclude = {"recorded_by"} if cmd.action is not None else {"recorded_by", "action"}
+    digest = hashlib.sha256(cmd.model_dump_json(exclude=exclude).encode()).hexdigest()
     return f"urn:uuid:tg-{digest[:32]}"
 
 
@@ -282,6 +291,7 @@ class _Planner:
         self.create_items()
         handler = getattr(self, f"plan_{cmd.type.value.lower()}")
         handler()
+        action = self.check_action()
         self.check_serials()
         if self.problems:
             raise DomainError(self.problems)
@@ -320,6 +330,7 @@ class _Planner:
             moves=self.moves,
             links=self.links,
             status_changes=self.status_changes,
+            action=action,
             command=cmd,
         )
         shipment = None
@@ -340,6 +351,20 @@ class _Planner:
             findings=self.findings,
             shipment=shipment,
         )
+
+    # -- batch actions ----------------------------------------------------------------------
+
+    def check_action(self) -> EventAction | None:
+        """The event's batch action checked against its type (domain/actions.py): its values as
+        their parameters' types; a command with a bad one is refused, a fact kept as given with
+        a finding for each problem."""
+        action = self.cmd.action
+        if action is None:
+            return None
+        checked, problems = action_problems(action, action_type_of(action.type, self.state.action_types))
+        for field_, message, code in problems:
+            self.breach(FindingKind.ACTION_INVALID, field_, message, code)
+        return checked
 
     # -- items and locations ----------------------------------------------------------------
 
@@ -988,6 +1013,7 @@ def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]
         material_ids=frozenset().union(*(k.material_ids for k in parts)),
         serials=frozenset().union(*(k.serials for k in parts)),
         classification_ids=frozenset().union(*(k.classification_ids for k in parts)),
+        action_type_ids=frozenset().union(*(k.action_type_ids for k in parts)),
     )
 
 

@@ -25,8 +25,8 @@ def time_key(t: datetime | None) -> str | None:
 
 
 # Master-data kinds a store keeps, by node label.
-MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification"]
-ReadKind = Literal["Organization", "Material", "Location", "Order", "Item", "Shipment", "Classification"]
+MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification", "ActionType"]
+ReadKind = Literal["Organization", "Material", "Location", "Order", "Item", "Shipment", "Classification", "ActionType"]
 
 
 class Direction(str, Enum):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from ..domain.actions import ActionType
 from ..domain.capture import CaptureJob
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
 from ..domain.ledger import LedgerState
@@ -115,6 +116,19 @@ def classification_props(c: Classification) -> dict[str, Any]:
         "may_split": c.may_split,
         "partner_id": c.partner_id,
         "organization_id": c.organization_id,
+    }
+
+
+def action_type_props(t: ActionType) -> dict[str, Any]:
+    """An action type as kept: its parameters a JSON list."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "description": t.description,
+        "parameters": _json([p.model_dump(mode="json", exclude_none=True) for p in t.parameters]),
+        "uses_material": t.uses_material,
+        "partner_id": t.partner_id,
+        "organization_id": t.organization_id,
     }
 
 
@@ -378,6 +392,18 @@ def classification(row: dict[str, Any]) -> Classification:
     )
 
 
+def action_type(row: dict[str, Any]) -> ActionType:
+    return ActionType(
+        id=row["id"],
+        name=row["name"],
+        description=row.get("description"),
+        parameters=json.loads(row.get("parameters") or "[]"),
+        uses_material=bool(row.get("uses_material")),
+        partner_id=row.get("partner_id"),
+        organization_id=row.get("organization_id"),
+    )
+
+
 def item(row: dict[str, Any]) -> Item:
     return Item(
         id=row["id"],
@@ -483,6 +509,7 @@ READERS = {
     "Location": location,
     "Order": order,
     "Classification": classification,
+    "ActionType": action_type,
     "Item": item,
     "Shipment": shipment,
     "Event": event,
@@ -497,6 +524,7 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Location": location_props,
     "Order": order_props,
     "Classification": classification_props,
+    "ActionType": action_type_props,
 }
 
 
