@@ -234,6 +234,8 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
     "create_order": Operation.MASTER_DATA,
     "create_classification": Operation.MASTER_DATA,
     "update_classification": Operation.MASTER_DATA,
+    "create_action_type": Operation.MASTER_DATA,
+    "update_action_type": Operation.MASTER_DATA,
     "set_allowed_materials": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,
     "open_recall": Operation.RECALL,

@@ -25,6 +25,7 @@ from ..domain.query import (
 )
 from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
+from .actions import ActionTypeQueries
 from .audit import AuditQueries
 from .auth import AuthQueries
 from .classifications import ClassificationQueries
@@ -92,6 +93,7 @@ class Query(
     ShelfQueries,
     StockQueries,
     ClassificationQueries,
+    ActionTypeQueries,
 ):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "
