@@ -143,6 +143,10 @@ class Powder:
     cycle: bool = strawberry.field(
         description="Recorded data has a cycle in its genealogy; the link closing it was left out."
     )
+    partial: bool = strawberry.field(
+        description="Part of its genealogy is not the caller's to see (another organization's events): "
+        "the counts cover what it may see, material of hidden origin counting as virgin."
+    )
 
     @classmethod
     def from_model(cls, m: DPowder) -> Powder:
@@ -153,6 +157,7 @@ class Powder:
             shares=[PowderShare(uses=n, fraction=f) for n, f in m.shares.items()],
             use_event_ids=list(m.use_event_ids),
             cycle=m.cycle,
+            partial=m.partial,
         )
 
 

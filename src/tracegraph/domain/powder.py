@@ -50,6 +50,7 @@ class Powder:
     shares: dict[int, float]  # number of uses -> the fraction of the item's mass used that often
     use_event_ids: list[str] = field(default_factory=list)  # the uses in its lineage, in time order
     cycle: bool = False  # a link closing a cycle in recorded data was left out
+    partial: bool = False  # links of its genealogy the caller may not see were left out
 
     @property
     def reuse_count(self) -> int:
@@ -78,7 +79,7 @@ def _mix(parts: list[tuple[float, dict[int, float], int]]) -> dict[int, float]:
     return out
 
 
-def powder(root: str, links: Iterable[LineageLink], uses: set[str]) -> Powder:
+def powder(root: str, links: Iterable[LineageLink], uses: set[str], *, partial: bool = False) -> Powder:
     """The powder of `root` from the lineage links of its backward genealogy (links elsewhere
     are harmless) and the ids of the events that use material (see the module's rule)."""
     incoming: dict[str, list[LineageLink]] = {}
@@ -122,4 +123,6 @@ def powder(root: str, links: Iterable[LineageLink], uses: set[str]) -> Powder:
         open_.discard(node)
     shares = {n: f for n, f in sorted(done[root].items()) if f > EPSILON}
     order = sorted(used.values(), key=lambda x: (x.event_time.isoformat() if x.event_time else "", x.event_id or ""))
-    return Powder(item_id=root, shares=shares, use_event_ids=[x.event_id or "" for x in order], cycle=cycle)
+    return Powder(
+        item_id=root, shares=shares, use_event_ids=[x.event_id or "" for x in order], cycle=cycle, partial=partial
+    )

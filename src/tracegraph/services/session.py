@@ -444,7 +444,8 @@ class Session:
     async def powder(self, item_id: str) -> Powder | None:
         """How often the material of an item has been used, from its genealogy (domain/powder.py),
         as the caller may see it: links from items or by events it may not see are left out (an
-        item whose every input is hidden counts as fresh). None for an item it may not see.
+        item whose every input is hidden counts as fresh) and `partial` says so. None for an item
+        it may not see.
         Reads: one backward walk, the links between what it reached, their events and their
         action types, whatever the depth."""
         if item_id not in await self.items([item_id]):  # READ; unknown or hidden
@@ -453,15 +454,17 @@ class Session:
         result = await tracer.trace([item_id], Direction.BACKWARD)
         links = [x for x in await tracer.closure_links(result) if x.kind in MATERIAL_LINKS]
         events = list((await self._ledger.events_by_id(sorted({x.event_id for x in links if x.event_id}))).values())
+        partial = False
         if self.restricted:
             shown_items = await self._visibility.items(result.nodes)
             events = await self._visibility.events(events)
             shown_events = {e.id for e in events}
-            links = [
+            kept = [
                 x
                 for x in links
                 if x.source_id in shown_items and x.target_id in shown_items and x.event_id in shown_events
             ]
+            partial, links = len(kept) < len(links), kept
         type_ids = sorted({e.action.type for e in events if e.action is not None})
         known: dict[str, ActionType] = await self._store.get("ActionType", type_ids) if type_ids else {}  # type: ignore[assignment]
         uses = {
@@ -469,7 +472,7 @@ class Session:
             for e in events
             if e.action is not None and (t := action_type_of(e.action.type, known)) is not None and t.uses_material
         }
-        return powder(item_id, links, uses)
+        return powder(item_id, links, uses, partial=partial)
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage, between items the caller may see."""
