@@ -5,6 +5,9 @@ finding on a fact; the powder reuse of a print line computed through the service
 
 from __future__ import annotations
 
+import tarfile
+from pathlib import Path
+
 import pytest
 from contract_kit import (
     Backend,
@@ -25,8 +28,10 @@ from tracegraph.domain.auth import ADMIN
 from tracegraph.domain.errors import DomainError
 from tracegraph.domain.events import FindingKind, Source
 from tracegraph.domain.models import ItemKind
+from tracegraph.domain.query import EventFilter
 from tracegraph.services.ledger import Ledger
 from tracegraph.services.session import Services
+from tracegraph.store.ladybug import LadybugStore
 from tracegraph.store.port import GraphStore
 
 DRY = ActionType(
@@ -194,3 +199,20 @@ async def test_powder_reuse_of_a_print_line(store: GraphStore) -> None:
     virgin = await session.powder("PWD-V")
     assert virgin is not None and virgin.virgin_fraction == 1.0 and virgin.reuse_count == 0
     assert await session.powder("NOPE") is None
+
+
+async def test_an_upgraded_store_has_the_built_in_action_types(tmp_path: Path) -> None:
+    """A Ladybug store written before action types (tests/fixtures/make_ladybug_b01b110.py) gains
+    the table and the built-ins when it opens; its events read back without an action."""
+    with tarfile.open(Path(__file__).resolve().parents[1] / "fixtures" / "ladybug-b01b110.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    store = LadybugStore(tmp_path / "ladybug")
+    await store.open()
+    try:
+        assert await store.get("ActionType", list(DEFAULT_ACTION_TYPES)) == DEFAULT_ACTION_TYPES
+        events = [e for _, e in await store.events(EventFilter(), None, 100)]
+        assert events and all(e.action is None for e in events)
+        await store.create("ActionType", DRY)
+        assert (await store.get("ActionType", ["DRY"]))["DRY"] == DRY
+    finally:
+        await store.close()
