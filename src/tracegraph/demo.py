@@ -13,7 +13,9 @@ Meridian Industries runs
 - an additive-manufacturing bureau in Toulouse (the MES seed): virgin Ti-6Al-4V powder lots
   issued to batches, a print job turning a batch into serial parts and a used-powder batch,
   the used powder kept in a permanent bin, sieved, blended with virgin powder and printed
-  again, so the genealogy holds a diamond.
+  again, so the genealogy holds a diamond. Each step records its batch action (LOAD_PRINTER,
+  PRINT_JOB, UNLOAD_PRINTER, SIEVE, TEST, BLEND), from which the blend's reuse count (1) and
+  virgin fraction (0.30) are computed.
 
 Every event goes through `Ledger.record_many` as a command, so every invariant is checked.
 Ids and times are fixed: load it once into an empty store. The first query the CLI suggests,
@@ -27,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
+from .domain.actions import EventAction
 from .domain.composition import Component, CompositionList
 from .domain.events import EventCommand, EventType, Line, NewItem, Source
 from .domain.models import (
@@ -841,15 +844,17 @@ def _powder() -> list[EventCommand]:
                 material_id="PWD-TI64",
                 lot_code=code,
                 manufactured_at=at(-60, 0),
-                characteristics={"d50_um": d50, "oxygen_wt_pct": 0.08, "reuse_count": 0},
+                characteristics={"d50_um": d50, "oxygen_wt_pct": 0.08},
             )
             for lot, code, d50 in ((VIRGIN_1, "PT-23-4471", 33.8), (VIRGIN_2, "PT-23-4502", 34.1))
         ],
         outputs=[L(VIRGIN_1, 12, "BOTTLE"), L(VIRGIN_2, 10, "BOTTLE")],
     )
 
-    def batch(batch_id: str, **chars: float | int) -> NewItem:
-        return NewItem(id=batch_id, kind=ItemKind.BATCH, material_id="PWD-TI64", characteristics=dict(chars))
+    # A batch's reuse count and virgin share are not typed in: Item.powder computes them from the
+    # genealogy and the events' batch actions (domain/powder.py).
+    def batch(batch_id: str) -> NewItem:
+        return NewItem(id=batch_id, kind=ItemKind.BATCH, material_id="PWD-TI64")
 
     # Print job 17 on machine 1: a virgin batch in, four brackets and the used powder out.
     s.add(
@@ -859,7 +864,8 @@ def _powder() -> list[EventCommand]:
         biz_step="dispensing",
         **tech,
         order_id="MO-AM-2403-017",
-        new_items=[batch("BATCH-TI64-0001", reuse_count=0)],
+        action=EventAction(type="LOAD_PRINTER", parameters={"machine": "M290-1"}),
+        new_items=[batch("BATCH-TI64-0001")],
         inputs=[L(VIRGIN_1, 45, "KG", "AMB/STORE/S-01")],
         outputs=[L("BATCH-TI64-0001")],
     )
@@ -872,6 +878,7 @@ def _powder() -> list[EventCommand]:
         disposition="active",
         **tech,
         reason="print job 17 finished",
+        action=EventAction(type="PRINT_JOB", parameters={"machine": "M290-1", "buildJob": "JOB-2403-017"}),
         new_items=[
             *(
                 NewItem(
@@ -884,7 +891,7 @@ def _powder() -> list[EventCommand]:
                 )
                 for p in PARTS_17
             ),
-            batch("BATCH-TI64-0002", reuse_count=1),
+            batch("BATCH-TI64-0002"),
         ],
         inputs=[L("BATCH-TI64-0001")],
         outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_17), L("BATCH-TI64-0002", 42.6, "KG")],
@@ -898,6 +905,7 @@ def _powder() -> list[EventCommand]:
         biz_step="packing",
         **tech,
         reason="printer unload",
+        action=EventAction(type="UNLOAD_PRINTER", parameters={"machine": "M290-1", "buildJob": "JOB-2403-017"}),
         new_items=[
             NewItem(
                 id=BIN,
@@ -935,7 +943,8 @@ def _powder() -> list[EventCommand]:
         biz_step="other",
         **tech,
         reason="sieve, 63 µm mesh: sieved powder and oversize",
-        new_items=[batch("BATCH-TI64-0003", reuse_count=1), batch("BATCH-TI64-0002-OS")],
+        action=EventAction(type="SIEVE", parameters={"mesh": 63}),
+        new_items=[batch("BATCH-TI64-0003"), batch("BATCH-TI64-0002-OS")],
         inputs=[L("BATCH-TI64-0002")],
         outputs=[L("BATCH-TI64-0003", 41.9), L("BATCH-TI64-0002-OS", 0.7)],
     )
@@ -965,6 +974,7 @@ def _powder() -> list[EventCommand]:
         biz_step="inspecting",
         recorded_by="Léa Roux",
         reason="powder lab: sample of the sieved batch",
+        action=EventAction(type="TEST", parameters={"method": "oxygen (inert gas fusion), Hall flow"}),
         characteristics={"oxygen_wt_pct": 0.11, "hall_flow_s_50g": 26.4},
         inputs=[L("BATCH-TI64-0003")],
     )
@@ -1009,7 +1019,7 @@ def _powder() -> list[EventCommand]:
         biz_step="dispensing",
         **tech,
         order_id="MO-AM-2403-021",
-        new_items=[batch("BATCH-TI64-0004", reuse_count=0)],
+        new_items=[batch("BATCH-TI64-0004")],
         inputs=[L(VIRGIN_1, 18, "KG", "AMB/STORE/S-01")],
         outputs=[L("BATCH-TI64-0004")],
     )
@@ -1030,7 +1040,8 @@ def _powder() -> list[EventCommand]:
         biz_step="commissioning",
         **tech,
         reason="blend: 70 % sieved used powder, 30 % virgin",
-        new_items=[batch("BATCH-TI64-0005", reuse_count=1, virgin_fraction_pct=30)],
+        action=EventAction(type="BLEND"),
+        new_items=[batch("BATCH-TI64-0005")],
         inputs=[L("BATCH-TI64-0003"), L("BATCH-TI64-0004")],
         outputs=[L("BATCH-TI64-0005")],
     )
@@ -1074,6 +1085,7 @@ def _powder() -> list[EventCommand]:
         biz_step="unpacking",
         **tech,
         reason="loading the printer",
+        action=EventAction(type="LOAD_PRINTER", parameters={"machine": "M290-2"}),
         inputs=[L("BATCH-TI64-0005")],
     )
     # Print job 21 on machine 2, from the blend; its used powder goes back into the same bin.
@@ -1086,6 +1098,7 @@ def _powder() -> list[EventCommand]:
         disposition="active",
         **tech,
         reason="print job 21 finished",
+        action=EventAction(type="PRINT_JOB", parameters={"machine": "M290-2", "buildJob": "JOB-2403-021"}),
         new_items=[
             *(
                 NewItem(
@@ -1098,7 +1111,7 @@ def _powder() -> list[EventCommand]:
                 )
                 for p in PARTS_21
             ),
-            batch("BATCH-TI64-0006", reuse_count=2),
+            batch("BATCH-TI64-0006"),
         ],
         inputs=[L("BATCH-TI64-0005")],
         outputs=[*(L(p, location_id="AMB/POST") for p in PARTS_21), L("BATCH-TI64-0006", 56.8, "KG")],
@@ -1111,6 +1124,7 @@ def _powder() -> list[EventCommand]:
         biz_step="packing",
         **tech,
         reason="printer unload",
+        action=EventAction(type="UNLOAD_PRINTER", parameters={"machine": "M290-2", "buildJob": "JOB-2403-021"}),
         inputs=[L("BATCH-TI64-0006")],
     )
     return s.commands

@@ -223,6 +223,22 @@ async def test_reused_powder_makes_a_diamond(demo: Loaded) -> None:
     assert await reached(demo.ledger, "LOT-TI64-V0002", Direction.FORWARD) == set()
 
 
+async def test_the_blend_s_reuse_is_computed_from_its_batch_actions(demo: Loaded) -> None:
+    session = Services(demo.ledger).session(Principal(organization_id=None, role=Role.ADMIN, is_admin=True))
+    blend = await session.powder("BATCH-TI64-0005")  # 41.9 kg sieved once-used powder, 18 kg virgin
+    assert blend is not None
+    assert blend.reuse_count == 1 and blend.use_event_ids == ["EV-AMB-003"]
+    assert blend.virgin_fraction == pytest.approx(18 / 59.9)
+    assert blend.mean_reuse_count == pytest.approx(41.9 / 59.9)
+    reused = await session.powder("BATCH-TI64-0006")  # the blend printed again
+    assert reused is not None and reused.reuse_count == 2 and reused.virgin_fraction == 0.0
+    virgin = await session.powder("LOT-TI64-V0001")
+    assert virgin is not None and (virgin.reuse_count, virgin.virgin_fraction) == (0, 1.0)
+    history = (await session.events_of_items(["BATCH-TI64-0002"]))["BATCH-TI64-0002"]
+    assert [e.action.type for e in history if e.action] == ["PRINT_JOB", "UNLOAD_PRINTER", "SIEVE"]
+    assert not any("reuse_count" in i.characteristics for i in (await session.items(["BATCH-TI64-0005"])).values())
+
+
 async def test_the_permanent_bin_held_every_batch_of_the_loop(demo: Loaded) -> None:
     bin_ = (await demo.ledger.items(["BIN-07"]))["BIN-07"]
     assert bin_.container_type is not None and bin_.container_type.value == "PERMANENT"

@@ -46,6 +46,12 @@ def test_nested_lists_multiply_and_a_trace_counts_its_estimate() -> None:
     assert cost(nested) == 1 + 1 + 10 * (1 + 1 + 10 * (1 + LIST_ESTIMATE))
 
 
+def test_an_item_s_powder_walks_its_genealogy_and_counts_as_a_trace() -> None:
+    assert cost('{ item(id: "X") { powder { reuseCount } } }') == 1 + TRACE_ESTIMATE + 1
+    page = cost("{ items(first: 10) { nodes { powder { reuseCount } } } }")
+    assert page == 1 + 1 + 10 * (TRACE_ESTIMATE + 1)
+
+
 def test_fragments_count_where_spread_and_skipped_fields_do_not() -> None:
     plain = cost("{ items(first: 9) { nodes { id status } } }")
     assert (

@@ -236,6 +236,8 @@ MUTATION_OPERATIONS: dict[str, Operation] = {
     "update_classification": Operation.MASTER_DATA,
     "create_composition_list": Operation.MASTER_DATA,
     "replace_composition_list": Operation.MASTER_DATA,
+    "create_action_type": Operation.MASTER_DATA,
+    "update_action_type": Operation.MASTER_DATA,
     "set_allowed_materials": Operation.MASTER_DATA,
     "define_characteristics": Operation.MASTER_DATA,
     "reclassify": Operation.RECLASSIFY,

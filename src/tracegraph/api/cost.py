@@ -13,6 +13,7 @@ The estimate, on the operation to run with its variables:
   payload's errors), except the lists of a trace (`items`, `edges`, `links`, `deliveries`,
   `customers`), which count TRACE_ESTIMATE: a trace's size is only known once it has run, and
   `itemPage(first)` pages it at a known cost;
+- a field that walks a genealogy (`Item.powder`) costs TRACE_ESTIMATE, as a trace's lists do;
 - nested lists multiply; fragments count where they are spread; `@skip`/`@include` are honoured.
 
 Not a validation rule on purpose: the cost depends on the variables, and validation results are
@@ -58,6 +59,7 @@ DEFAULT_MAX_COST = 50_000  # the default of TRACEGRAPH_MAX_QUERY_COST
 LIST_ESTIMATE = 10
 TRACE_ESTIMATE = 100
 TRACE_LISTS = {"items", "edges", "links", "deliveries", "customers"}
+WALKS = {("Item", "powder")}  # fields that walk a genealogy, each TRACE_ESTIMATE
 PAGE_ARGUMENTS = ("first",)
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 
@@ -158,7 +160,8 @@ class _Estimate:
             return 1 + size * self.selection(named, node.selection_set)
         if size is not None:  # a connection: its lists are pages of `size`
             return 1 + self.selection(named, node.selection_set, page=size)
-        return 1 + self.selection(named, node.selection_set)
+        walk = TRACE_ESTIMATE if (parent.name, name) in WALKS else 1
+        return walk + self.selection(named, node.selection_set)
 
 
 def operation_cost(

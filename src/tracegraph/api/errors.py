@@ -31,7 +31,7 @@ class UserError:
         description="A stable code: INVALID, TOO_LONG, NOT_FOUND, ALREADY_EXISTS, INVALID_QUANTITY, "
         "UNKNOWN_UNIT, INSUFFICIENT_STOCK, STATUS_FORBIDS, EXPIRED, SHELF_LIFE_TOO_SHORT, DUPLICATE_SERIAL, "
         "MATERIAL_NOT_ALLOWED, INVALID_CHARACTERISTIC, CHARACTERISTIC_REQUIRED, INVALID_IDENTIFIER, CONFLICT, "
-        "BATCH_TOO_LARGE, FORBIDDEN."
+        "BATCH_TOO_LARGE, FORBIDDEN, PARAMETER_REQUIRED, PARAMETER_TYPE, UNKNOWN_PARAMETER."
     )
 
 
@@ -82,6 +82,9 @@ def field_path(loc: Sequence[int | str], source: Any) -> str | None:
         elif isinstance(node, dict):  # a JSON object: the key at fault (or its value), then union member tags
             if rest[:1] != ["[key]"]:
                 path += f".{part}"
+            break
+        elif isinstance(node, list) and node and hasattr(node[0], "value"):  # {name, value}s held as a mapping
+            path += f".{part}"
             break
         elif isinstance(node, list):  # a list of {unit, factor} the model holds as a mapping
             index = next((n for n, x in enumerate(node) if getattr(x, "unit", None) == part), None)

@@ -125,6 +125,23 @@ class NewItemInput:
     )
 
 
+@strawberry.input(description="A parameter's value in a batch action, as text read as the parameter's type.")
+class ActionParameterValueInput:
+    name: str = strawberry.field(description="The parameter, e.g. `mesh`.")
+    value: str = strawberry.field(description="Its value: `63` for a number, `true` for a boolean, any text.")
+
+
+@strawberry.input(
+    description="The batch action an event records (a print job, a sieve, a blend): its action type and "
+    "parameters, checked against the type (UNKNOWN_PARAMETER, PARAMETER_REQUIRED, PARAMETER_TYPE)."
+)
+class ActionInput:
+    type: strawberry.ID = strawberry.field(description="The code of its action type, e.g. SIEVE.")
+    parameters: list[ActionParameterValueInput] = strawberry.field(
+        default_factory=list, description="Its parameters' values, each named once."
+    )
+
+
 @strawberry.input(description="What every event may carry.")
 class EventFieldsInput:
     id: str | None = strawberry.field(
@@ -137,6 +154,9 @@ class EventFieldsInput:
     disposition: str | None = strawberry.field(default=None, description="The disposition (CBV).")
     reason: str | None = strawberry.field(default=None, description="Why, in words.")
     recorded_by: str | None = strawberry.field(default=None, description="Who records it.")
+    action: ActionInput | None = strawberry.field(
+        default=None, description="The batch action it records (a print job, a sieve): see actionTypes."
+    )
 
 
 _LOCATION = "Where it happens; the default location of its lines."

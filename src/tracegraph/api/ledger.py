@@ -20,6 +20,7 @@ from ..domain.integrity import IntegrityReport as DIntegrityReport
 from ..domain.models import ContainerType, ItemKind, OrderType, Status
 from ..domain.query import EventFilter
 from . import enums as _enums  # noqa: F401 - registers the domain enums
+from .actions import BatchAction, Powder
 from .characteristics import CharacteristicResult, result_list
 from .classifications import Classification, load_classification, shown_status
 from .context import Info
@@ -121,6 +122,25 @@ class Item:
     async def events(self, info: Info) -> list[Event]:
         records = await info.context.loaders.events_of_items.load(self.id)  # as the caller may see them
         return [Event.from_model(e) for e in records]
+
+    @strawberry.field(
+        description="Its batch actions (print jobs, sieves, blends, tests...): the events with an action that "
+        "touched it, in time order. Only events the caller may see."
+    )
+    async def actions(self, info: Info) -> list[BatchAction]:
+        records = await info.context.loaders.events_of_items.load(self.id)  # as the caller may see them
+        found = [a for e in sorted(records, key=lambda e: (e.event_time, e.id)) if (a := BatchAction.of(e))]
+        return found
+
+    @strawberry.field(
+        description="How often its material has been used (reuse count, virgin fraction), computed from its "
+        "genealogy as the caller may see it; null for a container."
+    )
+    async def powder(self, info: Info) -> Powder | None:
+        if self.kind is ItemKind.CONTAINER:
+            return None
+        found = await info.context.session.powder(self.id)
+        return None if found is None else Powder.from_model(found)
 
     @strawberry.field(description="Items one step back: material of each is in this one.")
     async def inputs(self, info: Info) -> list[Item]:
@@ -501,6 +521,7 @@ class Event:
     composition_check: CompositionCheck | None = strawberry.field(
         description="For a produce or assemble that named a composition list: how it compared; null otherwise."
     )
+    action: BatchAction | None = strawberry.field(description="The batch action it recorded, if any.")
 
     @strawberry.field(description="Every item it touched.")
     async def items(self, info: Info) -> list[Item]:
@@ -573,6 +594,7 @@ class Event:
                 for x in m.component_changes
             ],
             composition_check=None if m.composition_check is None else CompositionCheck.from_model(m.composition_check),
+            action=BatchAction.of(m),
         )
 
 

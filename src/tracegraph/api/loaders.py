@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from ..domain.actions import ActionType
 from ..domain.events import EventRecord
 from ..domain.models import Balance, Classification, Item, Location, Material, Order, Organization, Shipment
 from ..domain.query import BalanceFilter, Direction
@@ -40,6 +41,7 @@ class Loaders:
         self.orders: DataLoader[str, Order | None] = _by_id(partial(session.master, "Order"))
         self.shipments: DataLoader[str, Shipment | None] = _by_id(partial(session.master, "Shipment"))
         self.classifications: DataLoader[str, Classification | None] = _by_id(partial(session.master, "Classification"))
+        self.action_types: DataLoader[str, ActionType | None] = _by_id(partial(session.master, "ActionType"))
         self.events: DataLoader[str, EventRecord | None] = _by_id(session.events_by_id)
         self.balances: DataLoader[str, list[Balance]] = DataLoader(load_fn=self._balances)
         self.events_of_items: DataLoader[str, list[EventRecord]] = DataLoader(load_fn=self._events_of_items)

@@ -16,6 +16,7 @@ from ..domain.events import EventCommand, EventType, LedgerEntry
 from ..domain.models import Location as DLocation
 from ..domain.models import Material as DMaterial
 from ..domain.models import Order as DOrder
+from .actions import ActionTypeMutations
 from .auth import AuthMutations
 from .characteristics import DefineCharacteristicsInput, parse_definitions
 from .classifications import ClassificationMutations
@@ -116,6 +117,23 @@ def _one_classification(data: dict[str, Any], loc: tuple[str | int, ...]) -> lis
     return []
 
 
+def _action_parameters(data: dict[str, Any]) -> list[InitErrorDetails]:
+    """An action's parameters, sent as a list of {name, value}, become the mapping the domain
+    holds; a name given twice is an error."""
+    action = data.get("action")
+    if not isinstance(action, dict):
+        return []
+    values: dict[str, Any] = {}
+    errors: list[InitErrorDetails] = []
+    for p in action.get("parameters") or []:
+        if p["name"] in values:
+            error = PydanticCustomError("invalid", "a parameter is given twice")
+            errors.append({"type": error, "loc": ("action", "parameters", p["name"]), "input": p["value"]})
+        values[p["name"]] = p["value"]
+    action["parameters"] = values
+    return errors
+
+
 def command(event_type: EventType, source: Any) -> EventCommand:
     """An event input as the domain's command. Without an event time it happened now, so two
     identical commands are two events; a client that retries passes an `id`."""
@@ -127,6 +145,7 @@ def command_of(event_type: EventType, data: dict[str, Any]) -> EventCommand:
     data["type"] = event_type
     data.setdefault("event_time", datetime.now(UTC))
     errors = _one_classification(data, ())
+    errors += _action_parameters(data)
     for n, spec in enumerate(data.get("new_items") or []):
         errors += _one_classification(spec, ("new_items", n))
     if errors:
@@ -175,7 +194,7 @@ async def _record_assembly(
     description="Commands. Every mutation returns its errors in its payload; nothing of a "
     "mutation with errors is written."
 )
-class Mutation(AuthMutations, RecallMutations, ClassificationMutations, CompositionMutations):
+class Mutation(AuthMutations, RecallMutations, ClassificationMutations, CompositionMutations, ActionTypeMutations):
     # -- master data ------------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a material.")

@@ -25,6 +25,7 @@ from ..domain.query import (
 )
 from ..domain.trace import TraceWindow
 from ..services.trace import TraceOptions
+from .actions import ActionTypeQueries
 from .audit import AuditQueries
 from .auth import AuthQueries
 from .characteristics import CharacteristicSearch
@@ -95,6 +96,7 @@ class Query(
     StockQueries,
     ClassificationQueries,
     CompositionQueries,
+    ActionTypeQueries,
 ):
     @strawberry.field(
         description="Every traceable item reachable from an item: FORWARD, where its material "

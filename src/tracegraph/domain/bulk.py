@@ -52,6 +52,7 @@ class BulkPlanner:
             reversed_ids={e for e in keys.event_ids if e in s.reversed_ids},
             classifications=s.classifications,  # few, and every one the import names is loaded
             compositions=compositions,
+            action_types=s.action_types,  # likewise
         )
 
     def plan(self, cmd: EventCommand, *, source: Source, now: datetime | None = None) -> LedgerEntry:

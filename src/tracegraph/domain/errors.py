@@ -47,6 +47,10 @@ COMPOSITION_QUANTITY = "COMPOSITION_QUANTITY"  # a component's quantity outside 
 SLOT_OCCUPIED = "SLOT_OCCUPIED"  # an assembly's slot holds a component already
 NOT_INSTALLED = "NOT_INSTALLED"  # a component taken out of an assembly it is not in
 INVALID_IDENTIFIER = "INVALID_IDENTIFIER"
+# An event's batch action (domain/actions.py) against its action type's parameters.
+PARAMETER_REQUIRED = "PARAMETER_REQUIRED"  # a required parameter left out
+PARAMETER_TYPE = "PARAMETER_TYPE"  # a value not of its parameter's type
+UNKNOWN_PARAMETER = "UNKNOWN_PARAMETER"  # a parameter the action type does not have
 CONFLICT = "CONFLICT"
 
 

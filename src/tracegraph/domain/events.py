@@ -8,6 +8,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import Field
 
+from .actions import EventAction
 from .composition import CompositionCheck, Slot
 from .models import (
     Characteristic,
@@ -134,6 +135,8 @@ class EventCommand(Model):
     reason: Text | None = None
     recorded_by: Name | None = None
     organization_id: str | None = None
+    # The batch action it records (a print job, a sieve): its type and parameters (domain/actions.py).
+    action: EventAction | None = None
     # What a fact carried beyond the ledger's fields (an EPCIS event as captured), kept as is.
     extensions: dict[str, Any] = Field(default_factory=dict)
 
@@ -194,6 +197,7 @@ class FindingKind(str, Enum):
     # FINDING, or a reported fact), a component taken out of an assembly it is not in, a
     # slot given twice.
     COMPOSITION_MISMATCH = "COMPOSITION_MISMATCH"
+    ACTION_INVALID = "ACTION_INVALID"  # a batch action its action type does not allow (domain/actions.py)
 
 
 class Finding(Model):
@@ -232,6 +236,8 @@ class EventRecord(Model):
     status_changes: list[StatusChange] = Field(default_factory=list)
     component_changes: list[ComponentChange] = Field(default_factory=list)
     composition_check: CompositionCheck | None = None
+    # Its batch action, its values read as their parameters' types (a fact's: as given).
+    action: EventAction | None = None
     command: EventCommand
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from . import errors as E
+from .actions import ActionType, EventAction, action_problems, action_type_of
 from .characteristics import breaches, reclassification
 from .composition import CompositionCheck, CompositionList, Mismatch, MismatchKind, OnMismatch, Used, compare
 from .containers import allowed_list, not_allowed
@@ -102,6 +103,8 @@ class StateKeys:
     classification_ids: frozenset[str] = frozenset()
     # Composition lists the commands name (PRODUCE, ASSEMBLE).
     composition_ids: frozenset[str] = frozenset()
+    # Action types the commands' batch actions name (domain/actions.py).
+    action_type_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -119,6 +122,8 @@ class LedgerState:
     classifications: dict[str, Classification] = field(default_factory=dict)
     # The composition lists loaded (by id).
     compositions: dict[str, CompositionList] = field(default_factory=dict)
+    # The action types loaded (by id); a built-in missing here is known by its defaults.
+    action_types: dict[str, ActionType] = field(default_factory=dict)
 
     def copy(self) -> LedgerState:
         """A copy to plan on that leaves this one as it is (the containers are copied, not
@@ -134,6 +139,7 @@ class LedgerState:
             reversed_ids=set(self.reversed_ids),
             classifications=dict(self.classifications),
             compositions=dict(self.compositions),
+            action_types=dict(self.action_types),
         )
 
 
@@ -168,6 +174,7 @@ def keys_for(cmd: EventCommand, reversed_event: EventRecord | None = None) -> St
             ({cmd.status} if cmd.status else set()) | {n.status for n in cmd.new_items if n.status}
         ),
         composition_ids=frozenset({cmd.composition_id} if cmd.composition_id else set()),
+        action_type_ids=frozenset({cmd.action.type} if cmd.action else ()),
     )
 
 
@@ -186,7 +193,7 @@ def classification_ids_of(
 
 
 # Fields added to commands and their lines after ids were first digested from them.
-_LATER_COMMAND_FIELDS = ("composition_id",)
+_LATER_COMMAND_FIELDS = ("composition_id", "action")
 _LATER_LINE_FIELDS = ("slot", "second_quantity")
 
 
@@ -346,6 +353,7 @@ class _Planner:
         self.create_items()
         handler = getattr(self, f"plan_{cmd.type.value.lower()}")
         handler()
+        action = self.check_action()
         self.check_serials()
         if self.problems:
             raise DomainError(self.problems)
@@ -386,6 +394,7 @@ class _Planner:
             status_changes=self.status_changes,
             component_changes=self.component_changes,
             composition_check=self.composition_check,
+            action=action,
             command=cmd,
         )
         shipment = None
@@ -406,6 +415,20 @@ class _Planner:
             findings=self.findings,
             shipment=shipment,
         )
+
+    # -- batch actions ----------------------------------------------------------------------
+
+    def check_action(self) -> EventAction | None:
+        """The event's batch action checked against its type (domain/actions.py): its values as
+        their parameters' types; a command with a bad one is refused, a fact kept as given with
+        a finding for each problem."""
+        action = self.cmd.action
+        if action is None:
+            return None
+        checked, problems = action_problems(action, action_type_of(action.type, self.state.action_types))
+        for field_, message, code in problems:
+            self.breach(FindingKind.ACTION_INVALID, field_, message, code)
+        return checked
 
     # -- items and locations ----------------------------------------------------------------
 
@@ -1430,6 +1453,7 @@ def batch_keys(cmds: list[EventCommand], reversed_events: dict[str, EventRecord]
         serials=frozenset().union(*(k.serials for k in parts)),
         classification_ids=frozenset().union(*(k.classification_ids for k in parts)),
         composition_ids=frozenset().union(*(k.composition_ids for k in parts)),
+        action_type_ids=frozenset().union(*(k.action_type_ids for k in parts)),
     )
 
 

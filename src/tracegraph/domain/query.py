@@ -25,9 +25,17 @@ def time_key(t: datetime | None) -> str | None:
 
 
 # Master-data kinds a store keeps, by node label.
-MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification", "CompositionList"]
+MasterKind = Literal["Organization", "Material", "Location", "Order", "Classification", "CompositionList", "ActionType"]
 ReadKind = Literal[
-    "Organization", "Material", "Location", "Order", "Item", "Shipment", "Classification", "CompositionList"
+    "Organization",
+    "Material",
+    "Location",
+    "Order",
+    "Item",
+    "Shipment",
+    "Classification",
+    "CompositionList",
+    "ActionType",
 ]
 
 

@@ -13,6 +13,7 @@ An organization O records an event only on what it may change (shared/CONTRACT.m
 - every classification it names (a status change, the status of what it creates) is O's, has
   no organization (the five built-ins), or names O as its partner; so is the composition list
   a production or assembly names.
+- the action type of its batch action, likewise (O's, a built-in, or shared with O).
 What O may not see is refused as NOT_FOUND, with the same message as an unknown identifier; what
 it may see but not change as FORBIDDEN. A message names only the identifier the caller sent.
 The server's admin key is not subject to this rule (the service never asks).
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import errors as E
+from .actions import ActionType
 from .auth import FORBIDDEN
 from .composition import CompositionList
 from .errors import Problem
@@ -57,6 +59,7 @@ class WriteFacts:
     visible_events: set[str] = field(default_factory=set)
     classifications: Mapping[str, Classification] = field(default_factory=dict)  # the existing ones named
     compositions: Mapping[str, CompositionList] = field(default_factory=dict)  # the existing lists named
+    action_types: Mapping[str, ActionType] = field(default_factory=dict)  # the existing ones named
 
 
 def named_items(cmd: EventCommand) -> list[tuple[str, str]]:
@@ -92,6 +95,11 @@ def named_classifications(cmd: EventCommand) -> list[tuple[str, str]]:
     return out
 
 
+def named_action_types(cmd: EventCommand) -> list[tuple[str, str]]:
+    """(field, action type id) of the batch action an event names, if any."""
+    return [("action.type", cmd.action.type)] if cmd.action else []
+
+
 def location_usable(org: str, location: Location) -> bool:
     return location.organization_id in (None, org) or location.partner_id == org
 
@@ -106,6 +114,12 @@ def classification_usable(org: str, classification: Classification) -> bool:
     """An organization sees and uses its own classifications, those without an organization (the
     built-ins) and those naming it as partner; it changes only its own."""
     return classification.organization_id in (None, org) or classification.partner_id == org
+
+
+def action_type_usable(org: str, action_type: ActionType) -> bool:
+    """An organization sees and uses its own action types, the built-ins and those naming it as
+    partner; it changes only its own."""
+    return action_type.organization_id in (None, org) or action_type.partner_id == org
 
 
 def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, source: Source) -> list[Problem]:
@@ -168,6 +182,10 @@ def write_problems(org: str, cmds: Sequence[EventCommand], facts: WriteFacts, so
             composition = facts.compositions.get(cmd.composition_id)
             if composition is not None and not composition_usable(org, composition):
                 refuse("compositionId", f"unknown composition list {cmd.composition_id}", E.NOT_FOUND)
+        for f, type_id in named_action_types(cmd):
+            action_type = facts.action_types.get(type_id)
+            if action_type is not None and not action_type_usable(org, action_type):
+                refuse(f, f"unknown action type {type_id}", E.NOT_FOUND)
         created.update(x.id for x in cmd.new_items)
         if source is Source.FACT:
             created.update(i for _, i in named_items(cmd) if i not in facts.items)

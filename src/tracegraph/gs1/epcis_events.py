@@ -20,6 +20,7 @@ ledger fields are what the trace and the balances need:
 | TransformationEvent | PRODUCE: inputs -> outputs |
 | TransactionEvent, AssociationEvent, other types | OBSERVE (the items touched; the parent as container) |
 | errorDeclaration | CORRECTION reversing the declared event, when it is recorded here |
+| `https://tracegraph.dev/epcis/action` (or a prefix of it: `tg:action`) | the batch action: `{"type": "SIEVE", "parameters": {"mesh": 63}}` |
 
 Out: an event captured through EPCIS is given back as captured (plus eventID when it had
 none; recordTime is when this server recorded it); an event recorded through GraphQL is mapped into the EPCIS event of
@@ -32,6 +33,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from ..domain.actions import EventAction
 from ..domain.events import EventCommand, EventRecord, EventType, Line, NewItem
 from ..domain.ledger import CUSTOMER, SUPPLIER
 from ..domain.models import Status
@@ -165,6 +169,22 @@ def _persistent_status(event: dict[str, Any]) -> Status | None:
     return None
 
 
+def _batch_action(event: dict[str, Any], context: Any) -> EventAction | None:
+    """The batch action an event carries in the tracegraph namespace (as `to_epcis` writes it),
+    by its full name or a prefix the document's context maps onto the namespace. One not of the
+    form {type, parameters: {name: number, text or boolean}} is left in the event as captured."""
+    keys = [f"{TG}action"] + [
+        f"{prefix}:action" for c in extra_context(context) for prefix, iri in c.items() if iri == TG
+    ]
+    value = next((event[k] for k in keys if k in event), None)
+    if not isinstance(value, dict):
+        return None
+    try:
+        return EventAction.model_validate(value)
+    except ValidationError:
+        return None
+
+
 def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _same) -> EventCommand:
     """The ledger event an EPCIS event reports (see the module's table)."""
     etype = event.get("type")
@@ -189,6 +209,7 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
         "disposition": vocab.short(event["disposition"]) if isinstance(event.get("disposition"), str) else None,
         "order_id": order,
         "extensions": {EXT_KEY: event, CONTEXT_KEY: extra_context(context)},
+        "action": _batch_action(event, context),
     }
     kind = EventType.OBSERVE
     if etype == "ObjectEvent":
@@ -253,7 +274,7 @@ def to_command(event: dict[str, Any], context: Any = None, resolve: Resolve = _s
         fields = {
             k: v
             for k, v in fields.items()
-            if k in ("id", "event_time", "location_id", "biz_step", "disposition", "order_id", "extensions")
+            if k in ("id", "event_time", "location_id", "biz_step", "disposition", "order_id", "extensions", "action")
         }
         fields["reverses"] = event_id(event, context)
         fields["reason"] = vocab.short(decl.get("reason")) if isinstance(decl.get("reason"), str) else None
@@ -277,6 +298,7 @@ def as_observation(cmd: EventCommand) -> EventCommand:
         order_id=cmd.order_id,
         reason=cmd.reason,
         extensions=cmd.extensions,
+        action=cmd.action,
     )
 
 
@@ -408,4 +430,6 @@ def _from_ledger(r: EventRecord) -> dict[str, Any]:
         e[f"{TG}status"] = cmd.status
     if r.reverses:
         e[f"{TG}reverses"] = r.reverses
+    if r.action is not None:
+        e[f"{TG}action"] = r.action.model_dump(mode="json")
     return e

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..domain import errors as E
+from ..domain.actions import ActionType
 from ..domain.auth import FORBIDDEN, Principal
 from ..domain.bulk import BulkPlanner
 from ..domain.characteristics import definition_problems
@@ -31,7 +32,7 @@ from ..domain.models import (
 )
 from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
 from ..domain.rights import operation_of, require
-from ..domain.writability import classification_usable, composition_usable, location_usable
+from ..domain.writability import action_type_usable, classification_usable, composition_usable, location_usable
 from ..gs1.digital_link import GS1_RESOLVER
 from ..gs1.identifiers import canonical
 from ..store.bulk import BulkReport
@@ -247,6 +248,39 @@ class Ledger:
 
     async def composition_lists(self, ids: Sequence[str]) -> dict[str, CompositionList]:
         return await self.store.get("CompositionList", ids)  # type: ignore[return-value]
+
+    async def create_action_type(self, action_type: ActionType, by: Principal | None = None) -> ActionType:
+        action_type = owned(action_type, by)
+        await self._check_partner(action_type.partner_id)
+        await self.store.create("ActionType", action_type)
+        return action_type
+
+    async def update_action_type(
+        self, type_id: str, changes: dict[str, Any], by: Principal | None = None
+    ) -> ActionType:
+        """Change some fields of an action type (`changes`, by field name): its owner's (the
+        server's admin key: any). One the caller may not see is NOT_FOUND, like an unknown one;
+        one it sees and does not own (a built-in, a partner's) FORBIDDEN. Events recorded keep
+        their actions as they were checked."""
+        found: ActionType | None = (await self.store.get("ActionType", [type_id])).get(type_id)  # type: ignore[assignment]
+        org = by.organization_id if by is not None and not by.is_admin else None
+        if found is None or (org is not None and not action_type_usable(org, found)):
+            raise DomainError(Problem("id", f"unknown action type {type_id}", E.NOT_FOUND))
+        if org is not None and found.organization_id != org:
+            raise AccessDenied(
+                Problem(
+                    "id",
+                    f"action type {type_id} is not your organization's: only its owner "
+                    "(or the server's admin key, for a built-in) may change it",
+                    FORBIDDEN,
+                )
+            )
+        changed = ActionType.model_validate(
+            {**found.model_dump(), **changes, "id": found.id, "organization_id": found.organization_id}
+        )
+        await self._check_partner(changed.partner_id)
+        await self.store.update("ActionType", changed)
+        return changed
 
     async def _check_partner(self, partner_id: str | None) -> None:
         if partner_id is not None and not await self.store.get("Organization", [partner_id]):

@@ -67,6 +67,7 @@ async def _copy_master(source: GraphStore, target: GraphStore, report: MoveRepor
         "Order",
         "Classification",
         "CompositionList",
+        "ActionType",
     )
     for kind in kinds:
         models = await _all(source, kind)
@@ -76,7 +77,7 @@ async def _copy_master(source: GraphStore, target: GraphStore, report: MoveRepor
         todo = [m for m in models if m.id not in known]
         for model in todo:
             await target.create(kind, model)
-        if kind == "Classification":  # the built-ins exist on both: the target takes the source's
+        if kind in ("Classification", "ActionType"):  # the built-ins exist on both: the target takes the source's
             changed = [m for m in models if m.id in known and known[m.id] != m]
             for model in changed:
                 await target.update(kind, model)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ..domain import errors as E
+from ..domain.actions import ActionType, action_type_of
 from ..domain.assembly import ComponentStay, component_stays
 from ..domain.audit import AuditEntry, entry
 from ..domain.auth import FORBIDDEN, ApiKey, Principal, Role, Share, ShareScope
@@ -35,6 +36,7 @@ from ..domain.models import (
     Order,
     Organization,
 )
+from ..domain.powder import MATERIAL_LINKS, Powder, powder
 from ..domain.query import (
     BalanceFilter,
     Direction,
@@ -196,6 +198,16 @@ class Session:
         self._require(Operation.READ)
         found = await self._ledger.store.composition_lists_of(material_ids)
         return [c for c in found if self._master_visible(c)]
+
+    async def create_action_type(self, action_type: ActionType) -> ActionType:
+        """An action type of the caller's organization (the server's admin key: as given)."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.create_action_type(action_type, self.principal)
+
+    async def update_action_type(self, type_id: str, changes: dict[str, Any]) -> ActionType:
+        """Change an action type the caller's organization owns (the admin key: any)."""
+        self._require(Operation.MASTER_DATA)
+        return await self._ledger.update_action_type(type_id, changes, self.principal)
 
     def _master_visible(self, model: Any) -> bool:
         """Master data an organization sees: its own, what has no organization (the well-known
@@ -487,6 +499,41 @@ class Session:
             and s.installed_by in shown_events
             and (s.removed_by is None or s.removed_by in shown_events)
         ]
+
+    # -- powder reuse ----------------------------------------------------------------------
+
+    async def powder(self, item_id: str) -> Powder | None:
+        """How often the material of an item has been used, from its genealogy (domain/powder.py),
+        as the caller may see it: links from items or by events it may not see are left out (an
+        item whose every input is hidden counts as fresh) and `partial` says so. None for an item
+        it may not see.
+        Reads: one backward walk, the links between what it reached, their events and their
+        action types, whatever the depth."""
+        if item_id not in await self.items([item_id]):  # READ; unknown or hidden
+            return None
+        tracer = self._ledger.tracer
+        result = await tracer.trace([item_id], Direction.BACKWARD)
+        links = [x for x in await tracer.closure_links(result) if x.kind in MATERIAL_LINKS]
+        events = list((await self._ledger.events_by_id(sorted({x.event_id for x in links if x.event_id}))).values())
+        partial = False
+        if self.restricted:
+            shown_items = await self._visibility.items(result.nodes)
+            events = await self._visibility.events(events)
+            shown_events = {e.id for e in events}
+            kept = [
+                x
+                for x in links
+                if x.source_id in shown_items and x.target_id in shown_items and x.event_id in shown_events
+            ]
+            partial, links = len(kept) < len(links), kept
+        type_ids = sorted({e.action.type for e in events if e.action is not None})
+        known: dict[str, ActionType] = await self._store.get("ActionType", type_ids) if type_ids else {}  # type: ignore[assignment]
+        uses = {
+            e.id
+            for e in events
+            if e.action is not None and (t := action_type_of(e.action.type, known)) is not None and t.uses_material
+        }
+        return powder(item_id, links, uses, partial=partial)
 
     async def neighbours(self, ids: Sequence[str], direction: Direction) -> list[tuple[str, str]]:
         """One hop of lineage, between items the caller may see."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..domain.actions import ActionType
 from ..domain.auth import Principal
 from ..domain.composition import CompositionList
 from ..domain.errors import AccessDenied
@@ -13,6 +14,7 @@ from ..domain.ledger import event_id_for
 from ..domain.models import Classification, Item, Location
 from ..domain.writability import (
     WriteFacts,
+    named_action_types,
     named_classifications,
     named_items,
     named_locations,
@@ -61,6 +63,12 @@ async def check_writes(
         if composition_ids
         else {}
     )
+    action_type_ids = sorted({x for c in cmds for _, x in named_action_types(c)})
+    action_types: dict[str, ActionType] = (
+        await store.get("ActionType", action_type_ids)  # type: ignore[assignment]
+        if action_type_ids
+        else {}
+    )
     foreign_events = [e for e in events.values() if e.organization_id != org]
     facts = WriteFacts(
         items=items,
@@ -72,6 +80,7 @@ async def check_writes(
         | {e.id for e in await vis.events(foreign_events)},
         classifications=classifications,
         compositions=compositions,
+        action_types=action_types,
     )
     problems = write_problems(org, cmds, facts, source)
     if problems:

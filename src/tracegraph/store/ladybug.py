@@ -20,6 +20,7 @@ import ladybug
 from pydantic import BaseModel
 
 from ..domain import errors as E
+from ..domain.actions import DEFAULT_ACTION_TYPES
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.composition import CompositionList
@@ -70,6 +71,7 @@ _PLURAL = {
     "Order": "orders",
     "Classification": "classifications",
     "CompositionList": "composition_lists",
+    "ActionType": "action_types",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -257,6 +259,8 @@ class LadybugStore(GraphStore):
             self._exec("merge_locations", {"rows": [M.location_props(loc)]})
         for c in DEFAULT_CLASSIFICATIONS.values():
             self._exec("merge_classifications", {"rows": [M.classification_props(c)]})
+        for t in DEFAULT_ACTION_TYPES.values():
+            self._exec("merge_action_types", {"rows": [M.action_type_props(t)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
         self._classification_cache.clear()
         self._load_links()
@@ -381,6 +385,11 @@ class LadybugStore(GraphStore):
             r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
         }
         state.classifications = self._classifications(classification_ids_of(keys, state.items, state.materials))
+        if keys.action_type_ids:
+            state.action_types = {
+                r["id"]: M.action_type(r)
+                for r in self._nodes("get_action_types", {"ids": sorted(keys.action_type_ids)})
+            }
         for row in self._balances_of_items(known):  # from the index
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
             if row.get("quantity2"):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..domain import errors as E
+from ..domain.actions import DEFAULT_ACTION_TYPES
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.composition import CompositionList
@@ -96,6 +97,8 @@ class MemoryStore(GraphStore):
             self._table("Location").setdefault(loc_id, M.location_props(loc))
         for c in DEFAULT_CLASSIFICATIONS.values():
             self._table("Classification").setdefault(c.id, M.classification_props(c))
+        for t in DEFAULT_ACTION_TYPES.values():
+            self._table("ActionType").setdefault(t.id, M.action_type_props(t))
         self._open = True
 
     async def close(self) -> None:
@@ -170,6 +173,7 @@ class MemoryStore(GraphStore):
         state.materials = self._read("Material", sorted(material_ids))
         state.locations = self._read("Location", sorted(keys.location_ids))
         state.classifications = self._read("Classification", classification_ids_of(keys, state.items, state.materials))
+        state.action_types = self._read("ActionType", sorted(keys.action_type_ids))
         for row in self._links.balances_of(sorted(state.items)):
             state.balances[(row["item_id"], row["location_id"])] = row["quantity"]
             if row.get("quantity2"):

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from ..domain import consistency
 from ..domain import errors as E
+from ..domain.actions import DEFAULT_ACTION_TYPES
 from ..domain.audit import AuditEntry
 from ..domain.auth import ApiKey, Share
 from ..domain.composition import CompositionList
@@ -76,6 +77,7 @@ _PLURAL = {
     "Order": "orders",
     "Classification": "classifications",
     "CompositionList": "composition_lists",
+    "ActionType": "action_types",
     "Item": "items",
     "Shipment": "shipments",
 }
@@ -213,10 +215,12 @@ class Neo4jStore(GraphStore):
             ]
 
             builtin = [M.classification_props(c) for c in DEFAULT_CLASSIFICATIONS.values()]
+            action_types = [M.action_type_props(t) for t in DEFAULT_ACTION_TYPES.values()]
 
             async def bootstrap(tx: AsyncManagedTransaction) -> None:
                 await self._run(tx, "merge_locations", {"rows": virtual})
                 await self._run(tx, "merge_classifications", {"rows": builtin})
+                await self._run(tx, "merge_action_types", {"rows": action_types})
                 await self._run(tx, "init_counter")
                 await self._run(tx, "set_schema_version", {"version": version})
 
@@ -300,6 +304,11 @@ class Neo4jStore(GraphStore):
             state.classifications = {
                 r["id"]: M.classification(r)
                 for r in await self._nodes(tx, "get_classifications", {"ids": classification_ids})
+            }
+        if keys.action_type_ids:
+            state.action_types = {
+                r["id"]: M.action_type(r)
+                for r in await self._nodes(tx, "get_action_types", {"ids": sorted(keys.action_type_ids)})
             }
         if state.items:
             for row in await self._run(tx, "balances_of_items", {"ids": sorted(state.items)}):

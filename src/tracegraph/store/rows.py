@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from ..domain.actions import ActionType
 from ..domain.capture import CaptureJob
 from ..domain.composition import CompositionList, OnMismatch
 from ..domain.events import EventRecord, Finding, LedgerEntry, LinkKind
@@ -152,6 +153,19 @@ def composition_list_props(c: CompositionList) -> dict[str, Any]:
 def components_prop(components: list[InstalledComponent]) -> str | None:
     """An assembly's components as kept: a JSON list, or null (none)."""
     return _json([c.model_dump(mode="json", exclude_none=True) for c in components]) if components else None
+
+
+def action_type_props(t: ActionType) -> dict[str, Any]:
+    """An action type as kept: its parameters a JSON list."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "description": t.description,
+        "parameters": _json([p.model_dump(mode="json", exclude_none=True) for p in t.parameters]),
+        "uses_material": t.uses_material,
+        "partner_id": t.partner_id,
+        "organization_id": t.organization_id,
+    }
 
 
 def allowed_materials_prop(material_ids: list[str] | None) -> str | None:
@@ -441,6 +455,18 @@ def composition_list(row: dict[str, Any]) -> CompositionList:
     )
 
 
+def action_type(row: dict[str, Any]) -> ActionType:
+    return ActionType(
+        id=row["id"],
+        name=row["name"],
+        description=row.get("description"),
+        parameters=json.loads(row.get("parameters") or "[]"),
+        uses_material=bool(row.get("uses_material")),
+        partner_id=row.get("partner_id"),
+        organization_id=row.get("organization_id"),
+    )
+
+
 def item(row: dict[str, Any]) -> Item:
     return Item(
         id=row["id"],
@@ -549,6 +575,7 @@ READERS = {
     "Order": order,
     "Classification": classification,
     "CompositionList": composition_list,
+    "ActionType": action_type,
     "Item": item,
     "Shipment": shipment,
     "Event": event,
@@ -564,6 +591,7 @@ WRITERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Order": order_props,
     "Classification": classification_props,
     "CompositionList": composition_list_props,
+    "ActionType": action_type_props,
 }
 
 
