@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..domain import errors as E
 from ..domain.errors import DomainError, Problem
+from ..domain.events import LedgerEntry
 from ..domain.models import Classification, Item, Material
 from ..domain.query import BalanceFilter, ExpiryCursor, ExpiryFilter, expiry_cursor, time_key
 from ..domain.shelf import FefoProposal, Stage, days_left, propose_fefo, stage, warning_days
@@ -216,59 +217,91 @@ class ExpiryWatch:
     """Tells dashboards once when a lot on hand comes within its material's warning period
     (NEAR_EXPIRY) and when it expires (EXPIRED), through the ledger's notices (the bus).
 
-    Each check reads the lots on hand whose expiry falls before now plus the longest warning
-    period, in expiry order, and claims a notice for each crossing in the store before
-    publishing it: a restart, or a second server instance on the same store, does not repeat
-    it. A lot already expired when first seen is announced EXPIRED only.
+    Each check reads the lots on hand whose expiry falls after the previous check and before
+    now plus the longest warning period, in expiry order, and claims a notice for each crossing
+    in the store before publishing it: a restart, or a second server instance on the same
+    store, does not repeat it. A lot already expired when first seen is announced EXPIRED only.
+    An instance's first check looks back `CATCH_UP` (what expired while no server ran); a lot
+    that expired before that is not announced (nearExpiry still lists it): reading every expired
+    lot still on hand at every check cost seconds of the store's time at a million lots. Lots
+    recorded through this instance since its last check are checked whatever their expiry (a
+    lot received already expired).
     """
+
+    CATCH_UP = timedelta(days=7)
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
         self._known: set[str] = set()  # notices claimed already (by any instance), as far as this one knows
+        self._since: datetime | None = None  # the time of this instance's last complete check
+        self._fresh: set[str] = set()  # lots with an expiry recorded here since then
+        ledger.on_recorded(self._recorded)
+
+    async def _recorded(self, entry: LedgerEntry) -> None:
+        self._fresh.update(i.id for i in entry.new_items if i.expires_at is not None)
 
     async def check(self, now: datetime | None = None) -> list[dict[str, object]]:
         """One pass: the notices this instance announced (published after they were claimed)."""
         when = _now(now)
         horizon = await longest_warning(self.ledger) or 0
-        filt = ExpiryFilter(on_hand=True, expires_until=when + timedelta(days=horizon, microseconds=1), undated=False)
+        since = self._since if self._since is not None and self._since <= when else when - self.CATCH_UP
+        filt = ExpiryFilter(
+            on_hand=True,
+            expires_from=since,
+            expires_until=when + timedelta(days=horizon, microseconds=1),
+            undated=False,
+        )
         store = self.ledger.store
         announced: list[dict[str, object]] = []
         materials: dict[str, Material] = {}
         after: ExpiryCursor | None = None
+        fresh, self._fresh = sorted(self._fresh), set()
         while True:
+            if after is None and fresh:  # first the lots recorded since the last check, on hand
+                held = await self.ledger.balances(BalanceFilter(item_ids=fresh), None, None)
+                found = await self.ledger.items(sorted({b.item_id for b in held if b.quantity > 0}))
+                await self._announce(list(found.values()), materials, when, announced)
             page = await store.items_by_expiry(filt, after, PAGE)
             if not page:
                 break
-            missing = sorted({i.material_id for i in page if i.material_id and i.material_id not in materials})
-            if missing:
-                materials.update(await self.ledger.materials(missing))
-            due: dict[str, dict[str, object]] = {}
-            for item in page:
-                material = materials.get(item.material_id or "")
-                where = stage(item, material, when)
-                if where is None or item.expires_at is None:
-                    continue
-                key = notice_id(item.id, where)
-                if key in self._known:
-                    continue
-                due[key] = {
-                    "notice_id": key,
-                    "item_id": item.id,
-                    "material_id": item.material_id,
-                    "stage": where.value,
-                    "expires_at": item.expires_at.isoformat(),
-                    "warning_days": warning_days(material),
-                    "at": when.isoformat(),
-                }
-            if due:
-                claimed = await store.claim_expiry_notices(list(due), time_key(when) or "")
-                self._known.update(due)
-                for key in claimed:
-                    await self.ledger.notify(NOTICE_SUBJECT, due[key])
-                    announced.append(due[key])
+            await self._announce(page, materials, when, announced)
             if len(page) < PAGE:
                 break
             after = expiry_cursor(page[-1])
         if len(self._known) > 1_000_000:
             self._known.clear()  # the store remembers; this only spares it the claims
+        self._since = when
         return announced
+
+    async def _announce(
+        self, page: list[Item], materials: dict[str, Material], when: datetime, announced: list[dict[str, object]]
+    ) -> None:
+        """Claim and publish the notices of the crossings `page` shows at `when`, not claimed before."""
+        store = self.ledger.store
+        missing = sorted({i.material_id for i in page if i.material_id and i.material_id not in materials})
+        if missing:
+            materials.update(await self.ledger.materials(missing))
+        due: dict[str, dict[str, object]] = {}
+        for item in page:
+            material = materials.get(item.material_id or "")
+            where = stage(item, material, when)
+            if where is None or item.expires_at is None:
+                continue
+            key = notice_id(item.id, where)
+            if key in self._known:
+                continue
+            due[key] = {
+                "notice_id": key,
+                "item_id": item.id,
+                "material_id": item.material_id,
+                "stage": where.value,
+                "expires_at": item.expires_at.isoformat(),
+                "warning_days": warning_days(material),
+                "at": when.isoformat(),
+            }
+        if due:
+            claimed = await store.claim_expiry_notices(list(due), time_key(when) or "")
+            self._known.update(due)
+            for key in claimed:
+                await self.ledger.notify(NOTICE_SUBJECT, due[key])
+                announced.append(due[key])
