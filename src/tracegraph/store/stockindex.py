@@ -26,9 +26,11 @@ class StockIndex:
         self.tolerance = tolerance
         # location -> material -> (kind, unit) -> [quantity, second quantity, balances]
         self.cells: dict[str, dict[str, dict[tuple[str, str], list[float]]]] = {}
-        # material -> item -> (its kind and unit, the real locations it is on hand at), for the
-        # items on hand at two or more
-        self.spread: dict[str, dict[str, tuple[tuple[str, str], frozenset[str]]]] = {}
+        # The items on hand at two or more real locations: item -> (its cell, those locations),
+        # and their ids by material and by location, to read only those a question touches.
+        self.spread: dict[str, tuple[Cell, frozenset[str]]] = {}
+        self.spread_of_material: dict[str, set[str]] = {}
+        self.spread_at: dict[str, set[str]] = {}
 
     def _add(self, location_id: str, cell: Cell, quantity: float, second: float, sign: int) -> None:
         if abs(quantity) <= self.tolerance:
@@ -64,10 +66,16 @@ class StockIndex:
             self._add(location_id, cell, before[0], before[1], -1)
         self._add(location_id, cell, after[0], after[1], 1)
         held = frozenset(loc for loc, q, virtual in places if not virtual and abs(q) > self.tolerance)
+        old = self.spread.pop(item_id, None)
+        if old is not None:
+            self.spread_of_material[old[0][0]].discard(item_id)
+            for loc in old[1]:
+                self.spread_at[loc].discard(item_id)
         if len(held) > 1:
-            self.spread.setdefault(cell[0], {})[item_id] = ((cell[1], cell[2]), held)
-        elif item_id in self.spread.get(cell[0], ()):
-            del self.spread[cell[0]][item_id]
+            self.spread[item_id] = (cell, held)
+            self.spread_of_material.setdefault(cell[0], set()).add(item_id)
+            for loc in held:
+                self.spread_at.setdefault(loc, set()).add(item_id)
 
     def sums(self, pairs: Sequence[tuple[str, str]], material_ids: Sequence[str] | None) -> list[StockSum]:
         """As the store's `stock_sums` statement for real locations: the non-zero balances at the
@@ -90,15 +98,21 @@ class StockIndex:
                         row[0] += q
                         row[1] += q2
                         row[2] += n
-        for material in self.spread if material_ids is None else material_ids:
-            for (kind, unit), held in self.spread.get(material, {}).values():
-                counted: dict[str, int] = {}
-                for loc in held:
-                    for root in roots_of.get(loc, ()):
-                        counted[root] = counted.get(root, 0) + 1
-                for root, k in counted.items():
-                    if k > 1:
-                        acc[(root, material, kind, unit)][2] -= k - 1
+        # Items on hand at several locations a root covers are counted once: those of the
+        # materials asked for, or those at the locations asked for, whichever are fewer.
+        if material_ids is not None:
+            candidates = {i for m in material_ids for i in self.spread_of_material.get(m, ())}
+        else:
+            candidates = {i for loc in roots_of for i in self.spread_at.get(loc, ())}
+        for item_id in candidates:
+            (material, kind, unit), held = self.spread[item_id]
+            counted: dict[str, int] = {}
+            for loc in held:
+                for root in roots_of.get(loc, ()):
+                    counted[root] = counted.get(root, 0) + 1
+            for root, k in counted.items():
+                if k > 1:
+                    acc[(root, material, kind, unit)][2] -= k - 1
         return [
             StockSum(root=r, material_id=m, kind=k, unit=u, quantity=q, items=int(n), quantity2=q2)
             for (r, m, k, u), (q, q2, n) in sorted(acc.items())

@@ -22,7 +22,9 @@ RETURN n ORDER BY n.expires_at, n.id LIMIT $first
 // Ladybug from planning the filters first, a scan of every item: 65 ms against 4 at 100k lots).
 MATCH (:Location {id: $location_id})<-[a:AT]-(n:Item)
 WITH a, n
-WHERE a.quantity > $tolerance AND n.expires_at >= $from AND n.expires_at < $until
+WHERE a.quantity > $tolerance AND ($material_id = '' OR a.material_id = $material_id)
+WITH n
+WHERE n.expires_at >= $from AND n.expires_at < $until
   AND (n.expires_at > $after_exp OR (n.expires_at = $after_exp AND n.id > $after_id))
   AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
