@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from ..domain import errors as E
@@ -111,7 +111,8 @@ async def fefo(
     need = quantity * factor
     # Expired lots are left out by the store (their expiry is before `when`); lots without an
     # expiry come after every dated one.
-    filt = ExpiryFilter(material_id=material.id, location_id=location_id, expires_from=when)
+    # Dated lots first; those without an expiry only when the dated ones do not cover it.
+    filt = ExpiryFilter(material_id=material.id, location_id=location_id, expires_from=when, undated=False)
     lots: list[tuple[Item, float]] = []
     classifications: dict[str, Classification] = {}  # the lots' classifications, as the store holds them
     after: ExpiryCursor | None = None
@@ -119,7 +120,10 @@ async def fefo(
     while len(lots) < MAX_CANDIDATES:
         page = await items_by_expiry(filt, after, PAGE)
         if not page:
-            break
+            if filt.undated:
+                break
+            filt, after = replace(filt, undated=True), (None, "")  # past every dated lot
+            continue
         held = await on_hand(ledger, [i.id for i in page], location_id)
         lots += [(i, held.get(i.id, 0.0)) for i in page]
         missing = sorted({i.status for i in page} - set(classifications))
@@ -133,8 +137,11 @@ async def fefo(
             classifications=classifications,
             shipping=shipping,
         )
-        if proposal.covered or len(page) < PAGE:
+        if proposal.covered or (len(page) < PAGE and filt.undated):
             break
+        if len(page) < PAGE:
+            filt, after = replace(filt, undated=True), (None, "")
+            continue
         after = expiry_cursor(page[-1])
     proposal.unit = material.base_unit
     return proposal

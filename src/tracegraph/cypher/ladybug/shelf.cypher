@@ -44,7 +44,9 @@ RETURN n ORDER BY n.id LIMIT $first
 // name: undated_at
 MATCH (:Location {id: $location_id})<-[a:AT]-(n:Item)
 WITH a, n
-WHERE a.quantity > $tolerance AND n.id > $after_id AND n.expires_at IS NULL
+WHERE a.quantity > $tolerance AND ($material_id = '' OR a.material_id = $material_id)
+WITH n
+WHERE n.id > $after_id AND n.expires_at IS NULL
   AND ($material_id = '' OR n.material_id = $material_id)
   AND ($kind = '' OR n.kind = $kind) AND ($status = '' OR n.status = $status)
 RETURN n ORDER BY n.id LIMIT $first
