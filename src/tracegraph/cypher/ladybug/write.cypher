@@ -41,6 +41,9 @@ CREATE (i)-[:AT {quantity: r.delta, material_id: r.material_id, unit: r.unit, vi
 // One row per statement: Ladybug plans the UNWIND form as a scan of every balance at the
 // location, and virtual locations hold a balance of almost every item.
 MATCH (i:Item {id: $item_id})-[a:AT]->(l:Location {id: $location_id})
+SET a.quantity = a.quantity + $delta
+// name: update_balance_two_units
+MATCH (i:Item {id: $item_id})-[a:AT]->(l:Location {id: $location_id})
 SET a.quantity = a.quantity + $delta, a.quantity2 = coalesce(a.quantity2, 0.0) + $delta2
 // name: create_links
 UNWIND $rows AS r
