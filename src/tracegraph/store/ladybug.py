@@ -31,7 +31,6 @@ from ..domain.models import (
     DEFAULT_CLASSIFICATIONS,
     VIRTUAL_LOCATIONS,
     Balance,
-    Classification,
     Item,
     Location,
     LocationKind,
@@ -120,7 +119,9 @@ class LadybugStore(GraphStore):
         self._pending: deque[tuple[list[EventCommand], Source, asyncio.Future[list[LedgerEntry]]]] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._links = LinkIndex(TOLERANCE)  # every FLOWS_TO link, in memory (store/linkindex.py)
-        self._classification_cache: dict[str, Classification] = {}
+        # Master data the write path reads for every event (materials, locations,
+        # classifications), kept once read: see `_masters`.
+        self._master_cache: dict[str, dict[str, Any]] = {}
         self._after_commit: list[Callable[[], None]] = []  # what the open transaction does once committed
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -262,7 +263,7 @@ class LadybugStore(GraphStore):
         for t in DEFAULT_ACTION_TYPES.values():
             self._exec("merge_action_types", {"rows": [M.action_type_props(t)]})
         self._seq = self._exec("max_seq")[0]["value"] or 0
-        self._classification_cache.clear()
+        self._master_cache.clear()
         self._load_links()
 
     async def close(self) -> None:
@@ -387,11 +388,11 @@ class LadybugStore(GraphStore):
             | {i.material_id for i in state.items.values() if i.material_id}
             | {m for c in state.compositions.values() for m in c.materials}
         )
-        state.materials = {r["id"]: M.material(r) for r in self._nodes("get_materials", {"ids": material_ids})}
-        state.locations = {
-            r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": sorted(keys.location_ids)})
-        }
-        state.classifications = self._classifications(classification_ids_of(keys, state.items, state.materials))
+        state.materials = self._masters("Material", material_ids)
+        state.locations = self._masters("Location", sorted(keys.location_ids))
+        state.classifications = self._masters(
+            "Classification", classification_ids_of(keys, state.items, state.materials)
+        )
         if keys.action_type_ids:
             state.action_types = {
                 r["id"]: M.action_type(r)
@@ -404,7 +405,7 @@ class LadybugStore(GraphStore):
         # Balances name locations the command did not: load them, so virtual ones are known.
         missing = sorted({loc for _, loc in state.balances} - set(state.locations))
         if missing:
-            state.locations.update({r["id"]: M.location(r) for r in self._nodes("get_locations", {"ids": missing})})
+            state.locations.update(self._masters("Location", missing))
         if keys.serials:
             serial_ids = [M.balance_id(m, n) for m, n in keys.serials]
             for row in self._exec("get_serial_keys", {"ids": serial_ids}):
@@ -506,24 +507,26 @@ class LadybugStore(GraphStore):
                     E.ALREADY_EXISTS,
                 )
             )
-        self._classification_cache.pop(getattr(model, "id", ""), None)
+        self._master_cache.get(kind, {}).pop(getattr(model, "id", ""), None)
         self._exec(f"create_{kind.lower()}", M.WRITERS[kind](model))
 
     async def update(self, kind: MasterKind, model: BaseModel) -> None:
         await self._run(self._update, kind, model)
 
-    def _classifications(self, ids: list[str]) -> dict[str, Classification]:
-        """Classifications by id, kept once read: this process is the database's only writer,
-        and forgets one it creates or changes (`_create`, `_update`). An event's items name a
-        handful, read for every write otherwise."""
-        missing = [i for i in ids if i not in self._classification_cache]
+    def _masters(self, kind: ReadKind, ids: list[str]) -> dict[str, Any]:
+        """Materials, locations or classifications by id, kept once read: this process is the
+        database's only writer, and forgets one it creates or changes (`_create`, `_update`);
+        locations a fact brings in are only ever created. Read for every write otherwise."""
+        cache = self._master_cache.setdefault(kind, {})
+        missing = [i for i in ids if i not in cache]
         if missing:
-            for r in self._nodes("get_classifications", {"ids": missing}):
-                self._classification_cache[r["id"]] = M.classification(r)
-        return {i: self._classification_cache[i] for i in ids if i in self._classification_cache}
+            reader = M.READERS[kind]
+            for r in self._nodes(f"get_{_PLURAL[kind]}", {"ids": missing}):
+                cache[r["id"]] = reader(r)
+        return {i: cache[i] for i in ids if i in cache}
 
     def _update(self, kind: MasterKind, model: BaseModel) -> None:
-        self._classification_cache.pop(getattr(model, "id", ""), None)
+        self._master_cache.get(kind, {}).pop(getattr(model, "id", ""), None)
         if not self._exec(f"update_{kind.lower()}", M.WRITERS[kind](model)):
             raise DomainError(
                 Problem("id", f"unknown {kind.lower()} {model.id}", E.NOT_FOUND)  # type: ignore[attr-defined]
