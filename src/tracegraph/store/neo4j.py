@@ -462,6 +462,12 @@ class Neo4jStore(GraphStore):
         if not pairs or material_ids == []:
             return []
         params = M.stock_sums_params(pairs, material_ids, include_virtual, TOLERANCE)
+        if material_ids is not None:  # by material, through the relationship index
+            roots_of: dict[str, list[str]] = {}
+            for loc, root in pairs:
+                roots_of.setdefault(loc, []).append(root)
+            params = {**params, "location_ids": sorted(roots_of), "roots_of": roots_of}
+            return [M.stock_sum(r) for r in await self._read("stock_sums_of_materials", params)]
         return [M.stock_sum(r) for r in await self._read("stock_sums", params)]
 
     async def expiry_page(self, filt: ExpiryFilter, after: ExpiryCursor | None, first: int, dated: bool) -> list[Item]:

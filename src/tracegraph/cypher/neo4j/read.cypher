@@ -82,6 +82,17 @@ WITH p.root AS root, a.material_id AS material_id, i.kind AS kind, a.unit AS uni
   sum(a.quantity) AS quantity, sum(coalesce(a.quantity2, 0.0)) AS quantity2, count(DISTINCT i) AS items
 RETURN collect({root: root, material_id: material_id, kind: kind, unit: unit, quantity: quantity,
   quantity2: quantity2, items: items}) AS rows
+// name: stock_sums_of_materials
+// The same sums for given materials, their balances found through the AT.material_id index
+// (one material at a site of a thousand locations: 80 ms -> 6 ms at 100k lots).
+MATCH (i:Item)-[a:AT]->(l:Location)
+WHERE a.material_id IN $material_ids AND abs(a.quantity) > $tolerance AND ($include_virtual OR NOT a.virtual)
+  AND l.id IN $location_ids
+UNWIND $roots_of[l.id] AS root
+WITH root, a.material_id AS material_id, i.kind AS kind, a.unit AS unit,
+  sum(a.quantity) AS quantity, sum(coalesce(a.quantity2, 0.0)) AS quantity2, count(DISTINCT i) AS items
+RETURN collect({root: root, material_id: material_id, kind: kind, unit: unit, quantity: quantity,
+  quantity2: quantity2, items: items}) AS rows
 // name: events_page
 MATCH (e:Event)
 WHERE e.seq > $after AND (size($types) = 0 OR e.type IN $types)

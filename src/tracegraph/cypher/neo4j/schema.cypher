@@ -39,3 +39,7 @@ CREATE INDEX item_material_expires_at IF NOT EXISTS FOR (n:Item) ON (n.material_
 CREATE INDEX item_material_id IF NOT EXISTS FOR (n:Item) ON (n.material_id)
 // name: constraint_expiry_notice_id
 CREATE CONSTRAINT expiry_notice_id IF NOT EXISTS FOR (n:ExpiryNotice) REQUIRE n.id IS UNIQUE
+// Stock totals of given materials: their balances found by material (read.cypher
+// stock_sums_of_materials), not by reading every balance of every location a root covers.
+// name: index_at_material_id
+CREATE INDEX at_material_id IF NOT EXISTS FOR ()-[a:AT]-() ON (a.material_id)
