@@ -32,10 +32,18 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the Cypher lint test will be skipped" >&2; \
 	fi
 
-# The dashboard's graph library, vendored into the package so `make run` needs no npm.
+# The dashboard's graph library and GraphiQL (with React), vendored into the package so
+# `make run` needs no npm and the pages load nothing from another host.
 vendor: node_modules/.installed
 	cp node_modules/cytoscape/dist/cytoscape.min.js src/tracegraph/static/vendor/cytoscape.min.js
 	cp node_modules/cytoscape/LICENSE src/tracegraph/static/vendor/cytoscape.LICENSE
+	mkdir -p src/tracegraph/static/vendor/graphiql
+	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css src/tracegraph/static/vendor/graphiql/
+	cp node_modules/graphiql/LICENSE src/tracegraph/static/vendor/graphiql/graphiql.LICENSE
+	cp node_modules/react/umd/react.production.min.js src/tracegraph/static/vendor/graphiql/
+	cp node_modules/react/LICENSE src/tracegraph/static/vendor/graphiql/react.LICENSE
+	cp node_modules/react-dom/umd/react-dom.production.min.js src/tracegraph/static/vendor/graphiql/
+	cp node_modules/react-dom/LICENSE src/tracegraph/static/vendor/graphiql/react-dom.LICENSE
 
 apt-deps:
 	@missing=""; \

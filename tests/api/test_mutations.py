@@ -25,10 +25,18 @@ async def test_health_answers_with_the_store_name(api: Api, app: Any) -> None:
     assert app.state.store.name in ("ladybug", "neo4j")
 
 
-async def test_graphiql_is_served_on_get(api: Api) -> None:
+async def test_graphiql_is_served_on_get_with_its_own_assets(api: Api) -> None:
     response = await api.client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+    # Offline (CONTRACT.md): every script and stylesheet from this server, each one served.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert not [a for a in assets if "//" in a], assets
+    scripts = [a for a in assets if a.endswith((".js", ".css"))]
+    assert len(scripts) == 4, scripts
+    for path in scripts:
+        served = await api.client.get(path, headers={"Authorization": ""})  # no key: they hold no data
+        assert served.status_code == 200 and len(served.content) > 1000, path
 
 
 async def test_create_organization_generates_an_identifier(api: Api) -> None:
