@@ -12,17 +12,26 @@ PYTEST_ARGS ?=
 #   APT_DEPS := redis-server:redis-server
 APT_DEPS := redis-server:redis-server chromium:chromium java:openjdk-17-jre-headless mvn:maven
 
-.PHONY: venv run test lint neo4j schema bench bench-live bench-trace vendor apt-deps clean
+.PHONY: venv venv-run run test lint neo4j schema bench bench-live bench-trace vendor apt-deps clean
 
 venv: $(VENV)/.installed
+venv-run: $(VENV)/.installed-run
 
-# Reinstall only when pyproject.toml changes.
+# Reinstall only when pyproject.toml changes. `make run` installs what running needs, the
+# gates and tests the test extras too.
+$(VENV)/.installed-run: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "python3.11 or python3 not found" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 or python3 not found" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
-	touch $@
+	touch $@ $(VENV)/.installed-run
 
 # Neo4j's Cypher parser for tools/lint-cypher.mjs. Without npm the lint test skips.
 node_modules/.installed: package.json package-lock.json
@@ -56,7 +65,7 @@ apt-deps:
 		$$sudo apt-get update -q && $$sudo apt-get install -y -q $$missing; \
 	fi
 
-run: venv
+run: venv-run
 	exec $(VENV)/bin/tracegraph serve
 
 # The gates (pyproject.toml): ruff lint and format, mypy, and the import contract.

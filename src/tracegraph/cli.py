@@ -6,19 +6,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
+import socket
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import settings
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from .app import create_app
+    from .config import Settings
 
-    s = settings()
+    given = {k: v for k, v in (("host", args.host), ("port", args.port), ("data_dir", args.data_dir)) if v is not None}
+    try:
+        s = Settings(**given) if given else settings()  # flags over the TRACEGRAPH_* settings
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            print(f"{'.'.join(str(x) for x in err['loc']) or 'settings'}: {err['msg']}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=s.log_level.upper(), format="%(levelname)s:     %(message)s")
-    url = f"http://{s.host}:{s.port}"
+    # The port is bound before anything is written: on a first start the admin key is printed
+    # once and the demo loaded once, and a port in use must not spend them.
+    try:
+        sock = _bind(s.host, s.port)
+    except OSError as exc:
+        print(
+            f"tracegraph: cannot listen on {s.host}:{s.port}: {exc.strerror or exc} "
+            "(another server there? choose another with --port or TRACEGRAPH_PORT); nothing was started",
+            file=sys.stderr,
+        )
+        return 1
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    url = f"http://{host}:{s.port}"
     print(f"tracegraph on the {s.store_name} store, data in {s.data_dir if s.store_name == 'ladybug' else s.neo4j_uri}")
     print(f"GraphiQL: {url}/graphql   dashboard: {url}/dashboard   health: {url}/health")
     print('First query to try:  { trace(id: "LOT-FLOUR-0001", direction: FORWARD) { items { id } } }')
@@ -27,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         '{"Authorization": "Bearer <key>"} in the Headers tab.'
     )
     tune_gc()
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(s),
         host=s.host,
         port=s.port,
@@ -35,7 +62,23 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         ws_per_message_deflate=s.ws_compression,
     )
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host and port (not yet listening: uvicorn listens on it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def tune_gc() -> None:
@@ -48,12 +91,51 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+class StoreInUse(Exception):
+    """An embedded store another process (a running server) holds: it takes one process at a time."""
+
+
+async def _open(store: Any) -> None:
+    """Open a store; an embedded one another process holds raises `StoreInUse` with what to do."""
+    try:
+        await store.open()
+    except RuntimeError as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        held = re.search(r"Lock is held by PID (\d+)", str(exc))
+        by = f" (process {held.group(1)})" if held else ""
+        raise StoreInUse(
+            f"the store in {_where(store)} is in use by another process{by}, a running tracegraph server most "
+            "likely; an embedded store takes one process at a time: stop the server first"
+        ) from None
+
+
+def _configured(data_dir: Path | None) -> Settings:
+    """The settings, with the data directory a flag gives over TRACEGRAPH_DATA_DIR."""
+    from .config import Settings
+
+    return Settings(data_dir=data_dir) if data_dir is not None else settings()
+
+
 def _check(args: argparse.Namespace) -> int:
     from .store.factory import make_store
 
+    config = _configured(args.data_dir)
+    if config.store_name == "ladybug" and not (Path(config.data_dir) / "graph.lbug").exists():
+        print(
+            f"no store in {config.data_dir} (no graph.lbug there): name the data directory with --data-dir "
+            "or TRACEGRAPH_DATA_DIR",
+            file=sys.stderr,
+        )
+        return 2
+
     async def run() -> int:
-        store = make_store(settings())
-        await store.open()
+        store = make_store(config)
+        try:
+            await _open(store)
+        except StoreInUse as exc:
+            print(f"check not run: {exc}", file=sys.stderr)
+            return 2
         try:
             report = await store.integrity()
         finally:
@@ -93,7 +175,6 @@ def _move(args: argparse.Namespace) -> int:
     """A whole ledger from one store to another: an embedded data directory into Neo4j (moving
     up), the configured store into a new embedded directory (a backup) and back (a restore)."""
     import time
-    from pathlib import Path
 
     from .services.moving import move_ledger
     from .store.factory import make_store
@@ -154,27 +235,49 @@ def _move(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     """Bulk-load a file of events, one EventCommand as JSON per line (`-`: standard input)."""
+    from pydantic import ValidationError
+
     from .domain.errors import DomainError
     from .domain.events import EventCommand, Source
     from .services.ledger import Ledger
     from .store.factory import make_store
 
     stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    cmds: list[EventCommand] = []
+    numbers: list[int] = []  # the line number of each command
     with stream:
-        try:
-            cmds = [EventCommand.model_validate_json(line) for line in stream if line.strip()]
-        except ValueError as exc:
-            print(f"import refused, nothing written: {exc}", file=sys.stderr)
-            return 1
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                cmds.append(EventCommand.model_validate_json(line))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False, include_input=False):
+                    where = ".".join(str(x) for x in err["loc"])
+                    print(f"line {number}: {where + ': ' if where else ''}{err['msg']}", file=sys.stderr)
+                print(f"import refused, nothing written: line {number} is no event", file=sys.stderr)
+                return 1
+            numbers.append(number)
+
+    def at_line(field: str | None) -> str:
+        """`events[3].id` as `line 7: events[3].id`: the line of the file the event is on."""
+        found = re.match(r"events\[(\d+)\]", field or "")
+        if found is None or int(found.group(1)) >= len(numbers):
+            return field or "-"
+        return f"line {numbers[int(found.group(1))]}: {field}"
 
     async def run() -> int:
         store = make_store(settings())
-        await store.open()
+        try:
+            await _open(store)
+        except StoreInUse as exc:
+            print(f"import refused, nothing written: {exc}", file=sys.stderr)
+            return 2
         try:
             report = await Ledger(store).import_events(cmds, Source.FACT if args.facts else Source.COMMAND)
         except DomainError as exc:
             for p in exc.problems:
-                print(f"{p.code:<18} {p.field or '-'}: {p.message}", file=sys.stderr)
+                print(f"{p.code:<18} {at_line(p.field)}: {p.message}", file=sys.stderr)
             print(f"import refused, nothing written: {len(exc.problems)} problems", file=sys.stderr)
             return 1
         finally:
@@ -198,8 +301,18 @@ def _export_schema(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tracegraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="serve GraphQL on the configured store").set_defaults(fn=_serve)
-    sub.add_parser("check", help="verify conservation and links, list the findings").set_defaults(fn=_check)
+    serve = sub.add_parser("serve", help="serve GraphQL on the configured store")
+    serve.add_argument("--host", help="the address to listen on (default: TRACEGRAPH_HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="the port to listen on (default: TRACEGRAPH_PORT, else 8000)")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the embedded store's data directory (default: TRACEGRAPH_DATA_DIR, else .tracegraph-data)",
+    )
+    serve.set_defaults(fn=_serve)
+    check = sub.add_parser("check", help="verify conservation and links, list the findings")
+    check.add_argument("--data-dir", type=Path, help="the embedded store to check (default: TRACEGRAPH_DATA_DIR)")
+    check.set_defaults(fn=_check)
     imp = sub.add_parser(
         "import",
         help="bulk-load events (JSON lines of EventCommand) into the store, "

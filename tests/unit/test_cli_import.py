@@ -63,3 +63,27 @@ def test_import_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: py
         assert asyncio.run(_stock(data)) == {"LOT-0": 10, "LOT-1": 10, "LOT-2": 10}
     finally:
         settings.cache_clear()
+
+
+def test_import_errors_name_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("TRACEGRAPH_DATA_DIR", str(data))
+    settings.cache_clear()
+    try:
+        asyncio.run(_prepare(data))
+        broken = tmp_path / "broken.jsonl"  # line 3 (after a blank line) is no event
+        broken.write_text(_receive(0).model_dump_json() + "\n\n" + '{"type": "NO-SUCH-TYPE"}\n')
+        assert cli.main(["import", str(broken)]) == 1
+        err = capsys.readouterr().err
+        assert "line 3: " in err and "line 3 is no event" in err
+        refused = tmp_path / "refused.jsonl"  # the second event (line 4) receives into an unknown location
+        second = _receive(1).model_copy(update={"location_id": "NOWHERE"})
+        refused.write_text(_receive(0).model_dump_json() + "\n\n\n" + second.model_dump_json() + "\n")
+        assert cli.main(["import", str(refused)]) == 1
+        err = capsys.readouterr().err
+        assert "line 4: events[1]" in err, err
+        assert asyncio.run(_stock(data)) == {}
+    finally:
+        settings.cache_clear()

@@ -6,12 +6,16 @@ import logging
 from pathlib import Path
 from typing import NoReturn
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from ..bus import Bus
@@ -29,6 +33,25 @@ from .wslimits import LimitedTransportWSHandler, SocketLimits
 GRAPHIQL_PAGE = Path(__file__).parents[1] / "static" / "graphiql.html"
 
 log = logging.getLogger("tracegraph.auth")
+
+
+SUBSCRIPTION_OVER_HTTP = GraphQLError(
+    "subscriptions are served over WebSocket (the graphql-transport-ws protocol at /graphql), "
+    "not over HTTP; send queries and mutations over HTTP",
+    extensions={"code": "SUBSCRIPTION_OVER_HTTP"},
+)
+
+
+def subscription_over_http(query: str | None, operation_name: str | None) -> bool:
+    """Whether a document's operation to run is a subscription; a document that does not parse
+    or names no such operation is left to strawberry, which answers it."""
+    if not query or "subscription" not in query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 class SocketHandler(SessionTransportWSHandler, LimitedTransportWSHandler, TransportWSHandler):
@@ -70,6 +93,22 @@ class TracegraphGraphQL(GraphQL[Context, None]):
         self.auth = auth
         # Open sockets by key and organization: closed when their key or token stops being accepted.
         self.sessions = SocketSessions(auth)
+
+    async def execute_single(  # noqa: PLR0917 - strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A subscription sent as a plain HTTP request is answered with a clear error (strawberry
+        would run it as a query, and its stream is no value: "Unexpected error.")."""
+        if subscription_over_http(request_data.query, request_data.operation_name):
+            logging.getLogger("tracegraph.graphql").info("refused: a subscription over HTTP %s", request_adapter.method)
+            return ExecutionResult(data=None, errors=[SUBSCRIPTION_OVER_HTTP])
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from this server's own assets (static/graphiql.html, vendored by `make

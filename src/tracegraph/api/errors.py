@@ -6,12 +6,14 @@ input (`outputs[0].quantity`, `newItems[1].lotCode`), as the domain's problems a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from ..domain import errors as E
 from ..domain.consistency import InvalidConsistencyToken
@@ -56,6 +58,36 @@ def should_mask_error(error: GraphQLError) -> bool:
     return original is not None and not isinstance(
         original, (ApiError, GraphQLError, StoreUnavailable, InvalidConsistencyToken)
     )
+
+
+log = logging.getLogger("tracegraph.graphql")
+
+
+def client_mistake(error: GraphQLError) -> bool:
+    """Whether an error is the client's: a document that does not parse or validate, a variable
+    of the wrong type, or a refusal the resolvers raised on purpose (`ApiError`)."""
+    original = error.original_error
+    if original is None or isinstance(
+        original, (ApiError, GraphQLError, InvalidConsistencyToken, StrawberryInputCoercionError)
+    ):
+        return True
+    # A variable coerced before execution (no path): its scalar refused the value.
+    return error.path is None and isinstance(original, (ValueError, TypeError))
+
+
+def log_errors(errors: Sequence[GraphQLError]) -> None:
+    """Client mistakes at INFO without a traceback; a store that does not answer at WARNING
+    (the client is told to retry); anything else, a fault of the server, at ERROR with its
+    traceback (the client sees only "Unexpected error.")."""
+    for error in errors:
+        where = f" at {'.'.join(str(p) for p in error.path)}" if error.path else ""
+        if client_mistake(error):
+            code = (error.extensions or {}).get("code") or getattr(error.original_error, "extensions", {}).get("code")
+            log.info("refused%s: %s%s", where, error.message, f" ({code})" if code else "")
+        elif isinstance(error.original_error, StoreUnavailable):
+            log.warning("store unavailable%s: %s", where, error.message)
+        else:
+            log.error("unexpected error%s: %s", where, error.message, exc_info=error.original_error)
 
 
 def _camel(name: str) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import partial
 
+import dateutil.parser
 import strawberry
+from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -17,6 +21,9 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.types.scalar import ScalarDefinition
 
 from ..domain.consistency import InvalidConsistencyToken
 from ..domain.errors import RETRY_AFTER_SECONDS, StoreUnavailable
@@ -24,7 +31,7 @@ from .audit import AuditOperations
 from .auth import guard_mutations
 from .context import Context
 from .cost import QueryCostLimiter
-from .errors import should_mask_error
+from .errors import log_errors, should_mask_error
 from .mutations import Mutation
 from .queries import Query
 from .subscriptions import Subscription
@@ -71,16 +78,48 @@ class UnavailableIs503(SchemaExtension):
                 response.status_code = 400  # a consistency token the store refused
 
 
+def _utc_datetime(value: object) -> datetime:
+    """A DateTime argument or input field: ISO 8601; without an offset, read as UTC (as every
+    store keeps times), so it compares with the ledger's times instead of failing."""
+    if not isinstance(value, str):
+        raise StrawberryInputCoercionError(f'Value cannot represent a DateTime: "{value}". Expected a string.')
+    try:
+        parsed = dateutil.parser.isoparse(value)
+    except (ValueError, OverflowError) as e:
+        raise StrawberryInputCoercionError(f'Value cannot represent a DateTime: "{value}". {e}') from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+UTC_DATETIME = ScalarDefinition(
+    name="DateTime",
+    description="Date with time (ISO 8601); one without an offset is read as UTC",
+    specified_by_url=None,
+    serialize=lambda value: value.isoformat(),
+    parse_value=_utc_datetime,
+    parse_literal=None,
+    origin=datetime,
+)
+
+
+class TracegraphSchema(strawberry.Schema):
+    """The schema, logging each error at the level it deserves (api/errors.py `log_errors`):
+    strawberry logs every error, a client's mistake too, at ERROR with a traceback."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors)
+
+
 guard_mutations(Mutation)
 
 
 def make_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema; without introspection (TRACEGRAPH_INTROSPECTION=0, for production) a query
     of `__schema` or `__type` is refused with a GraphQL error."""
-    return strawberry.Schema(
+    return TracegraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        config=StrawberryConfig(scalar_map={datetime: UTC_DATETIME}),
         extensions=[*_EXTENSIONS, *([] if introspection else [DisableIntrospection])],
     )
 
