@@ -61,6 +61,7 @@ async def key_of(api: Api, org: str, role: str, expires: str | None = None) -> s
         ("POST", "/epcis/capture"),
         ("GET", "/epcis/capture/x"),
         ("GET", "/exports/trace?id=X&direction=FORWARD"),
+        ("GET", "/exports/fsma?product=X"),
         ("GET", "/epcis/recalls/X"),
         ("GET", "/epcis/trace?id=X&direction=FORWARD"),
     ],

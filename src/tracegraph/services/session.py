@@ -24,6 +24,7 @@ from ..domain.composition import CompositionList
 from ..domain.containers import Content, Stay, allowed_list, contents, stays
 from ..domain.errors import DomainError, Problem
 from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Source
+from ..domain.fsma import FsmaScope
 from ..domain.integrity import IntegrityReport
 from ..domain.models import (
     Balance,
@@ -713,6 +714,85 @@ class Session:
         if view.hidden:
             meta["hidden"] = _hidden(view.hidden)
         return rows, meta
+
+    async def export_fsma(
+        self,
+        *,
+        trace_id: str | None = None,
+        direction: Direction = Direction.FORWARD,
+        through_containers: bool = False,
+        recall_id: str | None = None,
+        products: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        lot_from: str | None = None,
+        lot_to: str | None = None,
+    ) -> tuple[dict[str, list[dict[str, str | float]]], dict[str, Any]]:
+        """The tabs of FDA's FSMA 204 template (a CTE -> its rows) scoped as an FDA request is:
+        a trace or a recall (or the whole ledger), narrowed to products (material ids or names),
+        an event-time range and a traceability lot code range, of what the caller may see.
+        NOT_FOUND: an unknown or invisible trace root, recall or product."""
+        self._require(Operation.EXPORT)
+        meta: dict[str, Any] = {}
+        item_ids: frozenset[str] | None = None
+        if trace_id is not None:
+            result, hidden = await self.trace(trace_id, direction, TraceOptions(through_containers=through_containers))
+            item_ids = frozenset(result.nodes)
+            meta["trace"] = {"id": trace_id, "direction": direction.value, "count": len(result.items)}
+        elif recall_id is not None:
+            recalls = self.recalls
+            view = await recalls.view(await recalls.get(recall_id))
+            item_ids = frozenset([a.id for a in view.recall.affected] or view.recall.suspect_ids)
+            meta["recall"] = {"id": view.recall.id, "reason": view.recall.reason}
+            hidden = view.hidden
+        else:
+            hidden = {}
+        material_ids: frozenset[str] | None = None
+        if products:
+            material_ids = frozenset(await self._products(products))
+            meta["products"] = sorted(material_ids)
+        if since is not None or until is not None:
+            meta["dates"] = {"since": since, "until": until}
+        if lot_from is not None or lot_to is not None:
+            meta["lot codes"] = {"from": lot_from, "to": lot_to}
+        scope = FsmaScope(
+            item_ids=item_ids,
+            material_ids=material_ids,
+            since=since,
+            until=until,
+            lot_from=lot_from,
+            lot_to=lot_to,
+        )
+        tabs = await Exports(self._ledger).template(
+            scope, self._visibility if self.restricted else None, self._master_visible
+        )
+        if hidden:
+            meta["hidden"] = _hidden(hidden)
+        return tabs, meta
+
+    async def _products(self, products: Sequence[str]) -> list[str]:
+        """The ids of the materials the caller may see that the products name, by id or by name
+        (case-insensitive); NOT_FOUND for one that names none."""
+        by_id = {
+            i: m for i, m in (await self._store.get("Material", list(products))).items() if self._master_visible(m)
+        }
+        out = list(by_id)
+        names = {p.casefold(): p for p in products if p not in by_id}
+        matched: set[str] = set()
+        after: str | None = None
+        while names:
+            page = await self._ledger.page("Material", after, 1000)
+            for m in page:
+                if m.name.casefold() in names and self._master_visible(m):
+                    out.append(m.id)
+                    matched.add(m.name.casefold())
+            if len(page) < 1000:
+                break
+            after = page[-1].id
+        for key, given in names.items():
+            if key not in matched:
+                raise DomainError(Problem("product", f"unknown product {given[:200]}", E.NOT_FOUND))
+        return sorted(set(out))
 
     # -- labels ----------------------------------------------------------------------------
 
