@@ -267,7 +267,7 @@ function drawStock() {
 
 const STATUS_COLOURS = { RELEASED: "#2e9d5b", QC: "#e0b000", HOLD: "#e67e22", FAIL: "#c0392b", REWORK: "#8e44ad" };
 const STATUS_WORST_FIRST = ["FAIL", "HOLD", "REWORK", "QC", "RELEASED"];
-const GROUP_ABOVE = 8;
+const GROUP_ABOVE = 20;
 const AGGREGATE_ABOVE = 1000;
 const graphBox = document.getElementById("graph");
 const tip = document.getElementById("graph-tip");
@@ -421,8 +421,10 @@ function fold(model, expanded) {
   }
   for (const [g, info] of groupOf) {
     const beyond = info.members.length - info.children;
+    const materials = Object.keys(tally(info.members.slice(0, info.children), "materialId"));
+    const what = materials.length === 1 ? materials[0] : "items";
     drawn.set(g, { id: g, type: "group", parent: info.parent, members: info.members,
-      label: `+${info.children}${beyond ? ` (${beyond} beyond)` : ""}`, status: worstStatus(tally(info.members, "status")) });
+      label: `+${info.children} ${what}${beyond ? `\n(${beyond} beyond)` : ""}`, status: worstStatus(tally(info.members, "status")) });
   }
   return { shown, drawn };
 }
@@ -458,7 +460,10 @@ function draw() {
   });
   cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 10, rankSep: 70, edgeSep: 6, ranker: "network-simplex",
     nodeDimensionsIncludeLabels: true, padding: 20, fit: true, animate: false }).run();
-  if (cy.zoom() < 0.45 && cy.nodes().length > 1) { // too small to read: the root, legibly, and pan from there
+  if (cy.zoom() > 1.2) { // a few nodes: not blown up
+    cy.zoom(1.2);
+    cy.center();
+  } else if (cy.zoom() < 0.45 && cy.nodes().length > 1) { // too small to read: the root, legibly, and pan from there
     cy.zoom(0.8);
     cy.center(cy.getElementById(model.rootId));
   }
