@@ -179,7 +179,7 @@ function showEvent(e) {
 
 // -- stock by location -------------------------------------------------------------------------
 // Each lot with its status (HOLD, QC... or an organization's own classification): a reclassification
-// or a lot not seen before refreshes the snapshot (debounced), as stock changes arrive live.
+// changes live (itemStatusChanged); a lot not seen before refreshes the snapshot (debounced).
 
 const stockBox = document.getElementById("stock");
 const stock = new Map(); // locationId -> Map(itemId -> {quantity, unit, materialId})
@@ -619,11 +619,17 @@ live.subscribe("events", `subscription($after: String) {
   lastEventId = e.id;
   showEvent(e);
   if (touchesTrace(e)) scheduleRedraw();
-  if (e.type === "RECLASSIFY") refreshStockSoon();
 });
 
 live.subscribe("stock", `subscription { stockChanged { itemId locationId materialId unit delta } }`,
   () => ({}), (data) => changeStock(data.stockChanged));
+
+live.subscribe("statuses", `subscription { itemStatusChanged { itemId toStatus toClassificationId } }`,
+  () => ({}), (data) => {
+    const c = data.itemStatusChanged;
+    statuses.set(c.itemId, { status: c.toStatus, classificationId: c.toClassificationId });
+    drawStock();
+  });
 
 live.onConnected.push(() => loadStock().catch(console.error)); // a fresh snapshot on every (re)connect
 
