@@ -41,11 +41,16 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the Cypher lint test will be skipped" >&2; \
 	fi
 
-# The dashboard's graph library and GraphiQL (with React), vendored into the package so
+# The dashboard's graph library (with its dagre layout) and GraphiQL (with React), vendored into the package so
 # `make run` needs no npm and the pages load nothing from another host.
 vendor: node_modules/.installed
 	cp node_modules/cytoscape/dist/cytoscape.min.js src/tracegraph/static/vendor/cytoscape.min.js
 	cp node_modules/cytoscape/LICENSE src/tracegraph/static/vendor/cytoscape.LICENSE
+	# cytoscape-dagre's dist bundles dagre (@dagrejs/dagre 3.0.0, with @dagrejs/graphlib): their licences beside it.
+	cp node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js src/tracegraph/static/vendor/cytoscape-dagre.min.js
+	cp node_modules/cytoscape-dagre/LICENSE src/tracegraph/static/vendor/cytoscape-dagre.LICENSE
+	cp node_modules/@dagrejs/dagre/LICENSE src/tracegraph/static/vendor/dagre.LICENSE
+	cp node_modules/@dagrejs/graphlib/LICENSE src/tracegraph/static/vendor/graphlib.LICENSE
 	mkdir -p src/tracegraph/static/vendor/graphiql
 	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css src/tracegraph/static/vendor/graphiql/
 	cp node_modules/graphiql/LICENSE src/tracegraph/static/vendor/graphiql/graphiql.LICENSE

@@ -153,6 +153,11 @@ def test_the_dashboard_draws_a_trace_and_redraws_it_live(chromium: str, server: 
             )
             expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-1"] td.qty')).to_have_text("25 EA")
             expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-2"] td.qty')).to_have_text("20 EA")
+            # The stock list shows each lot's status, changed live.
+            expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-2"] td.status')).to_have_text("HOLD")
+            expect(page.locator('#stock tr[data-location="LINE"][data-item="BREAD-1"] td.status')).to_have_text(
+                "RELEASED"
+            )
 
             page.wait_for_timeout(400)  # let the layout settle for the picture
             page.screenshot(path=str(SCREENSHOT), full_page=True)
