@@ -52,3 +52,50 @@ async def test_who_did_what_is_logged_and_readable_by_admins(app: Starlette, pla
     )  # an ADMIN key reads its own organization's, whatever it asks
     everything = [e["node"] for e in (await plant.data(LOG))["auditLog"]["edges"]]
     assert "mutation:createOrganization" in {e["action"] for e in everything}
+
+
+ALL = "{ auditLog(first: 1000) { nodes { action detail } } }"
+
+
+async def test_inline_arguments_are_logged_as_variables_are(plant: Api) -> None:
+    """The detail holds each audited field's own arguments, written inline or passed as
+    variables (a variable left out takes the operation's default), one entry per field."""
+    before = len((await plant.data(ALL))["auditLog"]["nodes"])
+    got = await plant.data(
+        'mutation { receive(input: {locationId: "WH", newItems: [{id: "INL-LOT", materialId: "FLOUR", '
+        f'lotCode: "INL-LOT"}}], outputs: [{{itemId: "INL-LOT", quantity: 2}}]}}) {{ {ERRORS} }} }}'
+    )
+    assert got["receive"]["errors"] == []
+    await plant.data(
+        'query($d: TraceDirection = BACKWARD, $max: Int) { a: trace(id: "INL-LOT", direction: FORWARD) { items { id } }'
+        ' b: trace(id: "INL-LOT", direction: $d, maxDepth: $max) { items { id } } }'
+    )
+    await plant.data(
+        "query($id: String!) { ...T }  fragment T on Query { trace(id: $id, direction: FORWARD, maxDepth: 3) { items { id } } }",
+        {"id": "INL-LOT"},
+    )
+    new = (await plant.data(ALL))["auditLog"]["nodes"][before:]
+    entries = [(e["action"], json.loads(e["detail"])) for e in new if e["action"] != "query:auditLog"]
+    assert entries[0][0] == "mutation:receive"
+    assert entries[0][1]["input"]["newItems"] == [{"id": "INL-LOT", "materialId": "FLOUR", "lotCode": "INL-LOT"}]
+    assert entries[0][1]["input"]["outputs"] == [{"itemId": "INL-LOT", "quantity": 2}]
+    assert entries[1:4] == [
+        ("query:trace", {"id": "INL-LOT", "direction": "FORWARD"}),
+        ("query:trace", {"id": "INL-LOT", "direction": "BACKWARD"}),  # $max not given: left out
+        ("query:trace", {"id": "INL-LOT", "direction": "FORWARD", "maxDepth": 3}),
+    ]
+
+
+async def test_a_new_key_is_never_in_the_log(plant: Api) -> None:
+    org = (await plant.data(f'mutation {{ createOrganization(name: "Keyed") {{ organization {{ id }} {ERRORS} }} }}'))[
+        "createOrganization"
+    ]["organization"]["id"]
+    key = (await plant.data(f'mutation {{ createApiKey(organizationId: "{org}", role: OPERATOR) {{ key }} }}'))[
+        "createApiKey"
+    ]["key"]
+    log = (await plant.data(ALL))["auditLog"]["nodes"]
+    assert {
+        "action": "mutation:createApiKey",
+        "detail": json.dumps({"organizationId": org, "role": "OPERATOR"}, separators=(",", ":")),
+    } in log
+    assert all(key not in e["detail"] for e in log)

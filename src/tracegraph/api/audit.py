@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -18,6 +19,8 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    Undefined,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -81,15 +84,15 @@ def _root_fields(
     selection_set: SelectionSetNode,
     document: DocumentNode,
     seen: frozenset[str] = frozenset(),
-) -> list[str]:
-    """The names of an operation's root fields, those in fragments (`{ ...F }`, `{ ... on Query
-    { trace } }`) too: a trace asked for through a fragment is audited as well."""
-    names: list[str] = []
+) -> list[FieldNode]:
+    """An operation's root fields, those in fragments (`{ ...F }`, `{ ... on Query { trace } }`)
+    too: a trace asked for through a fragment is audited as well."""
+    fields: list[FieldNode] = []
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
-            names.append(sel.name.value)
+            fields.append(sel)
         elif isinstance(sel, InlineFragmentNode):
-            names += _root_fields(sel.selection_set, document, seen)
+            fields += _root_fields(sel.selection_set, document, seen)
         elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
             fragment = next(
                 (
@@ -100,12 +103,30 @@ def _root_fields(
                 None,
             )
             if fragment is not None:
-                names += _root_fields(fragment.selection_set, document, seen | {sel.name.value})
-    return names
+                fields += _root_fields(fragment.selection_set, document, seen | {sel.name.value})
+    return fields
+
+
+def _defined(value: Any) -> Any:
+    """The value without what a variable left out made `Undefined` (an argument not given)."""
+    if isinstance(value, dict):
+        return {k: _defined(v) for k, v in value.items() if v is not Undefined}
+    if isinstance(value, list):
+        return [_defined(v) for v in value if v is not Undefined]
+    return value
+
+
+def arguments(field: FieldNode, variables: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A field's arguments as the document gives them: literals written inline and the values
+    of the variables it names alike (`trace(id: "LOT-1")` and `trace(id: $id)` give the same).
+    None when it has none; secrets are redacted when the entry is made (domain.audit.entry)."""
+    args = {a.name.value: value_from_ast_untyped(a.value, variables or {}) for a in field.arguments or ()}
+    return _defined(args) or None
 
 
 class AuditOperations(SchemaExtension):
-    """Append an entry per audited root field of each operation, once it has run."""
+    """Append an entry per audited root field of each operation, once it has run, with that
+    field's arguments (inline or from variables, secrets redacted) as its detail."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         yield
@@ -125,12 +146,19 @@ class AuditOperations(SchemaExtension):
             )
             if op is None or op.operation is OperationType.SUBSCRIPTION:
                 return
-            names = _root_fields(op.selection_set, ec.graphql_document)
+            fields = _root_fields(op.selection_set, ec.graphql_document)
+            variables = {  # those left out take the operation's defaults (`query($d: Direction = FORWARD)`)
+                **{
+                    v.variable.name.value: value_from_ast_untyped(v.default_value)
+                    for v in op.variable_definitions or ()
+                    if v.default_value is not None
+                },
+                **(ec.variables or {}),
+            }
             kind = "mutation" if op.operation is OperationType.MUTATION else "query"
-            audited = [n for n in names if kind == "mutation" or n in AUDITED_QUERIES]
-            if not audited:
-                return
-            for name in audited:
-                await context.session.audit(f"{kind}:{name}", ec.variables or None)
+            for field in fields:
+                name = field.name.value
+                if kind == "mutation" or name in AUDITED_QUERIES:
+                    await context.session.audit(f"{kind}:{name}", arguments(field, variables))
         except Exception:  # noqa: BLE001 - an audit failure is logged, the answer is not lost
             log.exception("audit entry not written")

@@ -11,6 +11,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 MAX_DETAIL = 600  # characters of detail kept per entry
+REDACTED = "[redacted]"
+# Argument names (lower case, `_` and `-` left out) whose values are secrets: never written.
+_SECRET_NAMES = frozenset(
+    {"key", "apikey", "token", "password", "passphrase", "secret", "credential", "credentials", "authorization"}
+)
+_SECRET_ENDINGS = ("apikey", "token", "password", "passphrase", "secret", "privatekey", "credentials")
 
 
 class AuditEntry(BaseModel):
@@ -24,9 +30,26 @@ class AuditEntry(BaseModel):
     detail: str = ""  # JSON: the arguments, cut at MAX_DETAIL characters
 
 
+def is_secret(name: str) -> bool:
+    """True for an argument (or input field) named as a secret: `password`, `apiKey`,
+    `accessToken`, `clientSecret`, `key`... (`keyId`, `keys` and `tokenCount` are not)."""
+    n = name.lower().replace("_", "").replace("-", "")
+    return n in _SECRET_NAMES or n.endswith(_SECRET_ENDINGS)
+
+
+def redacted(detail: Any) -> Any:
+    """The detail with the value of every secret-named key replaced by `[redacted]`, at any depth."""
+    if isinstance(detail, dict):
+        return {k: (REDACTED if is_secret(str(k)) else redacted(v)) for k, v in detail.items()}
+    if isinstance(detail, list | tuple):
+        return [redacted(v) for v in detail]
+    return detail
+
+
 def entry(key_id: str | None, organization_id: str | None, action: str, detail: Any = None) -> AuditEntry:
+    """An entry; secrets in the detail (by their names, see `is_secret`) are redacted."""
     at = datetime.now(UTC)
-    text = "" if detail is None else json.dumps(detail, default=str, separators=(",", ":"), sort_keys=True)
+    text = "" if detail is None else json.dumps(redacted(detail), default=str, separators=(",", ":"), sort_keys=True)
     return AuditEntry(
         id=f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}",
         at=at,
