@@ -156,3 +156,10 @@ async def test_hold_recall_without_the_right_is_forbidden(api: Api, app: Starlet
     body = r.json()
     assert not body.get("errors"), body["errors"]
     assert body["data"]["holdRecall"]["errors"] == [{"code": "FORBIDDEN"}]
+
+
+async def test_a_characteristic_search_with_an_empty_material_is_refused(api: Api) -> None:
+    # Found by the fuzz test: an empty materialId passed the check for a missing one.
+    body = await api.raw('{ items(materialId: "", characteristic: {name: "moisture_pct", min: 1}) { nodes { id } } }')
+    [error] = body["errors"]
+    assert "materialId" in error["message"] and error["message"] != "Unexpected error.", error

@@ -194,7 +194,7 @@ class Query(
             raise ApiError("give either `status` or `classificationId`, not both", field="classificationId")
         kind_, status_ = kind.value if kind else None, classification_id or (status.value if status else None)
         search = characteristic.to_filter() if characteristic is not None else None
-        if search is not None and material_id is None:
+        if search is not None and not material_id:
             raise ApiError("a characteristic is searched within one material: give `materialId`", field="materialId")
         if search is not None and order_by is not ItemOrder.ID:
             raise ApiError("a characteristic search is in the ID order", field="orderBy")
