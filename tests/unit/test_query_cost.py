@@ -1,5 +1,5 @@
 """The estimated cost of GraphQL operations (api/cost.py), and that what the dashboard and the
-README send stays well under the default limit."""
+documentation (README.md, docs/*.md) send stays well under the default limit."""
 
 from __future__ import annotations
 
@@ -76,13 +76,26 @@ def test_the_default_limit_is_the_setting_s() -> None:
     assert Settings().max_query_cost == DEFAULT_MAX_COST
 
 
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 def _readme_queries() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+    """Every GraphQL operation of a ```graphql block of the README and the docs."""
     out = []
-    for block in re.findall(r"```graphql\n(.*?)```", text, re.S):
-        block = textwrap.dedent(block)  # a block in a list item is indented
-        out += [q for q in re.split(r"\n(?=mutation|query|subscription|\{)", block) if q.strip()]
+    for document in DOCUMENTS:
+        for block in re.findall(r"```graphql\n(.*?)```", document.read_text(), re.S):
+            block = textwrap.dedent(block)  # a block in a list item is indented
+            out += [q for q in re.split(r"\n(?=mutation|query|subscription|\{)", block) if q.strip()]
     return out
+
+
+def test_the_documentation_is_where_the_queries_are_read_from() -> None:
+    """The README and each docs/ page holding examples are read: a page moved or renamed
+    must not leave its snippets unchecked."""
+    names = {d.relative_to(ROOT).as_posix() for d in DOCUMENTS}
+    assert {"README.md", "docs/guide.md"} <= names
+    per_document = {d.relative_to(ROOT).as_posix(): len(re.findall(r"```graphql\n", d.read_text())) for d in DOCUMENTS}
+    assert per_document["README.md"] >= 5 and per_document["docs/guide.md"] >= 15, per_document
 
 
 def _dashboard_queries() -> list[str]:
