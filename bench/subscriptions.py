@@ -11,7 +11,7 @@ event recorded to the last one received, and the server's per delivery (µs): th
 the machine, so a client that costs too much holds the server back. By default they use a
 minimal raw-socket graphql-transport-ws client (`--client websockets`: the websockets library).
 
-    .venv/bin/python bench/subscriptions.py                           # the grid in the README
+    .venv/bin/python bench/subscriptions.py                           # the grid in docs/performance.md
     .venv/bin/python bench/subscriptions.py --subscribers 100 --rate 100 --seconds 10
     .venv/bin/python bench/subscriptions.py --instances 2 ...          # through Redis
 """

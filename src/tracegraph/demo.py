@@ -1156,7 +1156,7 @@ def _shelf_life() -> list[EventCommand]:
 
 
 def shelf_life_pick() -> dict[str, Any]:
-    """The FEFO query of the demo (README): 50 kg of butter from the cold room on day 3."""
+    """The FEFO query of the demo (docs/guide.md, Shelf life): 50 kg of butter from the cold room on day 3."""
     return {"material_id": "BUTTER-82", "location_id": "BKY/COLD/C-01", "quantity": 50.0, "at": at(3, 6)}
 
 
