@@ -261,3 +261,30 @@ def test_a_mock_recall_then_holding_everything_from_one_page(chromium: str, serv
     assert r.status_code == 200 and "recall workbench" in r.text
     assert httpx.get(f"{server.url}/exports/fsma?recallId=x", trust_env=False).status_code == 401
     assert AUTH  # the exports need the key the page sends
+
+
+def test_a_refused_key_is_asked_again_and_the_page_holds_no_data(chromium: str, server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{server.url}/recall?key=not-a-key&item=LOT-1")
+            expect(page.locator("#key-message")).to_contain_text("the key was refused")
+            expect(page.locator("#connection")).to_have_attribute("data-state", "refused")
+            assert "key=" not in page.url
+            expect(page.locator("#item")).to_be_hidden()
+            # The right key, entered in the page, opens the item asked for.
+            page.fill("#key-input", ADMIN_KEY)
+            page.click("#key-form button")
+            expect(page.locator("#item")).to_contain_text("L2026-001")
+            expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+            assert errors == []
+        finally:
+            browser.close()
