@@ -1,5 +1,5 @@
 """The ASGI application: GraphQL (with GraphiQL and subscriptions), EPCIS 2.0 under /epcis, /health and
-the live dashboard."""
+the live dashboard and the recall workbench."""
 
 from __future__ import annotations
 
@@ -160,6 +160,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def dashboard(request: Request) -> FileResponse:
         return FileResponse(STATIC / "dashboard.html")
 
+    async def recall_workbench(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "recall.html")  # holds no data: its script asks /graphql with the key
+
     from .epcis.routes import routes as epcis_routes
 
     labels, resolver = label_routes(services)
@@ -171,6 +174,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             WebSocketRoute("/graphql", graphql),
             *export_routes(services),
             Route("/dashboard", dashboard, methods=["GET"]),
+            Route("/recall", recall_workbench, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Mount("/epcis", routes=epcis_routes(services)),
             *labels,

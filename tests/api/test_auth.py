@@ -80,6 +80,10 @@ async def test_pages_without_data_stay_open(app: Starlette) -> None:
     async with anonymous(app) as c:
         assert (await c.get("/dashboard")).status_code == 200
         assert (await c.get("/static/dashboard.js")).status_code == 200
+        page = await c.get("/recall")  # the recall workbench: its script asks /graphql with the key
+        assert page.status_code == 200 and "recall workbench" in page.text
+        assert (await c.get("/static/recall.js")).status_code == 200
+        assert (await c.post("/recall")).status_code in (401, 405)  # only GET is open
         assert (await c.get("/graphql", headers={"Accept": "text/html"})).status_code == 200
 
 

@@ -47,8 +47,12 @@ def principal_of(scope: object) -> Principal:
     return p
 
 
+# Pages that hold no data (their scripts ask /graphql with the key): the dashboard, the recall workbench.
+_PAGES = frozenset({"/dashboard", "/recall"})
+
+
 def _open(method: str, path: str, scope: Scope) -> bool:
-    if path == "/health" or path.startswith("/static/") or (path == "/dashboard" and method in ("GET", "HEAD")):
+    if path == "/health" or path.startswith("/static/") or (path in _PAGES and method in ("GET", "HEAD")):
         return True
     if method in ("GET", "HEAD") and is_page(path):
         # A browser opening a label sheet or a scanned label sends no key: it gets a page holding
