@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..domain import errors as E
 from ..domain.actions import ActionType, action_type_of
@@ -67,6 +67,14 @@ from .trace import TraceOptions, TraceResult
 from .visibility import Visibility, share_item
 
 R = TypeVar("R")
+
+
+class _Stay(Protocol):
+    @property
+    def item_id(self) -> str: ...
+
+
+StayT = TypeVar("StayT", bound=_Stay)
 
 
 async def fill(
@@ -455,22 +463,35 @@ class Session:
         stays of items it may see, packed and (if so) unpacked by events it may see; the others
         are left out. Worked out on the whole history, so what is hidden never changes what is
         shown of the rest. Empty for a container the caller may not see."""
+        return await self._stays_shown(container_id, stays, lambda s: s.packed_by, lambda s: s.unpacked_by)
+
+    async def _stays_shown(
+        self,
+        holder_id: str,
+        stays_of: Callable[[str, list[EventRecord]], list[StayT]],
+        began: Callable[[StayT], str],
+        ended: Callable[[StayT], str | None],
+    ) -> list[StayT]:
+        """The stays of items in a holder (a container's occupants, an assembly's components),
+        worked out on its whole history by `stays_of`, as the caller may see them: those of items
+        it may see, begun and (if so) ended by events it may see. Empty for a holder it may not
+        see."""
         self._require(Operation.READ)
-        if container_id not in await self._visibility.items([container_id]):
+        if holder_id not in await self._visibility.items([holder_id]):
             return []
-        events = (await self._ledger.events_of_items([container_id])).get(container_id, [])
-        found = stays(container_id, events)
+        events = (await self._ledger.events_of_items([holder_id])).get(holder_id, [])
+        found = stays_of(holder_id, events)
         if not self.restricted or not found:
             return found
-        named = {s.packed_by for s in found} | {s.unpacked_by for s in found if s.unpacked_by}
+        named = {began(s) for s in found} | {e for s in found if (e := ended(s))}
         shown_events = {e.id for e in await self._visibility.events([e for e in events if e.id in named])}
         shown_items = await self._visibility.items({s.item_id for s in found})
         return [
             s
             for s in found
             if s.item_id in shown_items
-            and s.packed_by in shown_events
-            and (s.unpacked_by is None or s.unpacked_by in shown_events)
+            and began(s) in shown_events
+            and ((end := ended(s)) is None or end in shown_events)
         ]
 
     async def container_contents(self, container_id: str) -> list[Content]:
@@ -483,23 +504,7 @@ class Session:
         """Every component an assembly held, installed and taken out by which event when
         (domain/assembly.py), as the caller may see it: the stays of components it may see,
         by events it may see. Empty for an assembly it may not see."""
-        self._require(Operation.READ)
-        if assembly_id not in await self._visibility.items([assembly_id]):
-            return []
-        events = (await self._ledger.events_of_items([assembly_id])).get(assembly_id, [])
-        found = component_stays(assembly_id, events)
-        if not self.restricted or not found:
-            return found
-        named = {s.installed_by for s in found} | {s.removed_by for s in found if s.removed_by}
-        shown_events = {e.id for e in await self._visibility.events([e for e in events if e.id in named])}
-        shown_items = await self._visibility.items({s.item_id for s in found})
-        return [
-            s
-            for s in found
-            if s.item_id in shown_items
-            and s.installed_by in shown_events
-            and (s.removed_by is None or s.removed_by in shown_events)
-        ]
+        return await self._stays_shown(assembly_id, component_stays, lambda s: s.installed_by, lambda s: s.removed_by)
 
     # -- powder reuse ----------------------------------------------------------------------
 
