@@ -30,7 +30,7 @@ from ..domain.models import (
     Organization,
     Shipment,
 )
-from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter
+from ..domain.query import BalanceFilter, Direction, EventFilter, ItemFilter, MasterKind
 from ..domain.rights import operation_of, require
 from ..domain.writability import action_type_usable, classification_usable, composition_usable, location_usable
 from ..gs1.digital_link import GS1_RESOLVER
@@ -48,6 +48,7 @@ MAX_BATCH = 10_000
 
 
 M_ = TypeVar("M_", bound=BaseModel)
+Shared = TypeVar("Shared", Classification, ActionType)
 
 
 def owned(model: M_, by: Principal | None) -> M_:
@@ -145,24 +146,9 @@ class Ledger:
         server's admin key: any). One the caller may not see is NOT_FOUND, like an unknown one;
         one it sees and does not own (a built-in, a partner's) FORBIDDEN."""
         found = (await self.classifications([classification_id])).get(classification_id)
-        org = by.organization_id if by is not None and not by.is_admin else None
-        if found is None or (org is not None and not classification_usable(org, found)):
-            raise DomainError(Problem("id", f"unknown classification {classification_id}", E.NOT_FOUND))
-        if org is not None and found.organization_id != org:
-            raise AccessDenied(
-                Problem(
-                    "id",
-                    f"classification {classification_id} is not your organization's: only its owner "
-                    "(or the server's admin key, for a built-in) may change it",
-                    FORBIDDEN,
-                )
-            )
-        changed = Classification.model_validate(
-            {**found.model_dump(), **changes, "id": found.id, "organization_id": found.organization_id}
+        return await self._update_shared(
+            "Classification", "classification", classification_id, found, classification_usable, changes, by
         )
-        await self._check_partner(changed.partner_id)
-        await self.store.update("Classification", changed)
-        return changed
 
     async def define_characteristics(
         self, material_id: str, definitions: Sequence[CharacteristicDefinition], by: Principal | None = None
@@ -263,23 +249,39 @@ class Ledger:
         one it sees and does not own (a built-in, a partner's) FORBIDDEN. Events recorded keep
         their actions as they were checked."""
         found: ActionType | None = (await self.store.get("ActionType", [type_id])).get(type_id)  # type: ignore[assignment]
+        return await self._update_shared("ActionType", "action type", type_id, found, action_type_usable, changes, by)
+
+    async def _update_shared(
+        self,
+        kind: MasterKind,
+        noun: str,
+        the_id: str,
+        found: Shared | None,
+        usable: Callable[[str, Shared], bool],
+        changes: dict[str, Any],
+        by: Principal | None,
+    ) -> Shared:
+        """Change some fields of master data that built-ins, an organization's own and a
+        partner's share (classifications, action types): its owner's (the server's admin key:
+        any). One the caller may not see is NOT_FOUND, like an unknown one; one it sees and does
+        not own FORBIDDEN."""
         org = by.organization_id if by is not None and not by.is_admin else None
-        if found is None or (org is not None and not action_type_usable(org, found)):
-            raise DomainError(Problem("id", f"unknown action type {type_id}", E.NOT_FOUND))
+        if found is None or (org is not None and not usable(org, found)):
+            raise DomainError(Problem("id", f"unknown {noun} {the_id}", E.NOT_FOUND))
         if org is not None and found.organization_id != org:
             raise AccessDenied(
                 Problem(
                     "id",
-                    f"action type {type_id} is not your organization's: only its owner "
+                    f"{noun} {the_id} is not your organization's: only its owner "
                     "(or the server's admin key, for a built-in) may change it",
                     FORBIDDEN,
                 )
             )
-        changed = ActionType.model_validate(
+        changed = type(found).model_validate(
             {**found.model_dump(), **changes, "id": found.id, "organization_id": found.organization_id}
         )
         await self._check_partner(changed.partner_id)
-        await self.store.update("ActionType", changed)
+        await self.store.update(kind, changed)
         return changed
 
     async def _check_partner(self, partner_id: str | None) -> None:
