@@ -114,31 +114,7 @@ class BulkRows:
             if item_id not in self.new_ids:
                 props = M.item_props(self.state.items[item_id])
                 rows["update_items"].append({k: props[k] for k in M.UPDATED_ITEM_FIELDS})
-        for (item_id, loc), delta in self.deltas.items():
-            if (item_id, loc) in existing_balances:
-                rows["update_balances"].append(
-                    {
-                        "item_id": item_id,
-                        "location_id": loc,
-                        "delta": delta,
-                        "delta2": self.deltas2.get((item_id, loc), 0.0),
-                    }
-                )
-            else:
-                item = self.state.items[item_id]
-                where = self.state.locations.get(loc)
-                rows["create_balances"].append(
-                    {
-                        "item_id": item_id,
-                        "location_id": loc,
-                        "material_id": item.material_id,
-                        "unit": item.unit,
-                        "virtual": bool(where and where.is_virtual),
-                        "delta": delta,
-                        "delta2": self.deltas2.get((item_id, loc), 0.0),
-                        "kind": item.kind.value,
-                    }
-                )
+        M.add_balance_rows(rows, self.deltas, self.deltas2, self.state, existing_balances)
         rows["merge_shipments"] = [M.shipment_props(s) for s in self.shipments.values()]
         self.report.items = len(rows["create_items"])
         self.report.balances = len(rows["create_balances"]) + len(rows["update_balances"])

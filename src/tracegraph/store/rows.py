@@ -350,28 +350,40 @@ def write_rows(
         if item_id not in new_ids:
             props = item_props(state.items[item_id])
             rows["update_items"].append({k: props[k] for k in UPDATED_ITEM_FIELDS})
-    for (item_id, loc), delta in deltas.items():
-        item = state.items[item_id]
-        where = state.locations.get(loc)
-        if (item_id, loc) in existing:
-            rows["update_balances"].append(
-                {"item_id": item_id, "location_id": loc, "delta": delta, "delta2": deltas2.get((item_id, loc), 0.0)}
-            )
-        else:
-            rows["create_balances"].append(
-                {
-                    "item_id": item_id,
-                    "location_id": loc,
-                    "material_id": item.material_id,
-                    "unit": item.unit,
-                    "virtual": bool(where and where.is_virtual),
-                    "delta": delta,
-                    "delta2": deltas2.get((item_id, loc), 0.0),
-                    "kind": item.kind.value,
-                }
-            )
+    add_balance_rows(rows, deltas, deltas2, state, existing)
     rows["merge_shipments"] = [shipment_props(s) for s in shipments.values()]
     return rows
+
+
+def add_balance_rows(
+    rows: dict[str, list[dict[str, Any]]],
+    deltas: dict[tuple[str, str], float],
+    deltas2: dict[tuple[str, str], float],
+    state: LedgerState,
+    existing: set[tuple[str, str]],
+) -> None:
+    """The `update_balances` rows of the balances in `existing` and the `create_balances` rows
+    of the others, for balance changes summed per (item, location) (`deltas2`: in a second
+    unit), the items and locations read from `state`."""
+    for (item_id, loc), delta in deltas.items():
+        delta2 = deltas2.get((item_id, loc), 0.0)
+        if (item_id, loc) in existing:
+            rows["update_balances"].append({"item_id": item_id, "location_id": loc, "delta": delta, "delta2": delta2})
+            continue
+        item = state.items[item_id]
+        where = state.locations.get(loc)
+        rows["create_balances"].append(
+            {
+                "item_id": item_id,
+                "location_id": loc,
+                "material_id": item.material_id,
+                "unit": item.unit,
+                "virtual": bool(where and where.is_virtual),
+                "delta": delta,
+                "delta2": delta2,
+                "kind": item.kind.value,
+            }
+        )
 
 
 # -- from the store --------------------------------------------------------------------------
