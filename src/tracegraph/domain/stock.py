@@ -97,6 +97,14 @@ def pairs_for(tree: LocationTree, roots: Sequence[str], roll_up: bool) -> list[t
     return list(out)
 
 
+def roots_by_location(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The roots each location of (location, root) pairs counts toward."""
+    roots_of: dict[str, list[str]] = {}
+    for loc, root in pairs:
+        roots_of.setdefault(loc, []).append(root)
+    return roots_of
+
+
 def totals(
     sums: Iterable[StockSum],
     base_units: Mapping[str, tuple[str, Mapping[str, float]]],
@@ -150,9 +158,7 @@ def sum_balances(
     """Sums of (item, location, material, kind, quantity, unit, second-unit quantity) balance
     rows over (location, root) pairs, counting distinct items: what a store without an
     aggregating query computes."""
-    roots_of: dict[str, list[str]] = {}
-    for loc, root in pairs:
-        roots_of.setdefault(loc, []).append(root)
+    roots_of = roots_by_location(pairs)
     acc: dict[tuple[str, str, str, str], tuple[float, float, set[str]]] = {}
     for item_id, loc, material_id, kind, qty, unit, qty2 in rows:
         if material_id is None:

@@ -44,7 +44,7 @@ from ..domain.events import EventCommand, EventRecord, Finding, LedgerEntry, Log
 from ..domain.ledger import LedgerState, StateKeys, batch_keys, classification_ids_of, plan_batch
 from ..domain.models import DEFAULT_CLASSIFICATIONS, VIRTUAL_LOCATIONS, Balance, Item, Location, LocationKind
 from ..domain.recall import Recall, RecallNotice
-from ..domain.stock import StockSum
+from ..domain.stock import StockSum, roots_by_location
 from ..domain.trace import LineageLink
 from . import rows as M
 from .bulk import EVENT_STATEMENTS, BulkReport, BulkRows
@@ -463,9 +463,7 @@ class Neo4jStore(GraphStore):
             return []
         params = M.stock_sums_params(pairs, material_ids, include_virtual, TOLERANCE)
         if material_ids is not None:  # by material, through the relationship index
-            roots_of: dict[str, list[str]] = {}
-            for loc, root in pairs:
-                roots_of.setdefault(loc, []).append(root)
+            roots_of = roots_by_location(pairs)
             params = {**params, "location_ids": sorted(roots_of), "roots_of": roots_of}
             return [M.stock_sum(r) for r in await self._read("stock_sums_of_materials", params)]
         return [M.stock_sum(r) for r in await self._read("stock_sums", params)]

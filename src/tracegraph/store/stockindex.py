@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..domain.stock import StockSum
+from ..domain.stock import StockSum, roots_by_location
 
 Cell = tuple[str, str, str]  # (material, item kind, unit)
 
@@ -81,9 +81,7 @@ class StockIndex:
         """As the store's `stock_sums` statement for real locations: the non-zero balances at the
         locations of (location, root) pairs, summed per (root, material, kind, unit), counting
         each item once per root."""
-        roots_of: dict[str, list[str]] = {}
-        for loc, root in pairs:
-            roots_of.setdefault(loc, []).append(root)
+        roots_of = roots_by_location(pairs)
         acc: dict[tuple[str, str, str, str], list[float]] = {}
         for loc, roots in roots_of.items():
             at = self.cells.get(loc)
