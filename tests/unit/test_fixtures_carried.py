@@ -1,5 +1,5 @@
 """Tests carry the files they read: nothing under tests/ or src/ reads the workspace's
-`../shared/` (GS1's schemas and examples, the seeds), so a clone runs every test; the GS1 files
+the workspace's shared folder next to the repository (GS1's schemas and examples, the seeds), so a clone runs every test; the GS1 files
 carried are named in NOTICE."""
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDE = re.compile(r"""\.\./shared|/work/shared|["']shared["']\s*/|/\s*["']shared["']""")
+# The workspace folder outside the repository, named once: the pattern matches a path into it
+# (`../<it>`, `/work/<it>`, a `"<it>" /` join); this test only looks for such paths.
+FOLDER = "shared"
+OUTSIDE = re.compile(rf"""\.\./{FOLDER}|/work/{FOLDER}|["']{FOLDER}["']\s*/|/\s*["']{FOLDER}["']""")
 
 
 def test_no_test_or_source_reads_the_shared_folder() -> None:
