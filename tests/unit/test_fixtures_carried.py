@@ -1,6 +1,6 @@
-"""Tests carry the files they read: nothing under tests/ or src/ reads the workspace's
-the workspace's shared folder next to the repository (GS1's schemas and examples, the seeds), so a clone runs every test; the GS1 files
-carried are named in NOTICE."""
+"""Tests carry the files they read: nothing under tests/ or src/ reads the workspace's shared
+folder next to the repository (GS1's schemas and examples, the seeds), so a clone runs every
+test; the GS1 files carried are named in NOTICE."""
 
 from __future__ import annotations
 
