@@ -3,14 +3,13 @@ no network but the server, draws a trace, and redraws it live when a mutation is
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from servers import ADMIN_KEY, AUTH, Server, Unavailable, run_server
+from servers import ADMIN_KEY, AUTH, Server, run_server
 
 pytestmark = pytest.mark.slow
 
@@ -44,18 +43,6 @@ def record(server: Server, name: str, input_type: str, input: dict[str, Any]) ->
     )[name]
     assert data["errors"] == [], data
     return str(data["event"]["id"])
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        raise Unavailable("chromium not found (Debian package chromium; `make test` installs it)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable(f"playwright not installed: {exc}") from exc
-    return path
 
 
 @pytest.fixture(scope="module")

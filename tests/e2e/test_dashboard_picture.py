@@ -9,14 +9,13 @@ Pictures are left in /tmp for a person to look at (never in the repository):
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import ADMIN_KEY, Server, Unavailable, run_server
+from servers import ADMIN_KEY, Server, run_server
 from test_dashboard import CHROMIUM_FLAGS, gql, record
 
 pytestmark = pytest.mark.slow
@@ -84,18 +83,6 @@ def server() -> Iterator[Server]:
                 produce(s, [(mid, 40)], [(f"{mid}-{n:02d}", "BREAD", 1) for n in range(1, children + 1)])
         record(s, "reclassify", "ReclassifyInput", {"inputs": [{"itemId": "BREAD-2024-0001-01"}], "status": "HOLD"})
         yield s
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        raise Unavailable("chromium not found (Debian package chromium; `make test` installs it)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable(f"playwright not installed: {exc}") from exc
-    return path
 
 
 class Browser:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from servers import ADMIN_KEY, Server, run_server
-from test_dashboard import CHROMIUM_FLAGS, chromium  # noqa: F401  (the browser fixture)
+from test_dashboard import CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ def server() -> Iterator[Server]:
         yield s
 
 
-def test_graphiql_works_offline_with_a_key_entered_once(chromium: str, server: Server, tmp_path: Path) -> None:  # noqa: F811
+def test_graphiql_works_offline_with_a_key_entered_once(chromium: str, server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=20_000)

@@ -10,30 +10,17 @@ The picture is left for a person to look at (never in the repository):
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from servers import ADMIN_KEY, AUTH, Server, Unavailable, run_server
+from servers import ADMIN_KEY, AUTH, Server, run_server
 from test_dashboard import CHROMIUM_FLAGS, gql, record
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = Path("/tmp/tracegraph-recall-workbench.png")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        raise Unavailable("chromium not found (Debian package chromium; `make test` installs it)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable(f"playwright not installed: {exc}") from exc
-    return path
 
 
 @pytest.fixture(scope="module")
